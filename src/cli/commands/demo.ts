@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { flag, numberFlag, parseArgs } from '../args.ts';
+import { createEngine, progressLine, rendererDir, untilSignal } from '../shared.ts';
+import { startBridge } from '../../main/bridge/server.ts';
+
+/**
+ * `flowscope demo`: an embedded WebSocket system (JSON-RPC requests, pub-sub fan-out,
+ * fire-and-forget notifications) recorded through the proxy, so there is traffic to look
+ * at without any broker.
+ */
+export async function demo(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const duration = numberFlag(args, 'duration');
+  const out = flag(args, 'out');
+  const engine = createEngine('bridge', true);
+  const session = engine.newSession(out ? path.resolve(out) : undefined);
+  await engine.startDemo(session.id);
+  let bridge: Awaited<ReturnType<typeof startBridge>> | null = null;
+  if (args.flags.has('serve')) {
+    const staticDir = rendererDir();
+    bridge = await startBridge({ engine, port: numberFlag(args, 'port') ?? 0, ...(staticDir ? { staticDir } : {}) });
+    console.log(bridge.url);
+  }
+  console.error(`demo recording to ${session.store.path} (Ctrl-C to stop)`);
+  const progress = progressLine();
+  engine.onEvent((event, payload) => {
+    if (event === 'main:traffic:batch') progress.update(`demo: ${(payload as { total: number }).total} messages`);
+  });
+  const signal = untilSignal();
+  const timer = duration !== undefined ? new Promise((r) => setTimeout(r, duration * 1000)) : new Promise(() => undefined);
+  await Promise.race([signal.promise, timer]);
+  signal.dispose();
+  const info = session.info();
+  await engine.shutdown();
+  await bridge?.close();
+  progress.done();
+  console.error(`demo stopped: ${info.messageCount} messages in ${info.path}`);
+  return 0;
+}

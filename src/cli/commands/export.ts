@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { UsageError, flag, parseArgs } from '../args.ts';
+import { SessionStore } from '../../main/store/session-store.ts';
+import { exportJsonl } from '../../main/io/jsonl.ts';
+
+/** `flowscope export FILE --format jsonl [--out F]`: one JSON object per message. */
+export async function exportCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const file = args.positionals[0];
+  if (!file) throw new UsageError('export needs a session FILE');
+  const format = flag(args, 'format') ?? 'jsonl';
+  if (format !== 'jsonl') throw new UsageError(`unknown export format "${format}" (supported: jsonl)`);
+  const store = SessionStore.open(path.resolve(file), { readonly: true });
+  try {
+    const out = flag(args, 'out');
+    const count = await exportJsonl(store, out && out !== '-' ? path.resolve(out) : process.stdout);
+    if (out && out !== '-') console.error(`exported ${count} messages to ${out}`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

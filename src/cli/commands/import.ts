@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { UsageError, flag, parseArgs } from '../args.ts';
+import { importJsonl } from '../../main/io/jsonl.ts';
+import { importKcat } from '../../main/io/kcat.ts';
+import { version } from '../shared.ts';
+
+/** `flowscope import FILE --format jsonl|kcat --out SESSION`. */
+export async function importCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const file = args.positionals[0];
+  const out = flag(args, 'out');
+  if (!file) throw new UsageError('import needs an input FILE');
+  if (!out) throw new UsageError('import needs --out SESSION');
+  const format = flag(args, 'format') ?? 'jsonl';
+  const meta = { flowscope_version: version() };
+  let result: { count: number };
+  if (format === 'jsonl') result = await importJsonl(path.resolve(file), path.resolve(out), meta);
+  else if (format === 'kcat') result = await importKcat(path.resolve(file), path.resolve(out), meta);
+  else throw new UsageError(`unknown import format "${format}" (supported: jsonl, kcat)`);
+  console.error(`imported ${result.count} messages into ${out}`);
+  return 0;
+}

@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { UsageError, parseArgs } from '../args.ts';
+import { createEngine } from '../shared.ts';
+import type { AnalysisSummary } from '../../shared/views.ts';
+
+/** `flowscope inspect FILE [--json]`: what a session holds, its pairs, undelivered and topology. */
+export async function inspect(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const file = args.positionals[0];
+  if (!file) throw new UsageError('inspect needs a session FILE');
+  const engine = createEngine();
+  const session = engine.openSession(path.resolve(file));
+  try {
+    const info = session.info();
+    const destinations = session.destinations();
+    const summary = (await engine.handle('renderer:analysis:summary', { sessionId: session.id })) as AnalysisSummary;
+    const report = {
+      file: info.path,
+      flowscopeVersion: info.flowscopeVersion,
+      createdAt: info.createdAt,
+      notes: info.notes,
+      messages: info.messageCount,
+      timeRange: {
+        first: info.firstTime === null ? null : new Date(info.firstTime).toISOString(),
+        last: info.lastTime === null ? null : new Date(info.lastTime).toISOString(),
+      },
+      endpoints: info.endpoints.map((e) => ({ id: e.id, transport: e.transport, label: e.label, lastStatus: e.detail })),
+      destinations: destinations.map((d) => ({
+        transport: d.transport,
+        kind: d.destKind,
+        destination: d.destination,
+        count: d.count,
+        bytes: d.bytes,
+      })),
+      pairs: summary.pairs,
+      undelivered: summary.undelivered,
+      topology: summary.topology,
+    };
+    if (args.flags.has('json')) {
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    }
+    const lines = [
+      `${report.file}`,
+      `  ${report.messages} messages, ${report.timeRange.first ?? '-'} → ${report.timeRange.last ?? '-'}`,
+      `  endpoints: ${report.endpoints.map((e) => e.label).join('; ') || '-'}`,
+      '  destinations:',
+      ...report.destinations.slice(0, 50).map((d) => `    ${String(d.count).padStart(8)}  ${d.transport}/${d.kind}  ${d.destination}`),
+      `  request→reply: ${summary.pairs.matched} matched, ${summary.pairs.unanswered} unanswered, ${summary.pairs.orphans} orphan replies` +
+        (summary.pairs.latencyMs.count
+          ? `; latency p50 ${fmt(summary.pairs.latencyMs.p50)} p95 ${fmt(summary.pairs.latencyMs.p95)} p99 ${fmt(summary.pairs.latencyMs.p99)} max ${fmt(summary.pairs.latencyMs.max)}`
+          : ''),
+      `  undelivered: ${summary.undelivered.total}` +
+        (summary.undelivered.total
+          ? ` (${Object.entries(summary.undelivered.byReason).map(([r, n]) => `${r} ${n}`).join(', ')})`
+          : ''),
+      `  topology: ${summary.topology.nodes.length} nodes, ${summary.topology.edges.length} edges`,
+    ];
+    console.log(lines.join('\n'));
+    return 0;
+  } finally {
+    await engine.shutdown();
+  }
+}
+
+function fmt(ms: number | null): string {
+  return ms === null ? '-' : `${ms.toFixed(1)}ms`;
+}

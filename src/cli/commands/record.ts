@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
+import { createEngine, progressLine, untilSignal } from '../shared.ts';
+
+/** `flowscope record`: any mix of endpoints into one session file, until stopped. */
+export async function record(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const specs = endpointSpecs(args);
+  const out = flag(args, 'out');
+  if (!out) throw new UsageError('record needs --out FILE');
+  if (specs.length === 0) throw new UsageError('record needs at least one endpoint (--ws-proxy, --ws, --kafka, --amqp)');
+  const duration = numberFlag(args, 'duration');
+  const maxMessages = numberFlag(args, 'max-messages');
+
+  const engine = createEngine();
+  const session = engine.newSession(path.resolve(out));
+  const signal = untilSignal();
+  const progress = progressLine();
+  let total = 0;
+  const started = Date.now();
+  let stopReason: string | null = null;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => {
+    wake = r;
+  });
+  const stop = (why: string) => {
+    stopReason ??= why;
+    wake();
+  };
+
+  engine.onEvent((event, payload) => {
+    if (event === 'main:traffic:batch') {
+      const b = payload as { total: number };
+      total = b.total;
+      const secs = (Date.now() - started) / 1000;
+      progress.update(`recording: ${total} messages (${(total / Math.max(secs, 0.001)).toFixed(0)}/s)`);
+      if (maxMessages !== undefined && total >= maxMessages) stop(`reached ${maxMessages} messages`);
+    } else if (event === 'main:endpoint:status') {
+      const { endpoint } = payload as { endpoint: { label: string; status: string; detail: string | null } };
+      progress.update('');
+      process.stderr.write(`\r\x1b[2K${endpoint.label}: ${endpoint.status}${endpoint.detail ? ` — ${endpoint.detail}` : ''}\n`);
+    }
+  });
+
+  console.error(`recording to ${session.store.path} (Ctrl-C to stop)`);
+  for (const spec of specs) {
+    try {
+      await engine.handle('renderer:endpoint:connect', { sessionId: session.id, spec });
+    } catch (err) {
+      // The endpoint stays in the session as failed; the others keep recording.
+      console.error(`could not start ${spec.kind}: ${(err as Error).message}`);
+    }
+  }
+  const timer = duration !== undefined ? setTimeout(() => stop(`${duration}s elapsed`), duration * 1000) : null;
+  void signal.promise.then((sig) => stop(sig === 'SIGINT' ? 'interrupted' : sig));
+  await stopped;
+  if (timer) clearTimeout(timer);
+  signal.dispose();
+  const info = session.info();
+  await engine.closeSession(session.id);
+  progress.done();
+  console.error(`stopped (${stopReason}): ${info.messageCount} messages in ${info.path}`);
+  return 0;
+}

@@ -1,0 +1,73 @@
+import { UsageError, parseArgs } from './args.ts';
+import { record } from './commands/record.ts';
+import { inspect } from './commands/inspect.ts';
+import { exportCommand } from './commands/export.ts';
+import { importCommand } from './commands/import.ts';
+import { serve } from './commands/serve.ts';
+import { demo } from './commands/demo.ts';
+import { replay } from './commands/replay.ts';
+
+const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket)
+
+Usage:
+  flowscope record [endpoints…] --out FILE [--duration S] [--max-messages N]
+      endpoints:  --ws-proxy LISTEN_PORT=ws://target   record a client↔server WebSocket through a proxy
+                  --ws URL                             record what a WebSocket endpoint sends
+                  --kafka HOST:PORT[,…] --topic NAME_OR_/REGEX/ [--topic …] [--from-beginning]
+                  --amqp amqp://user:pass@host/vhost --exchange NAME […] [--queue NAME] [--firehose]
+  flowscope inspect FILE [--json]
+  flowscope export FILE --format jsonl [--out F]
+  flowscope import FILE --format jsonl|kcat --out SESSION
+  flowscope serve [FILE] [--port N] [--demo]
+  flowscope demo [--out FILE] [--duration S] [--serve] [--port N]
+  flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]… [--dry-run]
+
+Ctrl-C stops a recording cleanly: everything captured is flushed to the session file.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  record,
+  inspect,
+  export: exportCommand,
+  import: importCommand,
+  serve,
+  demo,
+  replay,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version') {
+    console.log(process.env.npm_package_version ?? '0.1.0');
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    console.error(`flowscope: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (parseArgs(rest).flags.has('help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`flowscope: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`flowscope: ${(err as Error).message}`);
+      if (process.env.FLOWSCOPE_DEBUG) console.error(err);
+      process.exitCode = 1;
+    }
+  },
+);

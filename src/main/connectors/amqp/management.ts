@@ -1,0 +1,80 @@
+import type { JsonValue } from '../../../shared/model.ts';
+import type { DiscoveredBinding, DiscoveredExchange, DiscoveredQueue } from '../types.ts';
+import { toJson } from './properties.ts';
+import { isOwnQueue } from './firehose.ts';
+import { redactUrl } from './url.ts';
+
+/**
+ * RabbitMQ management HTTP API (rabbitmq_management plugin, usually port 15672):
+ * https://www.rabbitmq.com/docs/http-api-reference. Optional: it gives exchange types and
+ * the real bindings (so direct exchanges can be tapped per key); without it Flowscope
+ * learns the topology from what it observes.
+ */
+export interface ManagementSnapshot {
+  exchanges: DiscoveredExchange[];
+  queues: DiscoveredQueue[];
+  bindings: DiscoveredBinding[];
+}
+
+export interface ManagementAuth {
+  user: string;
+  password: string;
+}
+
+/** Fetches exchanges, queues and bindings of one vhost. Errors carry no password. */
+export async function fetchManagement(
+  baseUrl: string,
+  vhost: string,
+  auth: ManagementAuth,
+  timeoutMs = 5000,
+): Promise<ManagementSnapshot> {
+  const base = new URL(baseUrl);
+  // Credentials in the management URL win over the AMQP ones.
+  const user = base.username ? decodeURIComponent(base.username) : auth.user;
+  const password = base.password ? decodeURIComponent(base.password) : auth.password;
+  base.username = '';
+  base.password = '';
+  const root = base.toString().replace(/\/+$/, '');
+  const headers = { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+  const v = encodeURIComponent(vhost);
+  const get = async (path: string): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await fetch(`${root}/api/${path}/${v}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new Error(`management API at ${redactUrl(baseUrl)} is not reachable (${cause})`);
+    }
+    if (res.status === 401) throw new Error(`management API at ${redactUrl(baseUrl)} refused user '${user}'`);
+    if (res.status === 404) throw new Error(`management API at ${redactUrl(baseUrl)} does not know vhost '${vhost}'`);
+    if (!res.ok) throw new Error(`management API at ${redactUrl(baseUrl)} answered HTTP ${res.status}`);
+    return res.json();
+  };
+  const [ex, qs, bs] = (await Promise.all([get('exchanges'), get('queues'), get('bindings')])) as Record<string, unknown>[][];
+  return {
+    exchanges: (ex ?? []).map((e) => ({
+      name: String(e.name) === '' ? 'amq.default' : String(e.name),
+      type: String(e.type),
+      durable: Boolean(e.durable),
+    })),
+    queues: (qs ?? [])
+      .filter((q) => !isOwnQueue(String(q.name)))
+      .map((q) => ({
+        name: String(q.name),
+        ...(typeof q.messages === 'number' ? { messages: q.messages } : {}),
+        ...(typeof q.consumers === 'number' ? { consumers: q.consumers } : {}),
+      })),
+    bindings: (bs ?? [])
+      .filter((b) => String(b.source) !== '' && !isOwnQueue(String(b.destination)))
+      .map((b) => {
+        const args = toJson(b.arguments ?? {}) as Record<string, JsonValue>;
+        return {
+          source: String(b.source),
+          destination: String(b.destination),
+          destinationType: b.destination_type === 'exchange' ? 'exchange' : 'queue',
+          routingKey: String(b.routing_key ?? ''),
+          ...(Object.keys(args).length ? { arguments: args } : {}),
+        } satisfies DiscoveredBinding;
+      }),
+  };
+}

@@ -1,0 +1,122 @@
+import { WebSocket } from 'ws';
+import type { RawData } from 'ws';
+import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
+import { closeReason, errorText, mirrorClose, wsMessage } from './common.ts';
+import type { WsCloseBy } from './common.ts';
+
+/** Bytes queued towards one leg before the other leg stops being read. */
+const HIGH_WATER = 8 * 1024 * 1024;
+/** Reading resumes once the queue has drained below this. */
+const LOW_WATER = 1024 * 1024;
+/** How long a leg may take to finish its closing handshake once the other has closed. */
+const CLOSE_GRACE_MS = 3000;
+
+export interface LinkInfo {
+  endpoint: string;
+  connection: string;
+  /** The client's request path: the recorded destination. */
+  path: string;
+}
+
+/**
+ * One proxied connection: the client's leg (accepted by the proxy) and the server's leg
+ * (opened by the proxy towards the target). Frames are relayed as whole messages, with
+ * their text/binary opcode and their exact bytes; fragmentation is not reproduced.
+ */
+export class Link {
+  private closeRecorded = false;
+  private readonly done: Promise<void>;
+  private closedLegs = 0;
+  private resolveDone!: () => void;
+  private graceTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly info: LinkInfo,
+    private readonly client: WebSocket,
+    private readonly server: WebSocket,
+    private readonly record: (msg: CapturedMessage) => void,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.relay(client, server, 'frame-out');
+    this.relay(server, client, 'frame-in');
+    this.watch(client, server, 'client');
+    this.watch(server, client, 'server');
+  }
+
+  /** Resolves once both legs are closed. */
+  get closed(): Promise<void> {
+    return this.done;
+  }
+
+  /** Ends both legs with 1001 (going away), as the proxy shutting down. */
+  shutdown(reason = 'Flowscope proxy stopped'): Promise<void> {
+    this.recordClose('proxy', 1001, reason);
+    for (const ws of [this.client, this.server]) {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1001, reason);
+    }
+    this.armGrace();
+    return this.done;
+  }
+
+  private relay(from: WebSocket, to: WebSocket, event: 'frame-out' | 'frame-in'): void {
+    let queued = 0;
+    from.on('message', (data: RawData, isBinary: boolean) => {
+      // binaryType is 'nodebuffer', so data is one Buffer even for a fragmented message.
+      const bytes = data as Buffer;
+      const meta: Record<string, JsonValue> = { opcode: isBinary ? 'binary' : 'text' };
+      // The other side is closing or closed: the frame is on the wire but nobody will read it.
+      const dropped = to.readyState !== WebSocket.OPEN;
+      if (dropped) meta.dropped = true;
+      this.record(this.frame(event, bytes, meta));
+      if (dropped) return;
+      queued += bytes.byteLength;
+      to.send(bytes, { binary: isBinary, compress: false }, () => {
+        queued -= bytes.byteLength;
+        if (from.isPaused && queued <= LOW_WATER) from.resume();
+      });
+      // Backpressure: stop reading the fast side while the slow side's socket drains.
+      if (queued > HIGH_WATER && !from.isPaused) from.pause();
+    });
+  }
+
+  private watch(ws: WebSocket, other: WebSocket, side: 'client' | 'server'): void {
+    ws.on('error', (err) => {
+      this.record(this.frame('error', null, { message: errorText(err), side }));
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.recordClose(side, code, reason.toString('utf8'));
+      mirrorClose(other, code, reason);
+      this.closedLegs += 1;
+      if (this.closedLegs === 2) {
+        if (this.graceTimer) clearTimeout(this.graceTimer);
+        this.resolveDone();
+      } else {
+        this.armGrace();
+      }
+    });
+  }
+
+  /** A leg that never completes its closing handshake is cut, so stop() always ends. */
+  private armGrace(): void {
+    if (this.graceTimer) return;
+    this.graceTimer = setTimeout(() => {
+      this.client.terminate();
+      this.server.terminate();
+    }, CLOSE_GRACE_MS);
+    this.graceTimer.unref();
+  }
+
+  private recordClose(by: WsCloseBy, code: number, reason: string): void {
+    if (this.closeRecorded) return;
+    this.closeRecorded = true;
+    this.record(this.frame('close', null, { code, reason: closeReason(reason), by }));
+  }
+
+  private frame(
+    event: CapturedMessage['event'],
+    payload: Uint8Array | null,
+    meta: Record<string, JsonValue>,
+  ): CapturedMessage {
+    return wsMessage(this.info.endpoint, event, this.info.path, this.info.connection, payload, meta);
+  }
+}

@@ -1,0 +1,67 @@
+import type { PayloadEncoding } from '../../shared/model.ts';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes bytes as UTF-8, or returns null when they are not valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** True when the text looks like printable text rather than control bytes. */
+function printable(text: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  const control = text.match(/[\u0000-\u0008\u000e-\u001f\u007f]/g);
+  return !control || control.length <= text.length / 20;
+}
+
+export function hexDump(bytes: Uint8Array, limit = 4096): string {
+  const lines: string[] = [];
+  const n = Math.min(bytes.byteLength, limit);
+  for (let off = 0; off < n; off += 16) {
+    const chunk = bytes.subarray(off, Math.min(off + 16, n));
+    const hex = Array.from(chunk, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(chunk, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${off.toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  ${ascii}`);
+  }
+  if (bytes.byteLength > limit) lines.push(`… ${bytes.byteLength - limit} more bytes`);
+  return lines.join('\n');
+}
+
+/** A one-line preview for a list cell: text when it is text, else the leading hex bytes. */
+export function previewPayload(bytes: Uint8Array, max = 160, more = false): string {
+  const head = bytes.subarray(0, max);
+  // A preview may cut a multi-byte character: decode leniently for text-looking bytes.
+  const strict = decodeUtf8(head);
+  const text = strict ?? new TextDecoder('utf-8').decode(head);
+  const looksText = strict !== null || (text.match(/\uFFFD/g)?.length ?? 0) <= 1;
+  if (looksText && printable(text)) {
+    return text.replace(/\s+/g, ' ') + (more || bytes.byteLength > max ? '…' : '');
+  }
+  return `0x${Array.from(head.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join('')}${bytes.byteLength > 32 || more ? '…' : ''}`;
+}
+
+export interface DecodedPayload {
+  encoding: PayloadEncoding;
+  text: string | null;
+  json: unknown;
+}
+
+/** Classifies a payload as JSON, text or binary, and pretty-prints JSON. */
+export function decodePayload(bytes: Uint8Array, prettyLimit = 2_000_000): DecodedPayload {
+  const text = decodeUtf8(bytes);
+  if (text === null || !printable(text.slice(0, 4096))) return { encoding: 'binary', text: null, json: undefined };
+  const trimmed = text.trimStart();
+  if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && text.length <= prettyLimit) {
+    try {
+      const json: unknown = JSON.parse(text);
+      return { encoding: 'json', text: JSON.stringify(json, null, 2), json };
+    } catch {
+      // Not JSON after all: show it as text.
+    }
+  }
+  return { encoding: 'text', text, json: undefined };
+}

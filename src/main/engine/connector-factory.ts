@@ -1,0 +1,33 @@
+import type { EndpointSpec } from '../../shared/specs.ts';
+import type { CaptureSink, Connector } from '../connectors/types.ts';
+import { WsProxyConnector } from '../connectors/ws/proxy.ts';
+import { WsTapConnector } from '../connectors/ws/tap.ts';
+import { KafkaConnector } from '../connectors/kafka/index.ts';
+import { AmqpConnector } from '../connectors/amqp/index.ts';
+
+/** Builds the connector for a user's endpoint spec. */
+export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSink): Connector {
+  switch (spec.kind) {
+    case 'ws-proxy':
+      return new WsProxyConnector({ id, listenPort: spec.listenPort, target: spec.target }, sink);
+    case 'ws-tap':
+      return new WsTapConnector({ id, url: spec.url, ...(spec.send ? { send: spec.send } : {}) }, sink);
+    case 'kafka':
+      return new KafkaConnector(
+        { id, brokers: spec.brokers, topics: spec.topics, fromBeginning: spec.fromBeginning ?? false },
+        sink,
+      );
+    case 'amqp':
+      return new AmqpConnector(
+        {
+          id,
+          url: spec.url,
+          exchanges: spec.exchanges,
+          queues: spec.queues ?? [],
+          firehose: spec.firehose ?? false,
+          ...(spec.managementUrl ? { managementUrl: spec.managementUrl } : {}),
+        },
+        sink,
+      );
+  }
+}

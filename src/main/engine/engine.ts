@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import {
+  ApiError,
+  isRequestChannel,
+  parseInput,
+  type EventChannel,
+  type Events,
+  type ParsedInput,
+  type RequestChannel,
+  type RequestResult,
+} from '../../shared/api.ts';
+import { SessionStore, SessionFileError, SESSION_EXTENSION } from '../store/session-store.ts';
+import { SessionHandle, type SessionContext } from './session-handle.ts';
+import { createSessionAnalysis, createEnricher, type AnalysisConfig } from './analysis-bridge.ts';
+import { RecentSessions } from './recent.ts';
+import { startDemo } from '../demo/index.ts';
+import { exportJsonl, importJsonl } from '../io/jsonl.ts';
+import { importKcat } from '../io/kcat.ts';
+import { ReplayRegistry } from './replays.ts';
+
+export interface EngineOptions {
+  /** Where new recordings and the recent list live. */
+  dataDir: string;
+  version: string;
+  transport: 'ipc' | 'bridge';
+  /** Electron passes its own build of better-sqlite3. */
+  nativeBinding?: string;
+  analysis?: Partial<AnalysisConfig>;
+  demo?: boolean;
+}
+
+type Handler<C extends RequestChannel> = (input: ParsedInput<C>) => Promise<RequestResult<C>> | RequestResult<C>;
+type Listener = <E extends EventChannel>(event: E, payload: Events[E]) => void;
+
+/**
+ * The engine behind the InspectorApi. Both transports (Electron IPC and the WebSocket
+ * bridge) call `handle` with untrusted input and forward what `onEvent` emits.
+ */
+export class Engine {
+  private readonly sessions = new Map<string, SessionHandle>();
+  private readonly listeners = new Set<Listener>();
+  private readonly recent: RecentSessions;
+  private readonly replays: ReplayRegistry;
+  private readonly demos = new Map<string, () => Promise<void>>();
+  private readonly handlers: { [C in RequestChannel]: Handler<C> };
+
+  constructor(readonly opts: EngineOptions) {
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    this.recent = new RecentSessions(path.join(opts.dataDir, 'recent.json'));
+    this.replays = new ReplayRegistry((p) => this.emit('main:replay:progress', p));
+    this.handlers = this.buildHandlers();
+  }
+
+  onEvent(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  emit<E extends EventChannel>(event: E, payload: Events[E]): void {
+    for (const l of this.listeners) l(event, payload);
+  }
+
+  /** Validates and runs one request. Throws ApiError with a message fit for the user. */
+  async handle(channel: unknown, input: unknown): Promise<unknown> {
+    if (!isRequestChannel(channel)) throw new ApiError('bad-request', `Unknown channel ${String(channel).slice(0, 80)}`);
+    const parsed = parseInput(channel, input);
+    try {
+      return await (this.handlers[channel] as Handler<typeof channel>)(parsed as never);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      if (err instanceof SessionFileError) throw new ApiError('failed', err.message);
+      throw new ApiError('failed', (err as Error).message);
+    }
+  }
+
+  session(id: string): SessionHandle {
+    const s = this.sessions.get(id);
+    if (!s) throw new ApiError('not-found', `No open session ${id}.`);
+    return s;
+  }
+
+  private context(): SessionContext {
+    return {
+      version: this.opts.version,
+      emitBatch: (b) => this.emit('main:traffic:batch', b),
+      emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
+      emitPlayback: (s) => this.emit('main:playback:state', s),
+      newAnalysis: () => createSessionAnalysis(this.opts.analysis),
+      enrich: createEnricher(this.opts.analysis),
+      onError: (err) => this.emit('main:app:error', { message: err.message }),
+    };
+  }
+
+  private storeOptions() {
+    return this.opts.nativeBinding ? { nativeBinding: this.opts.nativeBinding } : {};
+  }
+
+  /** A new, empty recording. */
+  newSession(file?: string): SessionHandle {
+    const target = file ?? path.join(this.opts.dataDir, `recording-${new Date().toISOString().replace(/[:.]/g, '-')}${SESSION_EXTENSION}`);
+    const store = SessionStore.create(target, { flowscope_version: this.opts.version }, this.storeOptions());
+    return this.adopt(store);
+  }
+
+  openSession(file: string): SessionHandle {
+    const abs = path.resolve(file);
+    for (const s of this.sessions.values()) if (s.store.path === abs) return s;
+    let readonly = false;
+    try {
+      fs.accessSync(abs, fs.constants.W_OK);
+    } catch {
+      readonly = true;
+    }
+    const store = SessionStore.open(abs, { readonly, ...this.storeOptions() });
+    this.recent.add(abs);
+    return this.adopt(store);
+  }
+
+  private adopt(store: SessionStore): SessionHandle {
+    const handle = new SessionHandle(randomUUID().slice(0, 8), store, this.context());
+    this.sessions.set(handle.id, handle);
+    return handle;
+  }
+
+  async closeSession(id: string): Promise<void> {
+    const s = this.session(id);
+    await this.demos.get(id)?.();
+    this.demos.delete(id);
+    this.replays.cancelFor(id);
+    await s.close();
+    this.sessions.delete(id);
+    this.recent.add(s.store.path);
+    this.emit('main:session:closed', { sessionId: id });
+  }
+
+  /** Starts the built-in demo traffic, recorded into a new session (or the given one). */
+  async startDemo(sessionId?: string): Promise<SessionHandle> {
+    const s = sessionId ? this.session(sessionId) : this.newSession();
+    const endpointId = 'demo-ws';
+    const recorder = s.registerEndpoint(endpointId, 'ws', 'demo: JSON-RPC, pub-sub and notifications over WebSocket');
+    const demo = await startDemo({ recorder, endpointId });
+    this.demos.set(s.id, () => demo.stop());
+    return s;
+  }
+
+  async shutdown(): Promise<void> {
+    this.replays.cancelAll();
+    for (const id of [...this.sessions.keys()]) await this.closeSession(id).catch(() => undefined);
+  }
+
+  private buildHandlers(): { [C in RequestChannel]: Handler<C> } {
+    const now = () => Date.now();
+    return {
+      'renderer:app:info': () => ({
+        version: this.opts.version,
+        transport: this.opts.transport,
+        platform: process.platform,
+        demo: this.opts.demo ?? false,
+      }),
+      'renderer:session:list': () => [...this.sessions.values()].map((s) => s.info()),
+      'renderer:session:recent': () => this.recent.list(),
+      'renderer:session:new': (i) => this.newSession(i.path).info(),
+      'renderer:session:open': (i) => this.openSession(i.path).info(),
+      'renderer:session:info': (i) => this.session(i.sessionId).info(),
+      'renderer:session:save-as': async (i) => {
+        const s = this.session(i.sessionId);
+        s.recorder?.flush();
+        await s.store.saveAs(path.resolve(i.path));
+        this.recent.add(path.resolve(i.path));
+        return s.info();
+      },
+      'renderer:session:close': async (i) => {
+        await this.closeSession(i.sessionId);
+        return { closed: true as const };
+      },
+      'renderer:session:set-notes': (i) => {
+        const s = this.session(i.sessionId);
+        if (s.store.readonly) throw new ApiError('failed', 'This session file is read-only; Save As to keep notes.');
+        s.store.setMeta('notes', i.notes);
+        const info = s.info();
+        this.emit('main:session:changed', info);
+        return info;
+      },
+      'renderer:session:export': async (i) => {
+        const s = this.session(i.sessionId);
+        s.recorder?.flush();
+        const count = await exportJsonl(s.store, i.path, i.filter ?? {});
+        return { path: i.path, count };
+      },
+      'renderer:session:import': async (i) => {
+        const out = i.out ?? path.join(this.opts.dataDir, `${path.basename(i.path).replace(/\.[^.]*$/, '')}-${Date.now()}${SESSION_EXTENSION}`);
+        const meta = { flowscope_version: this.opts.version };
+        if (i.format === 'kcat') await importKcat(i.path, out, meta);
+        else await importJsonl(i.path, out, meta);
+        return this.openSession(out).info();
+      },
+      'renderer:endpoint:connect': (i) => this.session(i.sessionId).connect(i.spec),
+      'renderer:endpoint:disconnect': async (i) => {
+        await this.session(i.sessionId).disconnect(i.endpointId);
+        return { disconnected: true as const };
+      },
+      'renderer:endpoint:list': (i) => this.session(i.sessionId).endpoints(),
+      'renderer:demo:start': async (i) => (await this.startDemo(i.sessionId)).info(),
+      'renderer:messages:query': (i) => this.session(i.sessionId).query(i),
+      'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
+      'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
+      'renderer:analysis:summary': async (i) => (await this.session(i.sessionId).currentAnalysis()).summary(now()),
+      'renderer:analysis:pairs': async (i) =>
+        (await this.session(i.sessionId).currentAnalysis()).pairsPage(
+          {
+            offset: i.offset,
+            limit: i.limit,
+            ...(i.destination !== undefined ? { destination: i.destination } : {}),
+            ...(i.status !== undefined ? { status: i.status } : {}),
+          },
+          now(),
+        ),
+      'renderer:analysis:latency': async (i) => (await this.session(i.sessionId).currentAnalysis()).latency(i.destination),
+      'renderer:analysis:undelivered': async (i) => (await this.session(i.sessionId).currentAnalysis()).undelivered(now()),
+      'renderer:analysis:topology': async (i) => (await this.session(i.sessionId).currentAnalysis()).topology(now()),
+      'renderer:analysis:timeline': (i) => this.session(i.sessionId).timeline(i.filter ?? {}, i.buckets),
+      'renderer:playback:control': (i) => this.session(i.sessionId).playbackControl(i.action, i.time, i.speed),
+      'renderer:replay:start': (i) => {
+        const s = this.session(i.sessionId);
+        return { replayId: this.replays.start(s, i) };
+      },
+      'renderer:replay:cancel': (i) => ({ cancelled: this.replays.cancel(i.replayId) }),
+    };
+  }
+}

@@ -1,0 +1,166 @@
+import type { CapturedMessage, EndpointStatus, GroupOffset, StoredMessage } from '../../shared/model.ts';
+import type { CaptureSink, Connector, Discovery } from '../connectors/types.ts';
+import type { SessionStore } from '../store/session-store.ts';
+
+export interface RecorderBatch {
+  firstSeq: number;
+  lastSeq: number;
+  /** The stored messages of this flush, in seq order. Listeners must not keep them. */
+  messages: StoredMessage[];
+}
+
+export interface EndpointState {
+  id: string;
+  status: EndpointStatus;
+  detail: string | null;
+  since: number;
+}
+
+export interface RecorderOptions {
+  /** Longest time a captured message waits before it is written. */
+  flushMs?: number;
+  /** Flush early once this many messages are waiting. */
+  maxPending?: number;
+  /** Flush early once this many payload bytes are waiting. */
+  maxPendingBytes?: number;
+  /** Fills correlation facts before a message is stored. */
+  enrich?: (msg: CapturedMessage) => void;
+  onBatch?: (batch: RecorderBatch) => void;
+  /** Kafka consumer-group offsets, after they are stored. */
+  onOffsets?: (rows: GroupOffset[]) => void;
+  onStatus?: (state: EndpointState) => void;
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Collects what connectors capture and writes it to the session store in batches: one
+ * transaction per flush, never one statement per message. Nothing is held after a flush,
+ * so memory stays flat however long the recording runs.
+ */
+export class Recorder {
+  private pending: CapturedMessage[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly connectors = new Map<string, Connector>();
+  private readonly states = new Map<string, EndpointState>();
+  private closed = false;
+  private readonly flushMs: number;
+  private readonly maxPending: number;
+  private readonly maxPendingBytes: number;
+  /** Messages captured since the recorder started (stored or waiting). */
+  captured = 0;
+
+  constructor(
+    readonly store: SessionStore,
+    private readonly opts: RecorderOptions = {},
+  ) {
+    this.flushMs = opts.flushMs ?? 100;
+    this.maxPending = opts.maxPending ?? 20_000;
+    this.maxPendingBytes = opts.maxPendingBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** A sink bound to one endpoint id; hand it to that endpoint's connector. */
+  sink(endpoint: string): CaptureSink {
+    return {
+      message: (msg) => this.push(msg),
+      offsets: (rows: GroupOffset[]) => {
+        this.flush();
+        this.store.addOffsets(rows);
+        this.opts.onOffsets?.(rows);
+      },
+      status: (status, detail) => this.setStatus(endpoint, status, detail),
+      discovery: (facts: Discovery) => this.store.addDiscovery(facts),
+    };
+  }
+
+  /** Starts a connector built with `sink(id)`. Failure to start is a status, not a throw. */
+  async add(connector: Connector): Promise<void> {
+    this.connectors.set(connector.id, connector);
+    if (!this.states.has(connector.id)) this.setStatus(connector.id, 'connecting');
+    try {
+      await connector.start();
+    } catch (err) {
+      this.setStatus(connector.id, 'failed', (err as Error).message);
+      throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    const c = this.connectors.get(id);
+    if (!c) return;
+    this.connectors.delete(id);
+    await c.stop().catch((err: Error) => this.opts.onError?.(err));
+    this.flush();
+    this.setStatus(id, 'stopped');
+  }
+
+  endpointStates(): EndpointState[] {
+    return [...this.states.values()];
+  }
+
+  connector(id: string): Connector | undefined {
+    return this.connectors.get(id);
+  }
+
+  private setStatus(id: string, status: EndpointStatus, detail?: string): void {
+    const prev = this.states.get(id);
+    if (prev && prev.status === status && prev.detail === (detail ?? null)) return;
+    const state: EndpointState = { id, status, detail: detail ?? null, since: Date.now() };
+    this.states.set(id, state);
+    if (!this.closed) {
+      try {
+        this.store.logEndpoint(state.since, id, status, detail);
+      } catch (err) {
+        this.opts.onError?.(err as Error);
+      }
+    }
+    this.opts.onStatus?.(state);
+  }
+
+  private push(msg: CapturedMessage): void {
+    if (this.closed) return;
+    this.pending.push(msg);
+    this.pendingBytes += msg.payload.byteLength;
+    this.captured += 1;
+    if (this.pending.length >= this.maxPending || this.pendingBytes >= this.maxPendingBytes) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.flushMs);
+    }
+  }
+
+  /** Writes everything waiting, in one transaction. Safe to call at any time. */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.opts.enrich) for (const m of batch) this.opts.enrich(m);
+    const firstSeq = this.store.lastSeq + 1;
+    let lastSeq: number;
+    try {
+      lastSeq = this.store.insertBatch(batch);
+    } catch (err) {
+      // Keep the batch: the next flush retries it rather than dropping what was captured.
+      this.pending = batch.concat(this.pending);
+      this.opts.onError?.(err as Error);
+      return;
+    }
+    if (this.opts.onBatch) {
+      const messages: StoredMessage[] = batch.map((m, i) => ({ ...m, seq: firstSeq + i, size: m.payload.byteLength }));
+      this.opts.onBatch({ firstSeq, lastSeq, messages });
+    }
+  }
+
+  /** Stops every connector, flushes, and leaves the store open for the caller to close. */
+  async stop(): Promise<void> {
+    const ids = [...this.connectors.keys()];
+    await Promise.all(ids.map((id) => this.remove(id)));
+    this.flush();
+    this.closed = true;
+  }
+}

@@ -1,0 +1,82 @@
+import type { MessageRow, StoredMessage } from '../../shared/model.ts';
+import type { TrafficBatch } from '../../shared/views.ts';
+import { previewPayload } from '../decode/payload.ts';
+
+/** Newest rows sent with each batch event: enough to fill the tail of a list. */
+const NEWEST_ROWS = 200;
+
+export function toRow(m: StoredMessage): MessageRow {
+  return {
+    seq: m.seq,
+    time: m.time,
+    transport: m.transport,
+    endpoint: m.endpoint,
+    event: m.event,
+    destKind: m.destKind,
+    destination: m.destination,
+    partition: m.partition ?? null,
+    offset: m.offset ?? null,
+    routingKey: m.routingKey ?? null,
+    connection: m.connection ?? null,
+    key: m.key ? previewPayload(m.key, 256) : null,
+    size: m.size,
+    correlationId: m.correlationId ?? null,
+    messageId: m.messageId ?? null,
+    replyTo: m.replyTo ?? null,
+    preview: previewPayload(m.payload, 160),
+  };
+}
+
+/**
+ * Coalesces stored batches into at most one UI event per interval (ten a second by
+ * default), however fast the broker is: the renderer never sees one event per message.
+ */
+export class TrafficBatcher {
+  private newest: MessageRow[] = [];
+  private added = 0;
+  private lastSeq = 0;
+  private total = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private lastEmit = 0;
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly emit: (batch: TrafficBatch) => void,
+    private readonly intervalMs = 100,
+  ) {}
+
+  push(messages: readonly StoredMessage[], total: number): void {
+    if (messages.length === 0) return;
+    this.added += messages.length;
+    this.total = total;
+    this.lastSeq = messages[messages.length - 1]!.seq;
+    const tail = messages.slice(-NEWEST_ROWS).map(toRow);
+    this.newest = this.newest.concat(tail).slice(-NEWEST_ROWS);
+    const wait = this.intervalMs - (Date.now() - this.lastEmit);
+    if (wait <= 0) this.fire();
+    else if (!this.timer) this.timer = setTimeout(() => this.fire(), wait);
+  }
+
+  private fire(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.added === 0) return;
+    this.lastEmit = Date.now();
+    const batch: TrafficBatch = {
+      sessionId: this.sessionId,
+      total: this.total,
+      lastSeq: this.lastSeq,
+      added: this.added,
+      newest: this.newest,
+    };
+    this.added = 0;
+    this.newest = [];
+    this.emit(batch);
+  }
+
+  dispose(): void {
+    this.fire();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The session file format. A session is one SQLite file; this schema is documented in
+ * README.md ("The session file") so users can open it with `sqlite3`.
+ */
+
+/** `PRAGMA application_id` of every Flowscope session: 'FSCP'. */
+export const APPLICATION_ID = 0x46534350;
+export const FORMAT_NAME = 'flowscope-session';
+export const SCHEMA_VERSION = 1;
+export const SESSION_EXTENSION = '.flowscope';
+
+export const SCHEMA_SQL = `
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE endpoints (
+  id         TEXT PRIMARY KEY,
+  transport  TEXT NOT NULL,
+  label      TEXT NOT NULL,
+  config     TEXT NOT NULL,
+  created_at REAL NOT NULL
+);
+CREATE TABLE messages (
+  seq            INTEGER PRIMARY KEY,
+  time           REAL    NOT NULL,
+  broker_time    REAL,
+  transport      TEXT    NOT NULL,
+  endpoint       TEXT    NOT NULL,
+  event          TEXT    NOT NULL,
+  dest_kind      TEXT    NOT NULL,
+  destination    TEXT    NOT NULL,
+  partition      INTEGER,
+  offset         INTEGER,
+  routing_key    TEXT,
+  connection     TEXT,
+  key            BLOB,
+  headers        TEXT,
+  properties     TEXT,
+  payload        BLOB    NOT NULL,
+  size           INTEGER NOT NULL,
+  correlation_id TEXT,
+  message_id     TEXT,
+  reply_to       TEXT,
+  meta           TEXT
+);
+CREATE INDEX messages_time ON messages (time);
+CREATE INDEX messages_destination ON messages (destination, seq);
+CREATE INDEX messages_correlation ON messages (correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE INDEX messages_key ON messages (key) WHERE key IS NOT NULL;
+CREATE TABLE group_offsets (
+  time      REAL    NOT NULL,
+  endpoint  TEXT    NOT NULL,
+  group_id  TEXT    NOT NULL,
+  topic     TEXT    NOT NULL,
+  partition INTEGER NOT NULL,
+  offset    INTEGER NOT NULL
+);
+CREATE INDEX group_offsets_topic ON group_offsets (topic, partition, time);
+CREATE TABLE discovery (
+  time     REAL NOT NULL,
+  endpoint TEXT NOT NULL,
+  source   TEXT NOT NULL,
+  facts    TEXT NOT NULL
+);
+CREATE TABLE endpoint_log (
+  time     REAL NOT NULL,
+  endpoint TEXT NOT NULL,
+  status   TEXT NOT NULL,
+  detail   TEXT
+);
+`;

@@ -1,0 +1,556 @@
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import type {
+  CapturedMessage,
+  GroupOffset,
+  JsonValue,
+  MessageRow,
+  StoredMessage,
+} from '../../shared/model.ts';
+import type { MessageFilter } from '../../shared/filter.ts';
+import { APPLICATION_ID, FORMAT_NAME, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { filterToSql } from './filter-sql.ts';
+import { previewPayload } from '../decode/payload.ts';
+import type { Discovery } from '../connectors/types.ts';
+
+export { SESSION_EXTENSION } from './schema.ts';
+
+/** Thrown when a file cannot be used as a session. The message is meant for the user. */
+export class SessionFileError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'not-found' | 'not-a-session' | 'newer-schema' | 'corrupt' | 'exists',
+  ) {
+    super(message);
+    this.name = 'SessionFileError';
+  }
+}
+
+export interface EndpointRecord {
+  id: string;
+  transport: string;
+  label: string;
+  /** Endpoint settings with credentials already removed. */
+  config: Record<string, JsonValue>;
+  createdAt: number;
+}
+
+export interface StoreOptions {
+  /** Path of an Electron-ABI build of better-sqlite3 (the desktop app passes one). */
+  nativeBinding?: string;
+}
+
+interface Row {
+  seq: number;
+  time: number;
+  broker_time: number | null;
+  transport: string;
+  endpoint: string;
+  event: string;
+  dest_kind: string;
+  destination: string;
+  partition: number | null;
+  offset: number | bigint | null;
+  routing_key: string | null;
+  connection: string | null;
+  key: Buffer | null;
+  headers: string | null;
+  properties: string | null;
+  payload?: Buffer;
+  head?: Buffer;
+  size: number;
+  correlation_id: string | null;
+  message_id: string | null;
+  reply_to: string | null;
+  meta: string | null;
+}
+
+const ROW_COLUMNS = `seq, time, broker_time, transport, endpoint, event, dest_kind, destination, partition,
+  offset, routing_key, connection, key, headers, properties, size, correlation_id, message_id, reply_to, meta`;
+/** Bytes of payload fetched for a list row's preview. */
+const PREVIEW_BYTES = 160;
+
+/**
+ * One session file. Writes happen in batches inside one transaction each; reads are
+ * paged and filtered in SQL so no caller ever needs the whole session in memory.
+ */
+export class SessionStore {
+  readonly readonly: boolean;
+  private readonly insertStmt: Statement | null;
+  private readonly insertMany: ((msgs: readonly CapturedMessage[]) => number) | null;
+  private lastSeqCache = 0;
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Db,
+    readonly: boolean,
+  ) {
+    this.readonly = readonly;
+    this.db.defaultSafeIntegers(false);
+    this.lastSeqCache = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
+    if (readonly) {
+      this.insertStmt = null;
+      this.insertMany = null;
+      return;
+    }
+    const stmt = db.prepare(`INSERT INTO messages (seq, time, broker_time, transport, endpoint, event, dest_kind,
+      destination, partition, offset, routing_key, connection, key, headers, properties, payload, size,
+      correlation_id, message_id, reply_to, meta)
+      VALUES (@seq, @time, @brokerTime, @transport, @endpoint, @event, @destKind, @destination, @partition,
+      @offset, @routingKey, @connection, @key, @headers, @properties, @payload, @size, @correlationId,
+      @messageId, @replyTo, @meta)`);
+    this.insertStmt = stmt;
+    this.insertMany = db.transaction((msgs: readonly CapturedMessage[]) => {
+      let seq = this.lastSeqCache;
+      for (const m of msgs) {
+        seq += 1;
+        stmt.run(toParams(seq, m));
+      }
+      this.lastSeqCache = seq;
+      return seq;
+    });
+  }
+
+  /** Creates a new, empty session file. Refuses to overwrite an existing file. */
+  static create(path: string, meta: Record<string, string> = {}, options: StoreOptions = {}): SessionStore {
+    if (fs.existsSync(path)) {
+      throw new SessionFileError(`${path} already exists; choose another file name.`, 'exists');
+    }
+    const db = openDb(path, false, options);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.exec(SCHEMA_SQL);
+    const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    const base: Record<string, string> = {
+      format: FORMAT_NAME,
+      schema_version: String(SCHEMA_VERSION),
+      created_at: new Date().toISOString(),
+      ...meta,
+    };
+    db.transaction(() => {
+      for (const [k, v] of Object.entries(base)) insert.run(k, v);
+    })();
+    return new SessionStore(path, db, false);
+  }
+
+  /**
+   * Opens an existing session. The file is first inspected read-only, so a foreign or
+   * newer file is refused without a single byte of it changing.
+   */
+  static open(path: string, opts: { readonly?: boolean } & StoreOptions = {}): SessionStore {
+    if (!fs.existsSync(path)) throw new SessionFileError(`${path} does not exist.`, 'not-found');
+    checkHeader(path);
+    const probe = openDb(path, true, opts);
+    try {
+      verifySession(probe, path);
+    } finally {
+      probe.close();
+    }
+    const readonly = opts.readonly ?? false;
+    const db = openDb(path, readonly, opts);
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    return new SessionStore(path, db, readonly);
+  }
+
+  get lastSeq(): number {
+    return this.lastSeqCache;
+  }
+
+  /** Inserts a batch in one transaction and returns the seq of its last message. */
+  insertBatch(msgs: readonly CapturedMessage[]): number {
+    if (!this.insertMany) throw new Error('This session is open read-only.');
+    if (msgs.length === 0) return this.lastSeqCache;
+    return this.insertMany(msgs);
+  }
+
+  addOffsets(rows: readonly GroupOffset[]): void {
+    if (rows.length === 0) return;
+    const stmt = this.db.prepare(
+      'INSERT INTO group_offsets (time, endpoint, group_id, topic, partition, offset) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const r of rows) stmt.run(r.time, r.endpoint, r.groupId, r.topic, r.partition, BigInt(r.offset));
+    })();
+  }
+
+  addDiscovery(d: Discovery): void {
+    this.db
+      .prepare('INSERT INTO discovery (time, endpoint, source, facts) VALUES (?, ?, ?, ?)')
+      .run(d.time, d.endpoint, d.source, JSON.stringify(d));
+  }
+
+  latestDiscovery(): Discovery[] {
+    const rows = this.db
+      .prepare(
+        `SELECT facts FROM discovery d WHERE time = (SELECT MAX(time) FROM discovery d2
+         WHERE d2.endpoint = d.endpoint AND d2.source = d.source)`,
+      )
+      .all() as { facts: string }[];
+    return rows.map((r) => JSON.parse(r.facts) as Discovery);
+  }
+
+  logEndpoint(time: number, endpoint: string, status: string, detail?: string): void {
+    this.db
+      .prepare('INSERT INTO endpoint_log (time, endpoint, status, detail) VALUES (?, ?, ?, ?)')
+      .run(time, endpoint, status, detail ?? null);
+  }
+
+  endpointLog(endpoint?: string): { time: number; endpoint: string; status: string; detail: string | null }[] {
+    const sql = endpoint
+      ? 'SELECT * FROM endpoint_log WHERE endpoint = ? ORDER BY time'
+      : 'SELECT * FROM endpoint_log ORDER BY time';
+    return (endpoint ? this.db.prepare(sql).all(endpoint) : this.db.prepare(sql).all()) as never;
+  }
+
+  upsertEndpoint(e: EndpointRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO endpoints (id, transport, label, config, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET label = excluded.label, config = excluded.config`,
+      )
+      .run(e.id, e.transport, e.label, JSON.stringify(e.config), e.createdAt);
+  }
+
+  endpoints(): EndpointRecord[] {
+    const rows = this.db.prepare('SELECT * FROM endpoints ORDER BY created_at').all() as {
+      id: string;
+      transport: string;
+      label: string;
+      config: string;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      transport: r.transport,
+      label: r.label,
+      config: JSON.parse(r.config) as Record<string, JsonValue>,
+      createdAt: r.created_at,
+    }));
+  }
+
+  getMeta(): Record<string, string> {
+    const rows = this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Committed offsets in time order, optionally only for one topic. */
+  offsets(topic?: string): GroupOffset[] {
+    const sql = `SELECT time, endpoint, group_id, topic, partition, offset FROM group_offsets
+      ${topic ? 'WHERE topic = ?' : ''} ORDER BY time`;
+    const stmt = this.db.prepare(sql);
+    const rows = (topic ? stmt.all(topic) : stmt.all()) as {
+      time: number;
+      endpoint: string;
+      group_id: string;
+      topic: string;
+      partition: number;
+      offset: number;
+    }[];
+    return rows.map((r) => ({
+      time: r.time,
+      endpoint: r.endpoint,
+      groupId: r.group_id,
+      topic: r.topic,
+      partition: r.partition,
+      offset: String(r.offset),
+    }));
+  }
+
+  count(filter: MessageFilter = {}): number {
+    const { where, params } = filterToSql(filter);
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM messages ${where}`).get(params) as { n: number }).n;
+  }
+
+  /**
+   * One page of list rows. `offset` positions the page inside the filtered set (what a
+   * virtualised list needs); `afterSeq` continues after a known row (what tailing needs).
+   */
+  rows(
+    filter: MessageFilter,
+    page: { offset?: number; afterSeq?: number; limit: number; order?: 'asc' | 'desc' },
+  ): MessageRow[] {
+    const { where, params } = filterToSql(filter, page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : {});
+    const order = page.order === 'desc' ? 'DESC' : 'ASC';
+    const sql = `SELECT ${ROW_COLUMNS}, substr(payload, 1, ${PREVIEW_BYTES}) AS head FROM messages ${where}
+      ORDER BY seq ${order} LIMIT @limit OFFSET @offset`;
+    const rows = this.db
+      .prepare(sql)
+      .all({ ...params, limit: page.limit, offset: page.offset ?? 0 }) as Row[];
+    return rows.map(toListRow);
+  }
+
+  get(seq: number): StoredMessage | null {
+    const row = this.db.prepare(`SELECT ${ROW_COLUMNS}, payload FROM messages WHERE seq = ?`).get(seq) as
+      | Row
+      | undefined;
+    return row ? toStored(row) : null;
+  }
+
+  /** Rows sharing a correlation id, in order. */
+  related(correlationId: string, limit = 50): MessageRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${ROW_COLUMNS}, substr(payload, 1, ${PREVIEW_BYTES}) AS head FROM messages
+         WHERE correlation_id = ? ORDER BY seq LIMIT ?`,
+      )
+      .all(correlationId, limit) as Row[];
+    return rows.map(toListRow);
+  }
+
+  /**
+   * Streams full messages in seq order without materialising them all: analysis over a
+   * million-message session runs through this.
+   */
+  *iterate(filter: MessageFilter = {}, opts: { afterSeq?: number; withPayload?: boolean } = {}): Generator<StoredMessage> {
+    const { where, params } = filterToSql(filter, opts.afterSeq !== undefined ? { afterSeq: opts.afterSeq } : {});
+    const payloadCol = opts.withPayload === false ? `substr(payload, 1, 4096) AS payload` : 'payload';
+    const stmt = this.db.prepare(`SELECT ${ROW_COLUMNS}, ${payloadCol} FROM messages ${where} ORDER BY seq`);
+    for (const row of stmt.iterate(params) as IterableIterator<Row>) yield toStored(row);
+  }
+
+  /** Up to `limit` full messages after `afterSeq`, in seq order (chunked catch-up without an open cursor). */
+  page(afterSeq: number, limit: number, toTime?: number): StoredMessage[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${ROW_COLUMNS}, payload FROM messages WHERE seq > ? ${toTime !== undefined ? 'AND time <= ?' : ''}
+         ORDER BY seq LIMIT ?`,
+      )
+      .all(...(toTime !== undefined ? [afterSeq, toTime, limit] : [afterSeq, limit])) as Row[];
+    return rows.map(toStored);
+  }
+
+  /** Per-destination counts and bytes. */
+  destinations(filter: MessageFilter = {}): {
+    transport: string;
+    destKind: string;
+    destination: string;
+    count: number;
+    bytes: number;
+    firstTime: number;
+    lastTime: number;
+  }[] {
+    const { where, params } = filterToSql(filter);
+    return this.db
+      .prepare(
+        `SELECT transport, dest_kind AS destKind, destination, COUNT(*) AS count, SUM(size) AS bytes,
+         MIN(time) AS firstTime, MAX(time) AS lastTime FROM messages ${where}
+         GROUP BY transport, dest_kind, destination ORDER BY count DESC`,
+      )
+      .all(params) as never;
+  }
+
+  /** Message counts per time bucket and destination, for the timeline. */
+  timeline(
+    filter: MessageFilter,
+    bucketMs: number,
+  ): { bucket: number; destination: string; count: number }[] {
+    const { where, params } = filterToSql(filter);
+    return this.db
+      .prepare(
+        `SELECT CAST(time / @bucketMs AS INTEGER) * @bucketMs AS bucket, destination, COUNT(*) AS count
+         FROM messages ${where} GROUP BY bucket, destination ORDER BY bucket`,
+      )
+      .all({ ...params, bucketMs }) as never;
+  }
+
+  timeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
+    const { where, params } = filterToSql(filter);
+    return this.db
+      .prepare(`SELECT MIN(time) AS first, MAX(time) AS last, COUNT(*) AS count FROM messages ${where}`)
+      .get(params) as never;
+  }
+
+  /** Runs a read-only SQL statement; for analysis code that aggregates in the store. */
+  select<T>(sql: string, params: Record<string, unknown> | unknown[] = {}): T[] {
+    return this.db.prepare(sql).all(params as never) as T[];
+  }
+
+  /** Iterates a read-only SQL statement row by row. */
+  selectIterate<T>(sql: string, params: Record<string, unknown> | unknown[] = {}): IterableIterator<T> {
+    return this.db.prepare(sql).iterate(params as never) as IterableIterator<T>;
+  }
+
+  /** Writes a consistent copy of the session to another file (Save As). */
+  async saveAs(path: string): Promise<void> {
+    if (fs.existsSync(path)) fs.rmSync(path);
+    await this.db.backup(path);
+    const copy = new Database(path);
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+  }
+
+  /** Makes everything written so far durable in the main file. */
+  checkpoint(): void {
+    if (!this.readonly) this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    if (!this.readonly) {
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // A failed checkpoint leaves the WAL beside the file; SQLite replays it on next open.
+      }
+    }
+    this.db.close();
+  }
+}
+
+function openDb(path: string, readonly: boolean, options: StoreOptions): Db {
+  const db = new Database(path, {
+    readonly,
+    fileMustExist: readonly,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  });
+  return db;
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Refuses anything that is not an SQLite database before SQLite even touches it. */
+function checkHeader(path: string): void {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(100);
+    const n = fs.readSync(fd, head, 0, 100, 0);
+    if (n < 100 || !head.subarray(0, 16).equals(SQLITE_MAGIC)) {
+      throw new SessionFileError(
+        `${path} is not a Flowscope session (it is not an SQLite database${n < 100 ? ', or it is truncated' : ''}).`,
+        'not-a-session',
+      );
+    }
+    const appId = head.readUInt32BE(68);
+    if (appId !== APPLICATION_ID) {
+      throw new SessionFileError(
+        `${path} is an SQLite database but not a Flowscope session (application id 0x${appId.toString(16)}).`,
+        'not-a-session',
+      );
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function verifySession(db: Db, path: string): void {
+  let meta: Record<string, string>;
+  try {
+    const rows = db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
+    meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+    db.prepare('SELECT seq FROM messages LIMIT 1').all();
+  } catch (err) {
+    throw new SessionFileError(
+      `${path} cannot be read as a Flowscope session: ${(err as Error).message}.`,
+      'corrupt',
+    );
+  }
+  if (meta.format !== FORMAT_NAME) {
+    throw new SessionFileError(`${path} is not a Flowscope session (format "${meta.format ?? 'missing'}").`, 'not-a-session');
+  }
+  const version = Number(meta.schema_version);
+  if (!Number.isInteger(version)) {
+    throw new SessionFileError(`${path} has no valid schema version.`, 'corrupt');
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new SessionFileError(
+      `${path} was written by a newer Flowscope (schema ${version}; this version reads up to ${SCHEMA_VERSION}). Update Flowscope to open it.`,
+      'newer-schema',
+    );
+  }
+}
+
+function json(v: unknown): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v);
+}
+
+function toParams(seq: number, m: CapturedMessage): Record<string, unknown> {
+  return {
+    seq,
+    time: m.time,
+    brokerTime: m.brokerTime ?? null,
+    transport: m.transport,
+    endpoint: m.endpoint,
+    event: m.event,
+    destKind: m.destKind,
+    destination: m.destination,
+    partition: m.partition ?? null,
+    offset: m.offset === null || m.offset === undefined ? null : BigInt(m.offset),
+    routingKey: m.routingKey ?? null,
+    connection: m.connection ?? null,
+    key: m.key ? Buffer.from(m.key.buffer, m.key.byteOffset, m.key.byteLength) : null,
+    headers: json(m.headers),
+    properties: json(m.properties),
+    payload: Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
+    size: m.payload.byteLength,
+    correlationId: m.correlationId ?? null,
+    messageId: m.messageId ?? null,
+    replyTo: m.replyTo ?? null,
+    meta: json(m.meta),
+  };
+}
+
+function keyText(key: Buffer | null): string | null {
+  if (!key) return null;
+  return previewPayload(key, 256);
+}
+
+function toListRow(r: Row): MessageRow {
+  return {
+    seq: r.seq,
+    time: r.time,
+    transport: r.transport as MessageRow['transport'],
+    endpoint: r.endpoint,
+    event: r.event as MessageRow['event'],
+    destKind: r.dest_kind as MessageRow['destKind'],
+    destination: r.destination,
+    partition: r.partition,
+    offset: r.offset === null ? null : String(r.offset),
+    routingKey: r.routing_key,
+    connection: r.connection,
+    key: keyText(r.key),
+    size: r.size,
+    correlationId: r.correlation_id,
+    messageId: r.message_id,
+    replyTo: r.reply_to,
+    preview: r.head ? previewPayload(r.head, PREVIEW_BYTES, r.size > PREVIEW_BYTES) : '',
+  };
+}
+
+function toStored(r: Row): StoredMessage {
+  const payload = r.payload ?? Buffer.alloc(0);
+  return {
+    seq: r.seq,
+    time: r.time,
+    brokerTime: r.broker_time,
+    transport: r.transport as StoredMessage['transport'],
+    endpoint: r.endpoint,
+    event: r.event as StoredMessage['event'],
+    destKind: r.dest_kind as StoredMessage['destKind'],
+    destination: r.destination,
+    partition: r.partition,
+    offset: r.offset === null ? null : String(r.offset),
+    routingKey: r.routing_key,
+    connection: r.connection,
+    key: r.key,
+    headers: r.headers ? (JSON.parse(r.headers) as Record<string, JsonValue>) : null,
+    properties: r.properties ? (JSON.parse(r.properties) as Record<string, JsonValue>) : null,
+    payload,
+    size: r.size,
+    correlationId: r.correlation_id,
+    messageId: r.message_id,
+    replyTo: r.reply_to,
+    meta: r.meta ? (JSON.parse(r.meta) as Record<string, JsonValue>) : null,
+  };
+}

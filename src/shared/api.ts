@@ -1,0 +1,220 @@
+/**
+ * The one contract between engine and UI: every request channel with its input schema and
+ * result type, and every pushed event. Main (IPC), preload, the WebSocket bridge and the
+ * renderer all import this file; nothing else names a channel.
+ *
+ * Channels read `direction:domain:action` (see STYLE.md).
+ */
+import { z } from 'zod';
+import { messageFilterSchema } from './filter.ts';
+import type {
+  AnalysisSummary,
+  EndpointView,
+  LatencyHistogram,
+  PairsPage,
+  PlaybackState,
+  ReplayProgress,
+  SessionInfo,
+  TimelineSeries,
+  TopologyGraph,
+  TrafficBatch,
+  UndeliveredGroup,
+} from './views.ts';
+import type { MessageDetail, MessageRow } from './model.ts';
+import { endpointSpecSchema, replayRequestSchema } from './specs.ts';
+
+export * from './views.ts';
+export * from './specs.ts';
+export { messageFilterSchema, type MessageFilter } from './filter.ts';
+
+const sessionId = z.string().min(1).max(64);
+const path = z.string().min(1).max(4096);
+
+/** Every request channel: its validated input and (as a type) its result. */
+export const requests = {
+  'renderer:app:info': { input: z.object({}).strict() },
+  'renderer:session:list': { input: z.object({}).strict() },
+  'renderer:session:recent': { input: z.object({}).strict() },
+  'renderer:session:new': { input: z.object({ path: path.optional() }).strict() },
+  'renderer:session:open': { input: z.object({ path }).strict() },
+  'renderer:session:info': { input: z.object({ sessionId }).strict() },
+  'renderer:session:save-as': { input: z.object({ sessionId, path }).strict() },
+  'renderer:session:close': { input: z.object({ sessionId }).strict() },
+  'renderer:session:set-notes': { input: z.object({ sessionId, notes: z.string().max(100_000) }).strict() },
+  'renderer:session:export': {
+    input: z.object({ sessionId, path, format: z.literal('jsonl'), filter: messageFilterSchema.optional() }).strict(),
+  },
+  'renderer:session:import': {
+    input: z.object({ path, format: z.enum(['jsonl', 'kcat']), out: path.optional() }).strict(),
+  },
+  'renderer:endpoint:connect': { input: z.object({ sessionId, spec: endpointSpecSchema }).strict() },
+  'renderer:endpoint:disconnect': { input: z.object({ sessionId, endpointId: z.string().min(1).max(128) }).strict() },
+  'renderer:endpoint:list': { input: z.object({ sessionId }).strict() },
+  'renderer:demo:start': { input: z.object({ sessionId: sessionId.optional() }).strict() },
+  'renderer:messages:query': {
+    input: z
+      .object({
+        sessionId,
+        filter: messageFilterSchema,
+        offset: z.number().int().nonnegative().max(1e9).optional(),
+        afterSeq: z.number().int().nonnegative().optional(),
+        limit: z.number().int().min(1).max(1000),
+        order: z.enum(['asc', 'desc']).optional(),
+        withTotal: z.boolean().optional(),
+      })
+      .strict(),
+  },
+  'renderer:messages:get': { input: z.object({ sessionId, seq: z.number().int().positive() }).strict() },
+  'renderer:messages:destinations': { input: z.object({ sessionId, filter: messageFilterSchema.optional() }).strict() },
+  'renderer:analysis:summary': { input: z.object({ sessionId, untilTime: z.number().optional() }).strict() },
+  'renderer:analysis:pairs': {
+    input: z
+      .object({
+        sessionId,
+        offset: z.number().int().nonnegative().max(1e9),
+        limit: z.number().int().min(1).max(1000),
+        destination: z.string().max(1024).optional(),
+        status: z.enum(['matched', 'unanswered', 'orphan']).optional(),
+      })
+      .strict(),
+  },
+  'renderer:analysis:latency': { input: z.object({ sessionId, destination: z.string().max(1024).optional() }).strict() },
+  'renderer:analysis:undelivered': { input: z.object({ sessionId }).strict() },
+  'renderer:analysis:topology': { input: z.object({ sessionId }).strict() },
+  'renderer:analysis:timeline': {
+    input: z
+      .object({ sessionId, filter: messageFilterSchema.optional(), buckets: z.number().int().min(1).max(2000) })
+      .strict(),
+  },
+  'renderer:playback:control': {
+    input: z
+      .object({
+        sessionId,
+        action: z.enum(['play', 'pause', 'seek', 'speed', 'stop']),
+        time: z.number().optional(),
+        speed: z.union([z.literal(1), z.literal(10), z.literal(100), z.literal('max')]).optional(),
+      })
+      .strict(),
+  },
+  'renderer:replay:start': { input: replayRequestSchema },
+  'renderer:replay:cancel': { input: z.object({ replayId: z.string().min(1).max(64) }).strict() },
+} as const;
+
+/** What each request channel resolves to. */
+export interface Results {
+  'renderer:app:info': { version: string; transport: 'ipc' | 'bridge'; platform: string; demo: boolean };
+  'renderer:session:list': SessionInfo[];
+  'renderer:session:recent': { path: string; openedAt: string }[];
+  'renderer:session:new': SessionInfo;
+  'renderer:session:open': SessionInfo;
+  'renderer:session:info': SessionInfo;
+  'renderer:session:save-as': SessionInfo;
+  'renderer:session:close': { closed: true };
+  'renderer:session:set-notes': SessionInfo;
+  'renderer:session:export': { path: string; count: number };
+  'renderer:session:import': SessionInfo;
+  'renderer:endpoint:connect': EndpointView;
+  'renderer:endpoint:disconnect': { disconnected: true };
+  'renderer:endpoint:list': EndpointView[];
+  'renderer:demo:start': SessionInfo;
+  'renderer:messages:query': { rows: MessageRow[]; total: number | null };
+  'renderer:messages:get': MessageDetail | null;
+  'renderer:messages:destinations': {
+    transport: string;
+    destKind: string;
+    destination: string;
+    count: number;
+    bytes: number;
+    firstTime: number;
+    lastTime: number;
+  }[];
+  'renderer:analysis:summary': AnalysisSummary;
+  'renderer:analysis:pairs': PairsPage;
+  'renderer:analysis:latency': LatencyHistogram;
+  'renderer:analysis:undelivered': UndeliveredGroup[];
+  'renderer:analysis:topology': TopologyGraph;
+  'renderer:analysis:timeline': TimelineSeries;
+  'renderer:playback:control': PlaybackState;
+  'renderer:replay:start': { replayId: string };
+  'renderer:replay:cancel': { cancelled: boolean };
+}
+
+export type RequestChannel = keyof typeof requests;
+/** What a caller passes (defaults not yet applied). */
+export type RequestInput<C extends RequestChannel> = z.input<(typeof requests)[C]['input']>;
+/** What a handler receives after validation. */
+export type ParsedInput<C extends RequestChannel> = z.output<(typeof requests)[C]['input']>;
+export type RequestResult<C extends RequestChannel> = Results[C];
+
+/** Events the engine pushes. Live traffic arrives at most ten times a second per session. */
+export interface Events {
+  'main:traffic:batch': TrafficBatch;
+  'main:endpoint:status': { sessionId: string; endpoint: EndpointView };
+  'main:session:changed': SessionInfo;
+  'main:session:closed': { sessionId: string };
+  'main:playback:state': PlaybackState;
+  'main:replay:progress': ReplayProgress;
+  'main:app:error': { message: string };
+}
+export type EventChannel = keyof Events;
+
+export const REQUEST_CHANNELS = Object.keys(requests) as RequestChannel[];
+export const EVENT_CHANNELS: EventChannel[] = [
+  'main:traffic:batch',
+  'main:endpoint:status',
+  'main:session:changed',
+  'main:session:closed',
+  'main:playback:state',
+  'main:replay:progress',
+  'main:app:error',
+];
+
+export function isRequestChannel(c: unknown): c is RequestChannel {
+  return typeof c === 'string' && Object.prototype.hasOwnProperty.call(requests, c);
+}
+
+export function isEventChannel(c: unknown): c is EventChannel {
+  return typeof c === 'string' && (EVENT_CHANNELS as string[]).includes(c);
+}
+
+/** Validates a request's input; throws an ApiError with a readable message when it is bad. */
+export function parseInput<C extends RequestChannel>(channel: C, input: unknown): ParsedInput<C> {
+  const schema = requests[channel].input as unknown as z.ZodType<ParsedInput<C>>;
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new ApiError('bad-request', `Invalid request to ${channel}${where}: ${issue?.message ?? 'invalid input'}`);
+  }
+  return r.data;
+}
+
+export type ApiErrorCode = 'bad-request' | 'not-found' | 'failed' | 'unauthorized';
+
+/** An error the UI can show as it is. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/**
+ * The client side of the contract, implemented by the preload (IPC) and by the browser's
+ * bridge client. The renderer only ever sees this.
+ */
+export interface InspectorClient {
+  invoke<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>>;
+  on<E extends EventChannel>(event: E, handler: (payload: Events[E]) => void): () => void;
+  readonly kind: 'ipc' | 'bridge';
+}
+
+/** Messages on the WebSocket bridge. */
+export type BridgeClientMessage = { id: number; channel: RequestChannel; input: unknown };
+export type BridgeServerMessage =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { code: ApiErrorCode; message: string } }
+  | { event: EventChannel; payload: unknown };

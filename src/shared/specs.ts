@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { messageFilterSchema } from './filter.ts';
+
+/** How the user asks to attach to an endpoint: the connect dialog and the CLI build these. */
+export const endpointSpecSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('ws-proxy'),
+      listenPort: z.number().int().min(0).max(65535),
+      target: z.string().regex(/^wss?:\/\/.+/i, 'target must be a ws:// or wss:// URL').max(2048),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('ws-tap'),
+      url: z.string().regex(/^wss?:\/\/.+/i, 'URL must start with ws:// or wss://').max(2048),
+      send: z.array(z.string().max(65536)).max(20).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('kafka'),
+      brokers: z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'brokers are host:port')).min(1).max(20),
+      topics: z.array(z.string().min(1).max(512)).min(1).max(200),
+      fromBeginning: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('amqp'),
+      url: z.string().regex(/^amqps?:\/\/.+/i, 'URL must start with amqp:// or amqps://').max(2048),
+      exchanges: z.array(z.string().max(255)).max(100),
+      queues: z.array(z.string().min(1).max(255)).max(100).optional(),
+      firehose: z.boolean().optional(),
+      managementUrl: z.string().regex(/^https?:\/\/.+/i).max(2048).optional(),
+    })
+    .strict(),
+]);
+export type EndpointSpec = z.infer<typeof endpointSpecSchema>;
+
+/** Re-publishing a saved session onto a broker. */
+export const replayRequestSchema = z
+  .object({
+    sessionId: z.string().min(1).max(64),
+    /** kafka://host:port, amqp(s)://…, ws(s)://… */
+    to: z.string().regex(/^(kafka|amqps?|wss?):\/\/.+/i, 'target must be kafka://, amqp(s):// or ws(s)://').max(2048),
+    speed: z.union([z.number().positive().max(10_000), z.literal('max')]).default(1),
+    /** Destination remapping FROM → TO. */
+    map: z.record(z.string().max(1024), z.string().max(1024)).optional(),
+    filter: messageFilterSchema.optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict();
+export type ReplayRequest = z.infer<typeof replayRequestSchema>;

@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { WebSocket } from 'ws';
+import { SessionStore } from '../../src/main/store/session-store.ts';
+import { Recorder } from '../../src/main/engine/recorder.ts';
+import type { EndpointState } from '../../src/main/engine/recorder.ts';
+import { WsProxyConnector } from '../../src/main/connectors/ws/proxy.ts';
+import type { StoredMessage } from '../../src/shared/model.ts';
+import { tmpDir, waitFor } from '../helpers/tmp.ts';
+import { freePort, runPythonClient, startPythonServer } from '../fixtures/ws_python.ts';
+
+interface Line {
+  conn: string;
+  dir?: 'sent' | 'recv';
+  type?: 'text' | 'binary';
+  sha256?: string;
+  close?: number;
+  reason?: string;
+}
+
+function recording(dir: string) {
+  const file = path.join(dir, `proxy-${crypto.randomUUID().slice(0, 8)}.flowscope`);
+  const store = SessionStore.create(file);
+  const states: EndpointState[] = [];
+  const recorder = new Recorder(store, { onStatus: (s) => states.push(s) });
+  return { file, store, recorder, states };
+}
+
+const sha = (b: Uint8Array): string => crypto.createHash('sha256').update(b).digest('hex');
+
+function byPath(msgs: StoredMessage[], dest: string) {
+  const on = msgs.filter((m) => m.destination === dest);
+  const frames = (event: string) =>
+    on.filter((m) => m.event === event).map((m) => ({ type: m.meta?.opcode, sha256: sha(m.payload) }));
+  return {
+    on,
+    out: frames('frame-out'),
+    in: frames('frame-in'),
+    open: on.find((m) => m.event === 'open'),
+    close: on.filter((m) => m.event === 'close'),
+  };
+}
+
+test('a client sees through the proxy exactly what it sees directly, and the session holds every frame byte for byte', async () => {
+  const server = await startPythonServer('ws_echo_server.py', ['0']);
+  const { file, store, recorder } = recording(tmpDir());
+  try {
+    const direct = (await runPythonClient('ws_client.py', [`ws://127.0.0.1:${server.port}`])).map((l) => JSON.parse(l) as Line);
+
+    const proxy = new WsProxyConnector(
+      { id: 'proxy', listenPort: 0, target: `ws://127.0.0.1:${server.port}` },
+      recorder.sink('proxy'),
+    );
+    await recorder.add(proxy);
+    const proxied = (await runPythonClient('ws_client.py', [`ws://127.0.0.1:${proxy.port}`])).map((l) => JSON.parse(l) as Line);
+    assert.deepEqual(proxied, direct, 'the client must not notice the proxy');
+    await recorder.stop();
+
+    const msgs = [...store.iterate()];
+    const lines = (conn: string, dir: 'sent' | 'recv') =>
+      proxied.filter((l) => l.conn === conn && l.dir === dir).map((l) => ({ type: l.type, sha256: l.sha256 }));
+
+    const echo = byPath(msgs, '/echo');
+    assert.deepEqual(echo.out, lines('echo', 'sent'), 'client→server frames, in order, byte-identical');
+    assert.deepEqual(echo.in, lines('echo', 'recv'), 'server→client frames, in order, byte-identical');
+    assert.ok(echo.in.length >= 8 && echo.out.some((f) => f.type === 'binary'));
+    assert.equal(Math.max(...echo.on.map((m) => m.size)), 5 * 1024 * 1024, 'the 5 MB frame is stored whole');
+    assert.equal(echo.open?.meta?.subprotocol, 'flowscope.v1');
+    assert.deepEqual(echo.close.map((m) => m.meta), [{ code: 4000, reason: 'done', by: 'client' }]);
+    const forwarded = echo.open?.meta?.forwardedHeaders as string[];
+    assert.ok(forwarded.includes('authorization') && forwarded.includes('cookie'), 'credentials are forwarded');
+    assert.equal(new Set(echo.on.map((m) => m.connection)).size, 1);
+
+    const strict = byPath(msgs, '/strict');
+    assert.deepEqual(strict.out, lines('strict', 'sent'), 'an invalid UTF-8 text frame is relayed, not rejected');
+    assert.equal(strict.out[0]?.type, 'text');
+    assert.deepEqual(strict.close.map((m) => m.meta), [{ code: 1007, reason: '', by: 'server' }]);
+
+    const bye = byPath(msgs, '/bye');
+    assert.deepEqual(bye.close.map((m) => m.meta), [{ code: 4001, reason: 'server says bye', by: 'server' }]);
+
+    const race = byPath(msgs, '/race');
+    const late = race.on.find((m) => m.event === 'frame-out' && Buffer.from(m.payload).toString() === 'too late');
+    assert.equal(late?.meta?.dropped, true, 'a frame sent to a closing server is recorded as dropped');
+    assert.equal(race.close[0]?.meta?.code, 4002);
+
+    const conns = new Set(msgs.map((m) => m.connection));
+    assert.equal(conns.size, 4, 'each connection has its own id');
+    store.close();
+    const bytes = fs.readFileSync(file);
+    assert.equal(bytes.indexOf('s3cret-token-value'), -1, 'the Authorization value is never stored');
+    assert.equal(bytes.indexOf('cookie-secret-value'), -1, 'the Cookie value is never stored');
+  } finally {
+    store.close();
+    await server.stop();
+  }
+});
+
+/** Connects a Node ws client and collects what it sees until the connection closes. */
+function connect(url: string) {
+  const ws = new WebSocket(url);
+  const received: string[] = [];
+  ws.on('message', (d) => received.push(String(d)));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  ws.on('error', () => undefined);
+  return { ws, received, closed };
+}
+
+test('an unreachable target closes the client with 1014 and a reason, is recorded, and the proxy keeps listening', async () => {
+  const { store, recorder, states } = recording(tmpDir());
+  const port = await freePort();
+  const proxy = new WsProxyConnector({ id: 'p', listenPort: 0, target: `ws://127.0.0.1:${port}` }, recorder.sink('p'));
+  await recorder.add(proxy);
+  let server: Awaited<ReturnType<typeof startPythonServer>> | null = null;
+  try {
+    const first = connect(`ws://127.0.0.1:${proxy.port}/rpc`);
+    const closed = await first.closed;
+    assert.equal(closed.code, 1014);
+    assert.match(closed.reason, /cannot reach ws:\/\/127\.0\.0\.1:\d+\/rpc/);
+    await waitFor('a failed status', () => states.find((s) => s.status === 'failed' && /cannot reach/.test(s.detail ?? '')));
+
+    server = await startPythonServer('ws_echo_server.py', [String(port)]);
+    const second = connect(`ws://127.0.0.1:${proxy.port}/rpc`);
+    const welcome = await waitFor('the welcome through the proxy', () => second.received[0]);
+    assert.equal(JSON.parse(welcome).path, '/rpc');
+    await waitFor('recording again', () => states.at(-1)?.status === 'recording');
+    second.ws.close(1000, 'bye');
+    await second.closed;
+    await recorder.stop();
+
+    const errors = [...store.iterate({ events: ['error'] })];
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]?.meta?.message), /ECONNREFUSED/);
+    assert.equal(errors[0]?.destination, '/rpc');
+    assert.equal(store.count({ events: ['open'] }), 1);
+  } finally {
+    await recorder.stop();
+    store.close();
+    await server?.stop();
+  }
+});
+
+test('stopping the proxy closes live connections with 1001 and records who closed them', async () => {
+  const server = await startPythonServer('ws_echo_server.py', ['0']);
+  const { store, recorder } = recording(tmpDir());
+  try {
+    const proxy = new WsProxyConnector({ id: 'p', listenPort: 0, target: `ws://127.0.0.1:${server.port}` }, recorder.sink('p'));
+    await recorder.add(proxy);
+    const client = connect(`ws://127.0.0.1:${proxy.port}/live`);
+    await waitFor('the welcome', () => client.received.length > 0);
+    await recorder.stop();
+    assert.equal((await client.closed).code, 1001);
+    const close = [...store.iterate({ events: ['close'] })];
+    assert.deepEqual(close.map((m) => [m.meta?.code, m.meta?.by]), [[1001, 'proxy']]);
+  } finally {
+    store.close();
+    await server.stop();
+  }
+});
