@@ -15,7 +15,7 @@ export function version(): string {
 }
 
 export function createEngine(transport: 'ipc' | 'bridge' = 'bridge', demo = false): Engine {
-  const dataDir = process.env.FLOWSCOPE_DATA_DIR ?? path.join(os.homedir(), '.flowscope', 'sessions');
+  const dataDir = process.env.FLOWSCOPE_DATA_DIR || path.join(os.homedir(), '.flowscope', 'sessions');
   return new Engine({ dataDir, version: version(), transport, demo });
 }
 

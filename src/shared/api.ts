@@ -74,7 +74,7 @@ export const requests = {
         offset: z.number().int().nonnegative().max(1e9),
         limit: z.number().int().min(1).max(1000),
         destination: z.string().max(1024).optional(),
-        status: z.enum(['matched', 'unanswered', 'orphan']).optional(),
+        status: z.enum(['matched', 'unanswered', 'orphan', 'duplicate']).optional(),
       })
       .strict(),
   },

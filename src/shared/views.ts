@@ -79,7 +79,13 @@ export interface UndeliveredGroup {
 
 export interface PairView {
   correlationId: string;
-  status: 'matched' | 'unanswered' | 'orphan';
+  status: 'matched' | 'unanswered' | 'orphan' | 'duplicate';
+  /** JSON-RPC method or AMQP type of the request, when known. */
+  method?: string | null;
+  /** Why an unanswered request counts as unanswered (timeout, connection-closed, session-ended, …). */
+  reason?: string | null;
+  /** An unanswered request whose reply came after the timeout. */
+  late?: boolean;
   requestSeq: number | null;
   replySeq: number | null;
   destination: string;
@@ -122,6 +128,8 @@ export interface TopologyNode {
   undelivered: number;
   /** Destination names this node stands for, to filter other views by it. */
   destinations: string[];
+  /** For a WebSocket client node: its connection id, to filter by it. */
+  connection?: string;
 }
 
 export interface TopologyEdge {

@@ -58,10 +58,63 @@ export function decodePayload(bytes: Uint8Array, prettyLimit = 2_000_000): Decod
   if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && text.length <= prettyLimit) {
     try {
       const json: unknown = JSON.parse(text);
-      return { encoding: 'json', text: JSON.stringify(json, null, 2), json };
+      return { encoding: 'json', text: reindent(text), json };
     } catch {
       // Not JSON after all: show it as text.
     }
   }
   return { encoding: 'text', text, json: undefined };
+}
+
+const STRUCTURAL = new Set(['{', '}', '[', ']', ',', ':', '"', ' ', '\n', '\r', '\t']);
+
+/**
+ * Pretty-prints JSON text that is known to be valid by re-indenting its tokens rather than
+ * re-serialising the parsed value, so what is shown is what was sent: int64 ids such as
+ * 12345678901234567890 keep every digit (JSON.parse rounds them), 1.0 stays 1.0, escapes
+ * and duplicate keys stay as written.
+ */
+function reindent(text: string): string {
+  const out: string[] = [];
+  let depth = 0;
+  const newline = (): string => `\n${'  '.repeat(depth)}`;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out.push(text.slice(i, j + 1));
+      i = j + 1;
+    } else if (c === '{' || c === '[') {
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j]!)) j++;
+      if (text[j] === (c === '{' ? '}' : ']')) {
+        out.push(c === '{' ? '{}' : '[]');
+        i = j + 1;
+      } else {
+        depth += 1;
+        out.push(c, newline());
+        i += 1;
+      }
+    } else if (c === '}' || c === ']') {
+      depth -= 1;
+      out.push(newline(), c);
+      i += 1;
+    } else if (c === ',') {
+      out.push(',', newline());
+      i += 1;
+    } else if (c === ':') {
+      out.push(': ');
+      i += 1;
+    } else if (c === ' ' || c === '\n' || c === '\r' || c === '\t') {
+      i += 1;
+    } else {
+      let j = i + 1;
+      while (j < text.length && !STRUCTURAL.has(text[j]!)) j++;
+      out.push(text.slice(i, j));
+      i = j;
+    }
+  }
+  return out.join('');
 }

@@ -11,6 +11,8 @@ import type {
 export interface SessionAnalysis {
   ingest(msgs: readonly StoredMessage[]): void;
   addOffsets(rows: readonly GroupOffset[]): void;
+  /** The recording is over: whatever is still open is decided (unanswered, undelivered). */
+  finish(): void;
   summary(now: number): AnalysisSummary;
   pairsPage(q: { offset: number; limit: number; destination?: string; status?: 'matched' | 'unanswered' | 'orphan' }, now: number): PairsPage;
   latency(destination: string | undefined): LatencyHistogram;

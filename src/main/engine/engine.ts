@@ -151,7 +151,6 @@ export class Engine {
   }
 
   private buildHandlers(): { [C in RequestChannel]: Handler<C> } {
-    const now = () => Date.now();
     return {
       'renderer:app:info': () => ({
         version: this.opts.version,
@@ -206,20 +205,31 @@ export class Engine {
       'renderer:messages:query': (i) => this.session(i.sessionId).query(i),
       'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
       'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
-      'renderer:analysis:summary': async (i) => (await this.session(i.sessionId).currentAnalysis()).summary(now()),
-      'renderer:analysis:pairs': async (i) =>
-        (await this.session(i.sessionId).currentAnalysis()).pairsPage(
+      'renderer:analysis:summary': async (i) => {
+        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
+        return analysis.summary(now);
+      },
+      'renderer:analysis:pairs': async (i) => {
+        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
+        return analysis.pairsPage(
           {
             offset: i.offset,
             limit: i.limit,
             ...(i.destination !== undefined ? { destination: i.destination } : {}),
             ...(i.status !== undefined ? { status: i.status } : {}),
           },
-          now(),
-        ),
-      'renderer:analysis:latency': async (i) => (await this.session(i.sessionId).currentAnalysis()).latency(i.destination),
-      'renderer:analysis:undelivered': async (i) => (await this.session(i.sessionId).currentAnalysis()).undelivered(now()),
-      'renderer:analysis:topology': async (i) => (await this.session(i.sessionId).currentAnalysis()).topology(now()),
+          now,
+        );
+      },
+      'renderer:analysis:latency': async (i) => (await this.session(i.sessionId).currentAnalysis()).analysis.latency(i.destination),
+      'renderer:analysis:undelivered': async (i) => {
+        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
+        return analysis.undelivered(now);
+      },
+      'renderer:analysis:topology': async (i) => {
+        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
+        return analysis.topology(now);
+      },
       'renderer:analysis:timeline': (i) => this.session(i.sessionId).timeline(i.filter ?? {}, i.buckets),
       'renderer:playback:control': (i) => this.session(i.sessionId).playbackControl(i.action, i.time, i.speed),
       'renderer:replay:start': (i) => {

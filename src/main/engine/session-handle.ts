@@ -34,6 +34,7 @@ export class SessionHandle {
   recorder: Recorder | null = null;
   private analysis: SessionAnalysis;
   private analysedSeq = 0;
+  private analysisFinished = false;
   private catchingUp: Promise<void> | null = null;
   private readonly batcher: TrafficBatcher;
   private readonly endpointViews = new Map<string, EndpointView>();
@@ -92,9 +93,16 @@ export class SessionHandle {
   private ensureRecorder(): Recorder {
     if (this.store.readonly) throw new ApiError('failed', 'This session is open read-only; start a new recording instead.');
     if (this.recorder) return this.recorder;
+    if (this.analysisFinished) {
+      // Recording again into a session whose analysis was closed: start over from the file.
+      this.analysis = this.ctx.newAnalysis();
+      this.analysisFinished = false;
+      this.analysedSeq = 0;
+    }
     this.recorder = new Recorder(this.store, {
       enrich: this.ctx.enrich,
       onBatch: (b) => {
+        if (this.analysedSeq < b.firstSeq - 1) this.catchUpNow(b.firstSeq - 1);
         this.analysis.ingest(b.messages);
         this.analysedSeq = b.lastSeq;
         this.batcher.push(b.messages, b.lastSeq);
@@ -193,11 +201,21 @@ export class SessionHandle {
     return toDetail(m, m.correlationId ? this.store.related(m.correlationId, 50).filter((r) => r.seq !== seq) : []);
   }
 
-  /** The analysis the views should show: the playback's while playing back, else the full one. */
-  async currentAnalysis(): Promise<SessionAnalysis> {
-    if (this.playbackAnalysis) return this.playbackAnalysis;
+  /**
+   * The analysis the views should show, and the clock it is read at: the playback's at the
+   * playhead while playing back; the live one at the wall clock while recording; a saved
+   * session's finished one (everything still open counts as decided at the recording's end).
+   */
+  async currentAnalysis(): Promise<{ analysis: SessionAnalysis; now: number }> {
+    if (this.playbackAnalysis && this.playback) {
+      return { analysis: this.playbackAnalysis, now: this.playback.state().playhead ?? 0 };
+    }
     await this.catchUp();
-    return this.analysis;
+    if (!this.live && !this.analysisFinished && this.analysedSeq >= this.store.lastSeq) {
+      this.analysis.finish();
+      this.analysisFinished = true;
+    }
+    return { analysis: this.analysis, now: Date.now() };
   }
 
   /** Brings the analysis of a saved session up to date in chunks, yielding between them. */
@@ -216,6 +234,18 @@ export class SessionHandle {
       this.catchingUp = null;
     });
     return this.catchingUp;
+  }
+
+  /** Synchronous catch-up to `seq` (before live batches continue an older session). */
+  private catchUpNow(seq: number): void {
+    if (this.analysedSeq === 0) this.analysis.addOffsets(this.store.offsets());
+    while (this.analysedSeq < seq) {
+      const chunk = this.store.page(this.analysedSeq, CATCH_UP_CHUNK);
+      const upTo = chunk.filter((m) => m.seq <= seq);
+      if (upTo.length === 0) break;
+      this.analysis.ingest(upTo);
+      this.analysedSeq = upTo[upTo.length - 1]!.seq;
+    }
   }
 
   playbackControl(action: 'play' | 'pause' | 'seek' | 'speed' | 'stop', time?: number, speed?: Speed): PlaybackState {

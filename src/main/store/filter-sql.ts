@@ -52,12 +52,23 @@ export function filterToSql(
     params.key = Buffer.from(f.key, 'utf8');
   }
   if (f.text !== undefined && f.text !== '') {
-    clauses.push(`CAST(payload AS TEXT) LIKE @text ESCAPE '\\'`);
+    // LIKE stops at the first NUL byte, so it never finds text after one in a binary payload
+    // (protobuf, msgpack…). instr() and lower() see the whole value but cost a copy per row,
+    // so they only run where LIKE may have stopped short: rows whose character count up to
+    // the first NUL falls short of their byte size (a NUL, or non-ASCII text). Both fold
+    // ASCII case only.
+    clauses.push(`(CAST(payload AS TEXT) LIKE @text ESCAPE '\\'
+      OR (length(CAST(payload AS TEXT)) < size AND instr(lower(CAST(payload AS TEXT)), lower(@textRaw)) > 0))`);
     params.text = `%${likeLiteral(f.text)}%`;
+    params.textRaw = f.text;
   }
   if (f.header) {
     params.headerName = f.header.name;
-    const valueClause = f.header.value !== undefined ? ' AND CAST(j.value AS TEXT) = @headerValue' : '';
+    // json_each gives true/false/null as 1/0/NULL: compare them by their JSON spelling.
+    const valueClause =
+      f.header.value !== undefined
+        ? ` AND (CASE WHEN j.type IN ('true', 'false', 'null') THEN j.type ELSE CAST(j.value AS TEXT) END) = @headerValue`
+        : '';
     if (f.header.value !== undefined) params.headerValue = f.header.value;
     clauses.push(`(EXISTS (SELECT 1 FROM json_each(messages.headers) j WHERE j.key = @headerName${valueClause})
       OR EXISTS (SELECT 1 FROM json_each(messages.properties) j WHERE j.key = @headerName${valueClause}))`);

@@ -51,7 +51,7 @@ interface Row {
   dest_kind: string;
   destination: string;
   partition: number | null;
-  offset: number | bigint | null;
+  offset: string | null;
   routing_key: string | null;
   connection: string | null;
   key: Buffer | null;
@@ -66,8 +66,9 @@ interface Row {
   meta: string | null;
 }
 
+// offset is read as text: it is an int64 and a JS number would round it past 2^53.
 const ROW_COLUMNS = `seq, time, broker_time, transport, endpoint, event, dest_kind, destination, partition,
-  offset, routing_key, connection, key, headers, properties, size, correlation_id, message_id, reply_to, meta`;
+  CAST(offset AS TEXT) AS offset, routing_key, connection, key, headers, properties, size, correlation_id, message_id, reply_to, meta`;
 /** Bytes of payload fetched for a list row's preview. */
 const PREVIEW_BYTES = 160;
 
@@ -142,14 +143,14 @@ export class SessionStore {
   static open(path: string, opts: { readonly?: boolean } & StoreOptions = {}): SessionStore {
     if (!fs.existsSync(path)) throw new SessionFileError(`${path} does not exist.`, 'not-found');
     checkHeader(path);
-    const probe = openDb(path, true, opts);
+    const probe = openQuietly(path, opts);
     try {
       verifySession(probe, path);
     } finally {
       probe.close();
     }
     const readonly = opts.readonly ?? false;
-    const db = openDb(path, readonly, opts);
+    const db = readonly ? openQuietly(path, opts) : openDb(path, false, opts);
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -244,7 +245,7 @@ export class SessionStore {
 
   /** Committed offsets in time order, optionally only for one topic. */
   offsets(topic?: string): GroupOffset[] {
-    const sql = `SELECT time, endpoint, group_id, topic, partition, offset FROM group_offsets
+    const sql = `SELECT time, endpoint, group_id, topic, partition, CAST(offset AS TEXT) AS offset FROM group_offsets
       ${topic ? 'WHERE topic = ?' : ''} ORDER BY time`;
     const stmt = this.db.prepare(sql);
     const rows = (topic ? stmt.all(topic) : stmt.all()) as {
@@ -253,7 +254,7 @@ export class SessionStore {
       group_id: string;
       topic: string;
       partition: number;
-      offset: number;
+      offset: string;
     }[];
     return rows.map((r) => ({
       time: r.time,
@@ -409,19 +410,44 @@ export class SessionStore {
   }
 }
 
-function openDb(path: string, readonly: boolean, options: StoreOptions): Db {
+function openDb(path: string, readonly: boolean, options: StoreOptions, mustExist = readonly): Db {
   const db = new Database(path, {
     readonly,
-    fileMustExist: readonly,
+    fileMustExist: mustExist,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   });
   return db;
+}
+
+/**
+ * Opens an existing file for reading without leaving anything behind. A read-only
+ * connection to a WAL database creates `-wal` and `-shm` files it can never remove, so
+ * when no `-wal` exists yet the file is opened read-write with `query_only`: that
+ * connection writes nothing (an empty WAL needs no checkpoint, so the main file keeps its
+ * bytes and mtime) and SQLite deletes both sidecars when it closes. With a `-wal` or a hot
+ * `-journal` already present (another writer, or a crash) only a read-only connection is
+ * safe, and the sidecars were there anyway.
+ */
+function openQuietly(path: string, options: StoreOptions): Db {
+  if (!fs.existsSync(`${path}-wal`) && !fs.existsSync(`${path}-journal`)) {
+    try {
+      const db = openDb(path, false, options, true);
+      db.pragma('query_only = ON');
+      return db;
+    } catch {
+      // Not writable (read-only media, permissions): fall back to a read-only connection.
+    }
+  }
+  return openDb(path, true, options);
 }
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** Refuses anything that is not an SQLite database before SQLite even touches it. */
 function checkHeader(path: string): void {
+  if (fs.statSync(path).isDirectory()) {
+    throw new SessionFileError(`${path} is a folder, not a Flowscope session.`, 'not-a-session');
+  }
   const fd = fs.openSync(path, 'r');
   try {
     const head = Buffer.alloc(100);
@@ -437,6 +463,18 @@ function checkHeader(path: string): void {
       throw new SessionFileError(
         `${path} is an SQLite database but not a Flowscope session (application id 0x${appId.toString(16)}).`,
         'not-a-session',
+      );
+    }
+    // A file cut short (partial copy, full disk) is refused up front: SQLite would open it and
+    // fail later on whichever page is missing. The header's page count is only authoritative
+    // when its version-valid-for matches the change counter and no WAL holds newer pages.
+    const pageSize = head.readUInt16BE(16) === 1 ? 65_536 : head.readUInt16BE(16);
+    const pages = head.readUInt32BE(28);
+    const size = fs.fstatSync(fd).size;
+    if (pages > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) && !fs.existsSync(`${path}-wal`) && size < pages * pageSize) {
+      throw new SessionFileError(
+        `${path} is truncated or damaged: it should hold ${pages * pageSize} bytes but has ${size}.`,
+        'corrupt',
       );
     }
   } finally {

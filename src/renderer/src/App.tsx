@@ -1,3 +1,112 @@
+import { useEffect, useState } from 'react';
+import type { SessionInfo } from '../../shared/views.ts';
+import { getClient } from './api/client.ts';
+import { app, closeDetail, selectActive, useApp, upsertSession } from './state/app.ts';
+import { connectLive } from './state/live.ts';
+import { errorMessage } from './lib/format.ts';
+import { SessionTabs } from './shell/SessionTabs.tsx';
+import { SessionHeader } from './shell/SessionHeader.tsx';
+import { ViewTabs } from './shell/ViewTabs.tsx';
+import { FilterChips } from './shell/FilterChips.tsx';
+import { EmptyState } from './shell/EmptyState.tsx';
+import { Toasts } from './shell/Toasts.tsx';
+import { Dialogs } from './shell/Dialogs.tsx';
+import { DetailPane } from './detail/DetailPane.tsx';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
+import { VIEW_LABELS } from './state/view-state.ts';
+import { MessagesView } from './views/messages/MessagesView.tsx';
+import { FlowView } from './views/flow/FlowView.tsx';
+import { ConversationsView } from './views/conversations/ConversationsView.tsx';
+import { UndeliveredView } from './views/undelivered/UndeliveredView.tsx';
+import { TimelineView } from './views/timeline/TimelineView.tsx';
+
 export function App() {
-  return <main>Flowscope</main>;
+  const [fatal, setFatal] = useState<string | null>(null);
+  const loaded = useApp((s) => s.loaded);
+  const session = useApp(selectActive);
+
+  useEffect(() => {
+    let client;
+    try {
+      client = getClient();
+    } catch (err) {
+      setFatal(errorMessage(err));
+      return;
+    }
+    const off = connectLive(client);
+    client.invoke('renderer:session:list', {}).then(
+      (list) => {
+        for (const s of list) upsertSession(s, false);
+        // Restore the session from the URL if it is still open, else show the newest one.
+        const wanted = app.get().sessionId;
+        if (!list.some((s) => s.id === wanted)) app.set({ sessionId: list[list.length - 1]?.id ?? null, selectedSeq: null, detailOpen: false });
+        app.set({ loaded: true });
+      },
+      (err: unknown) => setFatal(errorMessage(err)),
+    );
+    return off;
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || document.querySelector('dialog[open]')) return;
+      const t = e.target as HTMLElement;
+      if (/^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return;
+      closeDetail();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  if (fatal) {
+    return (
+      <main className="welcome">
+        <div className="welcome-card">
+          <h1>Cannot reach the Flowscope engine</h1>
+          <p className="inline-error" role="alert">
+            {fatal}
+          </p>
+        </div>
+      </main>
+    );
+  }
+  return (
+    <div className="app">
+      <SessionTabs />
+      {!loaded ? <div className="loading-screen">Connecting…</div> : session ? <SessionScreen session={session} /> : <EmptyState />}
+      <Dialogs />
+      <Toasts />
+    </div>
+  );
+}
+
+function SessionScreen({ session }: { session: SessionInfo }) {
+  const view = useApp((s) => s.view);
+  const seq = useApp((s) => s.selectedSeq);
+  const detailOpen = useApp((s) => s.detailOpen);
+  return (
+    <>
+      <SessionHeader session={session} />
+      <div className="view-bar">
+        <ViewTabs />
+        <FilterChips />
+      </div>
+      <div className={`workspace${detailOpen && seq !== null ? ' with-detail' : ''}`}>
+        <div id="view-panel" role="tabpanel" aria-labelledby={`tab-${view}`} className="view-panel">
+          <ErrorBoundary key={`${session.id}:${view}`} label={VIEW_LABELS[view]}>
+            {view === 'messages' && <MessagesView session={session} />}
+            {view === 'flow' && <FlowView session={session} />}
+            {view === 'conversations' && <ConversationsView session={session} />}
+            {view === 'undelivered' && <UndeliveredView session={session} />}
+            {view === 'timeline' && <TimelineView session={session} />}
+          </ErrorBoundary>
+        </div>
+        {detailOpen && seq !== null && (
+          <ErrorBoundary key={`detail:${session.id}`} label="detail">
+            <DetailPane sessionId={session.id} seq={seq} />
+          </ErrorBoundary>
+        )}
+      </div>
+    </>
+  );
 }

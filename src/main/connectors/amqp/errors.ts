@@ -69,6 +69,12 @@ export function describeAmqpError(err: unknown, target: AmqpTarget, password: st
     const m = /no (exchange|queue) '([^']*)' in vhost '([^']*)'/.exec(raw);
     if (m) return { kind: 'config', message: `${m[1]} '${m[2]}' does not exist in vhost '${m[3]}'` };
   }
+  if (/ACCESS[-_]REFUSED/.test(raw) && /amq\.rabbitmq\.trace/.test(raw)) {
+    return {
+      kind: 'config',
+      message: `user '${target.user}' may not read the firehose (exchange amq.rabbitmq.trace) in vhost '${target.vhost}': grant read permission on it, or record without the firehose`,
+    };
+  }
   if (/ACCESS[-_]REFUSED/.test(raw)) {
     const text = /ACCESS_REFUSED - ([^"]*)/.exec(raw)?.[1] ?? raw;
     return { kind: 'config', message: `RabbitMQ refused ${what ?? 'an operation'} for user '${target.user}': ${text}` };

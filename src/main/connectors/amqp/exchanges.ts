@@ -14,31 +14,20 @@ const BUILTIN_TYPES: Record<string, string> = {
   'amq.rabbitmq.trace': 'topic',
 };
 
-export class ExchangeMissingError extends Error {
-  constructor(
-    readonly exchange: string,
-    readonly vhost: string,
-  ) {
-    super(`exchange '${exchange}' does not exist in vhost '${vhost}'`);
-    this.name = 'ExchangeMissingError';
-  }
-}
-
 /**
  * The type of an existing exchange. AMQP has no "describe exchange" method, but RabbitMQ
  * checks the type first when an exchange is re-declared and names the current type in
  * the error: "inequivalent arg 'type' … received 'fanout' but current is 'topic'". A
  * declare that passes the type check and then fails on 'durable' confirms the type we
  * sent. Each attempt runs on its own throwaway channel because the error closes it.
- * The exchange is checked passively first so this never creates one.
+ * The exchange is checked passively first (a missing one rejects with amqplib's 404
+ * "NOT_FOUND - no exchange …") so this does not create one; only an exchange deleted in
+ * the milliseconds between the two calls would be re-created.
  */
-export async function probeExchangeType(conn: ChannelModel, name: string, vhost: string): Promise<string> {
+export async function probeExchangeType(conn: ChannelModel, name: string): Promise<string> {
   const builtin = BUILTIN_TYPES[name];
   if (builtin) return builtin;
-  await onThrowaway(conn, (ch) => ch.checkExchange(name)).catch((err: Error & { code?: number }) => {
-    if (err.code === 404) throw new ExchangeMissingError(name, vhost);
-    throw err;
-  });
+  await onThrowaway(conn, (ch) => ch.checkExchange(name));
   try {
     await onThrowaway(conn, (ch) => ch.assertExchange(name, 'fanout', { durable: true }));
     // Same type and flags: the declare was a no-op on the existing exchange.
@@ -49,7 +38,6 @@ export async function probeExchangeType(conn: ChannelModel, name: string, vhost:
     if (current) return current[1]!;
     // The type check passed; another property (durable, internal, arguments) differs.
     if (/inequivalent arg '[^']+'/.test(text)) return 'fanout';
-    if ((err as { code?: number }).code === 404) throw new ExchangeMissingError(name, vhost);
     // No configure permission: the type stays unknown, and planTap's '#' still covers
     // topic, fanout and headers exchanges.
     if ((err as { code?: number }).code === 403) return 'unknown';
@@ -57,7 +45,8 @@ export async function probeExchangeType(conn: ChannelModel, name: string, vhost:
   }
 }
 
-async function onThrowaway<T>(conn: ChannelModel, fn: (ch: Awaited<ReturnType<ChannelModel['createChannel']>>) => Promise<T>): Promise<T> {
+/** Runs one operation on a channel of its own, so a channel-closing error hurts nothing else. */
+export async function onThrowaway<T>(conn: ChannelModel, fn: (ch: Awaited<ReturnType<ChannelModel['createChannel']>>) => Promise<T>): Promise<T> {
   const ch = await conn.createChannel();
   ch.on('error', () => {
     /* the rejected operation below reports it */

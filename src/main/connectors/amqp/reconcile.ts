@@ -5,11 +5,13 @@ import type { CapturedMessage } from '../../../shared/model.ts';
  *
  * With the firehose on, its publish events are the record: they carry `routed_queues`
  * (the real fan-out) and the publisher's connection, which a tap copy cannot know. The
- * tap copy is then only a witness: it is held for `graceMs` and dropped when the firehose
- * reports the same publish; a copy that no firehose event claims in time (tracing turned
- * off, trace queue lagging past the grace) is recorded after all, marked `source: 'tap'`,
- * so nothing the tap saw is lost. The count of such copies also tells the connector that
- * tracing seems to be off.
+ * tap copy is then only a witness, held until the firehose reports the same publish and
+ * then dropped. Under load the firehose runs seconds behind the tap (its queue carries a
+ * copy of every publish *and* every delivery), so a copy is not recorded on its own just
+ * for being old: only once the firehose has been silent for `graceMs` (tracing turned
+ * off, or never on), or when more than `maxHeld` copies wait. Such copies are recorded
+ * marked `source: 'tap'`, so nothing the tap saw is lost; their count also tells the
+ * connector that tracing seems to be off.
  *
  * Matching is on a fingerprint (exchange, routing key, message id, size, payload hash).
  * Messages with equal fingerprints are interchangeable, so counting them as a multiset
@@ -21,14 +23,17 @@ export class TapReconciler {
   /** Firehose publishes that reached our tap queue before the tap copy arrived. */
   private readonly waitingTrace = new Map<string, number[]>();
   private waiting = 0;
+  private lastTraceAt = 0;
 
   constructor(
     private readonly graceMs: number,
     private readonly record: (msg: CapturedMessage) => void,
+    private readonly maxHeld = 200_000,
   ) {}
 
   /** A firehose publish event whose routed queues included our tap queue. */
   traced(fp: string, now: number): void {
+    this.lastTraceAt = now;
     const taps = this.waitingTap.get(fp);
     if (taps && taps.length) {
       taps.shift();
@@ -56,10 +61,22 @@ export class TapReconciler {
     this.waiting += 1;
   }
 
-  /** Records tap copies older than the grace period; returns how many were recorded. */
+  /** Any firehose event (not only publishes through our tap) shows the firehose is alive. */
+  alive(now: number): void {
+    this.lastTraceAt = now;
+  }
+
+  /**
+   * Records the tap copies no firehose event will claim: those older than the grace period
+   * when the firehose has been silent that long, the oldest ones beyond `maxHeld`, or all
+   * of them (`all`, at stop: firehose events not received by then never will be).
+   * Returns how many were recorded.
+   */
   sweep(now: number, all = false): number {
     let recorded = 0;
-    const cutoff = all ? Infinity : now - this.graceMs;
+    const silent = now - this.lastTraceAt > this.graceMs;
+    let cutoff = all ? Infinity : silent ? now - this.graceMs : -Infinity;
+    if (!all && this.waiting > this.maxHeld) cutoff = Math.max(cutoff, this.oldestAfterTrim());
     const expired: CapturedMessage[] = [];
     for (const [fp, list] of this.waitingTap) {
       while (list.length && list[0]!.at <= cutoff) {
@@ -74,11 +91,21 @@ export class TapReconciler {
       this.record(m);
       recorded += 1;
     }
+    // Firehose events whose tap copy never came (the tap queue dropped it): forget them.
+    const traceCutoff = all ? Infinity : now - Math.max(this.graceMs, 30_000);
     for (const [fp, list] of this.waitingTrace) {
-      while (list.length && list[0]! <= cutoff) list.shift();
+      while (list.length && list[0]! <= traceCutoff) list.shift();
       if (!list.length) this.waitingTrace.delete(fp);
     }
     return recorded;
+  }
+
+  /** The capture time below which copies must go to bring the count back to maxHeld. */
+  private oldestAfterTrim(): number {
+    const times: number[] = [];
+    for (const list of this.waitingTap.values()) for (const e of list) times.push(e.at);
+    times.sort((a, b) => a - b);
+    return times[this.waiting - this.maxHeld - 1] ?? -Infinity;
   }
 
   get pending(): number {

@@ -32,7 +32,7 @@ export async function userTopics(admin: Admin): Promise<string[]> {
 export async function discoverCluster(admin: Admin, endpoint: string): Promise<Discovery> {
   const names = (await userTopics(admin)).slice(0, MAX_TOPICS);
   const topics: DiscoveredTopic[] = (
-    await mapLimit(names, 8, async (name) => {
+    await mapLimit(names, 8, async (name): Promise<DiscoveredTopic | null> => {
       try {
         const parts = await admin.fetchTopicOffsets(name);
         return {
@@ -138,8 +138,9 @@ export async function deleteTapGroup(admin: Admin, groupId: string): Promise<voi
     } catch (err) {
       const text = JSON.stringify((err as { groups?: unknown }).groups ?? '') + (err as Error).message;
       if (/GROUP_ID_NOT_FOUND|does not exist/i.test(text)) return;
-      // The member's LeaveGroup may still be in flight: the group is not empty for a moment.
-      if (!/NON_EMPTY_GROUP/i.test(text) || attempt >= 20) throw err;
+      // The member's LeaveGroup may still be in flight, or a member orphaned by a crash is
+      // waiting for its session timeout (TapConsumer's, 6 s): the group is not empty yet.
+      if (!/NON_EMPTY_GROUP/i.test(text) || attempt >= 60) throw err;
       await new Promise((r) => setTimeout(r, 250));
     }
   }

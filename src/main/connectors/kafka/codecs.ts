@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import type * as KafkaJs from 'kafkajs';
 import { decompress as zstdDecompress } from 'fzstd';
 import { decompress as lz4Decompress } from 'lz4js';
 import { uncompress as snappyUncompress } from 'snappyjs';
@@ -20,6 +21,10 @@ export type CodecName = 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 /** Header key of placeholder records standing for a batch no decoder could read. */
 export const UNDECODABLE_HEADER = '__flowscope_undecodable__';
+
+// Node's ESM loader cannot see these two among kafkajs's CommonJS exports (they are not
+// plain identifiers in its `module.exports = {…}`), so they are read through require.
+const { CompressionCodecs, CompressionTypes } = createRequire(import.meta.url)('kafkajs') as typeof KafkaJs;
 
 const unzip = promisify(zlib.unzip);
 const gzip = promisify(zlib.gzip);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
@@ -39,6 +40,8 @@ export class Link {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.relay(client, server, 'frame-out');
     this.relay(server, client, 'frame-in');
+    this.relayControl(client, server);
+    this.relayControl(server, client);
     this.watch(client, server, 'client');
     this.watch(server, client, 'server');
   }
@@ -60,6 +63,7 @@ export class Link {
 
   private relay(from: WebSocket, to: WebSocket, event: 'frame-out' | 'frame-in'): void {
     let queued = 0;
+    let corked: Socket | null = null;
     from.on('message', (data: RawData, isBinary: boolean) => {
       // binaryType is 'nodebuffer', so data is one Buffer even for a fragmented message.
       const bytes = data as Buffer;
@@ -70,6 +74,19 @@ export class Link {
       this.record(this.frame(event, bytes, meta));
       if (dropped) return;
       queued += bytes.byteLength;
+      // One read from a busy peer often carries many small frames: cork the other leg's
+      // socket until the burst is relayed, so they leave in one write instead of one each.
+      if (!corked) {
+        const socket = (to as unknown as { _socket?: Socket })._socket;
+        if (socket) {
+          corked = socket;
+          socket.cork();
+          process.nextTick(() => {
+            corked = null;
+            socket.uncork();
+          });
+        }
+      }
       to.send(bytes, { binary: isBinary, compress: false }, () => {
         queued -= bytes.byteLength;
         if (from.isPaused && queued <= LOW_WATER) from.resume();
@@ -79,12 +96,28 @@ export class Link {
     });
   }
 
+  /**
+   * Pings and pongs cross the proxy (both legs run with autoPong off) so liveness checks stay
+   * end to end: a server pinging a client that vanished gets no pong from the proxy instead.
+   * They are not recorded.
+   */
+  private relayControl(from: WebSocket, to: WebSocket): void {
+    from.on('ping', (data: Buffer) => {
+      if (to.readyState === WebSocket.OPEN) to.ping(data);
+    });
+    from.on('pong', (data: Buffer) => {
+      if (to.readyState === WebSocket.OPEN) to.pong(data);
+    });
+  }
+
   private watch(ws: WebSocket, other: WebSocket, side: 'client' | 'server'): void {
     ws.on('error', (err) => {
       this.record(this.frame('error', null, { message: errorText(err), side }));
     });
     ws.on('close', (code: number, reason: Buffer) => {
       this.recordClose(side, code, reason.toString('utf8'));
+      // Reading may have been paused for this leg's sake; the other leg must read its close.
+      if (other.isPaused) other.resume();
       mirrorClose(other, code, reason);
       this.closedLegs += 1;
       if (this.closedLegs === 2) {

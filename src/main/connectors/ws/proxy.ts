@@ -91,6 +91,7 @@ export class WsProxyConnector implements Connector {
       maxPayload: this.maxPayload,
       skipUTF8Validation: true,
       perMessageDeflate: false,
+      autoPong: false,
       clientTracking: false,
       handleProtocols: (_offered, req) => this.chosenProtocol.get(req) ?? false,
     });
@@ -153,6 +154,7 @@ export class WsProxyConnector implements Connector {
       maxPayload: this.maxPayload,
       skipUTF8Validation: true,
       perMessageDeflate: false,
+      autoPong: false,
       followRedirects: false,
       handshakeTimeout: this.opts.connectTimeoutMs ?? 10_000,
     });
@@ -170,6 +172,10 @@ export class WsProxyConnector implements Connector {
 
     upstream.on('error', (err) => {
       if (!settle()) return;
+      if (this.stopping) {
+        socket.destroy();
+        return;
+      }
       const message = `cannot reach ${target}: ${errorText(err)}`;
       fact('error', { message, target, client });
       this.sink.status('failed', `last connection failed: ${message}`);

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { UsageError, flag, parseArgs } from '../args.ts';
+import { SessionStore } from '../../main/store/session-store.ts';
+import { Replayer, createProgressPrinter, formatPlan, formatReport, parseMapArgs, parseSpeed, targetLabel } from '../../main/replay/index.ts';
+import type { MessageFilter } from '../../shared/filter.ts';
+
+/**
+ * `flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]…
+ * [--from ISO] [--to-time ISO] [--dry-run]`: re-publishes a saved session onto a broker.
+ */
+export async function replay(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const file = args.positionals[0];
+  const to = flag(args, 'to');
+  if (!file) throw new UsageError('replay needs a session FILE');
+  if (!to) throw new UsageError('replay needs --to URL (kafka://, amqp(s)://, ws(s)://)');
+  let speed;
+  let map;
+  try {
+    speed = parseSpeed(flag(args, 'speed'));
+    map = parseMapArgs(args.flags.get('map') ?? []);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const filter: MessageFilter = {};
+  const destinations = args.flags.get('destination');
+  if (destinations?.length) filter.destinations = destinations;
+  const from = flag(args, 'from');
+  const until = flag(args, 'until');
+  if (from) filter.fromTime = parseTime(from, '--from');
+  if (until) filter.toTime = parseTime(until, '--until');
+  const dryRun = args.flags.has('dry-run');
+
+  const store = SessionStore.open(path.resolve(file), { readonly: true });
+  const label = targetLabel(to);
+  const printer = createProgressPrinter(label);
+  const replayer = new Replayer(store, {
+    to,
+    speed,
+    map,
+    filter,
+    dryRun,
+    onProgress: (p) => printer.update(p),
+    ...(dryRun ? { onPlan: (p) => console.log(formatPlan(p)) } : {}),
+  });
+  const onSignal = () => replayer.cancel();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const report = await replayer.run();
+    printer.end();
+    console.error(formatReport(report, ''));
+    return report.state === 'done' ? 0 : report.state === 'cancelled' ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    store.close();
+  }
+}
+
+function parseTime(text: string, name: string): number {
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`${name} takes an ISO 8601 time, got "${text}"`);
+  return t;
+}

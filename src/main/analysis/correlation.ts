@@ -1,0 +1,184 @@
+import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
+import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
+import type { CorrelationConfig } from './config.ts';
+
+/**
+ * What a message says about conversations: its correlation id, its own id, where its reply
+ * should go, and whether its body declares it a request or a reply (JSON-RPC).
+ */
+export interface Correlation {
+  correlationId: string | null;
+  messageId: string | null;
+  replyTo: string | null;
+  /**
+   * `request`: names a reply destination or is a JSON-RPC call (method + id).
+   * `reply`: a JSON-RPC result or error. `notification`: JSON-RPC method without id.
+   * null: the message does not say; pairing decides from what it has seen.
+   */
+  role: 'request' | 'reply' | 'notification' | null;
+  /** Where the correlation id was found. */
+  source: 'message' | 'property' | 'header' | 'traceparent' | 'json-rpc' | 'json' | null;
+  /** JSON-RPC method of a request or notification. */
+  method: string | null;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
+const ZERO_TRACE = '0'.repeat(32);
+
+/** Reads the correlation facts of a message without changing it. */
+export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation): Correlation {
+  const props = msg.properties ?? null;
+  const headers = msg.headers ?? null;
+  const out: Correlation = {
+    correlationId: msg.correlationId ?? null,
+    messageId: msg.messageId ?? null,
+    replyTo: msg.replyTo ?? null,
+    role: null,
+    source: msg.correlationId ? 'message' : null,
+    method: null,
+  };
+  if (props) {
+    if (!out.correlationId) {
+      out.correlationId = scalar(props.correlationId ?? props.correlation_id);
+      if (out.correlationId) out.source = 'property';
+    }
+    out.messageId ??= scalar(props.messageId ?? props.message_id);
+    out.replyTo ??= scalar(props.replyTo ?? props.reply_to);
+  }
+  if (headers) {
+    if (!out.correlationId) {
+      out.correlationId = header(headers, config.headerNames);
+      if (out.correlationId) out.source = 'header';
+    }
+    if (!out.correlationId && config.traceparent) {
+      const tp = header(headers, ['traceparent']);
+      const m = tp ? TRACEPARENT.exec(tp) : null;
+      if (m && m[1] !== ZERO_TRACE) {
+        out.correlationId = m[1]!;
+        out.source = 'traceparent';
+      }
+    }
+    out.messageId ??= header(headers, config.messageIdHeaderNames);
+    out.replyTo ??= header(headers, config.replyHeaderNames);
+  }
+  if (config.jsonRpc || config.jsonPaths.length > 0) readBody(msg.payload, config, out);
+  if (out.replyTo && out.role === null) out.role = 'request';
+  return out;
+}
+
+/**
+ * Fills `correlationId`, `messageId` and `replyTo` where the connector left them empty,
+ * so the store can index them. Returns everything it read.
+ */
+export function extractCorrelation(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation): Correlation {
+  const c = classifyMessage(msg, config);
+  if (!msg.correlationId && c.correlationId) msg.correlationId = c.correlationId;
+  if (!msg.messageId && c.messageId) msg.messageId = c.messageId;
+  if (!msg.replyTo && c.replyTo) msg.replyTo = c.replyTo;
+  return c;
+}
+
+/** The Recorder's `enrich` option: correlation facts are filled before a batch is stored. */
+export function createEnricher(config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation): (msg: CapturedMessage) => void {
+  return (msg) => {
+    // Open/close/error facts carry no body worth reading.
+    if (msg.event === 'open' || msg.event === 'close' || msg.event === 'error') return;
+    extractCorrelation(msg, config);
+  };
+}
+
+function readBody(payload: Uint8Array, config: CorrelationConfig, out: Correlation): void {
+  const obj = parseJsonObject(payload, config.maxJsonBytes);
+  if (!obj) return;
+  if (config.jsonRpc) {
+    const id = obj.id;
+    const idText = typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+    const method = typeof obj.method === 'string' ? obj.method : null;
+    if (method !== null) {
+      out.method = method;
+      out.role = idText === null ? 'notification' : 'request';
+    } else if (idText !== null && ('result' in obj || 'error' in obj)) {
+      out.role = 'reply';
+    }
+    if (idText !== null && out.role !== null && !out.correlationId) {
+      out.correlationId = idText;
+      out.source = 'json-rpc';
+    }
+  }
+  if (!out.correlationId) {
+    for (const path of config.jsonPaths) {
+      const v = scalar(atPath(obj, path));
+      if (v) {
+        out.correlationId = v;
+        out.source = 'json';
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * Parses a payload only when it plausibly is one JSON object: first and last non-blank
+ * bytes are braces and it is below the size limit. Anything else costs two byte reads.
+ */
+export function parseJsonObject(payload: Uint8Array, maxBytes: number): Record<string, JsonValue> | null {
+  const n = payload.byteLength;
+  if (n < 2 || n > maxBytes) return null;
+  let a = 0;
+  while (a < n && isBlank(payload[a]!)) a++;
+  let b = n - 1;
+  while (b > a && isBlank(payload[b]!)) b--;
+  if (payload[a] !== 0x7b || payload[b] !== 0x7d) return null;
+  try {
+    const v = JSON.parse(decoder.decode(payload)) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, JsonValue>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xef || c === 0xbb || c === 0xbf;
+}
+
+function atPath(obj: Record<string, JsonValue>, path: string): JsonValue | undefined {
+  if (!path.includes('.')) return obj[path];
+  let cur: JsonValue | undefined = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+/** A header value by any of the names, case-insensitively; binary values decode as UTF-8. */
+export function header(headers: Record<string, JsonValue>, names: readonly string[]): string | null {
+  for (const name of names) {
+    const direct = headers[name];
+    if (direct !== undefined) {
+      const v = scalar(direct);
+      if (v) return v;
+    }
+  }
+  const lower = names.map((n) => n.toLowerCase());
+  for (const [k, v] of Object.entries(headers)) {
+    if (lower.includes(k.toLowerCase())) {
+      const s = scalar(v);
+      if (s) return s;
+    }
+  }
+  return null;
+}
+
+/** A string or number as text; `{ $base64 }` decoded when it is printable UTF-8. */
+export function scalar(v: JsonValue | undefined): string | null {
+  if (typeof v === 'string') return v.length > 0 ? v : null;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.$base64 === 'string') {
+    const text = Buffer.from(v.$base64, 'base64').toString('utf8');
+    // eslint-disable-next-line no-control-regex
+    return text.length > 0 && !/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text) ? text : null;
+  }
+  return null;
+}

@@ -1,0 +1,207 @@
+import type { CapturedMessage, Transport } from '../../shared/model.ts';
+import type { PairingConfig } from './config.ts';
+import { LatencyHistogram } from './histogram.ts';
+import type { LatencySummary } from './histogram.ts';
+import { destinationLabel } from './identity.ts';
+import { DestinationTable, PairStore } from './pair-store.ts';
+import type { DestinationPairs, PairQuery, PairView, UnansweredReason } from './pair-store.ts';
+
+/** A request waiting for its reply. */
+export interface PendingRequest {
+  key: string;
+  seq: number;
+  time: number;
+  correlationId: string;
+  transport: Transport;
+  endpoint: string;
+  connection: string | null;
+  connKey: string | null;
+  /** WebSocket: true for a client→server request, false for server→client; null elsewhere. */
+  outbound: boolean | null;
+  /** Destination label of the request. */
+  label: string;
+  replyTo: string | null;
+  identity: string;
+  method: string | null;
+}
+
+export interface PairsSummary {
+  matched: number;
+  unanswered: number;
+  orphans: number;
+  duplicates: number;
+  /** Replies that came after their request had timed out (those requests count as unanswered). */
+  late: number;
+  /** Requests still waiting (only before `finish`). */
+  pending: number;
+  unansweredByReason: Partial<Record<UnansweredReason, number>>;
+  latencyMs: LatencySummary;
+  byDestination: DestinationPairs[];
+}
+
+type Stored = CapturedMessage & { seq: number };
+
+/** Counts, latency figures and the listed rows of every decided conversation. */
+export class PairOutcomes {
+  private readonly overall = new LatencyHistogram();
+  private readonly dests: DestinationTable;
+  private readonly list: PairStore;
+  private matched = 0;
+  private unanswered = 0;
+  private orphans = 0;
+  private duplicates = 0;
+  private late = 0;
+  private readonly byReason: Partial<Record<UnansweredReason, number>> = {};
+
+  constructor(cfg: PairingConfig) {
+    this.dests = new DestinationTable(cfg.maxDestinations);
+    this.list = new PairStore({
+      matched: cfg.maxListedMatched,
+      unanswered: cfg.maxListedUnanswered,
+      orphan: cfg.maxListedOrphans,
+      duplicate: Math.min(cfg.maxListedOrphans, 1000),
+    });
+  }
+
+  addMatched(req: PendingRequest, reply: Stored, latency: number): void {
+    this.matched += 1;
+    const dest = this.dests.get(req.transport, req.label);
+    dest.matched += 1;
+    dest.hist.record(latency);
+    this.overall.record(latency);
+    this.list.add({
+      status: 'matched',
+      correlationId: req.correlationId,
+      transport: req.transport,
+      requestSeq: req.seq,
+      replySeq: reply.seq,
+      requestTime: req.time,
+      replyTime: reply.time,
+      destination: req.label,
+      replyDestination: destinationLabel(reply),
+      latencyMs: round(latency),
+      method: req.method,
+      reason: null,
+    });
+  }
+
+  addUnanswered(req: PendingRequest, reason: UnansweredReason): void {
+    this.unanswered += 1;
+    this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
+    this.dests.get(req.transport, req.label).unanswered += 1;
+    this.list.add({
+      status: 'unanswered',
+      correlationId: req.correlationId,
+      transport: req.transport,
+      requestSeq: req.seq,
+      replySeq: null,
+      requestTime: req.time,
+      replyTime: null,
+      destination: req.label,
+      replyDestination: req.replyTo,
+      latencyMs: null,
+      method: req.method,
+      reason,
+    });
+  }
+
+  /** Takes back an unanswered request whose reply turned out to be in time. */
+  retract(req: PendingRequest, reason: UnansweredReason): void {
+    this.unanswered -= 1;
+    this.byReason[reason] = (this.byReason[reason] ?? 1) - 1;
+    this.dests.get(req.transport, req.label).unanswered -= 1;
+    this.list.removeUnanswered(req.seq);
+  }
+
+  addLate(req: PendingRequest, reply: Stored): void {
+    this.late += 1;
+    this.dests.get(req.transport, req.label).late += 1;
+    this.list.markLate(req.seq, reply.seq, reply.time, destinationLabel(reply), round(Math.max(0, reply.time - req.time)));
+  }
+
+  addOrphan(reply: Stored, correlationId: string): void {
+    this.orphans += 1;
+    this.dests.get(reply.transport, destinationLabel(reply)).orphans += 1;
+    this.list.add({
+      status: 'orphan',
+      correlationId,
+      transport: reply.transport,
+      requestSeq: null,
+      replySeq: reply.seq,
+      requestTime: null,
+      replyTime: reply.time,
+      destination: null,
+      replyDestination: destinationLabel(reply),
+      latencyMs: null,
+      method: null,
+      reason: null,
+    });
+  }
+
+  addDuplicate(req: PendingRequest | null, reply: Stored, correlationId: string): void {
+    this.duplicates += 1;
+    this.dests.get(req?.transport ?? reply.transport, req?.label ?? destinationLabel(reply)).duplicates += 1;
+    this.list.add({
+      status: 'duplicate',
+      correlationId,
+      transport: reply.transport,
+      requestSeq: req?.seq ?? null,
+      replySeq: reply.seq,
+      requestTime: req?.time ?? null,
+      replyTime: reply.time,
+      destination: req?.label ?? null,
+      replyDestination: destinationLabel(reply),
+      latencyMs: req ? round(Math.max(0, reply.time - req.time)) : null,
+      method: req?.method ?? null,
+      reason: null,
+    });
+  }
+
+  summary(pending: number): PairsSummary {
+    return {
+      matched: this.matched,
+      unanswered: this.unanswered,
+      orphans: this.orphans,
+      duplicates: this.duplicates,
+      late: this.late,
+      pending,
+      unansweredByReason: Object.fromEntries(Object.entries(this.byReason).filter(([, n]) => n > 0)),
+      latencyMs: this.overall.summary(),
+      byDestination: this.dests.summary(),
+    };
+  }
+
+  /** A page of the listed rows; `total` is the exact count behind the query. */
+  page(q: PairQuery): { rows: PairView[]; total: number; listed: number } {
+    const { rows, matching } = this.list.page(q);
+    return { rows, listed: matching, total: this.totalFor(q) };
+  }
+
+  private totalFor(q: PairQuery): number {
+    const pick = (r: { matched: number; unanswered: number; orphans: number; duplicates: number }): number =>
+      q.status === 'matched'
+        ? r.matched
+        : q.status === 'unanswered'
+          ? r.unanswered
+          : q.status === 'orphan'
+            ? r.orphans
+            : q.status === 'duplicate'
+              ? r.duplicates
+              : r.matched + r.unanswered + r.orphans + r.duplicates;
+    if (q.destination === undefined) {
+      return pick({ matched: this.matched, unanswered: this.unanswered, orphans: this.orphans, duplicates: this.duplicates });
+    }
+    return this.dests.find(q.destination).reduce((n, r) => n + pick(r), 0);
+  }
+
+  histogram(destination?: string): LatencyHistogram {
+    if (destination === undefined) return this.overall;
+    const h = new LatencyHistogram();
+    for (const r of this.dests.find(destination)) h.merge(r.hist);
+    return h;
+  }
+}
+
+export function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

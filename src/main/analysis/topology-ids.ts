@@ -1,0 +1,62 @@
+import type { CapturedMessage } from '../../shared/model.ts';
+import { header, scalar } from './correlation.ts';
+import { DEFAULT_EXCHANGE } from './identity.ts';
+
+/**
+ * Node ids of the topology graph. They are pure functions of what a message says, so
+ * undelivered detection can name the edge a lost message belongs to without holding
+ * the graph.
+ */
+
+export type NodeKind =
+  | 'producer'
+  | 'exchange'
+  | 'topic'
+  | 'queue'
+  | 'group'
+  | 'consumer'
+  | 'ws-client'
+  | 'ws-server'
+  | 'endpoint';
+
+export const ids = {
+  exchange: (ep: string, name: string): string => `amqp:${ep}:exchange:${name || DEFAULT_EXCHANGE}`,
+  queue: (ep: string, name: string): string => `amqp:${ep}:queue:${name}`,
+  topic: (ep: string, name: string): string => `kafka:${ep}:topic:${name}`,
+  group: (ep: string, name: string): string => `kafka:${ep}:group:${name}`,
+  wsServer: (ep: string, path: string): string => `ws:${ep}:server:${path}`,
+  wsClient: (ep: string, connection: string): string => `ws:${ep}:client:${connection}`,
+};
+
+export interface ProducerRef {
+  id: string;
+  label: string;
+}
+
+/**
+ * Who sent a publish, as far as the capture tells: an AMQP appId, a producer header, the
+ * AMQP connection, the AMQP user; else one "producers of X" node per destination.
+ * Kafka's log does not record the producing client, so only a header can name it.
+ */
+export function producerOf(m: CapturedMessage, producerHeaders: readonly string[]): ProducerRef {
+  const ep = m.endpoint;
+  const props = m.properties ?? null;
+  const appId = props ? scalar(props.appId ?? props.app_id) : null;
+  if (appId) return { id: `${m.transport}:${ep}:producer:app:${appId}`, label: appId };
+  const fromHeader = m.headers ? header(m.headers, producerHeaders) : null;
+  if (fromHeader) return { id: `${m.transport}:${ep}:producer:app:${fromHeader}`, label: fromHeader };
+  if (m.transport === 'amqp') {
+    if (m.connection) return { id: `amqp:${ep}:producer:conn:${m.connection}`, label: m.connection };
+    const user = props ? scalar(props.userId ?? props.user_id) : null;
+    if (user) return { id: `amqp:${ep}:producer:user:${user}`, label: `user ${user}` };
+  }
+  const dest = m.destination || DEFAULT_EXCHANGE;
+  return { id: `${m.transport}:${ep}:producers:${dest}`, label: `producers → ${dest}` };
+}
+
+/** Who received an AMQP delivery: its consumer tag or connection, else "consumers of Q". */
+export function consumerOf(m: CapturedMessage): ProducerRef {
+  const tag = typeof m.meta?.consumerTag === 'string' ? m.meta.consumerTag : (m.connection ?? null);
+  if (tag) return { id: `amqp:${m.endpoint}:consumer:${tag}`, label: tag };
+  return { id: `amqp:${m.endpoint}:consumers:${m.destination}`, label: `consumers ← ${m.destination}` };
+}

@@ -1,0 +1,306 @@
+import type { CapturedMessage, GroupOffset, Transport } from '../../shared/model.ts';
+import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
+import type { TopologyConfig } from './config.ts';
+import { DEFAULT_EXCHANGE, isOwnName, metaString, routedQueues } from './identity.ts';
+import { RateMeter } from './rate.ts';
+import { consumerOf, ids, producerOf } from './topology-ids.ts';
+import type { NodeKind } from './topology-ids.ts';
+import type { EdgeHint } from './undelivered-sink.ts';
+
+export type { NodeKind };
+
+export interface TopologyNode {
+  id: string;
+  kind: NodeKind;
+  label: string;
+  transport: Transport;
+  endpoint: string;
+  /** Messages on edges into / out of the node, and undelivered ones on those edges. */
+  counts: { in: number; out: number; undelivered: number };
+}
+
+export interface TopologyEdge {
+  id: string;
+  source: string;
+  target: string;
+  /** Messages (consumer-group edges: records the group committed past during the recording). */
+  count: number;
+  bytes: number;
+  /** Over the last `rateWindowSec` seconds of the recording (or of live time). */
+  ratePerSec: number;
+  /** Over the edge's whole active span. */
+  avgRatePerSec: number;
+  undelivered: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  /** What the count is made of. */
+  via: 'publish' | 'routing' | 'delivery' | 'commits' | 'frames';
+}
+
+export interface Topology {
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+}
+
+interface NodeState {
+  id: string;
+  kind: NodeKind;
+  label: string;
+  transport: Transport;
+  endpoint: string;
+}
+
+interface EdgeState {
+  source: string;
+  target: string;
+  via: TopologyEdge['via'];
+  count: number;
+  bytes: number;
+  undelivered: number;
+  first: number | null;
+  last: number | null;
+  rate: RateMeter;
+  /** Exchange → queue edges: counted from the firehose's routing rather than from deliveries. */
+  routed: boolean;
+}
+
+interface GroupProgress {
+  edge: string;
+  firstTime: number;
+  first: number;
+  last: number;
+  partitionKey: string;
+}
+
+const MAX_ALIASES = 50_000;
+
+/**
+ * The wiring of what was recorded: producers → exchanges/topics → queues/consumer groups →
+ * consumers, and WebSocket clients ⇄ server paths, with counts, bytes and rates per edge.
+ * Node and client counts are capped; beyond the caps nodes merge into one "other" node
+ * per kind, so a million short-lived connections do not make a million nodes.
+ */
+export class TopologyBuilder {
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly edges = new Map<string, EdgeState>();
+  private readonly alias = new Map<string, string>();
+  private readonly clientsPerPath = new Map<string, number>();
+  private readonly progress = new Map<string, GroupProgress>();
+  private readonly firstRecord = new Map<string, { offset: number; time: number }>();
+  private watermark = -Infinity;
+
+  constructor(
+    private readonly cfg: TopologyConfig = DEFAULT_ANALYSIS_CONFIG.topology,
+    /** Queue and group name prefixes of Flowscope's own taps, left out of the graph. */
+    private readonly ownPrefixes: readonly string[] = DEFAULT_ANALYSIS_CONFIG.undelivered.ownPrefixes,
+  ) {}
+
+  /** Adds a message; returns its producer's node id for publishes, else null. */
+  ingest(m: CapturedMessage): string | null {
+    if (m.time > this.watermark) this.watermark = m.time;
+    const size = m.payload.byteLength;
+    const ep = m.endpoint;
+    if (m.transport === 'kafka') {
+      if (m.event !== 'publish' || m.destKind !== 'topic') return null;
+      const producer = this.producer(m);
+      this.link(producer, this.node(ids.topic(ep, m.destination), 'topic', m.destination, m), 'publish', m.time, size);
+      if (m.offset !== null && m.offset !== undefined) {
+        const key = `${ep}\0${m.destination}\0${m.partition ?? 0}`;
+        if (!this.firstRecord.has(key)) this.firstRecord.set(key, { offset: Number(m.offset), time: m.time });
+      }
+      return producer;
+    }
+    if (m.transport === 'amqp') return this.ingestAmqp(m, size);
+    this.ingestWs(m, size);
+    return null;
+  }
+
+  private ingestAmqp(m: CapturedMessage, size: number): string | null {
+    const ep = m.endpoint;
+    if (m.event === 'publish' && m.destKind === 'exchange') {
+      const producer = this.producer(m);
+      const exchange = this.exchange(ep, m.destination, m);
+      this.link(producer, exchange, 'publish', m.time, size);
+      for (const q of routedQueues(m) ?? []) {
+        if (isOwnName(q, this.ownPrefixes)) continue;
+        const e = this.link(exchange, this.node(ids.queue(ep, q), 'queue', q, m), 'routing', m.time, size);
+        if (e) e.routed = true;
+      }
+      return producer;
+    }
+    if (m.event === 'deliver' && m.destKind === 'queue') {
+      if (isOwnName(m.destination, this.ownPrefixes)) return null;
+      const queue = this.node(ids.queue(ep, m.destination), 'queue', m.destination, m);
+      const c = consumerOf(m);
+      this.link(queue, this.node(c.id, 'consumer', c.label, m), 'delivery', m.time, size);
+      const ex = typeof m.meta?.exchange === 'string' ? m.meta.exchange : null;
+      if (ex !== null) {
+        const exchange = this.exchange(ep, ex, m);
+        const existing = this.edges.get(edgeId(exchange, queue));
+        // Without the firehose's routing facts, deliveries are the best count of exchange → queue.
+        if (!existing?.routed) this.link(exchange, queue, 'delivery', m.time, size);
+      }
+    }
+    return null;
+  }
+
+  private ingestWs(m: CapturedMessage, size: number): void {
+    const server = this.wsServer(m);
+    const client = this.wsClient(m);
+    if (m.event === 'frame-out') this.link(client, server, 'frames', m.time, size);
+    else if (m.event === 'frame-in') this.link(server, client, 'frames', m.time, size);
+  }
+
+  addOffsets(rows: readonly GroupOffset[]): void {
+    for (const r of rows) {
+      if (r.time > this.watermark) this.watermark = r.time;
+      if (isOwnName(r.groupId, this.ownPrefixes)) continue;
+      const fake = { transport: 'kafka', endpoint: r.endpoint } as CapturedMessage;
+      const topic = this.node(ids.topic(r.endpoint, r.topic), 'topic', r.topic, fake);
+      const group = this.node(ids.group(r.endpoint, r.groupId), 'group', r.groupId, fake);
+      const e = this.link(topic, group, 'commits', r.time, 0, 0);
+      const offset = Number(r.offset);
+      if (!e || offset < 0) continue;
+      const key = `${r.endpoint}\0${r.groupId}\0${r.topic}\0${r.partition}`;
+      const p = this.progress.get(key);
+      if (!p) {
+        this.progress.set(key, { edge: edgeId(topic, group), firstTime: r.time, first: offset, last: offset, partitionKey: `${r.endpoint}\0${r.topic}\0${r.partition}` });
+      } else if (offset > p.last) {
+        e.rate.add(r.time, offset - p.last);
+        p.last = offset;
+      }
+    }
+  }
+
+  noteUndelivered(hints: readonly EdgeHint[]): void {
+    for (const [from, to] of hints) {
+      const e = this.edges.get(edgeId(this.resolve(from), this.resolve(to)));
+      if (e) e.undelivered += 1;
+    }
+  }
+
+  snapshot(now = this.watermark): Topology {
+    const commits = new Map<string, number>();
+    for (const p of this.progress.values()) {
+      const rec = this.firstRecord.get(p.partitionKey);
+      // Records captured before the group's first commit was seen may have been consumed during the recording.
+      const base = rec && rec.time < p.firstTime ? Math.min(p.first, rec.offset) : p.first;
+      commits.set(p.edge, (commits.get(p.edge) ?? 0) + Math.max(0, p.last - base));
+    }
+    const counts = new Map<string, { in: number; out: number; undelivered: number }>();
+    const countsOf = (id: string) => {
+      let c = counts.get(id);
+      if (!c) counts.set(id, (c = { in: 0, out: 0, undelivered: 0 }));
+      return c;
+    };
+    const edges: TopologyEdge[] = [];
+    for (const [id, e] of this.edges) {
+      const count = e.via === 'commits' ? (commits.get(id) ?? 0) : e.count;
+      const span = e.first !== null && e.last !== null ? Math.max(1, (e.last - e.first) / 1000) : 1;
+      edges.push({
+        id,
+        source: e.source,
+        target: e.target,
+        count,
+        bytes: e.bytes,
+        ratePerSec: Number.isFinite(now) ? e.rate.rate(now) : 0,
+        avgRatePerSec: Math.round((count / span) * 1000) / 1000,
+        undelivered: e.undelivered,
+        firstTime: e.first,
+        lastTime: e.last,
+        via: e.via,
+      });
+      countsOf(e.source).out += count;
+      countsOf(e.target).in += count;
+      countsOf(e.source).undelivered += e.undelivered;
+    }
+    const nodes: TopologyNode[] = [...this.nodes.values()].map((n) => ({ ...n, counts: countsOf(n.id) }));
+    return { nodes, edges };
+  }
+
+  private producer(m: CapturedMessage): string {
+    const p = producerOf(m, this.cfg.producerHeaders);
+    return this.node(p.id, 'producer', p.label, m);
+  }
+
+  private exchange(ep: string, name: string, m: CapturedMessage): string {
+    const label = !name || name === DEFAULT_EXCHANGE ? '(default exchange)' : name;
+    return this.node(ids.exchange(ep, name), 'exchange', label, m);
+  }
+
+  private wsServer(m: CapturedMessage): string {
+    const id = ids.wsServer(m.endpoint, m.destination);
+    const target = m.event === 'open' ? metaString(m.meta, 'target') : null;
+    const node = this.nodes.get(id);
+    if (node && target) node.label = target;
+    return node ? id : this.node(id, 'ws-server', target ?? m.destination, m);
+  }
+
+  private wsClient(m: CapturedMessage): string {
+    const conn = m.connection ?? '?';
+    const id = ids.wsClient(m.endpoint, conn);
+    const existing = this.resolveExisting(id);
+    if (existing) return existing;
+    const pathKey = `${m.endpoint}\0${m.destination}`;
+    const n = this.clientsPerPath.get(pathKey) ?? 0;
+    const peer = metaString(m.meta, 'client');
+    if (n < this.cfg.maxClientsPerPath) {
+      this.clientsPerPath.set(pathKey, n + 1);
+      return this.node(id, 'ws-client', peer ? `${conn} (${peer})` : conn, m);
+    }
+    const merged = this.node(`ws:${m.endpoint}:clients:${m.destination}`, 'ws-client', `other clients of ${m.destination}`, m, true);
+    this.remember(id, merged);
+    return merged;
+  }
+
+  private node(id: string, kind: NodeKind, label: string, m: CapturedMessage, force = false): string {
+    const existing = this.resolveExisting(id);
+    if (existing) return existing;
+    if (!force && this.nodes.size >= this.cfg.maxNodes) {
+      const merged = `${m.transport}:other:${kind}`;
+      if (!this.nodes.has(merged)) {
+        this.nodes.set(merged, { id: merged, kind, label: `other ${kind} nodes`, transport: m.transport, endpoint: m.endpoint });
+      }
+      this.remember(id, merged);
+      return merged;
+    }
+    this.nodes.set(id, { id, kind, label, transport: m.transport, endpoint: m.endpoint });
+    return id;
+  }
+
+  private resolveExisting(id: string): string | null {
+    if (this.nodes.has(id)) return id;
+    return this.alias.get(id) ?? null;
+  }
+
+  private resolve(id: string): string {
+    return this.resolveExisting(id) ?? id;
+  }
+
+  private remember(id: string, merged: string): void {
+    if (this.alias.size >= MAX_ALIASES) this.alias.delete(this.alias.keys().next().value!);
+    this.alias.set(id, merged);
+  }
+
+  private link(source: string, target: string, via: EdgeState['via'], time: number, bytes: number, n = 1): EdgeState | null {
+    const id = edgeId(source, target);
+    let e = this.edges.get(id);
+    if (!e) {
+      if (this.edges.size >= this.cfg.maxNodes * 4) return null;
+      e = { source, target, via, count: 0, bytes: 0, undelivered: 0, first: null, last: null, rate: new RateMeter(this.cfg.rateWindowSec), routed: false };
+      this.edges.set(id, e);
+    }
+    if (n > 0) {
+      e.count += n;
+      e.bytes += bytes;
+      e.rate.add(time, n);
+    }
+    if (e.first === null || time < e.first) e.first = time;
+    if (e.last === null || time > e.last) e.last = time;
+    return e;
+  }
+}
+
+function edgeId(source: string, target: string): string {
+  return `${source}->${target}`;
+}

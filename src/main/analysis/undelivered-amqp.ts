@@ -1,0 +1,220 @@
+import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
+import type { UndeliveredConfig } from './config.ts';
+import type { Correlation } from './correlation.ts';
+import { destinationLabel, formatDuration, isOwnName, messageIdentity, metaNumber, metaString, routedQueues } from './identity.ts';
+import { ids } from './topology-ids.ts';
+import type { UndeliveredReason, UndeliveredSink } from './undelivered-sink.ts';
+
+interface PendingPublish {
+  seq: number;
+  time: number;
+  endpoint: string;
+  exchange: string;
+  label: string;
+  identity: string;
+  /** Routed queues that have not delivered it yet. */
+  waiting: string[];
+}
+
+interface Death {
+  queue: string;
+  reason: string;
+  routingKey: string | null;
+  count: number;
+}
+
+/** How long a basic.return and the firehose's unroutable publish of the same message are linked. */
+const TWIN_MS = 10_000;
+const MAX_TWINS = 10_000;
+
+/**
+ * RabbitMQ delivery facts from the firehose: which queues each publish was routed to
+ * (`meta.routedQueues`) and which deliveries happened. A publish waits until every routed
+ * queue delivered it; deliveries are matched to publishes by message identity (message id,
+ * else payload hash) plus routing key. Publishes the capture saw no routing for (an
+ * exchange tap without the firehose) are not judged.
+ */
+export class AmqpUndelivered {
+  /** Waiting publishes in seq order; resolved ones are removed, so memory follows the backlog. */
+  private readonly pending = new Map<number, PendingPublish>();
+  private readonly byIdentity = new Map<string, PendingPublish[]>();
+  private readonly returned = new Map<string, number>();
+  private readonly unroutable = new Map<string, number>();
+  private readonly deaths = new Map<string, number>();
+  private watermark = -Infinity;
+
+  constructor(
+    private readonly cfg: UndeliveredConfig,
+    private readonly sink: UndeliveredSink,
+  ) {}
+
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  ingest(m: CapturedMessage & { seq: number }, c: Correlation, producer: string | null): void {
+    this.advance(m.time);
+    const death = deathOf(m.headers);
+    if (m.event === 'publish' && m.destKind === 'exchange') {
+      // A dead-letter copy is the same message moving on, not a new one to judge.
+      if (death) return this.onDeath(m, c, death);
+      const routed = routedQueues(m);
+      if (routed === null) return;
+      const queues = routed.filter((q) => !isOwnName(q, this.cfg.ownPrefixes));
+      const identity = `${messageIdentity(m, c.messageId)}|${m.routingKey ?? ''}`;
+      if (queues.length === 0) {
+        if (this.seenTwin(this.returned, identity, m.time)) return;
+        this.remember(this.unroutable, identity, m.time);
+        const onlyOwn = routed.length > 0;
+        this.sink.add(
+          this.item(m, 'unroutable', onlyOwn
+            ? `Routed only to Flowscope's own tap queue: no application queue is bound for routing key "${m.routingKey ?? ''}".`
+            : `No binding of exchange "${m.destination}" matched routing key "${m.routingKey ?? ''}": the broker dropped it.`),
+          producer ? [[producer, ids.exchange(m.endpoint, m.destination)]] : [],
+        );
+        return;
+      }
+      this.track({ seq: m.seq, time: m.time, endpoint: m.endpoint, exchange: m.destination, label: destinationLabel(m), identity, waiting: queues });
+    } else if (m.event === 'deliver' && m.destKind === 'queue') {
+      if (death) return this.onDeath(m, c, death);
+      const identity = `${messageIdentity(m, c.messageId)}|${m.routingKey ?? ''}`;
+      this.delivered(identity, m.destination);
+    } else if (m.event === 'return') {
+      const identity = `${messageIdentity(m, c.messageId)}|${m.routingKey ?? ''}`;
+      if (this.seenTwin(this.unroutable, identity, m.time)) return;
+      this.remember(this.returned, identity, m.time);
+      const code = metaNumber(m.meta, 'replyCode');
+      const text = metaString(m.meta, 'replyText');
+      const why = code || text ? ` (${[code, text].filter(Boolean).join(' ')})` : '';
+      this.sink.add(
+        this.item(m, 'returned', `Returned to its publisher${why}: it was published as mandatory and no queue could take it.`),
+        producer ? [[producer, ids.exchange(m.endpoint, m.destination)]] : [],
+      );
+    }
+  }
+
+  private track(p: PendingPublish): void {
+    if (this.pending.size >= this.cfg.maxPendingAmqp) {
+      const oldest = this.pending.values().next().value!;
+      this.resolve(oldest, false, ` (decided early: more than ${this.cfg.maxPendingAmqp} messages were waiting)`);
+    }
+    this.pending.set(p.seq, p);
+    const list = this.byIdentity.get(p.identity);
+    if (list) list.push(p);
+    else this.byIdentity.set(p.identity, [p]);
+  }
+
+  /** Finds the oldest waiting publish of this identity still expecting a delivery from `queue`. */
+  private take(identity: string, queue: string): PendingPublish | null {
+    const list = this.byIdentity.get(identity);
+    if (!list) return null;
+    for (const p of list) {
+      const i = p.waiting.indexOf(queue);
+      if (i < 0) continue;
+      p.waiting.splice(i, 1);
+      if (p.waiting.length === 0) this.drop(p);
+      return p;
+    }
+    return null;
+  }
+
+  private delivered(identity: string, queue: string): void {
+    this.take(identity, queue);
+  }
+
+  private drop(p: PendingPublish): void {
+    this.pending.delete(p.seq);
+    const list = this.byIdentity.get(p.identity);
+    if (!list) return;
+    const i = list.indexOf(p);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byIdentity.delete(p.identity);
+  }
+
+  private onDeath(m: CapturedMessage & { seq: number }, c: Correlation, d: Death): void {
+    const base = messageIdentity(m, c.messageId);
+    const key = `${base}|${d.queue}|${d.count}`;
+    if (this.deaths.has(key)) return;
+    this.remember(this.deaths, key, m.time);
+    const reason: UndeliveredReason = d.reason === 'expired' ? 'expired' : 'dead-lettered';
+    const explanation =
+      reason === 'expired'
+        ? `Expired in queue "${d.queue}" (message TTL) before any consumer received it.`
+        : `Dead-lettered from queue "${d.queue}" (${d.reason === 'rejected' ? 'rejected by a consumer' : d.reason}).`;
+    const original = this.take(`${base}|${d.routingKey ?? m.routingKey ?? ''}`, d.queue);
+    const edge: [string, string][] = [];
+    if (original) {
+      edge.push([ids.exchange(original.endpoint, original.exchange), ids.queue(original.endpoint, d.queue)]);
+      this.sink.add(
+        { seq: original.seq, time: original.time, transport: 'amqp', endpoint: original.endpoint, destination: original.label, reason, explanation, atEnd: false },
+        edge,
+      );
+      return;
+    }
+    // Published before the recording started: the dead-letter copy is all we have.
+    this.sink.add(this.item(m, reason, explanation), edge);
+  }
+
+  private item(m: CapturedMessage & { seq: number }, reason: UndeliveredReason, explanation: string) {
+    return { seq: m.seq, time: m.time, transport: m.transport, endpoint: m.endpoint, destination: destinationLabel(m), reason, explanation, atEnd: false };
+  }
+
+  private resolve(p: PendingPublish, atEnd: boolean, note = ''): void {
+    this.drop(p);
+    const waited = formatDuration(Math.max(0, this.watermark - p.time));
+    const queues = p.waiting.map((q) => `"${q}"`).join(', ');
+    const explanation = atEnd
+      ? `Routed to queue ${queues}, but no consumer received it before the recording ended (${waited} later).`
+      : `Routed to queue ${queues}, but no consumer received it within ${formatDuration(this.cfg.amqpWindowMs)}${note}.`;
+    this.sink.add(
+      { seq: p.seq, time: p.time, transport: 'amqp', endpoint: p.endpoint, destination: p.label, reason: 'never-delivered', explanation, atEnd },
+      p.waiting.map((q) => [ids.exchange(p.endpoint, p.exchange), ids.queue(p.endpoint, q)]),
+    );
+  }
+
+  advance(time: number): void {
+    if (!(time > this.watermark)) return;
+    this.watermark = time;
+    for (;;) {
+      const first = this.pending.values().next().value;
+      if (!first || time - first.time <= this.cfg.amqpWindowMs) break;
+      this.resolve(first, false);
+    }
+  }
+
+  /** The recording ended: what still waits was never delivered as far as anyone can tell. */
+  finish(end: number): void {
+    this.advance(end);
+    for (const p of [...this.pending.values()]) this.resolve(p, true);
+  }
+
+  private seenTwin(map: Map<string, number>, identity: string, time: number): boolean {
+    const t = map.get(identity);
+    if (t === undefined || Math.abs(time - t) > TWIN_MS) return false;
+    map.delete(identity);
+    return true;
+  }
+
+  private remember(map: Map<string, number>, key: string, time: number): void {
+    map.delete(key);
+    if (map.size >= MAX_TWINS) map.delete(map.keys().next().value!);
+    map.set(key, time);
+  }
+}
+
+/** The most recent entry of an `x-death` header (RabbitMQ dead-lettering), if any. */
+export function deathOf(headers: Record<string, JsonValue> | null | undefined): Death | null {
+  const xd = headers?.['x-death'];
+  if (!Array.isArray(xd) || xd.length === 0) return null;
+  const d = xd[0];
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return null;
+  const queue = typeof d.queue === 'string' ? d.queue : null;
+  if (!queue) return null;
+  const rks = d['routing-keys'];
+  return {
+    queue,
+    reason: typeof d.reason === 'string' ? d.reason : 'dead-lettered',
+    routingKey: Array.isArray(rks) && typeof rks[0] === 'string' ? rks[0] : null,
+    count: typeof d.count === 'number' ? d.count : 1,
+  };
+}

@@ -1,0 +1,159 @@
+import type { CapturedMessage, GroupOffset } from '../../shared/model.ts';
+import type { UndeliveredConfig } from './config.ts';
+import { formatDuration, isOwnName } from './identity.ts';
+import { ids } from './topology-ids.ts';
+import type { UndeliveredSink } from './undelivered-sink.ts';
+
+/** Distinct producer node ids remembered for edge attribution. */
+const MAX_PRODUCERS = 10_000;
+
+/**
+ * Records of one partition waiting for their window to pass, as parallel number columns
+ * (a record costs 32 bytes, not an object).
+ */
+class PartitionQueue {
+  offsets: number[] = [];
+  seqs: number[] = [];
+  times: number[] = [];
+  producers: number[] = [];
+  head = 0;
+
+  constructor(
+    readonly endpoint: string,
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  get size(): number {
+    return this.offsets.length - this.head;
+  }
+
+  push(offset: number, seq: number, time: number, producer: number): void {
+    this.offsets.push(offset);
+    this.seqs.push(seq);
+    this.times.push(time);
+    this.producers.push(producer);
+  }
+
+  /** Drops consumed head entries once they are a large share of the arrays. */
+  compact(): void {
+    if (this.head < 4096 || this.head * 2 < this.offsets.length) return;
+    this.offsets = this.offsets.slice(this.head);
+    this.seqs = this.seqs.slice(this.head);
+    this.times = this.times.slice(this.head);
+    this.producers = this.producers.slice(this.head);
+    this.head = 0;
+  }
+}
+
+/**
+ * Kafka: a record is undelivered when, past the window, no consumer group had committed an
+ * offset beyond it on its partition, or its topic has no consumer group at all. Committed
+ * offsets come from the polls stored in the session (group_offsets); a record is judged at
+ * the first poll at least `kafkaWindowMs` after it was captured, with the latest commit of
+ * every group. Flowscope's own groups are ignored.
+ */
+export class KafkaUndelivered {
+  private readonly partitions = new Map<string, PartitionQueue>();
+  /** endpoint\0topic → partition → group → committed (next offset to read). */
+  private readonly committed = new Map<string, Map<number, Map<string, number>>>();
+  private readonly producerNames: string[] = [];
+  private readonly producerIndex = new Map<string, number>();
+  private pollClock = -Infinity;
+
+  constructor(
+    private readonly cfg: UndeliveredConfig,
+    private readonly sink: UndeliveredSink,
+  ) {}
+
+  get waiting(): number {
+    let n = 0;
+    for (const q of this.partitions.values()) n += q.size;
+    return n;
+  }
+
+  ingest(m: CapturedMessage & { seq: number }, producer: string | null): void {
+    if (m.event !== 'publish' || m.destKind !== 'topic' || m.offset === null || m.offset === undefined) return;
+    const partition = m.partition ?? 0;
+    const key = `${m.endpoint}\0${m.destination}\0${partition}`;
+    let q = this.partitions.get(key);
+    if (!q) this.partitions.set(key, (q = new PartitionQueue(m.endpoint, m.destination, partition)));
+    q.push(Number(m.offset), m.seq, m.time, this.intern(producer));
+  }
+
+  addOffsets(rows: readonly GroupOffset[]): void {
+    for (const r of rows) {
+      if (r.time > this.pollClock) this.pollClock = r.time;
+      if (isOwnName(r.groupId, this.cfg.ownPrefixes)) continue;
+      const key = `${r.endpoint}\0${r.topic}`;
+      let parts = this.committed.get(key);
+      if (!parts) this.committed.set(key, (parts = new Map()));
+      let groups = parts.get(r.partition);
+      if (!groups) parts.set(r.partition, (groups = new Map()));
+      const offset = Number(r.offset);
+      // -1: the group knows the topic but has no commit on this partition yet.
+      groups.set(r.groupId, Math.max(groups.get(r.groupId) ?? -1, offset));
+    }
+    this.judgeUpTo(this.pollClock - this.cfg.kafkaWindowMs, false, this.pollClock);
+  }
+
+  /** The recording ended: judge every waiting record with the commits known now. */
+  finish(end: number): void {
+    const last = Math.max(end, this.pollClock);
+    this.judgeUpTo(Infinity, true, last);
+  }
+
+  private judgeUpTo(cutoff: number, atEnd: boolean, now: number): void {
+    for (const q of this.partitions.values()) {
+      while (q.head < q.offsets.length && q.times[q.head]! <= cutoff) {
+        const h = q.head;
+        this.judge(q, q.offsets[h]!, q.seqs[h]!, q.times[h]!, q.producers[h]!, atEnd && now - q.times[h]! < this.cfg.kafkaWindowMs, now);
+        q.head += 1;
+      }
+      q.compact();
+    }
+  }
+
+  private judge(q: PartitionQueue, offset: number, seq: number, time: number, producer: number, atEnd: boolean, now: number): void {
+    const parts = this.committed.get(`${q.endpoint}\0${q.topic}`);
+    const groups = parts?.get(q.partition);
+    const base = { seq, time, transport: 'kafka' as const, endpoint: q.endpoint, destination: q.topic, atEnd };
+    const edges: [string, string][] = producer >= 0 ? [[this.producerNames[producer]!, ids.topic(q.endpoint, q.topic)]] : [];
+    if (!parts || parts.size === 0) {
+      this.sink.add(
+        { ...base, reason: 'no-consumer-group', explanation: `No consumer group committed offsets for topic "${q.topic}" during the recording: nothing reads it.` },
+        edges,
+      );
+      return;
+    }
+    let best = -1;
+    let bestGroup: string | null = null;
+    for (const [g, o] of groups ?? []) {
+      if (o > best) {
+        best = o;
+        bestGroup = g;
+      }
+    }
+    if (best > offset) return;
+    const when = atEnd ? `by the end of the recording (${formatDuration(Math.max(0, now - time))} later)` : `within ${formatDuration(this.cfg.kafkaWindowMs)}`;
+    const furthest =
+      bestGroup === null
+        ? `no group has committed anything on partition ${q.partition}`
+        : best < 0
+          ? `group "${bestGroup}" has not committed on partition ${q.partition}`
+          : `the furthest group, "${bestGroup}", had committed offset ${best} on partition ${q.partition} (the next it would read)`;
+    this.sink.add({ ...base, reason: 'not-consumed', explanation: `No consumer group read offset ${offset} ${when}: ${furthest}.` }, edges);
+  }
+
+  private intern(name: string | null): number {
+    if (name === null) return -1;
+    let i = this.producerIndex.get(name);
+    if (i === undefined) {
+      if (this.producerNames.length >= MAX_PRODUCERS) return -1;
+      i = this.producerNames.length;
+      this.producerNames.push(name);
+      this.producerIndex.set(name, i);
+    }
+    return i;
+  }
+}

@@ -1,0 +1,70 @@
+import type { CapturedMessage, GroupOffset } from '../../shared/model.ts';
+import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
+import type { UndeliveredConfig } from './config.ts';
+import type { Correlation } from './correlation.ts';
+import type { PendingRequest } from './pairing.ts';
+import { AmqpUndelivered } from './undelivered-amqp.ts';
+import { KafkaUndelivered } from './undelivered-kafka.ts';
+import { UndeliveredSink } from './undelivered-sink.ts';
+import type { EdgeHint, UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary } from './undelivered-sink.ts';
+import { WsUndelivered } from './undelivered-ws.ts';
+
+export type { EdgeHint, UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary };
+export { isAbnormalClose } from './undelivered-ws.ts';
+export { deathOf } from './undelivered-amqp.ts';
+
+/**
+ * Fire-and-forget messages nobody received, per transport, decided incrementally: each
+ * message is held only until its window passes (AMQP, Kafka) or its connection closes
+ * (WebSocket), so memory follows the backlog, not the session's length.
+ */
+export class UndeliveredTracker {
+  readonly sink: UndeliveredSink;
+  private readonly amqp: AmqpUndelivered;
+  private readonly kafka: KafkaUndelivered;
+  private readonly ws: WsUndelivered;
+
+  constructor(cfg: UndeliveredConfig = DEFAULT_ANALYSIS_CONFIG.undelivered) {
+    this.sink = new UndeliveredSink(cfg.maxItems, cfg.maxGroups);
+    this.amqp = new AmqpUndelivered(cfg, this.sink);
+    this.kafka = new KafkaUndelivered(cfg, this.sink);
+    this.ws = new WsUndelivered(cfg, this.sink);
+  }
+
+  /** `producer`: the topology node id of the message's producer (for edge attribution). */
+  ingest(m: CapturedMessage & { seq: number }, c: Correlation, producer: string | null): void {
+    if (m.transport === 'amqp') this.amqp.ingest(m, c, producer);
+    else if (m.transport === 'kafka') this.kafka.ingest(m, producer);
+    else this.ws.ingest(m, c);
+  }
+
+  addOffsets(rows: readonly GroupOffset[]): void {
+    this.kafka.addOffsets(rows);
+  }
+
+  /** A WebSocket request was left without a reply by its connection closing. */
+  requestLeftOpen(req: PendingRequest, abnormal: boolean): void {
+    this.ws.requestLeftOpen(req, abnormal);
+  }
+
+  advance(time: number): void {
+    this.amqp.advance(time);
+  }
+
+  finish(end: number): void {
+    this.amqp.finish(end);
+    this.kafka.finish(end);
+  }
+
+  get pending(): number {
+    return this.amqp.waiting + this.kafka.waiting;
+  }
+
+  summary(): UndeliveredSummary {
+    return this.sink.summary(this.pending);
+  }
+
+  groups(): UndeliveredGroup[] {
+    return this.sink.groupList();
+  }
+}

@@ -1,0 +1,292 @@
+import { connect } from 'amqplib';
+import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import type { JsonValue } from '../../../shared/model.ts';
+import type { CaptureSink, Connector, Discovery } from '../types.ts';
+import { consumedToCaptured, tapToCaptured } from './capture.ts';
+import { describeAmqpError } from './errors.ts';
+import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';
+import { fetchManagement } from './management.ts';
+import type { ManagementSnapshot } from './management.ts';
+import { ObservedTopology } from './observed.ts';
+import { fingerprint, TapReconciler } from './reconcile.ts';
+import { AmqpSession } from './session.ts';
+import { parseAmqpUrl, passwordOf, redactUrl } from './url.ts';
+import type { AmqpTarget } from './url.ts';
+import type { AmqpConnectorOptions } from './options.ts';
+import { TraceHealth } from './trace-health.ts';
+
+export type { AmqpConnectorOptions } from './options.ts';
+
+const DISCOVERY_EVERY_MS = 2000;
+
+/**
+ * RabbitMQ capture (amqplib). Three sources, all optional:
+ * - exchange taps: publishes seen through an exclusive queue bound to each exchange;
+ * - the firehose: publishes with their real routing and deliveries to every consumer;
+ * - queue consumption: messages taken from application queues.
+ * With both taps and the firehose on, the firehose's publish event is the record and the
+ * tap copy only fills gaps (see TapReconciler). The connector reconnects by itself with
+ * backoff after a connection loss and re-declares everything.
+ */
+export class AmqpConnector implements Connector {
+  readonly transport = 'amqp' as const;
+  readonly id: string;
+  /** The URL without password, for endpoint lists and logs. */
+  readonly label: string;
+  private readonly target: AmqpTarget;
+  private readonly password: string | null;
+  private readonly reconciler: TapReconciler;
+  private readonly topology = new ObservedTopology();
+  private readonly consumedQueues: Set<string>;
+  private session: AmqpSession | null = null;
+  private running = false;
+  private everRecorded = false;
+  private generation = 0;
+  private attempts = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly trace = new TraceHealth(() => this.reportRecording());
+  private management: ManagementSnapshot | null = null;
+  private managementNote: string | null = null;
+
+  constructor(
+    private readonly opts: AmqpConnectorOptions,
+    private readonly sink: CaptureSink,
+  ) {
+    this.id = opts.id;
+    this.target = parseAmqpUrl(opts.url);
+    this.password = passwordOf(opts.url);
+    this.label = this.target.safeUrl;
+    this.consumedQueues = new Set(opts.queues ?? []);
+    this.reconciler = new TapReconciler(opts.reconcileMs ?? 2000, (m) => this.sink.message(m));
+  }
+
+  /** Settings to store with the session: no password. */
+  safeConfig(): Record<string, JsonValue> {
+    return {
+      url: this.label,
+      vhost: this.target.vhost,
+      exchanges: [...this.opts.exchanges],
+      queues: [...(this.opts.queues ?? [])],
+      firehose: Boolean(this.opts.firehose),
+      ...(this.opts.managementUrl ? { managementUrl: redactUrl(this.opts.managementUrl) } : {}),
+    };
+  }
+
+  /**
+   * Connects and starts recording. Resolves once recording, or once a network failure is
+   * being retried in the background. Rejects with a readable message (status 'failed')
+   * for a configuration error: wrong credentials, a missing vhost, exchange or queue.
+   */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.sink.status('connecting', `connecting to ${this.label}`);
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    if (this.opts.firehose && this.opts.exchanges.length) every(500, () => this.sweep());
+    every(DISCOVERY_EVERY_MS, () => this.emitObserved());
+    const problem = await this.attempt();
+    if (problem) throw new Error(problem);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.generation += 1;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const t of this.timers) clearInterval(t);
+    const s = this.session;
+    this.session = null;
+    if (s) await s.close();
+    // Tap copies still waiting for a firehose twin are recorded rather than dropped.
+    this.reconciler.sweep(Date.now(), true);
+    this.emitObserved(true);
+    this.sink.status('stopped');
+  }
+
+  async discover(): Promise<Discovery> {
+    if (this.opts.managementUrl) {
+      try {
+        await this.refreshManagement();
+      } catch {
+        /* fall back to what was observed */
+      }
+    }
+    if (this.management) return { endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management };
+    return this.topology.take(this.id, true)!;
+  }
+
+  /** One connection attempt. Returns a message when start must fail, else null. */
+  private async attempt(): Promise<string | null> {
+    const gen = this.generation;
+    let conn: ChannelModel | null = null;
+    try {
+      conn = await connect(
+        {
+          protocol: this.target.protocol,
+          hostname: this.target.host,
+          port: this.target.port,
+          username: this.target.user,
+          password: this.password ?? (this.target.user === 'guest' ? 'guest' : ''),
+          vhost: this.target.vhost,
+          heartbeat: 15,
+        },
+        { timeout: this.opts.connectTimeoutMs ?? 10_000, clientProperties: { connection_name: `flowscope ${this.id}` } },
+      );
+      // amqplib emits 'error' before 'close'; without a listener it would throw.
+      conn.on('error', () => {});
+      if (this.opts.managementUrl && !this.management) await this.refreshManagement().catch(() => {});
+      // A loss during setup rejects `open` itself; only a session that opened can be lost.
+      let opened: AmqpSession | null = null;
+      const session = await AmqpSession.open(conn, this.plan(), {
+        tap: (m) => this.onTap(m),
+        trace: (m) => this.onTrace(m),
+        consumed: (q, m) => this.sink.message(consumedToCaptured(q, m, this.id, Date.now())),
+        lost: (err) => opened && this.onLost(opened, err),
+      });
+      opened = session;
+      if (gen !== this.generation || !this.running) {
+        await session.close();
+        return null;
+      }
+      this.session = session;
+      this.attempts = 0;
+      this.everRecorded = true;
+      for (const [ex, type] of session.types) this.topology.exchange(ex, type);
+      this.reportRecording();
+      if (session.traceQueue) this.trace.probe(() => session.probe(), () => this.session === session, true);
+      return null;
+    } catch (err) {
+      if (conn) await conn.close().catch(() => {});
+      if (gen !== this.generation || !this.running) return null;
+      const problem = describeAmqpError(err, this.target, this.password, 'setting up the tap');
+      if (problem.kind === 'config' && !this.everRecorded) {
+        this.running = false;
+        for (const t of this.timers) clearInterval(t);
+        this.sink.status('failed', problem.message);
+        return problem.message;
+      }
+      this.scheduleRetry(problem.message);
+      return null;
+    }
+  }
+
+  private plan() {
+    const knownTypes = new Map<string, string>();
+    for (const e of this.management?.exchanges ?? []) knownTypes.set(e.name, e.type);
+    return {
+      endpointId: this.id,
+      exchanges: this.opts.exchanges,
+      queues: this.opts.queues ?? [],
+      firehose: Boolean(this.opts.firehose),
+      knownTypes,
+      directKeys: (ex: string) => [
+        ...this.topology.keysOf(ex),
+        ...(this.management?.bindings ?? []).filter((b) => b.source === ex).map((b) => b.routingKey),
+      ],
+    };
+  }
+
+  private scheduleRetry(reason: string): void {
+    if (!this.running) return;
+    const initial = this.opts.retry?.initialMs ?? 500;
+    const max = this.opts.retry?.maxMs ?? 15_000;
+    const base = Math.min(max, initial * 2 ** this.attempts);
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.attempts += 1;
+    const secs = delay < 1000 ? 'under a second' : `${Math.round(delay / 1000)} s`;
+    this.sink.status('reconnecting', `${reason}; retry ${this.attempts} in ${secs}`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.attempt();
+    }, delay);
+  }
+
+  private onLost(session: AmqpSession, err: unknown): void {
+    if (this.session !== session || !this.running) return;
+    this.session = null;
+    void session.close(1000);
+    const problem = describeAmqpError(err, this.target, this.password);
+    this.scheduleRetry(`connection lost: ${problem.message}`);
+  }
+
+  private onTap(msg: ConsumeMessage): void {
+    const now = Date.now();
+    const captured = tapToCaptured(msg, this.id, now);
+    if (!this.opts.firehose) return this.sink.message(captured);
+    const fp = fingerprint(msg.fields.exchange, msg.fields.routingKey, captured.messageId ?? null, msg.content);
+    this.reconciler.tapped(fp, captured, now);
+  }
+
+  private onTrace(msg: ConsumeMessage): void {
+    const s = this.session;
+    const ev = parseTrace(msg, s?.tapQueue ?? null);
+    if (!ev) return;
+    const now = Date.now();
+    this.trace.event(now);
+    this.reconciler.alive(now);
+    const key = ev.routingKeys[0] ?? '';
+    if (ev.kind === 'publish') {
+      if (ev.exchange === '' && key.startsWith(PROBE_KEY_PREFIX)) return;
+      const captured = traceToCaptured(ev, msg, this.id, now);
+      if (ev.reachedTap) this.reconciler.traced(fingerprint(ev.exchange, key, captured.messageId ?? null, msg.content), now);
+      this.topology.routed(exchangeLabel(ev.exchange), ev.routedQueues ?? [], key);
+      if (ev.routedQueues?.length) s?.bindDirect(ev.exchange, key);
+      this.sink.message(captured);
+      return;
+    }
+    // Our own queues' deliveries, and those we record as their consumer, are not app traffic.
+    if (!ev.queue || isOwnQueue(ev.queue) || this.consumedQueues.has(ev.queue)) return;
+    this.topology.queue(ev.queue);
+    this.sink.message(traceToCaptured(ev, msg, this.id, now));
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const s = this.session;
+    // Tap copies no firehose event claimed: if the firehose is silent too, tracing is off.
+    if (this.reconciler.sweep(now) > 0 && s) {
+      this.trace.unclaimed(now, this.opts.reconcileMs ?? 2000, () => s.probe(), () => this.session === s);
+    }
+  }
+
+  private reportRecording(): void {
+    const s = this.session;
+    if (!s || !this.running) return;
+    const parts = [...s.notes];
+    const vh = this.target.vhost;
+    if (s.traceQueue) {
+      parts.push(
+        this.trace.off
+          ? `firehose: no trace events, tracing looks off in vhost '${vh}'; turn it on with: rabbitmqctl trace_on -p ${vh}`
+          : 'firehose: publishes with their routed queues, and deliveries',
+      );
+    }
+    if (this.managementNote) parts.push(this.managementNote);
+    this.sink.status('recording', `${this.label}: ${parts.join('; ') || 'connected, nothing to record'}`);
+  }
+
+  private async refreshManagement(): Promise<void> {
+    const url = this.opts.managementUrl;
+    if (!url) return;
+    try {
+      this.management = await fetchManagement(url, this.target.vhost, {
+        user: this.target.user,
+        password: this.password ?? 'guest',
+      });
+      this.managementNote = null;
+      this.sink.discovery?.({ endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management });
+    } catch (err) {
+      this.managementNote = `${(err as Error).message}; topology comes from observed traffic`;
+      throw err;
+    }
+  }
+
+  private emitObserved(force = false): void {
+    const d = this.topology.take(this.id, force);
+    if (d && (force ? d.exchanges?.length || d.queues?.length : true)) this.sink.discovery?.(d);
+  }
+}

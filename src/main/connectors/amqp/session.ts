@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { onThrowaway, planTap, probeExchangeType } from './exchanges.ts';
+import { PROBE_KEY_PREFIX, TAP_QUEUE_PREFIX, TRACE_QUEUE_PREFIX } from './firehose.ts';
+
+/**
+ * Everything one live AMQP connection carries for a connector: the exchange tap, the
+ * firehose queue and the queue consumers, all on one channel. A session never outlives
+ * its connection; after a connection loss the connector opens a new one.
+ */
+
+/**
+ * Our queues are bounded so a stalled Flowscope can never fill the broker's memory:
+ * past this many messages the broker drops the oldest (x-max-length, drop-head).
+ */
+const OWN_QUEUE_MAX_LENGTH = 1_000_000;
+/** Unacked deliveries in flight per consumed application queue. */
+const CONSUMER_PREFETCH = 500;
+
+export interface SessionPlan {
+  endpointId: string;
+  exchanges: readonly string[];
+  queues: readonly string[];
+  firehose: boolean;
+  /** Exchange types known from the management API; the rest are probed. */
+  knownTypes: ReadonlyMap<string, string>;
+  /** Routing keys a direct-exchange tap may bind (already routed to an application queue). */
+  directKeys(exchange: string): string[];
+}
+
+export interface SessionHandlers {
+  tap(msg: ConsumeMessage): void;
+  trace(msg: ConsumeMessage): void;
+  /** A message consumed from an application queue; the session acks it after this returns. */
+  consumed(queue: string, msg: ConsumeMessage): void;
+  /** The connection or channel went away; called at most once. */
+  lost(err: unknown): void;
+}
+
+export class AmqpSession {
+  readonly tapQueue: string | null;
+  readonly traceQueue: string | null;
+  /** Exchange types found, for discovery and direct-key binding. */
+  readonly types = new Map<string, string>();
+  /** One line per tapped exchange / consumed queue for the status message. */
+  readonly notes: string[] = [];
+  private readonly boundDirect = new Set<string>();
+  private closing = false;
+  private lostCalled = false;
+
+  private constructor(
+    private readonly conn: ChannelModel,
+    private readonly ch: Channel,
+    tapQueue: string | null,
+    traceQueue: string | null,
+  ) {
+    this.tapQueue = tapQueue;
+    this.traceQueue = traceQueue;
+  }
+
+  /** Sets everything up on an open connection. Rejects (with amqplib's error) on any failure. */
+  static async open(conn: ChannelModel, plan: SessionPlan, h: SessionHandlers): Promise<AmqpSession> {
+    const suffix = `${plan.endpointId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}.${randomBytes(4).toString('hex')}`;
+    // Checks that may fail run on throwaway channels first, so their errors read cleanly.
+    const types = new Map<string, string>();
+    for (const ex of plan.exchanges) {
+      if (ex === '' || ex === 'amq.default') continue;
+      await onThrowaway(conn, (c) => c.checkExchange(ex));
+      types.set(ex, plan.knownTypes.get(ex) ?? (await probeExchangeType(conn, ex)));
+    }
+    for (const q of plan.queues) await onThrowaway(conn, (c) => c.checkQueue(q));
+
+    const ch = await conn.createChannel();
+    let lastChannelError: unknown = null;
+    ch.on('error', (err) => {
+      lastChannelError = err;
+    });
+    const tapped = plan.exchanges.length > 0;
+    const session = new AmqpSession(
+      conn,
+      ch,
+      tapped ? `${TAP_QUEUE_PREFIX}${suffix}` : null,
+      plan.firehose ? `${TRACE_QUEUE_PREFIX}${suffix}` : null,
+    );
+    for (const [k, v] of types) session.types.set(k, v);
+    const lost = (err: unknown): void => {
+      if (session.closing || session.lostCalled) return;
+      session.lostCalled = true;
+      h.lost(err);
+    };
+    let lastConnError: unknown = null;
+    conn.on('error', (err) => {
+      lastConnError = err;
+    });
+    conn.on('close', (err?: Error) => lost(err ?? lastConnError ?? lastChannelError ?? new Error('connection closed')));
+    // amqplib closes the channels before it emits the connection's 'close': prefer the
+    // connection's reason (e.g. CONNECTION_FORCED on a broker shutdown) when there is one.
+    ch.on('close', () =>
+      setImmediate(() => lost(lastConnError ?? lastChannelError ?? new Error('the broker closed the tap channel'))),
+    );
+
+    const ownQueue = { exclusive: true, autoDelete: true, durable: false, maxLength: OWN_QUEUE_MAX_LENGTH };
+    if (session.tapQueue) {
+      await ch.assertQueue(session.tapQueue, ownQueue);
+      for (const ex of plan.exchanges) {
+        if (ex === '' || ex === 'amq.default') {
+          session.notes.push(
+            plan.firehose
+              ? 'the default exchange cannot be bound; the firehose records it'
+              : 'the default exchange cannot be bound: enable the firehose to see its messages',
+          );
+          continue;
+        }
+        const tap = planTap(ex, types.get(ex) ?? 'unknown', plan.directKeys(ex));
+        for (const b of tap.bindings) {
+          await ch.bindQueue(session.tapQueue, ex, b.pattern, b.args);
+          if (types.get(ex) === 'direct') session.boundDirect.add(`${ex}\u0000${b.pattern}`);
+        }
+        session.notes.push(tap.note);
+      }
+      // No ack: the queue is ours alone, and TCP backpressure paces the broker.
+      await ch.consume(session.tapQueue, (m) => (m ? h.tap(m) : lost(new Error('the broker cancelled the tap'))), {
+        noAck: true,
+      });
+    }
+    if (session.traceQueue) {
+      await ch.assertQueue(session.traceQueue, ownQueue);
+      await ch.bindQueue(session.traceQueue, 'amq.rabbitmq.trace', 'publish.#');
+      await ch.bindQueue(session.traceQueue, 'amq.rabbitmq.trace', 'deliver.#');
+      await ch.consume(session.traceQueue, (m) => (m ? h.trace(m) : lost(new Error('the broker cancelled the firehose queue'))), {
+        noAck: true,
+      });
+    }
+    if (plan.queues.length) {
+      await ch.prefetch(CONSUMER_PREFETCH);
+      for (const q of plan.queues) {
+        // A plain consumer competes with the application's consumers for messages: the
+        // broker gives each message to one of them. Acked on receipt: the message is in
+        // the recorder's memory then, written within its flush interval.
+        await ch.consume(q, (m) => {
+          if (!m) return lost(new Error(`the broker cancelled the consumer of queue '${q}' (was it deleted?)`));
+          h.consumed(q, m);
+          ch.ack(m);
+        });
+        session.notes.push(`consuming queue '${q}' (competes with its other consumers)`);
+      }
+    }
+    return session;
+  }
+
+  /** Adds a direct-exchange binding for a routing key learned while recording. */
+  bindDirect(exchange: string, key: string): void {
+    if (!this.tapQueue || this.types.get(exchange) !== 'direct') return;
+    const id = `${exchange}\u0000${key}`;
+    if (this.boundDirect.has(id) || this.closing) return;
+    this.boundDirect.add(id);
+    // A failure closes the channel, which the 'close' handler reports as a loss.
+    this.ch.bindQueue(this.tapQueue, exchange, key).catch(() => {});
+  }
+
+  /**
+   * Publishes an empty message to the default exchange with a key no queue has. It is
+   * dropped, but with tracing on it shows up as a firehose publish: proof the firehose works.
+   */
+  probe(): void {
+    if (this.closing) return;
+    // On a throwaway channel: a user without write permission on the default exchange
+    // gets a channel error, which must not take the tap channel down with it.
+    const key = `${PROBE_KEY_PREFIX}${randomBytes(6).toString('hex')}`;
+    onThrowaway(this.conn, async (c) => {
+      c.publish('', key, Buffer.alloc(0), { appId: 'flowscope' });
+    }).catch(() => {});
+  }
+
+  /** Deletes our queues and closes the connection. Never rejects, never hangs long. */
+  async close(timeoutMs = 3000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const work = (async () => {
+      for (const q of [this.tapQueue, this.traceQueue]) {
+        if (q) await this.ch.deleteQueue(q).catch(() => {});
+      }
+      await this.ch.close().catch(() => {});
+      await this.conn.close().catch(() => {});
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([work, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+}

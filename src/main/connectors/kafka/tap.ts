@@ -1,0 +1,94 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { partitionKey } from './cluster.ts';
+import type { KafkaRecord } from './record.ts';
+
+export interface TapHandlers {
+  /** Records of one partition, in offset order, that were never handed over before. */
+  records(topic: string, partition: number, records: KafkaRecord[]): void;
+  /** The tap's consumer got its partitions (first join and every rebalance). */
+  joined(assignment: Record<string, number[]>): void;
+  /** A fetch completed: the broker is answering. */
+  fetched(): void;
+  /** The consumer stopped on an error; the owner rebuilds it. */
+  crashed(err: Error): void;
+}
+
+/**
+ * One kafkajs consumer reading `topics` for a tap.
+ *
+ * kafkajs has no group-less assignment (its consumer always joins a group), so the tap
+ * joins a throwaway group of its own (TAP_GROUP_PREFIX + random) and never commits
+ * (autoCommit off; a seek with autoCommit off only moves the in-memory position, see
+ * kafkajs offsetManager.seek). Where to read is decided here, not by the group: on every
+ * join each assigned partition is seeked to `positions` (the next offset the tap has not
+ * recorded yet), so a rebalance, a broker restart or a rebuilt consumer neither skips nor
+ * repeats a record. Partitions without a position (topics or partitions created after the
+ * tap started) start at the beginning, because everything in them is new: hence the
+ * subscription's `fromBeginning: true`. Records below a partition's position (redelivered
+ * by a fetch that raced a seek) are dropped, so nothing is stored twice.
+ */
+export class TapConsumer {
+  private readonly consumer: Consumer;
+
+  constructor(
+    kafka: Kafka,
+    readonly groupId: string,
+    private readonly topics: readonly string[],
+    private readonly positions: Map<string, bigint>,
+    private readonly on: TapHandlers,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      // Short long-polls keep stop() and rebuilds quick; a fetch still returns at once when data is there.
+      maxWaitTimeInMs: 500,
+      // A member left behind by a crash keeps its (throwaway) group non-empty this long, which
+      // delays deleting the group; 6 s is the broker's default minimum.
+      sessionTimeout: 6000,
+      // The owner rebuilds a crashed consumer itself (with its own backoff and status).
+      retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => false },
+    });
+  }
+
+  async start(): Promise<void> {
+    const c = this.consumer;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      // Runs synchronously inside kafkajs's join, before the generation's first fetch.
+      const assignment = e.payload.memberAssignment;
+      for (const [topic, partitions] of Object.entries(assignment)) {
+        for (const partition of partitions) {
+          const next = this.positions.get(partitionKey(topic, partition));
+          if (next !== undefined) c.seek({ topic, partition, offset: next.toString() });
+        }
+      }
+      this.on.joined(assignment);
+    });
+    c.on(c.events.FETCH, () => this.on.fetched());
+    c.on(c.events.CRASH, (e) => this.on.crashed(e.payload.error));
+    await c.connect();
+    await c.subscribe({ topics: [...this.topics], fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const key = partitionKey(batch.topic, batch.partition);
+        const next = this.positions.get(key) ?? -1n;
+        const fresh: KafkaRecord[] = [];
+        let last = next;
+        for (const m of batch.messages as KafkaRecord[]) {
+          const off = BigInt(m.offset);
+          if (off < last) continue;
+          fresh.push(m);
+          last = off + 1n;
+        }
+        if (fresh.length === 0) return;
+        this.positions.set(key, last);
+        this.on.records(batch.topic, batch.partition, fresh);
+      },
+    });
+  }
+
+  /** Leaves the group (nothing to commit) and closes the connections. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+}

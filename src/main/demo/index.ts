@@ -1,0 +1,77 @@
+import type { Recorder } from '../engine/recorder.ts';
+import { WsProxyConnector } from '../connectors/ws/proxy.ts';
+import { startDemoServer } from './server.ts';
+import { DemoTraffic } from './traffic.ts';
+
+export interface DemoOptions {
+  /** Records the demo; the proxy is added to it as endpoint `endpointId`. */
+  recorder: Recorder;
+  endpointId?: string;
+  /** Client messages per second (default 30); fan-out and replies add to what is recorded. */
+  rate?: number;
+  /** Same seed, same sequence of requests and events. */
+  seed?: number;
+  /** Port of the recording proxy (default: any free port). */
+  listenPort?: number;
+}
+
+export interface DemoHandle {
+  /** Stops the clients, then the proxy (flushing the recording), then the server. */
+  stop(): Promise<void>;
+  proxyPort: number;
+  /** Where the demo's own clients connect; other WebSocket clients may join too. */
+  proxyUrl: string;
+  /** The embedded server behind the proxy. */
+  targetUrl: string;
+}
+
+/**
+ * The built-in demo: an embedded WebSocket server (JSON-RPC request-reply, publish-subscribe
+ * fan-out, fire-and-forget notifications) behind a recording proxy, with clients driving
+ * traffic through the proxy until stopped. Used by `flowscope demo` and the app's `--demo`.
+ */
+export async function startDemo(opts: DemoOptions): Promise<DemoHandle> {
+  const endpointId = opts.endpointId ?? 'demo-ws';
+  const server = await startDemoServer();
+  const proxy = new WsProxyConnector(
+    { id: endpointId, listenPort: opts.listenPort ?? 0, target: server.url },
+    opts.recorder.sink(endpointId),
+  );
+  const store = opts.recorder.store;
+  if (!store.readonly && !store.endpoints().some((e) => e.id === endpointId)) {
+    store.upsertEndpoint({
+      id: endpointId,
+      transport: 'ws',
+      label: 'Demo: JSON-RPC, pub-sub and notifications over WebSocket',
+      config: { kind: 'ws-proxy', target: server.url, listenPort: opts.listenPort ?? 0 },
+      createdAt: Date.now(),
+    });
+  }
+  let traffic: DemoTraffic | null = null;
+  try {
+    await opts.recorder.add(proxy);
+    // The clients need the proxy's port, known once it listens.
+    traffic = new DemoTraffic(proxy.url, { rate: opts.rate ?? 30, seed: opts.seed ?? 20240601 });
+    await traffic.start();
+  } catch (err) {
+    await traffic?.stop().catch(() => undefined);
+    await opts.recorder.remove(endpointId).catch(() => undefined);
+    await server.close();
+    throw err;
+  }
+  const running = traffic;
+  let stopping: Promise<void> | null = null;
+  return {
+    proxyPort: proxy.port,
+    proxyUrl: proxy.url,
+    targetUrl: server.url,
+    stop() {
+      stopping ??= (async () => {
+        await running.stop();
+        await opts.recorder.remove(endpointId);
+        await server.close();
+      })();
+      return stopping;
+    },
+  };
+}

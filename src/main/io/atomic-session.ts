@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { CapturedMessage } from '../../shared/model.ts';
+import { SessionFileError, SessionStore } from '../store/session-store.ts';
+
+/** Messages written per transaction while importing. */
+export const IMPORT_CHUNK = 5000;
+
+/**
+ * Builds a new session file so that it appears complete or not at all: everything is
+ * written to a hidden temp file beside `outPath`, which is linked into place only when
+ * `fill` succeeds, and removed (with its WAL) when it fails.
+ */
+export async function createSessionAtomically(
+  outPath: string,
+  meta: Record<string, string>,
+  fill: (writer: ChunkWriter) => Promise<void>,
+): Promise<{ count: number }> {
+  const out = path.resolve(outPath);
+  if (fs.existsSync(out)) throw new SessionFileError(`${out} already exists; choose another file name.`, 'exists');
+  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(4).toString('hex')}.importing`);
+  const store = SessionStore.create(tmp, meta);
+  const writer = new ChunkWriter(store);
+  try {
+    await fill(writer);
+    writer.flush();
+    store.close();
+    publish(tmp, out);
+    return { count: writer.count };
+  } catch (err) {
+    store.close();
+    removeSessionFiles(tmp);
+    throw err;
+  }
+}
+
+/** Moves the finished file into place without ever replacing a file someone created meanwhile. */
+function publish(tmp: string, out: string): void {
+  try {
+    fs.linkSync(tmp, out);
+    fs.unlinkSync(tmp);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      removeSessionFiles(tmp);
+      throw new SessionFileError(`${out} already exists; choose another file name.`, 'exists');
+    }
+    // File systems without hard links: fall back to rename after one more check.
+    if (fs.existsSync(out)) {
+      removeSessionFiles(tmp);
+      throw new SessionFileError(`${out} already exists; choose another file name.`, 'exists');
+    }
+    fs.renameSync(tmp, out);
+  }
+}
+
+function removeSessionFiles(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
+}
+
+/** Collects imported messages and writes them one transaction per chunk. */
+export class ChunkWriter {
+  private pending: CapturedMessage[] = [];
+  private readonly endpoints = new Map<string, string>();
+  count = 0;
+
+  constructor(readonly store: SessionStore) {}
+
+  add(msg: CapturedMessage): void {
+    this.pending.push(msg);
+    if (!this.endpoints.has(msg.endpoint)) this.endpoints.set(msg.endpoint, msg.transport);
+    if (this.pending.length >= IMPORT_CHUNK) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.store.insertBatch(this.pending);
+    this.count += this.pending.length;
+    this.pending = [];
+  }
+
+  /** Lists the endpoints the imported messages name, so the session shows where they came from. */
+  registerEndpoints(sourceFile: string, format: string): void {
+    const now = Date.now();
+    const from = path.basename(sourceFile);
+    for (const [id, transport] of this.endpoints) {
+      this.store.upsertEndpoint({ id, transport, label: `${id} (imported from ${from})`, config: { imported: from, format }, createdAt: now });
+    }
+  }
+}

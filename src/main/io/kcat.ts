@@ -1,0 +1,152 @@
+import path from 'node:path';
+import { isUtf8 } from 'node:buffer';
+import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
+import { ImportLineError, isBlank, parseObject, readLines } from './lines.ts';
+import { createSessionAtomically } from './atomic-session.ts';
+import { assertReadable } from './jsonl.ts';
+
+/** The endpoint id imported kcat records carry. */
+export const KCAT_ENDPOINT = 'kcat';
+
+/**
+ * Imports kcat's `-J` consumer output (`kcat -C -J -b … -t …`): one JSON envelope per line,
+ *   {"topic","partition","offset","tstype","ts","broker","headers":[k,v,k,v…],"key","payload"}
+ * with `key`/`payload` null when absent and `headers` left out when the record has none.
+ *
+ * kcat (through yajl) writes key, payload and header bytes into its JSON strings as they
+ * are, escaping only quotes, backslashes and control characters; bytes that are not UTF-8
+ * land in the file raw. Each line is therefore decoded as Latin-1 (one char per byte) and
+ * every string turned back into the exact bytes kcat read from Kafka. Lines starting with
+ * `%` are kcat's own notices (when stderr was captured too) and are skipped.
+ */
+export async function importKcat(
+  inPath: string,
+  outPath: string,
+  meta: Record<string, string>,
+): Promise<{ count: number }> {
+  assertReadable(inPath);
+  const info = { ...meta, imported_from: path.basename(inPath), import_format: 'kcat' };
+  return createSessionAtomically(outPath, info, async (w) => {
+    for await (const { line, bytes } of readLines(inPath)) {
+      if (isBlank(bytes) || bytes[0] === 0x25 /* % */) continue;
+      const o = parseObject(bytes.toString('latin1'), line);
+      w.add(fromKcatEnvelope(o, line));
+    }
+    w.registerEndpoints(inPath, 'kcat');
+  });
+}
+
+/** One kcat `-J` envelope → a Kafka `publish` fact. */
+export function fromKcatEnvelope(o: Record<string, unknown>, line: number): CapturedMessage {
+  const fail = (problem: string): never => {
+    throw new ImportLineError(line, problem);
+  };
+  if (o.transport !== undefined && o.topic === undefined) {
+    fail('this looks like Flowscope JSON Lines, not kcat -J output; import it with the jsonl format');
+  }
+  if (typeof o.topic !== 'string') fail(o.topic === undefined ? 'missing "topic"' : '"topic" must be a string');
+  if (!Number.isInteger(o.partition) || (o.partition as number) < 0) {
+    fail(o.partition === undefined ? 'missing "partition"' : '"partition" must be a non-negative integer');
+  }
+  if (!Number.isInteger(o.offset)) fail(o.offset === undefined ? 'missing "offset"' : '"offset" must be an integer');
+  if (!('payload' in o)) fail('missing "payload"');
+  const ts = o.ts;
+  if (ts !== undefined && typeof ts !== 'number') fail('"ts" must be a number (epoch milliseconds)');
+
+  const meta: Record<string, JsonValue> = {};
+  if (typeof o.tstype === 'string') meta.timestampType = TSTYPES[o.tstype] ?? o.tstype;
+  if (typeof o.broker === 'number') meta.broker = o.broker;
+  const payload = kcatBytes(o.payload, 'payload', fail);
+  if (payload === null) meta.tombstone = true;
+  // kcat has no capture time of its own: the record's timestamp stands in for it.
+  const brokerTime = typeof ts === 'number' && ts >= 0 ? ts : null;
+  return {
+    time: brokerTime ?? Date.now(),
+    brokerTime,
+    transport: 'kafka',
+    endpoint: KCAT_ENDPOINT,
+    event: 'publish',
+    destKind: 'topic',
+    destination: latin1ToUtf8Text(o.topic as string),
+    partition: o.partition as number,
+    offset: String(o.offset),
+    key: kcatBytes(o.key ?? null, 'key', fail),
+    headers: kcatHeaders(o.headers, fail),
+    payload: payload ?? new Uint8Array(0),
+    meta: Object.keys(meta).length ? meta : null,
+  };
+}
+
+/** kcat's names for timestamp types, as the Kafka connector stores them. */
+const TSTYPES: Record<string, string> = { create: 'CreateTime', logappend: 'LogAppendTime' };
+
+function kcatBytes(v: unknown, field: string, fail: (p: string) => never): Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return rawBytes(v);
+  // With a deserializer (-s avro) kcat prints decoded values as JSON: keep their JSON text.
+  if (typeof v === 'object' || typeof v === 'number' || typeof v === 'boolean') {
+    return Buffer.from(JSON.stringify(v), 'utf8');
+  }
+  return fail(`"${field}" must be a string or null`);
+}
+
+function kcatHeaders(v: unknown, fail: (p: string) => never): Record<string, JsonValue> | null {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || v.length % 2 !== 0) fail('"headers" must be a flat array of name, value pairs');
+  const arr = v as unknown[];
+  const out: Record<string, JsonValue> = {};
+  for (let i = 0; i < arr.length; i += 2) {
+    const name = arr[i];
+    const value = arr[i + 1];
+    if (typeof name !== 'string') fail(`header name at position ${i} must be a string`);
+    if (value !== null && typeof value !== 'string') fail(`header "${String(name)}" must have a string or null value`);
+    const key = latin1ToUtf8Text(name as string);
+    const stored = value === null ? null : headerValue(rawBytes(value as string));
+    // A name repeated in one record becomes an array in record order, as the Kafka tap stores it.
+    if (Object.prototype.hasOwnProperty.call(out, key)) {
+      const prev = out[key]!;
+      out[key] = Array.isArray(prev) ? [...prev, stored] : [prev, stored];
+    } else {
+      out[key] = stored;
+    }
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+function headerValue(b: Buffer): JsonValue {
+  return isUtf8(b) ? b.toString('utf8') : { $base64: b.toString('base64') };
+}
+
+/**
+ * The bytes a string parsed from a Latin-1-decoded line stands for. Characters up to U+00FF
+ * are bytes (raw file bytes, or kcat's \u00XX escapes of control bytes); anything above can
+ * only come from a \uXXXX escape some other tool wrote, and is taken as UTF-8.
+ */
+export function rawBytes(s: string): Buffer {
+  let simple = true;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0xff) {
+      simple = false;
+      break;
+    }
+  }
+  if (simple) return Buffer.from(s, 'latin1');
+  const parts: Buffer[] = [];
+  let run = '';
+  for (const ch of s) {
+    if (ch.codePointAt(0)! <= 0xff) {
+      run += ch;
+    } else {
+      if (run) parts.push(Buffer.from(run, 'latin1'));
+      run = '';
+      parts.push(Buffer.from(ch, 'utf8'));
+    }
+  }
+  if (run) parts.push(Buffer.from(run, 'latin1'));
+  return Buffer.concat(parts);
+}
+
+/** A name (topic, header name) as text: its raw bytes read as UTF-8. */
+function latin1ToUtf8Text(s: string): string {
+  return rawBytes(s).toString('utf8');
+}

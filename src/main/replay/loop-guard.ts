@@ -1,0 +1,115 @@
+import type { JsonValue } from '../../shared/model.ts';
+import type { DiscoveredBinding } from '../connectors/types.ts';
+import type { DestinationPlan } from './types.ts';
+import { hostKey, type ReplayTarget } from './target.ts';
+import { isDefaultExchange } from './select.ts';
+
+/** An endpoint of the session that is recording right now, with its stored (credential-free) settings. */
+export interface RecordingEndpoint {
+  id: string;
+  label: string;
+  config: Record<string, JsonValue>;
+}
+
+/**
+ * "Replaying into the broker it came from must never loop back into the recording that is
+ * playing." Two mechanisms keep that promise:
+ *  1. A replay reads a fixed snapshot (seq ≤ the last seq when it starts), so what it sends
+ *     is never read back by the same replay, whatever the target.
+ *  2. This check: while the session is still recording, a replay whose messages would land
+ *     where one of its live endpoints listens (same broker and a tapped topic, exchange or
+ *     queue; the recording proxy's own port) is refused, because the recording would fill
+ *     with its own replay. Mapping the destinations elsewhere (--map) or stopping the
+ *     recording lifts it.
+ * Returns the refusal for the user, or null.
+ */
+export function checkReplayLoop(
+  target: ReplayTarget,
+  targetLabel: string,
+  recording: readonly RecordingEndpoint[],
+  destinations: readonly DestinationPlan[],
+  bindings: readonly DiscoveredBinding[] = [],
+): string | null {
+  for (const e of recording) {
+    const hit = overlap(target, e.config, destinations, bindings);
+    if (hit?.startsWith('the recording proxy')) {
+      return `Refusing to replay into ${targetLabel}: it is ${hit} of this session, which would record the replayed frames into the session being replayed. Stop the recording first, or replay to the proxy's target URL directly.`;
+    }
+    if (hit) {
+      return `Refusing to replay into ${targetLabel}: this session is still recording ${e.label}, which would record the replayed messages (${hit}) into the session being replayed. Stop the recording first, or map the destinations elsewhere (e.g. --map ${example(hit)}).`;
+    }
+  }
+  return null;
+}
+
+function overlap(
+  target: ReplayTarget,
+  c: Record<string, JsonValue>,
+  destinations: readonly DestinationPlan[],
+  bindings: readonly DiscoveredBinding[],
+): string | null {
+  const strings = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  if (target.transport === 'kafka' && c.kind === 'kafka') {
+    const recorded = new Set(strings(c.brokers).map(brokerKey));
+    if (!target.brokers.some((b) => recorded.has(brokerKey(b)))) return null;
+    const topics = strings(c.topics);
+    const hits = destinations.filter((d) => topics.some((t) => topicMatches(t, d.to)));
+    return hits.length ? `topic ${hits.map((d) => d.to).join(', ')}` : null;
+  }
+  if (target.transport === 'amqp' && c.kind === 'amqp' && typeof c.url === 'string') {
+    const u = safeUrl(c.url);
+    if (!u) return null;
+    const vhost = decodeURIComponent(u.pathname.replace(/^\//, '')) || '/';
+    const port = Number(u.port || (u.protocol === 'amqps:' ? 5671 : 5672));
+    if (hostKey(u.hostname, port) !== hostKey(target.host, target.port) || vhost !== target.vhost) return null;
+    if (c.firehose === true) return 'every publish on this vhost, through the firehose tap';
+    const exchanges = new Set(strings(c.exchanges));
+    const queues = new Set(strings(c.queues));
+    for (const d of destinations) {
+      if (d.destKind === 'queue' && queues.has(d.to)) return `queue ${d.to}`;
+      if (d.destKind !== 'queue' && !isDefaultExchange(d.to)) {
+        if (exchanges.has(d.to)) return `exchange ${d.to}`;
+        const bound = bindings.find((b) => b.source === d.to && b.destinationType === 'queue' && queues.has(b.destination));
+        if (bound) return `exchange ${d.to}, bound to queue ${bound.destination}`;
+      }
+    }
+    return null;
+  }
+  if (target.transport === 'ws' && c.kind === 'ws-proxy' && typeof c.listenPort === 'number') {
+    const port = Number(target.url.port || (target.url.protocol === 'wss:' ? 443 : 80));
+    const host = target.url.hostname.replace(/^\[|\]$/g, '');
+    return hostKey(host, port) === hostKey('localhost', c.listenPort) ? `the recording proxy on port ${c.listenPort}` : null;
+  }
+  return null;
+}
+
+function brokerKey(b: string): string {
+  const i = b.lastIndexOf(':');
+  return hostKey(b.slice(0, i).replace(/^\[|\]$/g, ''), b.slice(i + 1));
+}
+
+/** A recorded topic is a name, or /regex/ as the CLI's --topic accepts. */
+function topicMatches(recorded: string, topic: string): boolean {
+  if (recorded.length > 2 && recorded.startsWith('/') && recorded.endsWith('/')) {
+    try {
+      // Anchored, as the Kafka tap reads its patterns (topics.ts).
+      return new RegExp(`^(?:${recorded.slice(1, -1)})$`).test(topic);
+    } catch {
+      return false;
+    }
+  }
+  return recorded === topic;
+}
+
+function safeUrl(s: string): URL | null {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
+function example(hit: string): string {
+  const name = hit.split(/[ ,]/)[1] ?? 'NAME';
+  return `${name}=${name}-replay`;
+}

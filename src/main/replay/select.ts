@@ -1,0 +1,214 @@
+import type { MessageEventKind, StoredMessage, Transport } from '../../shared/model.ts';
+import type { MessageFilter } from '../../shared/filter.ts';
+import type { SessionStore } from '../store/session-store.ts';
+import { filterToSql } from '../store/filter-sql.ts';
+import type { DestinationPlan, ReplayItem, WsConnectionFacts } from './types.ts';
+
+/**
+ * Which recorded facts a replay re-sends. Only "source" events are replayed, never what a
+ * broker or server did with them, so one message is not sent twice:
+ * - kafka: `publish` (the records seen in the log).
+ * - amqp: `publish` (exchange + routing key). When the selection holds no publish at all
+ *   (a queue tap records only deliveries) its `deliver` events are replayed instead, to the
+ *   default exchange with the queue's name. A filter naming `deliver` explicitly replays
+ *   deliveries even beside publishes.
+ * - ws: `frame-out` (client → server frames), each recorded connection over a new
+ *   connection; its recorded `open` and client-side `close` are reproduced at their times.
+ * Messages of other transports than the target's are left out.
+ */
+export const SENDABLE: Record<Transport, readonly MessageEventKind[]> = {
+  kafka: ['publish'],
+  amqp: ['publish', 'deliver'],
+  ws: ['frame-out'],
+};
+const WS_CONTROL: readonly MessageEventKind[] = ['open', 'close'];
+
+export interface Selection {
+  /** What to iterate (sendable events plus ws connection control events). */
+  filter: MessageFilter;
+  /** Events that count as messages to send. */
+  sendEvents: readonly MessageEventKind[];
+  total: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  destinations: DestinationPlan[];
+  notes: string[];
+}
+
+export class NothingToReplayError extends Error {}
+
+/** Works out what a replay of `transport` will send from the snapshot seq ≤ upToSeq. */
+export function selectForReplay(
+  store: SessionStore,
+  transport: Transport,
+  userFilter: MessageFilter,
+  upToSeq: number,
+  map: Record<string, string>,
+): Selection {
+  if (userFilter.transports && !userFilter.transports.includes(transport)) {
+    throw new NothingToReplayError(`The filter selects no ${transport} messages, and the target is ${transport}.`);
+  }
+  const base: MessageFilter = { ...userFilter, transports: [transport] };
+  let sendEvents: MessageEventKind[];
+  if (userFilter.events) {
+    sendEvents = userFilter.events.filter((e) => SENDABLE[transport].includes(e));
+    if (sendEvents.length === 0) {
+      throw new NothingToReplayError(
+        `Nothing to replay: a ${transport} target replays ${SENDABLE[transport].join(' or ')} events, and the filter selects only ${userFilter.events.join(', ')}.`,
+      );
+    }
+  } else if (transport === 'amqp') {
+    sendEvents = count(store, { ...base, events: ['publish'] }, upToSeq) > 0 ? ['publish'] : ['deliver'];
+  } else {
+    sendEvents = [...SENDABLE[transport]];
+  }
+  const sendFilter: MessageFilter = { ...base, events: sendEvents };
+  const stats = rangeOf(store, sendFilter, upToSeq);
+  const iterEvents = transport === 'ws' ? [...sendEvents, ...WS_CONTROL] : sendEvents;
+  const destinations = destinationPlans(store, sendFilter, upToSeq, transport, map);
+  const notes: string[] = [];
+  const used = new Set(destinations.map((d) => d.from));
+  for (const from of Object.keys(map)) {
+    if (![...used].some((d) => d === from || pathOf(d) === from)) notes.push(`--map ${from}=… matched no replayed destination.`);
+  }
+  if (transport === 'amqp' && sendEvents.includes('deliver') && !userFilter.events) {
+    notes.push('No AMQP publish was recorded: replaying the recorded deliveries to their queues (default exchange).');
+  }
+  return { filter: { ...base, events: iterEvents }, sendEvents, ...stats, destinations, notes };
+}
+
+function count(store: SessionStore, filter: MessageFilter, upToSeq: number): number {
+  return rangeOf(store, filter, upToSeq).total;
+}
+
+function rangeOf(store: SessionStore, filter: MessageFilter, upToSeq: number) {
+  const { where, params } = filterToSql(filter);
+  const sql = `SELECT COUNT(*) AS n, MIN(time) AS first, MAX(time) AS last FROM messages
+    ${where ? `${where} AND` : 'WHERE'} seq <= @upToSeq`;
+  const r = store.select<{ n: number; first: number | null; last: number | null }>(sql, { ...params, upToSeq })[0]!;
+  return { total: r.n, firstTime: r.first, lastTime: r.last };
+}
+
+function destinationPlans(
+  store: SessionStore,
+  filter: MessageFilter,
+  upToSeq: number,
+  transport: Transport,
+  map: Record<string, string>,
+): DestinationPlan[] {
+  const { where, params } = filterToSql(filter);
+  // Publishes to the default exchange are addressed by routing key (= queue name): group by it.
+  const sql = `SELECT destination, dest_kind AS destKind,
+      CASE WHEN transport = 'amqp' AND destination IN ('', 'amq.default') THEN routing_key END AS rk,
+      MAX(partition) AS maxPartition, COUNT(*) AS n
+    FROM messages ${where ? `${where} AND` : 'WHERE'} seq <= @upToSeq GROUP BY destination, dest_kind, rk`;
+  const rows = store.select<{ destination: string; destKind: StoredMessage['destKind']; rk: string | null; maxPartition: number | null; n: number }>(
+    sql,
+    { ...params, upToSeq },
+  );
+  return rows.map((r) => {
+    const probe = { transport, destination: r.destination, destKind: r.destKind, routingKey: r.rk } as StoredMessage;
+    const m = mapItem(probe, map);
+    return {
+      from: r.rk !== null ? r.rk : r.destination,
+      to: m.label,
+      destKind: r.rk !== null ? 'queue' : r.destKind,
+      partitions: r.maxPartition === null ? 1 : r.maxPartition + 1,
+      count: r.n,
+    };
+  });
+}
+
+/** True for AMQP's default exchange as recorded ('amq.default', or '' from some taps). */
+export function isDefaultExchange(name: string): boolean {
+  return name === '' || name === 'amq.default';
+}
+
+/** Where a recorded message goes after `--map FROM=TO`, and the name the report counts it under. */
+export function mapItem(
+  msg: Pick<StoredMessage, 'transport' | 'destination' | 'destKind' | 'routingKey'>,
+  map: Record<string, string>,
+): Pick<ReplayItem, 'destination' | 'routingKey' | 'label'> {
+  if (msg.transport === 'amqp') {
+    if (msg.destKind === 'queue') {
+      const q = map[msg.destination] ?? msg.destination;
+      return { destination: 'amq.default', routingKey: q, label: q };
+    }
+    if (isDefaultExchange(msg.destination)) {
+      // The default exchange routes by queue name: mapping the queue means mapping the routing key.
+      const rk = msg.routingKey ?? '';
+      const q = map[rk] ?? rk;
+      return { destination: 'amq.default', routingKey: q, label: q };
+    }
+    const ex = map[msg.destination] ?? msg.destination;
+    return { destination: ex, routingKey: msg.routingKey ?? '', label: ex };
+  }
+  if (msg.transport === 'ws') {
+    const p = mapWsPath(msg.destination, map);
+    return { destination: p, label: p };
+  }
+  const topic = map[msg.destination] ?? msg.destination;
+  return { destination: topic, label: topic };
+}
+
+/** A ws path maps by its exact recorded value, or by its path alone keeping the query. */
+function mapWsPath(recorded: string, map: Record<string, string>): string {
+  if (map[recorded] !== undefined) return map[recorded]!;
+  const q = recorded.indexOf('?');
+  if (q < 0) return recorded;
+  const mapped = map[recorded.slice(0, q)];
+  return mapped === undefined ? recorded : `${mapped}${recorded.slice(q)}`;
+}
+
+function pathOf(d: string): string {
+  const q = d.indexOf('?');
+  return q < 0 ? d : d.slice(0, q);
+}
+
+/** The action a recorded message stands for in this replay, or null to skip it. */
+export function actionFor(msg: StoredMessage, sendEvents: readonly MessageEventKind[]): ReplayItem['action'] | null {
+  if (sendEvents.includes(msg.event)) return 'send';
+  if (msg.transport !== 'ws') return null;
+  if (msg.event === 'open') return 'open';
+  // Only a close the client started is the client's doing; the server's is not replayed.
+  if (msg.event === 'close' && msg.meta?.by === 'client') return 'close';
+  return null;
+}
+
+/**
+ * How each recorded WebSocket connection was opened, from its `open` event: the recording
+ * proxy stores the path as the destination and the full upstream URL (query included) in
+ * meta.target. Read in one pass up front, so a time filter that starts after a connection
+ * opened still replays it with its query and subprotocol.
+ */
+export function wsConnectionFacts(store: SessionStore, upToSeq: number): Map<string, WsConnectionFacts> {
+  const out = new Map<string, WsConnectionFacts>();
+  const rows = store.selectIterate<{ endpoint: string; connection: string | null; meta: string | null }>(
+    `SELECT endpoint, connection, meta FROM messages WHERE transport = 'ws' AND event = 'open' AND seq <= @upToSeq`,
+    { upToSeq },
+  );
+  for (const r of rows) {
+    const key = wsConnectionKey(r.endpoint, r.connection);
+    let meta: Record<string, unknown> = {};
+    try {
+      meta = r.meta ? (JSON.parse(r.meta) as Record<string, unknown>) : {};
+    } catch {
+      // A hand-edited import: no facts for this connection.
+    }
+    let search = '';
+    if (typeof meta.target === 'string') {
+      try {
+        search = new URL(meta.target).search;
+      } catch {
+        search = '';
+      }
+    }
+    const sub = meta.subprotocol;
+    out.set(key, { key, search, subprotocol: typeof sub === 'string' && sub ? sub : null });
+  }
+  return out;
+}
+
+export function wsConnectionKey(endpoint: string, connection: string | null | undefined): string {
+  return `${endpoint}\u0000${connection ?? ''}`;
+}

@@ -1,0 +1,103 @@
+import type { ReactNode } from 'react';
+import type { JsonValue, MessageDetail } from '../../../shared/model.ts';
+import { useApi } from '../lib/use-api.ts';
+import { closeDetail, selectMessage, setFilter } from '../state/app.ts';
+import { formatBytes, formatDateTime, formatMs } from '../lib/format.ts';
+import { EventBadge, TransportBadge } from '../components/badges.tsx';
+import { KeyValueTable } from './KeyValueTable.tsx';
+import { PayloadView } from './PayloadView.tsx';
+
+/** Everything about one message: facts, payload, headers/properties, related messages. */
+export function DetailPane({ sessionId, seq }: { sessionId: string; seq: number }) {
+  const { data, error, loading } = useApi('renderer:messages:get', { sessionId, seq }, 0, true);
+  return (
+    <aside className="detail" aria-label={`Message ${seq}`} data-testid="detail-pane">
+      <header className="detail-head">
+        <h2>
+          Message #{seq}
+          {data && (
+            <>
+              {' '}
+              <TransportBadge transport={data.transport} /> <EventBadge event={data.event} />
+            </>
+          )}
+        </h2>
+        <button type="button" className="icon-btn" aria-label="Close detail" title="Close (Esc)" onClick={closeDetail}>
+          ✕
+        </button>
+      </header>
+      <div className="detail-body">
+        {error && <p className="inline-error">{error}</p>}
+        {!data && !error && loading && <p className="muted">Loading…</p>}
+        {data === null && !loading && <p className="muted">This message is not in the session (or not yet reached by playback).</p>}
+        {data && <DetailContent d={data} />}
+      </div>
+    </aside>
+  );
+}
+
+function meta(d: MessageDetail, k: string): JsonValue | undefined {
+  return d.meta?.[k];
+}
+
+function DetailContent({ d }: { d: MessageDetail }) {
+  const facts: [string, ReactNode][] = [
+    ['Time', formatDateTime(d.time)],
+    ...(d.brokerTime !== null ? ([['Broker time', `${formatDateTime(d.brokerTime)} (${formatMs(d.time - d.brokerTime)} before capture)`]] as [string, ReactNode][]) : []),
+    ['Destination', `${d.destKind} ${d.destination}`],
+    ['Size', formatBytes(d.size)],
+    ['Endpoint', d.endpoint],
+  ];
+  if (d.partition !== null) facts.push(['Partition / offset', `${d.partition} / ${d.offset ?? '?'}`]);
+  if (d.routingKey !== null) facts.push(['Routing key', d.routingKey || '(empty)']);
+  const exchange = meta(d, 'exchange');
+  if (exchange !== undefined) facts.push(['Exchange', String(exchange) || '(default)']);
+  const redelivered = meta(d, 'redelivered');
+  if (redelivered !== undefined) facts.push(['Redelivered', redelivered ? 'yes' : 'no']);
+  const routed = meta(d, 'routedQueues');
+  if (Array.isArray(routed)) facts.push(['Routed to queues', routed.length ? routed.join(', ') : <span className="danger">none (unroutable)</span>]);
+  if (d.key !== null) facts.push(['Key', d.key]);
+  if (d.connection !== null) facts.push(['Connection', d.connection]);
+  if (d.messageId !== null) facts.push(['Message ID', d.messageId]);
+  if (d.replyTo !== null) facts.push(['Reply to', d.replyTo]);
+  if (d.correlationId !== null) {
+    facts.push([
+      'Correlation ID',
+      <button type="button" className="link" title="Show every message with this correlation ID" onClick={() => setFilter({ correlationId: d.correlationId! })}>
+        {d.correlationId}
+      </button>,
+    ]);
+  }
+  return (
+    <>
+      <dl className="facts">
+        {facts.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {d.related.length > 0 && (
+        <section className="related">
+          <h3>Related messages (same correlation ID)</h3>
+          <ul>
+            {d.related.map((r) => (
+              <li key={r.seq}>
+                <button type="button" className="link" onClick={() => selectMessage(r.seq, true)} data-testid="related-link">
+                  #{r.seq}
+                </button>{' '}
+                <EventBadge event={r.event} /> {r.destination}{' '}
+                <span className="muted">{r.time >= d.time ? `+${formatMs(r.time - d.time)}` : `−${formatMs(d.time - r.time)}`}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <PayloadView key={d.seq} detail={d} />
+      <KeyValueTable title="Headers" data={d.headers} />
+      <KeyValueTable title="Properties" data={d.properties} />
+      <KeyValueTable title="Meta" data={d.meta} />
+    </>
+  );
+}

@@ -1,0 +1,54 @@
+import { useState } from 'react';
+import type { MessageDetail } from '../../../shared/model.ts';
+import { formatBytes } from '../lib/format.ts';
+import { JsonHighlight } from './json-highlight.tsx';
+
+type Tab = 'pretty' | 'text' | 'hex';
+
+/** The payload as pretty JSON, text or hex, whichever the bytes allow. */
+export function PayloadView({ detail }: { detail: MessageDetail }) {
+  const tabs: Tab[] = detail.encoding === 'json' ? ['pretty', 'text', 'hex'] : detail.encoding === 'text' ? ['text', 'hex'] : ['hex'];
+  const [chosen, setTab] = useState<Tab>(tabs[0]!);
+  const tab = tabs.includes(chosen) ? chosen : tabs[0]!;
+  const rawText = tab === 'text' && detail.encoding === 'json' && detail.payloadBase64 ? decodeBase64Utf8(detail.payloadBase64) : null;
+  return (
+    <section className="payload">
+      <div className="payload-head">
+        <h3>Payload</h3>
+        <span className="muted">
+          {formatBytes(detail.size)} · {detail.encoding === 'binary' ? 'binary' : detail.encoding.toUpperCase()}
+          {detail.truncated ? ' · truncated for display' : ''}
+        </span>
+        <div className="tabs small" role="tablist" aria-label="Payload format">
+          {tabs.map((t) => (
+            <button key={t} type="button" role="tab" aria-selected={t === tab} onClick={() => setTab(t)}>
+              {t === 'pretty' ? 'JSON' : t === 'text' ? 'Text' : 'Hex'}
+            </button>
+          ))}
+        </div>
+      </div>
+      <pre className={`payload-body ${tab}`} data-testid="payload" role="tabpanel">
+        {detail.size === 0 ? (
+          <span className="muted">(empty payload)</span>
+        ) : tab === 'pretty' ? (
+          <JsonHighlight text={detail.text ?? ''} />
+        ) : tab === 'text' ? (
+          (rawText ?? detail.text ?? '')
+        ) : (
+          detail.hex
+        )}
+      </pre>
+    </section>
+  );
+}
+
+function decodeBase64Utf8(b64: string): string | null {
+  try {
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,82 @@
+/** Display formatting shared by every view. Times are shown in the user's local zone. */
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** 14:03:07.123 */
+export function formatClock(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** 2024-05-01 14:03:07.123 */
+export function formatDateTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(ms)}`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** A latency or a duration: 0.42 ms, 12.3 ms, 1.20 s, 3 m 12 s. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  const m = Math.floor(ms / 60_000);
+  if (m < 60) return `${m} m ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} m`;
+}
+
+/** A latency in a narrow table cell: 0.42ms, 29.6ms, 1.16s. */
+export function formatMsShort(ms: number | null | undefined): string {
+  return formatMs(ms).replace(' ms', 'ms').replace(' s', 's');
+}
+
+export function formatRate(perSec: number): string {
+  if (perSec === 0) return '0/s';
+  if (perSec < 0.1) return `${(perSec * 60).toFixed(1)}/min`;
+  if (perSec < 10) return `${perSec.toFixed(1)}/s`;
+  return `${formatCount(Math.round(perSec))}/s`;
+}
+
+export function basename(p: string): string {
+  const parts = p.split(/[\\/]/);
+  return parts[parts.length - 1] || p;
+}
+
+/** Parses what a user types in a time field: a datetime-local value. Returns epoch ms or undefined. */
+export function parseLocalDateTime(v: string): number | undefined {
+  if (!v.trim()) return undefined;
+  const t = new Date(v).getTime();
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** Epoch ms → the value of an <input type="datetime-local" step="0.001">. */
+export function toLocalDateTimeInput(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${formatClock(ms)}`;
+}
+
+/** A stable colour for a destination name, from a palette that reads in both themes. */
+const PALETTE = ['#3b82f6', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899', '#06b6d4', '#84cc16', '#f97316', '#6366f1', '#14b8a6', '#e11d48', '#a855f7'];
+export function colorFor(name: string): string {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
+  return PALETTE[Math.abs(h) % PALETTE.length]!;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

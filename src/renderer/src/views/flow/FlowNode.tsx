@@ -1,0 +1,51 @@
+import { memo } from 'react';
+import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import type { TopologyNode } from '../../../../shared/views.ts';
+import { formatCount } from '../../lib/format.ts';
+
+export type FlowNodeData = { node: TopologyNode; active: boolean; dimmed: boolean };
+export type FlowNodeType = Node<FlowNodeData, 'flow'>;
+
+const KIND_LABEL: Record<TopologyNode['kind'], string> = {
+  producer: 'producer',
+  exchange: 'exchange',
+  topic: 'topic',
+  queue: 'queue',
+  group: 'consumer group',
+  consumer: 'consumer',
+  'ws-client': 'ws client',
+  'ws-server': 'ws server',
+  endpoint: 'endpoint',
+};
+
+/** One box in the flow graph: kind, name, message count, and a red badge for what was lost. */
+export const FlowNode = memo(function FlowNode({ data }: NodeProps<FlowNodeType>) {
+  const n = data.node;
+  return (
+    <div
+      className={`flow-node kind-${n.kind}${data.active ? ' active' : ''}${data.dimmed ? ' dimmed' : ''}`}
+      data-testid="flow-node"
+      data-kind={n.kind}
+      data-label={n.label}
+      title={`${KIND_LABEL[n.kind]} ${n.label}\n${formatCount(n.count)} messages${n.undelivered ? `\n${formatCount(n.undelivered)} undelivered` : ''}${n.destinations.length ? '\nClick to filter every view to it' : ''}`}
+    >
+      {/* Forward edges enter left and leave right; replies (against the flow) use the lower pair. */}
+      <Handle type="target" id="in" position={Position.Left} style={{ top: '38%' }} />
+      <Handle type="source" id="back-out" position={Position.Left} style={{ top: '70%' }} />
+      <div className="flow-node-kind">
+        <span className={`kind-dot kind-${n.kind}`} aria-hidden="true" />
+        {KIND_LABEL[n.kind]}
+        <span className={`badge transport-${n.transport}`}>{n.transport}</span>
+      </div>
+      <div className="flow-node-label">{n.label}</div>
+      <div className="flow-node-count">{formatCount(n.count)} msgs</div>
+      {n.undelivered > 0 && (
+        <span className="undelivered-badge" data-testid="undelivered-badge" title={`${n.undelivered} undelivered`}>
+          {formatCount(n.undelivered)}
+        </span>
+      )}
+      <Handle type="source" id="out" position={Position.Right} style={{ top: '38%' }} />
+      <Handle type="target" id="back-in" position={Position.Right} style={{ top: '70%' }} />
+    </div>
+  );
+});

@@ -1,0 +1,140 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, type Edge } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import type { SessionInfo, TopologyGraph, TopologyNode } from '../../../../shared/views.ts';
+import { useApi } from '../../lib/use-api.ts';
+import { useTick } from '../../state/live.ts';
+import { setFilter, useApp } from '../../state/app.ts';
+import { formatCount, formatRate } from '../../lib/format.ts';
+import { layoutGraph, RANK } from './layout.ts';
+import { FlowNode, type FlowNodeType } from './FlowNode.tsx';
+
+const nodeTypes = { flow: FlowNode };
+
+/** The topology as a graph: who produces to what, what feeds which queue, who consumes. */
+export function FlowView({ session }: { session: SessionInfo }) {
+  return (
+    <section className="view flow-view" aria-label="Flow">
+      <ReactFlowProvider>
+        <FlowGraph session={session} />
+      </ReactFlowProvider>
+    </section>
+  );
+}
+
+function FlowGraph({ session }: { session: SessionInfo }) {
+  const tick = useTick(session.id);
+  const { data, error } = useApi('renderer:analysis:topology', { sessionId: session.id }, tick);
+  const selected = useApp((s) => s.filter.destinations);
+  const dark = useDarkMode();
+  const { nodes, edges, shapeKey } = useMemo(() => toFlow(data, selected, dark), [data, selected, dark]);
+
+  const rf = useReactFlow();
+  // Re-fit only when nodes come or go, not on every count refresh.
+  useEffect(() => {
+    if (!shapeKey) return;
+    const t = requestAnimationFrame(() => void rf.fitView({ padding: 0.15, maxZoom: 1.2, duration: 0 }));
+    return () => cancelAnimationFrame(t);
+  }, [shapeKey, rf]);
+
+  const onNodeClick = (_: unknown, n: FlowNodeType) => {
+    const d = n.data.node.destinations;
+    if (d.length) setFilter({ destinations: d });
+  };
+
+  if (error) return <p className="inline-error">{error}</p>;
+  if (data && data.nodes.length === 0) {
+    return (
+      <div className="empty">
+        <p>No flow yet. The graph appears as soon as messages are recorded.</p>
+      </div>
+    );
+  }
+  return (
+    <>
+      <div className="flow-summary" data-testid="flow-summary" data-nodes={nodes.length} data-edges={edges.length}>
+        {nodes.length} nodes · {edges.length} edges
+        <span className="muted"> — click a node to filter every view to it</span>
+      </div>
+      <ReactFlow<FlowNodeType, Edge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodeClick={onNodeClick}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable
+        minZoom={0.1}
+        proOptions={{ hideAttribution: true }}
+        colorMode={dark ? 'dark' : 'light'}
+        aria-label="Flow graph"
+      >
+        <Background gap={20} size={1} />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </>
+  );
+}
+
+function intersects(n: TopologyNode, selected: string[] | undefined): boolean {
+  return !!selected?.length && n.destinations.some((d) => selected.includes(d));
+}
+
+/** Edge colours are concrete (not CSS variables): React Flow puts them in SVG marker ids. */
+const EDGE_COLORS = { light: { edge: '#94a3b8', lost: '#dc2626' }, dark: { edge: '#64748b', lost: '#f87171' } };
+
+function useDarkMode(): boolean {
+  const [dark, setDark] = useState(() => window.matchMedia('(prefers-color-scheme: dark)').matches);
+  useEffect(() => {
+    const mq = window.matchMedia('(prefers-color-scheme: dark)');
+    const on = () => setDark(mq.matches);
+    mq.addEventListener('change', on);
+    return () => mq.removeEventListener('change', on);
+  }, []);
+  return dark;
+}
+
+function toFlow(graph: TopologyGraph | undefined, selected: string[] | undefined, dark: boolean): { nodes: FlowNodeType[]; edges: Edge[]; shapeKey: string } {
+  if (!graph) return { nodes: [], edges: [], shapeKey: '' };
+  const pos = layoutGraph(graph);
+  const anySelected = graph.nodes.some((n) => intersects(n, selected));
+  const nodes: FlowNodeType[] = graph.nodes.map((n) => {
+    const p = pos.get(n.id) ?? { x: 0, y: 0 };
+    const active = intersects(n, selected);
+    return { id: n.id, type: 'flow', position: { x: p.x, y: p.y }, data: { node: n, active, dimmed: anySelected && !active } };
+  });
+  const maxCount = Math.max(1, ...graph.edges.map((e) => e.count));
+  const kindOf = new Map(graph.nodes.map((n) => [n.id, n.kind]));
+  const edges: Edge[] = graph.edges.map((e) => {
+    const lost = e.undelivered > 0;
+    const a = kindOf.get(e.source);
+    const b = kindOf.get(e.target);
+    const backwards = a !== undefined && b !== undefined && RANK[a] > RANK[b];
+    const width = 1.25 + 5 * (Math.log1p(e.count) / Math.log1p(maxCount));
+    const palette = dark ? EDGE_COLORS.dark : EDGE_COLORS.light;
+    const color = lost ? palette.lost : palette.edge;
+    const label = `${formatCount(e.count)}${e.ratePerSec > 0 ? ` · ${formatRate(e.ratePerSec)}` : ''}${lost ? ` · ${formatCount(e.undelivered)} lost` : ''}`;
+    return {
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      sourceHandle: backwards ? 'back-out' : 'out',
+      targetHandle: backwards ? 'back-in' : 'in',
+      label,
+      className: lost ? 'flow-edge lost' : 'flow-edge',
+      style: { strokeWidth: width, stroke: color },
+      // In user space, so thick edges do not get huge arrowheads.
+      markerEnd: { type: MarkerType.ArrowClosed, color, width: 14, height: 14, markerUnits: 'userSpaceOnUse' },
+      labelBgPadding: [4, 2] as [number, number],
+      labelBgBorderRadius: 3,
+      labelStyle: { fontSize: 11, fill: lost ? palette.lost : 'var(--fg-muted)' },
+      labelBgStyle: { fill: 'var(--bg-elev)' },
+      ariaLabel: `${e.source} to ${e.target}: ${label}`,
+    };
+  });
+  const shapeKey = graph.nodes
+    .map((n) => n.id)
+    .sort()
+    .join('|');
+  return { nodes, edges, shapeKey };
+}

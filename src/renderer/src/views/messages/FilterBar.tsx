@@ -1,0 +1,138 @@
+import { useState, type ReactNode, type Ref } from 'react';
+import type { MessageFilter } from '../../../../shared/filter.ts';
+import { MESSAGE_EVENTS, type MessageEventKind, type Transport } from '../../../../shared/model.ts';
+import { DebouncedInput } from '../../components/DebouncedInput.tsx';
+import { setFilter } from '../../state/app.ts';
+import { formatHeaderFilter, parseHeaderFilter } from '../../state/view-state.ts';
+import { parseLocalDateTime, toLocalDateTimeInput } from '../../lib/format.ts';
+
+interface Props {
+  filter: MessageFilter;
+  destinations: string[];
+  searchRef: Ref<HTMLInputElement>;
+  /** Shown at the end of the first row (the count, the column picker). */
+  end?: ReactNode;
+}
+
+const TRANSPORTS: { id: Transport; label: string }[] = [
+  { id: 'kafka', label: 'Kafka' },
+  { id: 'amqp', label: 'AMQP' },
+  { id: 'ws', label: 'WS' },
+];
+
+/** Every field narrows the shared filter, which the store evaluates in SQL. */
+export function FilterBar({ filter, destinations, searchRef, end }: Props) {
+  const [dest, setDest] = useState('');
+  const addDestination = (d: string) => {
+    const v = d.trim();
+    if (!v) return;
+    setFilter({ destinations: [...new Set([...(filter.destinations ?? []), v])] });
+    setDest('');
+  };
+  const toggleTransport = (t: Transport) => {
+    const cur = filter.transports ?? [];
+    setFilter({ transports: cur.includes(t) ? cur.filter((x) => x !== t) : [...cur, t] });
+  };
+  return (
+    <div className="filter-bar" role="search" aria-label="Message filters">
+      <div className="filter-row">
+      <DebouncedInput
+        inputRef={searchRef}
+        className="search"
+        type="search"
+        placeholder="Search payload text   ( / )"
+        aria-label="Payload text"
+        value={filter.text ?? ''}
+        onCommit={(v) => setFilter({ text: v || undefined })}
+      />
+      <form
+        className="dest-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          addDestination(dest);
+        }}
+      >
+        <input
+          list="fs-destinations"
+          placeholder="Destination…"
+          aria-label="Add destination filter"
+          value={dest}
+          onChange={(e) => {
+            setDest(e.target.value);
+            // Picking from the list (not typing) adds it at once.
+            const picked = (e.nativeEvent as InputEvent).inputType === 'insertReplacementText' || !(e.nativeEvent instanceof InputEvent);
+            if (picked && destinations.includes(e.target.value)) addDestination(e.target.value);
+          }}
+        />
+        <datalist id="fs-destinations">
+          {destinations.map((d) => (
+            <option key={d} value={d} />
+          ))}
+        </datalist>
+      </form>
+      <div className="seg" role="group" aria-label="Transports">
+        {TRANSPORTS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            aria-pressed={filter.transports?.includes(t.id) ?? false}
+            onClick={() => toggleTransport(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <select
+        aria-label="Event"
+        value={filter.events?.length === 1 ? filter.events[0] : ''}
+        onChange={(e) => setFilter({ events: e.target.value ? [e.target.value as MessageEventKind] : undefined })}
+      >
+        <option value="">All events</option>
+        {MESSAGE_EVENTS.map((ev) => (
+          <option key={ev} value={ev}>
+            {ev}
+          </option>
+        ))}
+      </select>
+      <div className="filter-end">{end}</div>
+      </div>
+      <div className="filter-row">
+      <DebouncedInput
+        placeholder="Correlation ID"
+        aria-label="Correlation ID"
+        className="narrow"
+        value={filter.correlationId ?? ''}
+        onCommit={(v) => setFilter({ correlationId: v || undefined })}
+      />
+      <DebouncedInput placeholder="Key" aria-label="Key" className="narrow" value={filter.key ?? ''} onCommit={(v) => setFilter({ key: v || undefined })} />
+      <DebouncedInput
+        placeholder="Header name[=value]"
+        aria-label="Header"
+        className="narrow"
+        value={filter.header ? formatHeaderFilter(filter.header) : ''}
+        onCommit={(v) => setFilter({ header: parseHeaderFilter(v) })}
+      />
+      <label className="time-field">
+        <span>From</span>
+        <input
+          type="datetime-local"
+          step="0.001"
+          aria-label="From time"
+          value={toLocalDateTimeInput(filter.fromTime)}
+          onChange={(e) => setFilter({ fromTime: parseLocalDateTime(e.target.value) })}
+        />
+      </label>
+      <label className="time-field">
+        <span>To</span>
+        <input
+          type="datetime-local"
+          step="0.001"
+          aria-label="To time"
+          value={toLocalDateTimeInput(filter.toTime)}
+          onChange={(e) => setFilter({ toTime: parseLocalDateTime(e.target.value) })}
+        />
+      </label>
+      </div>
+    </div>
+  );
+}

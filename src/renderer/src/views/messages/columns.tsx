@@ -1,0 +1,54 @@
+import type { ReactNode } from 'react';
+import type { MessageRow } from '../../../../shared/model.ts';
+import type { ColumnId } from '../../state/view-state.ts';
+import { formatBytes, formatClock } from '../../lib/format.ts';
+import { EventBadge, TransportBadge } from '../../components/badges.tsx';
+
+export interface Column {
+  id: ColumnId;
+  label: string;
+  /** A CSS grid track. */
+  width: string;
+  render(row: MessageRow): ReactNode;
+  /** What the column holds, for the header's tooltip. */
+  help?: string;
+  /** Text for the cell's tooltip. */
+  title?(row: MessageRow): string | undefined;
+  align?: 'right';
+}
+
+/** Where the message sits on its transport: Kafka partition/offset, AMQP routing key, WebSocket connection. */
+export function position(row: MessageRow): string {
+  if (row.transport === 'kafka') return row.partition === null ? '' : `p${row.partition} @${row.offset ?? '?'}`;
+  if (row.transport === 'amqp') return row.routingKey ?? '';
+  return row.connection ?? '';
+}
+
+export const COLUMN_DEFS: Record<ColumnId, Column> = {
+  seq: { id: 'seq', label: '#', width: '64px', render: (r) => r.seq, align: 'right' },
+  time: { id: 'time', label: 'Time', width: '104px', render: (r) => formatClock(r.time), title: (r) => new Date(r.time).toISOString() },
+  transport: { id: 'transport', label: 'Via', width: '52px', render: (r) => <TransportBadge transport={r.transport} />, help: 'Transport' },
+  event: { id: 'event', label: 'Event', width: '72px', render: (r) => <EventBadge event={r.event} /> },
+  destination: {
+    id: 'destination',
+    label: 'Destination',
+    width: 'minmax(120px, 1.2fr)',
+    render: (r) => r.destination,
+    title: (r) => `${r.destKind}: ${r.destination}`,
+  },
+  position: { id: 'position', label: 'Route', width: 'minmax(80px, 0.7fr)', render: position, title: position, help: 'Kafka partition @ offset, AMQP routing key, or WebSocket connection' },
+  key: { id: 'key', label: 'Key', width: 'minmax(70px, 0.6fr)', render: (r) => r.key ?? '', title: (r) => r.key ?? undefined },
+  correlationId: {
+    id: 'correlationId',
+    label: 'Corr. ID',
+    width: 'minmax(70px, 0.6fr)',
+    render: (r) => r.correlationId ?? '',
+    title: (r) => r.correlationId ?? undefined,
+  },
+  size: { id: 'size', label: 'Size', width: '60px', render: (r) => formatBytes(r.size), align: 'right' },
+  preview: { id: 'preview', label: 'Payload', width: 'minmax(160px, 3fr)', render: (r) => r.preview, title: (r) => r.preview.slice(0, 400) },
+};
+
+export function gridTemplate(columns: readonly ColumnId[]): string {
+  return columns.map((c) => COLUMN_DEFS[c].width).join(' ');
+}

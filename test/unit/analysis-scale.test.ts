@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { SessionStore } from '../../src/main/store/session-store.ts';
+import { analyzeStoreAsync } from '../../src/main/analysis/session-analysis.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+import { MixedTraffic } from './analysis-traffic.ts';
+
+const TOTAL = Number(process.env.FLOWSCOPE_SCALE_MESSAGES ?? 1_000_000);
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+test(`${TOTAL.toLocaleString('en')} messages analyse from a saved session in bounded memory`, { timeout: 600_000 }, async (t) => {
+  const store = SessionStore.create(path.join(tmpDir(), 'million.flowscope'));
+  try {
+    const gen = new MixedTraffic(2024);
+    const writeStart = performance.now();
+    let written = 0;
+    while (written < TOTAL) {
+      const chunk = gen.take(Math.min(10_000, TOTAL - written));
+      store.insertBatch(chunk.messages);
+      store.addOffsets(chunk.offsets);
+      written += chunk.messages.length;
+    }
+    const rest = gen.end();
+    store.insertBatch(rest.messages);
+    store.addOffsets(rest.offsets);
+    const writeMs = performance.now() - writeStart;
+
+    gc();
+    const base = process.memoryUsage().heapUsed;
+    let peak = base;
+    const start = performance.now();
+    const state = await analyzeStoreAsync(store, {}, {
+      chunk: 10_000,
+      onProgress: () => {
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      },
+    });
+    const result = state.finish();
+    const ms = performance.now() - start;
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    gc();
+    const retained = process.memoryUsage().heapUsed - base;
+
+    const growthMb = (peak - base) / 1e6;
+    t.diagnostic(`wrote ${result.messages} messages in ${(writeMs / 1000).toFixed(1)} s`);
+    t.diagnostic(`analysed in ${(ms / 1000).toFixed(1)} s: ${Math.round(result.messages / (ms / 1000)).toLocaleString('en')} msgs/s`);
+    t.diagnostic(`heap: peak growth ${growthMb.toFixed(0)} MB, retained after analysis ${(retained / 1e6).toFixed(0)} MB`);
+    t.diagnostic(
+      `pairs ${result.pairs.matched} matched / ${result.pairs.unanswered} unanswered; undelivered ${result.undelivered.total}; ` +
+        `${result.topology.nodes.length} nodes, ${result.topology.edges.length} edges`,
+    );
+
+    assert.equal(result.messages, written + rest.messages.length);
+    assert.ok(result.pairs.matched > TOTAL / 10, 'the traffic is mostly answered calls');
+    assert.ok(result.undelivered.total > 0 && result.undelivered.items.length <= 1000, 'the item list is capped');
+    assert.ok(growthMb < 300, `heap grew by ${growthMb.toFixed(0)} MB`);
+    assert.ok(retained / 1e6 < 150, `the finished analysis holds ${(retained / 1e6).toFixed(0)} MB`);
+  } finally {
+    store.close();
+  }
+});
