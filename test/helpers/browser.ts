@@ -117,3 +117,26 @@ export async function waitForNum(locator: Locator, name: string, ok: (n: number)
     return ok(n) ? n : false;
   }, timeoutMs);
 }
+
+// ---- what a user does and sees ------------------------------------------------------------
+
+/** Clicks one of the view tabs (Messages, Flow, Conversations, Undelivered, Timeline). */
+export async function openView(page: Page, name: string): Promise<void> {
+  const tab = page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name, exact: true });
+  await tab.click();
+  await eventually(`${name} tab selected`, async () => (await tab.getAttribute('aria-selected')) === 'true');
+}
+
+/** The number of messages the Messages view says it lists (after the filter). */
+export async function shownCount(page: Page): Promise<number> {
+  return numAttr(page.getByTestId('message-count'), 'data-total');
+}
+
+export async function waitShown(page: Page, ok: (n: number) => boolean, what: string, timeoutMs = 30_000): Promise<number> {
+  return waitForNum(page.getByTestId('message-count'), 'data-total', ok, what, timeoutMs);
+}
+
+/** The active session id, from the URL the view state lives in. */
+export function sessionFromUrl(page: Page): string | null {
+  return new URL(page.url()).searchParams.get('session');
+}

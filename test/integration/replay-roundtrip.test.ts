@@ -7,6 +7,7 @@ import { KafkaConnector } from '../../src/main/connectors/kafka/index.ts';
 import { AmqpConnector } from '../../src/main/connectors/amqp/index.ts';
 import { WsProxyConnector } from '../../src/main/connectors/ws/proxy.ts';
 import { Replayer } from '../../src/main/replay/index.ts';
+import { SessionStore } from '../../src/main/store/session-store.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, kcatProduce, uniqueName } from '../helpers/kafka.ts';
 import { AMQP_HOST, AMQP_PORT, AmqpClient, amqpPublishCli, runPython } from '../helpers/amqp.ts';
@@ -177,4 +178,18 @@ test('ws: each recorded connection is replayed over a new connection and recorde
   assert.equal(echoClose?.meta?.by, 'client');
   const bytes = [...before.values()].flat().reduce((s, f) => s + f.size, 0);
   t.diagnostic(`ws replay at max: ${outFrames} frames (${(bytes / 1048576).toFixed(1)} MiB) in ${report.durationMs} ms`);
+});
+
+test('amqp: a replay to an exchange the target lacks fails before sending anything, and says which one', async (t) => {
+  const store = SessionStore.create(path.join(tmpDir(), 'missing.flowscope'));
+  t.after(() => store.close());
+  store.insertBatch([
+    { time: 1, transport: 'amqp', endpoint: 'a', event: 'publish', destKind: 'exchange', destination: 'orders', routingKey: 'r', payload: Buffer.from('x') },
+  ]);
+  const missing = uniqueName('fs-no-such-exchange');
+  const report = await new Replayer(store, { to: AMQP_URL, speed: 'max', map: { orders: missing } }).run();
+  assert.equal(report.state, 'failed');
+  assert.equal(report.sent, 0);
+  assert.match(report.error ?? '', new RegExp(`Exchange "${missing}" does not exist on the target.*--map orders=`));
+  assert.ok(!(report.error ?? '').includes('guest:guest'));
 });

@@ -245,3 +245,22 @@ test('exporting a session that is still being written reads a fixed snapshot and
   assert.equal(s.lastSeq, 5000 + writes);
   s.close();
 });
+
+test('a real kcat 1.7 -J capture (raw invalid UTF-8, escapes, repeated headers, null key and value) imports exactly', async () => {
+  const dir = tmpDir();
+  const out = path.join(dir, 'sample.flowscope');
+  const fixture = path.resolve(import.meta.dirname, '../fixtures/kcat-sample.jsonl');
+  assert.deepEqual(await importKcat(fixture, out, {}), { count: 7 });
+  const s = SessionStore.open(out, { readonly: true });
+  const m = [...s.iterate()];
+  assert.deepEqual(m.map((x) => x.offset), ['0', '1', '2', '3', '4', '5', '6']);
+  assert.deepEqual(m[0]!.headers, { h1: ['v1', 'again'], h2: 'v2' });
+  assert.equal(m[2]!.key, null);
+  assert.equal(m[3]!.key!.byteLength, 0, 'an empty key is not a missing key');
+  assert.deepEqual(Buffer.from(m[3]!.payload), Buffer.from([0xff, 0xfe, 0x00, 0x62, 0x69, 0x6e]));
+  assert.deepEqual(Buffer.from(m[5]!.payload), Buffer.from('a\tb"c\\d\u0001é'));
+  assert.deepEqual(m[5]!.headers, { hb: 'x\\ty' });
+  assert.equal(m[6]!.meta?.tombstone, true);
+  assert.equal(m[0]!.time, 1795949151233);
+  s.close();
+});

@@ -25,6 +25,7 @@ export interface Correlation {
 const decoder = new TextDecoder('utf-8', { fatal: false });
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
 const ZERO_TRACE = '0'.repeat(32);
+const TRACEPARENT_NAME = ['traceparent'];
 
 /** Reads the correlation facts of a message without changing it. */
 export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation): Correlation {
@@ -52,7 +53,7 @@ export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig 
       if (out.correlationId) out.source = 'header';
     }
     if (!out.correlationId && config.traceparent) {
-      const tp = header(headers, ['traceparent']);
+      const tp = header(headers, TRACEPARENT_NAME);
       const m = tp ? TRACEPARENT.exec(tp) : null;
       if (m && m[1] !== ZERO_TRACE) {
         out.correlationId = m[1]!;
@@ -152,23 +153,39 @@ function atPath(obj: Record<string, JsonValue>, path: string): JsonValue | undef
   return cur;
 }
 
-/** A header value by any of the names, case-insensitively; binary values decode as UTF-8. */
+/** A header value by any of the names, case-insensitively, earlier names first; binary values decode as UTF-8. */
 export function header(headers: Record<string, JsonValue>, names: readonly string[]): string | null {
-  for (const name of names) {
-    const direct = headers[name];
-    if (direct !== undefined) {
-      const v = scalar(direct);
-      if (v) return v;
+  const rank = ranks(names);
+  let best: string | null = null;
+  let bestRank = Infinity;
+  for (const k in headers) {
+    const r = rank.get(k) ?? rank.get(k.toLowerCase());
+    if (r === undefined || r >= bestRank) continue;
+    const v = scalar(headers[k]);
+    if (v) {
+      best = v;
+      bestRank = r;
+      if (r === 0) break;
     }
   }
-  const lower = names.map((n) => n.toLowerCase());
-  for (const [k, v] of Object.entries(headers)) {
-    if (lower.includes(k.toLowerCase())) {
-      const s = scalar(v);
-      if (s) return s;
-    }
+  return best;
+}
+
+const rankCache = new WeakMap<readonly string[], Map<string, number>>();
+
+/** Lower-cased name → priority, computed once per names list (the hot path reads headers of every message). */
+function ranks(names: readonly string[]): Map<string, number> {
+  let m = rankCache.get(names);
+  if (!m) {
+    m = new Map();
+    names.forEach((n, i) => {
+      const lower = n.toLowerCase();
+      if (!m!.has(lower)) m!.set(lower, i);
+      if (!m!.has(n)) m!.set(n, i);
+    });
+    rankCache.set(names, m);
   }
-  return null;
+  return m;
 }
 
 /** A string or number as text; `{ $base64 }` decoded when it is printable UTF-8. */

@@ -74,6 +74,17 @@ interface GroupProgress {
 
 const MAX_ALIASES = 50_000;
 
+/** Resolved node ids per endpoint, so the per-message path builds no id strings. */
+interface Scope {
+  topics: Map<string, string>;
+  exchanges: Map<string, string>;
+  queues: Map<string, string>;
+  servers: Map<string, string>;
+  clients: Map<string, string>;
+  /** Producer and consumer ids as producerOf/consumerOf spell them → resolved id. */
+  parties: Map<string, string>;
+}
+
 /**
  * The wiring of what was recorded: producers → exchanges/topics → queues/consumer groups →
  * consumers, and WebSocket clients ⇄ server paths, with counts, bytes and rates per edge.
@@ -83,6 +94,9 @@ const MAX_ALIASES = 50_000;
 export class TopologyBuilder {
   private readonly nodes = new Map<string, NodeState>();
   private readonly edges = new Map<string, EdgeState>();
+  /** source → target → edge: the per-message lookup, without building the edge id. */
+  private readonly adjacency = new Map<string, Map<string, EdgeState>>();
+  private readonly scopes = new Map<string, Scope>();
   private readonly alias = new Map<string, string>();
   private readonly clientsPerPath = new Map<string, number>();
   private readonly progress = new Map<string, GroupProgress>();
@@ -103,7 +117,7 @@ export class TopologyBuilder {
     if (m.transport === 'kafka') {
       if (m.event !== 'publish' || m.destKind !== 'topic') return null;
       const producer = this.producer(m);
-      this.link(producer, this.node(ids.topic(ep, m.destination), 'topic', m.destination, m), 'publish', m.time, size);
+      this.link(producer, this.topic(m, m.destination), 'publish', m.time, size);
       if (m.offset !== null && m.offset !== undefined) {
         const key = `${ep}\0${m.destination}\0${m.partition ?? 0}`;
         if (!this.firstRecord.has(key)) this.firstRecord.set(key, { offset: Number(m.offset), time: m.time });
@@ -116,27 +130,26 @@ export class TopologyBuilder {
   }
 
   private ingestAmqp(m: CapturedMessage, size: number): string | null {
-    const ep = m.endpoint;
     if (m.event === 'publish' && m.destKind === 'exchange') {
       const producer = this.producer(m);
-      const exchange = this.exchange(ep, m.destination, m);
+      const exchange = this.exchange(m, m.destination);
       this.link(producer, exchange, 'publish', m.time, size);
       for (const q of routedQueues(m) ?? []) {
         if (isOwnName(q, this.ownPrefixes)) continue;
-        const e = this.link(exchange, this.node(ids.queue(ep, q), 'queue', q, m), 'routing', m.time, size);
+        const e = this.link(exchange, this.queue(m, q), 'routing', m.time, size);
         if (e) e.routed = true;
       }
       return producer;
     }
     if (m.event === 'deliver' && m.destKind === 'queue') {
       if (isOwnName(m.destination, this.ownPrefixes)) return null;
-      const queue = this.node(ids.queue(ep, m.destination), 'queue', m.destination, m);
+      const queue = this.queue(m, m.destination);
       const c = consumerOf(m);
-      this.link(queue, this.node(c.id, 'consumer', c.label, m), 'delivery', m.time, size);
+      this.link(queue, this.party(m, c.id, 'consumer', c.label), 'delivery', m.time, size);
       const ex = typeof m.meta?.exchange === 'string' ? m.meta.exchange : null;
       if (ex !== null) {
-        const exchange = this.exchange(ep, ex, m);
-        const existing = this.edges.get(edgeId(exchange, queue));
+        const exchange = this.exchange(m, ex);
+        const existing = this.adjacency.get(exchange)?.get(queue);
         // Without the firehose's routing facts, deliveries are the best count of exchange → queue.
         if (!existing?.routed) this.link(exchange, queue, 'delivery', m.time, size);
       }
@@ -156,7 +169,7 @@ export class TopologyBuilder {
       if (r.time > this.watermark) this.watermark = r.time;
       if (isOwnName(r.groupId, this.ownPrefixes)) continue;
       const fake = { transport: 'kafka', endpoint: r.endpoint } as CapturedMessage;
-      const topic = this.node(ids.topic(r.endpoint, r.topic), 'topic', r.topic, fake);
+      const topic = this.topic(fake, r.topic);
       const group = this.node(ids.group(r.endpoint, r.groupId), 'group', r.groupId, fake);
       const e = this.link(topic, group, 'commits', r.time, 0, 0);
       const offset = Number(r.offset);
@@ -218,39 +231,81 @@ export class TopologyBuilder {
     return { nodes, edges };
   }
 
-  private producer(m: CapturedMessage): string {
-    const p = producerOf(m, this.cfg.producerHeaders);
-    return this.node(p.id, 'producer', p.label, m);
+  private scope(ep: string): Scope {
+    let sc = this.scopes.get(ep);
+    if (!sc) {
+      sc = { topics: new Map(), exchanges: new Map(), queues: new Map(), servers: new Map(), clients: new Map(), parties: new Map() };
+      this.scopes.set(ep, sc);
+    }
+    return sc;
   }
 
-  private exchange(ep: string, name: string, m: CapturedMessage): string {
-    const label = !name || name === DEFAULT_EXCHANGE ? '(default exchange)' : name;
-    return this.node(ids.exchange(ep, name), 'exchange', label, m);
+  private topic(m: CapturedMessage, name: string): string {
+    const cache = this.scope(m.endpoint).topics;
+    let id = cache.get(name);
+    if (id === undefined) cache.set(name, (id = this.node(ids.topic(m.endpoint, name), 'topic', name, m)));
+    return id;
+  }
+
+  private queue(m: CapturedMessage, name: string): string {
+    const cache = this.scope(m.endpoint).queues;
+    let id = cache.get(name);
+    if (id === undefined) cache.set(name, (id = this.node(ids.queue(m.endpoint, name), 'queue', name, m)));
+    return id;
+  }
+
+  private exchange(m: CapturedMessage, name: string): string {
+    const cache = this.scope(m.endpoint).exchanges;
+    let id = cache.get(name);
+    if (id === undefined) {
+      const label = !name || name === DEFAULT_EXCHANGE ? '(default exchange)' : name;
+      cache.set(name, (id = this.node(ids.exchange(m.endpoint, name), 'exchange', label, m)));
+    }
+    return id;
+  }
+
+  private party(m: CapturedMessage, rawId: string, kind: 'producer' | 'consumer', label: string): string {
+    const cache = this.scope(m.endpoint).parties;
+    let id = cache.get(rawId);
+    if (id === undefined) cache.set(rawId, (id = this.node(rawId, kind, label, m)));
+    return id;
+  }
+
+  private producer(m: CapturedMessage): string {
+    const p = producerOf(m, this.cfg.producerHeaders);
+    return this.party(m, p.id, 'producer', p.label);
   }
 
   private wsServer(m: CapturedMessage): string {
-    const id = ids.wsServer(m.endpoint, m.destination);
+    const cache = this.scope(m.endpoint).servers;
+    let id = cache.get(m.destination);
+    if (id === undefined) cache.set(m.destination, (id = this.node(ids.wsServer(m.endpoint, m.destination), 'ws-server', m.destination, m)));
     const target = m.event === 'open' ? metaString(m.meta, 'target') : null;
-    const node = this.nodes.get(id);
-    if (node && target) node.label = target;
-    return node ? id : this.node(id, 'ws-server', target ?? m.destination, m);
+    if (target) this.nodes.get(id)!.label = target;
+    return id;
   }
 
   private wsClient(m: CapturedMessage): string {
     const conn = m.connection ?? '?';
+    const cache = this.scope(m.endpoint).clients;
+    const cached = cache.get(conn);
+    if (cached !== undefined) return cached;
     const id = ids.wsClient(m.endpoint, conn);
-    const existing = this.resolveExisting(id);
-    if (existing) return existing;
     const pathKey = `${m.endpoint}\0${m.destination}`;
     const n = this.clientsPerPath.get(pathKey) ?? 0;
     const peer = metaString(m.meta, 'client');
+    let resolved: string;
     if (n < this.cfg.maxClientsPerPath) {
       this.clientsPerPath.set(pathKey, n + 1);
-      return this.node(id, 'ws-client', peer ? `${conn} (${peer})` : conn, m);
+      resolved = this.node(id, 'ws-client', peer ? `${conn} (${peer})` : conn, m);
+    } else {
+      resolved = this.node(`ws:${m.endpoint}:clients:${m.destination}`, 'ws-client', `other clients of ${m.destination}`, m, true);
+      this.remember(id, resolved);
     }
-    const merged = this.node(`ws:${m.endpoint}:clients:${m.destination}`, 'ws-client', `other clients of ${m.destination}`, m, true);
-    this.remember(id, merged);
-    return merged;
+    // Connections come and go: keep the cache bounded, the alias map still resolves old ones.
+    if (cache.size >= MAX_ALIASES) cache.delete(cache.keys().next().value!);
+    cache.set(conn, resolved);
+    return resolved;
   }
 
   private node(id: string, kind: NodeKind, label: string, m: CapturedMessage, force = false): string {
@@ -283,12 +338,14 @@ export class TopologyBuilder {
   }
 
   private link(source: string, target: string, via: EdgeState['via'], time: number, bytes: number, n = 1): EdgeState | null {
-    const id = edgeId(source, target);
-    let e = this.edges.get(id);
+    let out = this.adjacency.get(source);
+    if (!out) this.adjacency.set(source, (out = new Map()));
+    let e = out.get(target);
     if (!e) {
       if (this.edges.size >= this.cfg.maxNodes * 4) return null;
       e = { source, target, via, count: 0, bytes: 0, undelivered: 0, first: null, last: null, rate: new RateMeter(this.cfg.rateWindowSec), routed: false };
-      this.edges.set(id, e);
+      out.set(target, e);
+      this.edges.set(edgeId(source, target), e);
     }
     if (n > 0) {
       e.count += n;

@@ -14,7 +14,7 @@ export interface SessionAnalysis {
   /** The recording is over: whatever is still open is decided (unanswered, undelivered). */
   finish(): void;
   summary(now: number): AnalysisSummary;
-  pairsPage(q: { offset: number; limit: number; destination?: string; status?: 'matched' | 'unanswered' | 'orphan' }, now: number): PairsPage;
+  pairsPage(q: { offset: number; limit: number; destination?: string; status?: 'matched' | 'unanswered' | 'orphan' | 'duplicate' }, now: number): PairsPage;
   latency(destination: string | undefined): LatencyHistogram;
   undelivered(now: number): UndeliveredGroup[];
   topology(now: number): TopologyGraph;

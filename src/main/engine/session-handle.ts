@@ -302,9 +302,16 @@ function niceBucket(ms: number): number {
   return Math.ceil(ms / 3_600_000) * 3_600_000;
 }
 
+/** Backs a cut off to the start of a UTF-8 character, so a cut text still decodes as text. */
+function utf8Boundary(bytes: Uint8Array, cut: number): number {
+  let i = cut;
+  while (i > 0 && cut - i < 4 && (bytes[i]! & 0xc0) === 0x80) i--;
+  return i;
+}
+
 function toDetail(m: StoredMessage, related: MessageDetail['related']): MessageDetail {
   const tooBig = m.payload.byteLength > DETAIL_LIMIT;
-  const head = tooBig ? m.payload.subarray(0, DETAIL_LIMIT) : m.payload;
+  const head = tooBig ? m.payload.subarray(0, utf8Boundary(m.payload, DETAIL_LIMIT)) : m.payload;
   const decoded = decodePayload(head);
   return {
     ...toRow(m),

@@ -80,12 +80,13 @@ export class Replayer {
       r.total = sel.total;
       this.lastTime = sel.lastTime;
       r.notes.push(...sel.notes);
+      // Read before the first wait: after a cancel the store may be closing and is not touched again.
+      const wsFacts = target.transport === 'ws' ? wsConnectionFacts(this.store, upTo) : null;
       if (sel.total > 0 && !this.tally.dryRun && !this.stopped) {
         this.publisher = createPublisher(target);
         // Connecting can take long (an unreachable Kafka is retried); a cancel must not wait for it.
         await this.wakeable(this.publisher.open(sel.destinations).then((notes) => void r.notes.push(...notes)));
       }
-      const wsFacts = target.transport === 'ws' ? wsConnectionFacts(this.store, upTo) : null;
       if (sel.total > 0 && !this.stopped) await this.loop(sel, upTo, wsFacts);
       if (this.publisher) {
         if (this.stopped) this.publisher.abort();

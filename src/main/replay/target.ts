@@ -1,4 +1,3 @@
-import type { Transport } from '../../shared/model.ts';
 import { redactUrl } from '../engine/endpoint-label.ts';
 
 export type ReplayTarget =
@@ -56,10 +55,6 @@ function parseUrl(to: string): URL {
   } catch {
     throw new ReplayTargetError(`"${redactUrl(to)}" is not a valid URL.`);
   }
-}
-
-export function targetTransport(t: ReplayTarget): Transport {
-  return t.transport;
 }
 
 /** The target as shown to the user: never with its password. */

@@ -98,15 +98,14 @@ export class SessionStore {
     const stmt = db.prepare(`INSERT INTO messages (seq, time, broker_time, transport, endpoint, event, dest_kind,
       destination, partition, offset, routing_key, connection, key, headers, properties, payload, size,
       correlation_id, message_id, reply_to, meta)
-      VALUES (@seq, @time, @brokerTime, @transport, @endpoint, @event, @destKind, @destination, @partition,
-      @offset, @routingKey, @connection, @key, @headers, @properties, @payload, @size, @correlationId,
-      @messageId, @replyTo, @meta)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertStmt = stmt;
     this.insertMany = db.transaction((msgs: readonly CapturedMessage[]) => {
       let seq = this.lastSeqCache;
       for (const m of msgs) {
         seq += 1;
-        stmt.run(toParams(seq, m));
+        // Positional parameters: about twice as fast as named ones on the hot path.
+        stmt.run(...toParams(seq, m));
       }
       this.lastSeqCache = seq;
       return seq;
@@ -513,30 +512,31 @@ function json(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
 }
 
-function toParams(seq: number, m: CapturedMessage): Record<string, unknown> {
-  return {
+/** Insert parameters in column order (see the INSERT statement). */
+function toParams(seq: number, m: CapturedMessage): unknown[] {
+  return [
     seq,
-    time: m.time,
-    brokerTime: m.brokerTime ?? null,
-    transport: m.transport,
-    endpoint: m.endpoint,
-    event: m.event,
-    destKind: m.destKind,
-    destination: m.destination,
-    partition: m.partition ?? null,
-    offset: m.offset === null || m.offset === undefined ? null : BigInt(m.offset),
-    routingKey: m.routingKey ?? null,
-    connection: m.connection ?? null,
-    key: m.key ? Buffer.from(m.key.buffer, m.key.byteOffset, m.key.byteLength) : null,
-    headers: json(m.headers),
-    properties: json(m.properties),
-    payload: Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
-    size: m.payload.byteLength,
-    correlationId: m.correlationId ?? null,
-    messageId: m.messageId ?? null,
-    replyTo: m.replyTo ?? null,
-    meta: json(m.meta),
-  };
+    m.time,
+    m.brokerTime ?? null,
+    m.transport,
+    m.endpoint,
+    m.event,
+    m.destKind,
+    m.destination,
+    m.partition ?? null,
+    m.offset === null || m.offset === undefined ? null : BigInt(m.offset),
+    m.routingKey ?? null,
+    m.connection ?? null,
+    m.key ? Buffer.from(m.key.buffer, m.key.byteOffset, m.key.byteLength) : null,
+    json(m.headers),
+    json(m.properties),
+    Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
+    m.payload.byteLength,
+    m.correlationId ?? null,
+    m.messageId ?? null,
+    m.replyTo ?? null,
+    json(m.meta),
+  ];
 }
 
 function keyText(key: Buffer | null): string | null {

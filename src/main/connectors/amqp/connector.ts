@@ -97,7 +97,7 @@ export class AmqpConnector implements Connector {
     this.running = false;
     this.generation += 1;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    for (const t of this.timers) clearInterval(t);
+    this.clearTimers();
     const s = this.session;
     this.session = null;
     if (s) await s.close();
@@ -165,7 +165,7 @@ export class AmqpConnector implements Connector {
       const problem = describeAmqpError(err, this.target, this.password, 'setting up the tap');
       if (problem.kind === 'config' && !this.everRecorded) {
         this.running = false;
-        for (const t of this.timers) clearInterval(t);
+        this.clearTimers();
         this.sink.status('failed', problem.message);
         return problem.message;
       }
@@ -188,6 +188,11 @@ export class AmqpConnector implements Connector {
         ...(this.management?.bindings ?? []).filter((b) => b.source === ex).map((b) => b.routingKey),
       ],
     };
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
   }
 
   private scheduleRetry(reason: string): void {
