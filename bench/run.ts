@@ -107,7 +107,10 @@ async function roundTrips(url: string, n: number): Promise<number> {
     ws.on('message', () => {
       got++;
       if (got === n) resolve();
-      else if (sent < n) (ws.send(payload), sent++);
+      else if (sent < n) {
+        ws.send(payload);
+        sent++;
+      }
     });
     for (; sent < Math.min(100, n); sent++) ws.send(payload);
   });

@@ -194,6 +194,7 @@ export async function fetchKafka({ quiet = false } = {}) {
     ],
     { cwd: cache, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
+  // eslint-disable-next-line no-control-regex -- strips Maven's ANSI colour codes
   const mvnOutput = `${res.stdout || ''}${res.stderr || ''}`.replace(/\x1b\[[0-9;]*m/g, '').trim();
   if (res.error) {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -43,17 +43,24 @@ export function untilSignal(): { promise: Promise<string>; dispose: () => void }
 }
 
 /** A live one-line status on a terminal, or a line every few seconds when piped. */
-export function progressLine(): { update: (text: string) => void; done: () => void } {
+export function progressLine(): { update: (text: string) => void; note: (text: string) => void; done: () => void } {
   const tty = process.stderr.isTTY;
   let last = 0;
+  let current = '';
   return {
     update(text: string) {
+      current = text;
       const now = Date.now();
       if (tty) process.stderr.write(`\r\x1b[2K${text}`);
-      else if (now - last >= 5000) {
+      else if (now - last >= 2000) {
         process.stderr.write(`${text}\n`);
         last = now;
       }
+    },
+    /** A line that stays (a status change), printed above the live line. */
+    note(text: string) {
+      if (tty) process.stderr.write(`\r\x1b[2K${text}\n${current}`);
+      else process.stderr.write(`${text}\n`);
     },
     done() {
       if (tty) process.stderr.write('\n');

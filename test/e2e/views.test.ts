@@ -102,8 +102,8 @@ test('WebSocket JSON-RPC recorded through a proxy set up in the connect dialog',
   await dialog.getByLabel('Listen port').fill('abc');
   await dialog.getByLabel('Target URL').fill('http://not-a-websocket');
   await dialog.getByRole('button', { name: 'Connect and record' }).click();
-  await dialog.getByText('target must be a ws:// or wss:// URL').waitFor();
-  await dialog.getByText(/expected number/i).waitFor();
+  await dialog.getByText('Target must be a ws:// or wss:// URL').waitFor();
+  await dialog.getByText(/port is a whole number/).waitFor();
   await screenshot(page, 'connect-dialog-errors-light');
 
   const proxyPort = await freePort();
@@ -112,7 +112,7 @@ test('WebSocket JSON-RPC recorded through a proxy set up in the connect dialog',
   await dialog.getByRole('button', { name: 'Connect and record' }).click();
   await dialog.waitFor({ state: 'detached' });
   const chip = page.getByTestId('endpoint-chip');
-  await waitForNum(chip, 'data-status', () => true, 'endpoint chip'); // present
+  await chip.first().waitFor();
   await eventually('endpoint recording', async () => (await chip.getAttribute('data-status')) === 'recording');
   assert.ok(sessionFromUrl(page), 'the active session is in the URL');
 
@@ -178,9 +178,14 @@ test('WebSocket JSON-RPC recorded through a proxy set up in the connect dialog',
   await page.getByTestId('latency-histogram').waitFor();
   await screenshot(page, 'conversations-ws-light');
 
+  // Undelivered: both ignored requests were left open when the client closed the socket.
   await openView(page, 'Undelivered');
-  await page.getByTestId('undelivered-total').waitFor();
+  const group = page.locator('[data-testid="undelivered-group"][data-reason="unanswered-before-close"]');
+  await waitForNum(group, 'data-count', (n) => n === UNANSWERED.length, 'requests left unanswered at close');
   await screenshot(page, 'undelivered-ws-light');
+  await group.getByRole('button').first().click();
+  await page.getByTestId('detail-pane').getByTestId('payload').getByText('"ignore"').waitFor();
+  await page.getByRole('button', { name: 'Close detail' }).click();
 
   // Timeline: brushing a range filters every view; the count matches the store's for that range.
   await openView(page, 'Timeline');

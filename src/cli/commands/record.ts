@@ -37,8 +37,7 @@ export async function record(argv: string[]): Promise<number> {
       if (maxMessages !== undefined && total >= maxMessages) stop(`reached ${maxMessages} messages`);
     } else if (event === 'main:endpoint:status') {
       const { endpoint } = payload as { endpoint: { label: string; status: string; detail: string | null } };
-      progress.update('');
-      process.stderr.write(`\r\x1b[2K${endpoint.label}: ${endpoint.status}${endpoint.detail ? ` — ${endpoint.detail}` : ''}\n`);
+      progress.note(`${endpoint.label}: ${endpoint.status}${endpoint.detail ? ` — ${endpoint.detail}` : ''}`);
     }
   });
 

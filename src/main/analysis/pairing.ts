@@ -4,6 +4,7 @@ import type { PairingConfig } from './config.ts';
 import type { Correlation } from './correlation.ts';
 import type { LatencyHistogram } from './histogram.ts';
 import { destinationLabel, isDefaultExchange, messageIdentity } from './identity.ts';
+import { FifoMap } from './fifo-map.ts';
 import { PairOutcomes } from './pair-outcomes.ts';
 import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
 import type { PairQuery, PairView, UnansweredReason } from './pair-store.ts';
@@ -50,11 +51,12 @@ const MAX_CLOSED_CONNECTIONS = 10_000;
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 
 export class PairTracker {
-  private readonly open = new Map<string, PendingRequest>();
-  private readonly closed = new Map<string, Closed>();
+  private readonly open = new FifoMap<string, PendingRequest>();
+  private readonly closed = new FifoMap<string, Closed>();
   private readonly byConnection = new Map<string, Set<string>>();
-  private readonly closedConnections = new Map<string, true>();
-  private readonly replyNames = new Map<string, true>();
+  private readonly closedConnections = new FifoMap<string, number>();
+  private readonly replyNames = new FifoMap<string, number>();
+  private stamp = 0;
   private readonly out: PairOutcomes;
   private watermark = -Infinity;
   /** Called when a WebSocket request is left unanswered by its connection closing. */
@@ -182,8 +184,8 @@ export class PairTracker {
 
   private rememberReplyName(name: string | null): void {
     if (!name || this.replyNames.has(name)) return;
-    if (this.replyNames.size >= MAX_REPLY_NAMES) this.replyNames.delete(this.replyNames.keys().next().value!);
-    this.replyNames.set(name, true);
+    if (this.replyNames.size >= MAX_REPLY_NAMES) this.replyNames.shift();
+    this.replyNames.set(name, ++this.stamp);
   }
 
   private openRequest(key: string, m: Stored, c: Correlation, identity: string, connKey: string | null): void {
@@ -207,7 +209,7 @@ export class PairTracker {
       this.resolveUnanswered(req, 'sent-after-close');
       return;
     }
-    if (this.open.size >= this.cfg.maxOpen) this.resolveUnanswered(this.open.values().next().value!, 'evicted');
+    if (this.open.size >= this.cfg.maxOpen) this.resolveUnanswered(this.open.first()![1], 'evicted');
     this.open.set(key, req);
     if (connKey) {
       let set = this.byConnection.get(connKey);
@@ -258,7 +260,7 @@ export class PairTracker {
 
   private remember(key: string, closed: Closed): void {
     this.closed.delete(key);
-    if (this.closed.size >= MAX_REMEMBERED) this.closed.delete(this.closed.keys().next().value!);
+    if (this.closed.size >= MAX_REMEMBERED) this.closed.shift();
     this.closed.set(key, closed);
   }
 
@@ -266,9 +268,9 @@ export class PairTracker {
   closeConnection(m: CapturedMessage, abnormal: boolean): void {
     const connKey = connKeyOf(m);
     if (this.closedConnections.size >= MAX_CLOSED_CONNECTIONS) {
-      this.closedConnections.delete(this.closedConnections.keys().next().value!);
+      this.closedConnections.shift();
     }
-    this.closedConnections.set(connKey, true);
+    this.closedConnections.set(connKey, ++this.stamp);
     const keys = this.byConnection.get(connKey);
     if (!keys) return;
     for (const key of [...keys]) {
@@ -283,13 +285,13 @@ export class PairTracker {
     if (!(time > this.watermark)) return;
     this.watermark = time;
     for (;;) {
-      const first = this.open.values().next().value;
+      const first = this.open.first()?.[1];
       if (!first || time - first.time <= this.cfg.timeoutMs) break;
       this.resolveUnanswered(first, 'timeout');
     }
     const keep = Math.max(this.cfg.duplicateWindowMs, this.cfg.lateReplyMs);
     for (;;) {
-      const first = this.closed.entries().next().value;
+      const first = this.closed.first();
       if (!first || time - first[1].at <= keep) break;
       this.closed.delete(first[0]);
     }

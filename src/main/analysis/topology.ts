@@ -2,6 +2,7 @@ import type { CapturedMessage, GroupOffset, Transport } from '../../shared/model
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { TopologyConfig } from './config.ts';
 import { DEFAULT_EXCHANGE, isOwnName, metaString, routedQueues } from './identity.ts';
+import { FifoMap } from './fifo-map.ts';
 import { RateMeter } from './rate.ts';
 import { consumerOf, ids, producerOf } from './topology-ids.ts';
 import type { NodeKind } from './topology-ids.ts';
@@ -80,7 +81,7 @@ interface Scope {
   exchanges: Map<string, string>;
   queues: Map<string, string>;
   servers: Map<string, string>;
-  clients: Map<string, string>;
+  clients: FifoMap<string, string>;
   /** Producer and consumer ids as producerOf/consumerOf spell them → resolved id. */
   parties: Map<string, string>;
 }
@@ -97,7 +98,7 @@ export class TopologyBuilder {
   /** source → target → edge: the per-message lookup, without building the edge id. */
   private readonly adjacency = new Map<string, Map<string, EdgeState>>();
   private readonly scopes = new Map<string, Scope>();
-  private readonly alias = new Map<string, string>();
+  private readonly alias = new FifoMap<string, string>();
   private readonly clientsPerPath = new Map<string, number>();
   private readonly progress = new Map<string, GroupProgress>();
   private readonly firstRecord = new Map<string, { offset: number; time: number }>();
@@ -234,7 +235,7 @@ export class TopologyBuilder {
   private scope(ep: string): Scope {
     let sc = this.scopes.get(ep);
     if (!sc) {
-      sc = { topics: new Map(), exchanges: new Map(), queues: new Map(), servers: new Map(), clients: new Map(), parties: new Map() };
+      sc = { topics: new Map(), exchanges: new Map(), queues: new Map(), servers: new Map(), clients: new FifoMap(), parties: new Map() };
       this.scopes.set(ep, sc);
     }
     return sc;
@@ -303,7 +304,7 @@ export class TopologyBuilder {
       this.remember(id, resolved);
     }
     // Connections come and go: keep the cache bounded, the alias map still resolves old ones.
-    if (cache.size >= MAX_ALIASES) cache.delete(cache.keys().next().value!);
+    if (cache.size >= MAX_ALIASES) cache.shift();
     cache.set(conn, resolved);
     return resolved;
   }
@@ -333,7 +334,7 @@ export class TopologyBuilder {
   }
 
   private remember(id: string, merged: string): void {
-    if (this.alias.size >= MAX_ALIASES) this.alias.delete(this.alias.keys().next().value!);
+    if (this.alias.size >= MAX_ALIASES) this.alias.shift();
     this.alias.set(id, merged);
   }
 

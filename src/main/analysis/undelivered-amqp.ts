@@ -1,6 +1,7 @@
 import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
 import type { UndeliveredConfig } from './config.ts';
 import type { Correlation } from './correlation.ts';
+import { FifoMap } from './fifo-map.ts';
 import { destinationLabel, formatDuration, isOwnName, messageIdentity, metaNumber, metaString, routedQueues } from './identity.ts';
 import { ids } from './topology-ids.ts';
 import type { UndeliveredReason, UndeliveredSink } from './undelivered-sink.ts';
@@ -36,11 +37,11 @@ const MAX_TWINS = 10_000;
  */
 export class AmqpUndelivered {
   /** Waiting publishes in seq order; resolved ones are removed, so memory follows the backlog. */
-  private readonly pending = new Map<number, PendingPublish>();
+  private readonly pending = new FifoMap<number, PendingPublish>();
   private readonly byIdentity = new Map<string, PendingPublish[]>();
-  private readonly returned = new Map<string, number>();
-  private readonly unroutable = new Map<string, number>();
-  private readonly deaths = new Map<string, number>();
+  private readonly returned = new FifoMap<string, number>();
+  private readonly unroutable = new FifoMap<string, number>();
+  private readonly deaths = new FifoMap<string, number>();
   private watermark = -Infinity;
 
   constructor(
@@ -95,7 +96,7 @@ export class AmqpUndelivered {
 
   private track(p: PendingPublish): void {
     if (this.pending.size >= this.cfg.maxPendingAmqp) {
-      const oldest = this.pending.values().next().value!;
+      const oldest = this.pending.first()![1];
       this.resolve(oldest, false, ` (decided early: more than ${this.cfg.maxPendingAmqp} messages were waiting)`);
     }
     this.pending.set(p.seq, p);
@@ -176,7 +177,7 @@ export class AmqpUndelivered {
     if (!(time > this.watermark)) return;
     this.watermark = time;
     for (;;) {
-      const first = this.pending.values().next().value;
+      const first = this.pending.first()?.[1];
       if (!first || time - first.time <= this.cfg.amqpWindowMs) break;
       this.resolve(first, false);
     }
@@ -188,16 +189,16 @@ export class AmqpUndelivered {
     for (const p of [...this.pending.values()]) this.resolve(p, true);
   }
 
-  private seenTwin(map: Map<string, number>, identity: string, time: number): boolean {
+  private seenTwin(map: FifoMap<string, number>, identity: string, time: number): boolean {
     const t = map.get(identity);
     if (t === undefined || Math.abs(time - t) > TWIN_MS) return false;
     map.delete(identity);
     return true;
   }
 
-  private remember(map: Map<string, number>, key: string, time: number): void {
+  private remember(map: FifoMap<string, number>, key: string, time: number): void {
     map.delete(key);
-    if (map.size >= MAX_TWINS) map.delete(map.keys().next().value!);
+    if (map.size >= MAX_TWINS) map.shift();
     map.set(key, time);
   }
 }

@@ -1,6 +1,7 @@
 import type { CapturedMessage } from '../../shared/model.ts';
 import type { UndeliveredConfig } from './config.ts';
 import type { Correlation } from './correlation.ts';
+import { FifoMap } from './fifo-map.ts';
 import { metaNumber, metaString } from './identity.ts';
 import type { PendingRequest } from './pairing.ts';
 import { ids } from './topology-ids.ts';
@@ -48,7 +49,7 @@ export function isAbnormalClose(m: CapturedMessage): boolean {
  */
 export class WsUndelivered {
   private readonly open = new Map<string, Conn>();
-  private readonly closed = new Map<string, Conn>();
+  private readonly closed = new FifoMap<string, Conn>();
 
   constructor(
     private readonly cfg: UndeliveredConfig,
@@ -86,7 +87,7 @@ export class WsUndelivered {
       conn.code = metaNumber(m.meta, 'code');
       if (isAbnormalClose(m)) this.lostOnDrop(conn, m.time);
       conn.recent = [];
-      if (this.closed.size >= MAX_CLOSED) this.closed.delete(this.closed.keys().next().value!);
+      if (this.closed.size >= MAX_CLOSED) this.closed.shift();
       this.closed.set(key, conn);
     }
   }

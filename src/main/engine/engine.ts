@@ -191,8 +191,8 @@ export class Engine {
       'renderer:session:import': async (i) => {
         const out = i.out ?? path.join(this.opts.dataDir, `${path.basename(i.path).replace(/\.[^.]*$/, '')}-${Date.now()}${SESSION_EXTENSION}`);
         const meta = { flowscope_version: this.opts.version };
-        if (i.format === 'kcat') await importKcat(i.path, out, meta);
-        else await importJsonl(i.path, out, meta);
+        if (i.format === 'kcat') await importKcat(i.path, out, meta, this.storeOptions());
+        else await importJsonl(i.path, out, meta, this.storeOptions());
         return this.openSession(out).info();
       },
       'renderer:endpoint:connect': (i) => this.session(i.sessionId).connect(i.spec),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CapturedMessage } from '../../shared/model.ts';
-import { SessionFileError, SessionStore } from '../store/session-store.ts';
+import { SessionFileError, SessionStore, type StoreOptions } from '../store/session-store.ts';
 
 /** Messages written per transaction while importing. */
 export const IMPORT_CHUNK = 5000;
@@ -16,11 +16,12 @@ export async function createSessionAtomically(
   outPath: string,
   meta: Record<string, string>,
   fill: (writer: ChunkWriter) => Promise<void>,
+  storeOptions: StoreOptions = {},
 ): Promise<{ count: number }> {
   const out = path.resolve(outPath);
   if (fs.existsSync(out)) throw new SessionFileError(`${out} already exists; choose another file name.`, 'exists');
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(4).toString('hex')}.importing`);
-  const store = SessionStore.create(tmp, meta);
+  const store = SessionStore.create(tmp, meta, storeOptions);
   const writer = new ChunkWriter(store);
   try {
     await fill(writer);

@@ -8,6 +8,7 @@ import { snapshotChunks } from './chunks.ts';
 import { fromJsonlRecord, toJsonlRecord } from './jsonl-record.ts';
 import { ImportLineError, isBlank, parseObject, readLines } from './lines.ts';
 import { createSessionAtomically } from './atomic-session.ts';
+import type { StoreOptions } from '../store/session-store.ts';
 
 export { toJsonlRecord, fromJsonlRecord } from './jsonl-record.ts';
 export { ImportLineError } from './lines.ts';
@@ -66,6 +67,8 @@ export async function importJsonl(
   inPath: string,
   outPath: string,
   meta: Record<string, string>,
+  /** The desktop app passes its Electron build of better-sqlite3 here. */
+  storeOptions: StoreOptions = {},
 ): Promise<{ count: number }> {
   assertReadable(inPath);
   const info = { ...meta, imported_from: path.basename(inPath), import_format: 'jsonl' };
@@ -83,7 +86,7 @@ export async function importJsonl(
       w.add(fromJsonlRecord(o, line));
     }
     w.registerEndpoints(inPath, 'jsonl');
-  });
+  }, storeOptions);
 }
 
 export function assertReadable(file: string): void {

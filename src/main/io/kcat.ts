@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
 import { ImportLineError, isBlank, parseObject, readLines } from './lines.ts';
 import { createSessionAtomically } from './atomic-session.ts';
+import type { StoreOptions } from '../store/session-store.ts';
 import { assertReadable } from './jsonl.ts';
 
 /** The endpoint id imported kcat records carry. */
@@ -23,6 +24,8 @@ export async function importKcat(
   inPath: string,
   outPath: string,
   meta: Record<string, string>,
+  /** The desktop app passes its Electron build of better-sqlite3 here. */
+  storeOptions: StoreOptions = {},
 ): Promise<{ count: number }> {
   assertReadable(inPath);
   const info = { ...meta, imported_from: path.basename(inPath), import_format: 'kcat' };
@@ -33,7 +36,7 @@ export async function importKcat(
       w.add(fromKcatEnvelope(o, line));
     }
     w.registerEndpoints(inPath, 'kcat');
-  });
+  }, storeOptions);
 }
 
 /** One kcat `-J` envelope → a Kafka `publish` fact. */

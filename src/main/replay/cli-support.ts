@@ -1,4 +1,5 @@
 import type { ReplayReport, ReplaySpeed, ReplayStatus, PlannedSend } from './types.ts';
+import { summarizeReport } from './tally.ts';
 
 /** `--speed 1|2.5|max` → a speed; throws with a message for the user. */
 export function parseSpeed(text: string | undefined): ReplaySpeed {
@@ -73,9 +74,9 @@ export function formatPlan(p: PlannedSend): string {
   return `${at.padStart(10)}  #${p.seq}  ${p.transport} ${route}  ${p.detail}  ${what}`;
 }
 
-/** The final report as the CLI prints it. */
-export function formatReport(r: ReplayReport, summary: string): string {
-  const lines = [summary];
+/** The final report as the CLI prints it; the summary line defaults to what the report says. */
+export function formatReport(r: ReplayReport, summary?: string): string {
+  const lines = [summary || summarizeReport(r)];
   const dests = Object.entries(r.byDestination).sort((a, b) => b[1].sent - a[1].sent);
   for (const [name, c] of dests) {
     lines.push(`  ${name}: ${c.sent} ${r.dryRun ? 'to send' : 'sent'}${c.failed ? `, ${c.failed} failed` : ''}`);

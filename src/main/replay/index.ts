@@ -6,10 +6,11 @@
  *     onProgress: printer.update, onPlan: (p) => console.log(formatPlan(p)) });
  *   process.once('SIGINT', () => replayer.cancel());
  *   const report = await replayer.run();   // never throws: failures are report.state 'failed'
- *   printer.end(); console.log(formatReport(report, replayer.status(true).message ?? ''));
+ *   printer.end(); console.error(formatReport(report));
  */
 export { Replayer, createPublisher } from './replayer.ts';
 export { checkReplayLoop } from './loop-guard.ts';
+export { summarizeReport } from './tally.ts';
 export { parseTarget, targetLabel, ReplayTargetError } from './target.ts';
 export { parseSpeed, parseMapArgs, createProgressPrinter, formatPlan, formatReport, formatDuration, progressText } from './cli-support.ts';
 export type { ReplayOptions, ReplayReport, ReplayStatus, ReplaySpeed, PlannedSend } from './types.ts';

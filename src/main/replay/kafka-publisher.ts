@@ -2,7 +2,10 @@ import { Kafka, Partitioners, logLevel, type Admin, type IHeaders, type Message,
 import type { JsonValue } from '../../shared/model.ts';
 import type { DestinationPlan, Publisher, ReplayItem, Settlement } from './types.ts';
 
-/** Records per produce request and payload bytes per request. */
+/**
+ * Records per produce request, and payload bytes: a record batch above the broker's
+ * message.max.bytes (1 MiB by default) is refused whole.
+ */
 const BATCH_COUNT = 5000;
 const BATCH_BYTES = 900 * 1024;
 
@@ -77,8 +80,12 @@ export class KafkaPublisher implements Publisher {
         );
       }
     }
+    // Idempotent: a produce request retried after a timeout cannot leave a duplicate, so the
+    // target holds exactly what the report counts (costs some throughput on one connection).
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: false,
+      idempotent: true,
+      maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await this.producer.connect();

@@ -231,7 +231,7 @@ function planOf(item: ReplayItem, atMs: number) {
   const m = item.msg;
   const detail =
     m.transport === 'kafka'
-      ? `partition ${m.partition ?? 'by key'}${m.key ? `, key ${Buffer.from(m.key).toString('utf8').slice(0, 40)}` : ''}`
+      ? `partition ${m.partition ?? 'by key'}${m.key ? `, key ${JSON.stringify(Buffer.from(m.key).toString('utf8').slice(0, 40))}` : ''}${m.meta?.tombstone ? ', tombstone' : ''}`
       : m.transport === 'amqp'
         ? `routing key ${item.routingKey ?? ''}`
         : `connection ${m.connection ?? '?'}${m.meta?.opcode ? `, ${String(m.meta.opcode)}` : ''}`;

@@ -120,13 +120,17 @@ export class ReplayTally {
   }
 
   summary(): string {
-    const r = this.report;
-    if (r.dryRun) return `Dry run: would send ${r.planned} of ${r.total} message(s) to ${r.target}; nothing was sent.`;
-    if (r.total === 0 && r.state === 'done') return `Nothing to replay to ${r.target}.`;
-    const extra = [r.failed ? `${r.failed} failed` : '', r.unroutable ? `${r.unroutable} unroutable` : ''].filter(Boolean).join(', ');
-    const counts = `${r.sent} of ${r.total} message(s) to ${r.target}${extra ? ` (${extra})` : ''}`;
-    if (r.state === 'cancelled') return `Cancelled: sent ${counts}.`;
-    if (r.state === 'failed') return `Replay failed after sending ${counts}: ${r.error ?? 'unknown error'}`;
-    return `Sent ${counts} in ${(r.durationMs / 1000).toFixed(1)} s.`;
+    return summarizeReport(this.report);
   }
+}
+
+/** One sentence saying what a replay did. */
+export function summarizeReport(r: ReplayReport): string {
+  if (r.dryRun) return `Dry run: would send ${r.planned} of ${r.total} message(s) to ${r.target}; nothing was sent.`;
+  if (r.total === 0 && r.state === 'done') return `Nothing to replay to ${r.target}.`;
+  const extra = [r.failed ? `${r.failed} failed` : '', r.unroutable ? `${r.unroutable} unroutable` : ''].filter(Boolean).join(', ');
+  const counts = `${r.sent} of ${r.total} message(s) to ${r.target}${extra ? ` (${extra})` : ''}`;
+  if (r.state === 'cancelled') return `Cancelled: sent ${counts}.`;
+  if (r.state === 'failed') return `Replay failed after sending ${counts}: ${r.error ?? 'unknown error'}`;
+  return `Sent ${counts} in ${(r.durationMs / 1000).toFixed(1)} s.`;
 }

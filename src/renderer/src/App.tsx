@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { SessionInfo } from '../../shared/views.ts';
 import { getClient } from './api/client.ts';
 import { app, closeDetail, selectActive, useApp, upsertSession } from './state/app.ts';
@@ -15,10 +15,12 @@ import { DetailPane } from './detail/DetailPane.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { VIEW_LABELS } from './state/view-state.ts';
 import { MessagesView } from './views/messages/MessagesView.tsx';
-import { FlowView } from './views/flow/FlowView.tsx';
 import { ConversationsView } from './views/conversations/ConversationsView.tsx';
 import { UndeliveredView } from './views/undelivered/UndeliveredView.tsx';
 import { TimelineView } from './views/timeline/TimelineView.tsx';
+
+// React Flow and dagre are the bulk of the bundle: loaded when the Flow view is first opened.
+const FlowView = lazy(() => import('./views/flow/FlowView.tsx').then((m) => ({ default: m.FlowView })));
 
 export function App() {
   const [fatal, setFatal] = useState<string | null>(null);
@@ -95,7 +97,11 @@ function SessionScreen({ session }: { session: SessionInfo }) {
         <div id="view-panel" role="tabpanel" aria-labelledby={`tab-${view}`} className="view-panel">
           <ErrorBoundary key={`${session.id}:${view}`} label={VIEW_LABELS[view]}>
             {view === 'messages' && <MessagesView session={session} />}
-            {view === 'flow' && <FlowView session={session} />}
+            {view === 'flow' && (
+              <Suspense fallback={<div className="loading-screen">Loading the flow view…</div>}>
+                <FlowView session={session} />
+              </Suspense>
+            )}
             {view === 'conversations' && <ConversationsView session={session} />}
             {view === 'undelivered' && <UndeliveredView session={session} />}
             {view === 'timeline' && <TimelineView session={session} />}

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { cloneElement, useEffect, useId, useRef, type ReactElement, type ReactNode } from 'react';
 
 interface Props {
   title: string;
@@ -32,18 +32,31 @@ export function Dialog({ title, onClose, children, footer, wide, testid }: Props
   );
 }
 
-/** A labelled form field with its error right under it. */
-export function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactNode }) {
+/**
+ * A labelled form field: the label names the control, the hint or the error describes it
+ * (so assistive technology reads them as such), and the error sits right under it.
+ */
+export function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactElement<{ id?: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }> }) {
+  const id = useId();
+  const noteId = `${id}-note`;
+  const note = error ?? hint;
   return (
-    <label className={`field${error ? ' has-error' : ''}`}>
-      <span className="field-label">{label}</span>
-      {children}
-      {hint && !error && <span className="field-hint">{hint}</span>}
-      {error && (
-        <span className="field-error" role="alert">
+    <div className={`field${error ? ' has-error' : ''}`}>
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {cloneElement(children, { id, ...(note ? { 'aria-describedby': noteId } : {}), ...(error ? { 'aria-invalid': true } : {}) })}
+      {error ? (
+        <span className="field-error" role="alert" id={noteId}>
           {error}
         </span>
+      ) : (
+        hint && (
+          <span className="field-hint" id={noteId}>
+            {hint}
+          </span>
+        )
       )}
-    </label>
+    </div>
   );
 }

@@ -16,6 +16,13 @@ const KINDS: { id: Kind; label: string }[] = [
 
 const NOUN: Record<string, string> = { brokers: 'broker', topics: 'topic or pattern' };
 
+/** The schema's words, made plain where they would read like a type error. */
+function message(field: string, issue: { code: string; path: PropertyKey[]; message: string }): string {
+  if (field === 'listenPort') return 'The port is a whole number from 0 to 65535 (0 picks a free one).';
+  if (issue.code === 'too_small' && issue.path.length === 1) return `At least one ${NOUN[field] ?? 'entry'} is needed.`;
+  return issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
+}
+
 /** Attach an endpoint: validated here with the engine's own schema, the engine's errors shown inline. */
 export function ConnectDialog({ sessionId, onClose }: { sessionId: string | null; onClose(): void }) {
   const [kind, setKind] = useState<Kind>('kafka');
@@ -31,7 +38,7 @@ export function ConnectDialog({ sessionId, onClose }: { sessionId: string | null
       const e: Record<string, string> = {};
       for (const issue of parsed.error.issues) {
         const field = String(issue.path[0] ?? 'form');
-        e[field] ??= issue.code === 'too_small' && issue.path.length === 1 ? `At least one ${NOUN[field] ?? 'entry'} is needed.` : issue.message;
+        e[field] ??= message(field, issue);
       }
       setErrors(e);
       return;

@@ -130,7 +130,7 @@ export function ReplayDialog({ session, onClose }: { session: SessionInfo; onClo
             {p ? (
               <>
                 {p.state === 'running' ? 'Sending' : p.state === 'done' ? 'Done' : p.state === 'cancelled' ? 'Cancelled' : 'Failed'}: {formatCount(p.sent)} of{' '}
-                {formatCount(p.total)} sent to {p.target}
+                {formatCount(p.total)} {dryRun ? 'checked for' : 'sent to'} {p.target}
                 {p.failed ? `, ${formatCount(p.failed)} failed` : ''}
                 {p.state === 'running' && p.etaMs !== null ? ` · about ${formatMs(p.etaMs)} left` : ''}
               </>

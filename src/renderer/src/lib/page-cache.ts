@@ -100,8 +100,12 @@ export class PageCache<T> {
   /** The list grew: the rows at the end are known without asking (live tail, no filter). */
   appendTail(total: number, newest: readonly T[]): void {
     this.total = total;
-    const start = total - newest.length;
-    for (let i = 0; i < newest.length; i++) {
+    this.fill(total - newest.length, newest);
+  }
+
+  /** Rows known from elsewhere (the first page, a live batch), placed without a fetch. */
+  fill(start: number, rows: readonly T[]): void {
+    for (let i = 0; i < rows.length; i++) {
       const index = start + i;
       if (index < 0) continue;
       const p = Math.floor(index / this.pageSize);
@@ -110,9 +114,9 @@ export class PageCache<T> {
         page = [];
         this.pages.set(p, page);
       }
-      page[index % this.pageSize] = newest[i];
+      page[index % this.pageSize] = rows[i];
     }
-    this.evict(new Set([Math.floor((total - 1) / this.pageSize)]));
+    if (rows.length) this.evict(new Set([Math.floor((start + rows.length - 1) / this.pageSize)]));
     this.onChange();
   }
 

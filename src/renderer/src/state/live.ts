@@ -95,9 +95,26 @@ function mergeBatch(a: TrafficBatch | undefined, b: TrafficBatch): TrafficBatch 
   };
 }
 
+/**
+ * While a session records, some of what the views show changes with time alone (a request
+ * becomes unanswered when its timeout passes, a message undelivered when its window does),
+ * so live sessions refresh at least every HEARTBEAT_MS even when no traffic arrives.
+ */
+const HEARTBEAT_MS = 1000;
+
 /** Wires the engine's events into the app state. Returns an unsubscribe. */
 export function connectLive(client: InspectorClient): () => void {
+  const heartbeat = setInterval(() => {
+    const live = app.get().sessions.filter((s) => s.live && !pendingBatch.has(s.id));
+    if (live.length === 0) return;
+    ticks.set((t) => {
+      const bySession = { ...t.bySession };
+      for (const s of live) bySession[s.id] = (bySession[s.id] ?? 0) + 1;
+      return { bySession };
+    });
+  }, HEARTBEAT_MS);
   const offs = [
+    () => clearInterval(heartbeat),
     client.on('main:traffic:batch', (b) => {
       pendingBatch.set(b.sessionId, mergeBatch(pendingBatch.get(b.sessionId), b));
       schedule();

@@ -28,6 +28,7 @@ export function ConversationsView({ session }: { session: SessionInfo }) {
     { id: 'matched', label: 'Matched', n: p?.matched },
     { id: 'unanswered', label: 'Unanswered', n: p?.unanswered },
     { id: 'orphan', label: 'Orphan replies', n: p?.orphans },
+    { id: 'duplicate', label: 'Duplicates', n: p?.duplicates },
   ];
   return (
     <section className="view conversations-view" aria-label="Conversations">

@@ -27,7 +27,7 @@ export const FlowNode = memo(function FlowNode({ data }: NodeProps<FlowNodeType>
       data-testid="flow-node"
       data-kind={n.kind}
       data-label={n.label}
-      title={`${KIND_LABEL[n.kind]} ${n.label}\n${formatCount(n.count)} messages${n.undelivered ? `\n${formatCount(n.undelivered)} undelivered` : ''}${n.destinations.length ? '\nClick to filter every view to it' : ''}`}
+      title={`${KIND_LABEL[n.kind]} ${n.label}\n${formatCount(n.count)} messages${n.undelivered ? `\n${formatCount(n.undelivered)} undelivered` : ''}${n.destinations.length || n.connection ? '\nClick to filter every view to it' : ''}`}
     >
       {/* Forward edges enter left and leave right; replies (against the flow) use the lower pair. */}
       <Handle type="target" id="in" position={Position.Left} style={{ top: '38%' }} />

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState } from 'react';
-import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, type Edge } from '@xyflow/react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useNodesInitialized, useReactFlow, type Edge } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import type { SessionInfo, TopologyGraph, TopologyNode } from '../../../../shared/views.ts';
 import { useApi } from '../../lib/use-api.ts';
+import { useSize } from '../../lib/use-size.ts';
 import { useTick } from '../../state/live.ts';
 import { setFilter, useApp } from '../../state/app.ts';
 import { formatCount, formatRate } from '../../lib/format.ts';
@@ -13,33 +14,39 @@ const nodeTypes = { flow: FlowNode };
 
 /** The topology as a graph: who produces to what, what feeds which queue, who consumes. */
 export function FlowView({ session }: { session: SessionInfo }) {
+  const ref = useRef<HTMLElement>(null);
+  const size = useSize(ref);
   return (
-    <section className="view flow-view" aria-label="Flow">
+    <section className="view flow-view" aria-label="Flow" ref={ref}>
       <ReactFlowProvider>
-        <FlowGraph session={session} />
+        <FlowGraph session={session} width={size.width} height={size.height} />
       </ReactFlowProvider>
     </section>
   );
 }
 
-function FlowGraph({ session }: { session: SessionInfo }) {
+function FlowGraph({ session, width, height }: { session: SessionInfo; width: number; height: number }) {
   const tick = useTick(session.id);
   const { data, error } = useApi('renderer:analysis:topology', { sessionId: session.id }, tick);
-  const selected = useApp((s) => s.filter.destinations);
+  const destinations = useApp((s) => s.filter.destinations);
+  const connection = useApp((s) => s.filter.connection);
   const dark = useDarkMode();
-  const { nodes, edges, shapeKey } = useMemo(() => toFlow(data, selected, dark), [data, selected, dark]);
+  const { nodes, edges, shapeKey } = useMemo(() => toFlow(data, { destinations, connection }, dark), [data, destinations, connection, dark]);
 
   const rf = useReactFlow();
-  // Re-fit only when nodes come or go, not on every count refresh.
+  const measured = useNodesInitialized();
+  // Re-fit when nodes come or go or the panel resizes, not on every count refresh.
   useEffect(() => {
-    if (!shapeKey) return;
-    const t = requestAnimationFrame(() => void rf.fitView({ padding: 0.15, maxZoom: 1.2, duration: 0 }));
+    if (!shapeKey || !measured) return;
+    const t = requestAnimationFrame(() => void rf.fitView({ padding: 0.12, maxZoom: 1.25, duration: 0 }));
     return () => cancelAnimationFrame(t);
-  }, [shapeKey, rf]);
+  }, [shapeKey, measured, rf, width, height]);
 
+  // A client stands for its connection; everything else for its destinations.
   const onNodeClick = (_: unknown, n: FlowNodeType) => {
-    const d = n.data.node.destinations;
-    if (d.length) setFilter({ destinations: d });
+    const { connection: conn, destinations: d } = n.data.node;
+    if (conn) setFilter({ connection: conn, destinations: undefined });
+    else if (d.length) setFilter({ destinations: d, connection: undefined });
   };
 
   if (error) return <p className="inline-error">{error}</p>;
@@ -76,8 +83,14 @@ function FlowGraph({ session }: { session: SessionInfo }) {
   );
 }
 
-function intersects(n: TopologyNode, selected: string[] | undefined): boolean {
-  return !!selected?.length && n.destinations.some((d) => selected.includes(d));
+interface Selection {
+  destinations: string[] | undefined;
+  connection: string | undefined;
+}
+
+function intersects(n: TopologyNode, sel: Selection): boolean {
+  if (sel.connection) return n.connection === sel.connection;
+  return !!sel.destinations?.length && n.destinations.some((d) => sel.destinations!.includes(d));
 }
 
 /** Edge colours are concrete (not CSS variables): React Flow puts them in SVG marker ids. */
@@ -94,7 +107,7 @@ function useDarkMode(): boolean {
   return dark;
 }
 
-function toFlow(graph: TopologyGraph | undefined, selected: string[] | undefined, dark: boolean): { nodes: FlowNodeType[]; edges: Edge[]; shapeKey: string } {
+function toFlow(graph: TopologyGraph | undefined, selected: Selection, dark: boolean): { nodes: FlowNodeType[]; edges: Edge[]; shapeKey: string } {
   if (!graph) return { nodes: [], edges: [], shapeKey: '' };
   const pos = layoutGraph(graph);
   const anySelected = graph.nodes.some((n) => intersects(n, selected));

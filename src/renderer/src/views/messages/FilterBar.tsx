@@ -2,13 +2,14 @@ import { useState, type ReactNode, type Ref } from 'react';
 import type { MessageFilter } from '../../../../shared/filter.ts';
 import { MESSAGE_EVENTS, type MessageEventKind, type Transport } from '../../../../shared/model.ts';
 import { DebouncedInput } from '../../components/DebouncedInput.tsx';
+import { useApi } from '../../lib/use-api.ts';
 import { setFilter } from '../../state/app.ts';
 import { formatHeaderFilter, parseHeaderFilter } from '../../state/view-state.ts';
 import { parseLocalDateTime, toLocalDateTimeInput } from '../../lib/format.ts';
 
 interface Props {
+  sessionId: string;
   filter: MessageFilter;
-  destinations: string[];
   searchRef: Ref<HTMLInputElement>;
   /** Shown at the end of the first row (the count, the column picker). */
   end?: ReactNode;
@@ -21,8 +22,12 @@ const TRANSPORTS: { id: Transport; label: string }[] = [
 ];
 
 /** Every field narrows the shared filter, which the store evaluates in SQL. */
-export function FilterBar({ filter, destinations, searchRef, end }: Props) {
+export function FilterBar({ sessionId, filter, searchRef, end }: Props) {
   const [dest, setDest] = useState('');
+  // Suggestions are an aggregate over the whole session: asked for only when the user goes for the field.
+  const [wantSuggestions, setWantSuggestions] = useState(0);
+  const suggestions = useApi('renderer:messages:destinations', wantSuggestions ? { sessionId } : null, wantSuggestions);
+  const destinations = suggestions.data?.map((d) => d.destination) ?? [];
   const addDestination = (d: string) => {
     const v = d.trim();
     if (!v) return;
@@ -57,6 +62,7 @@ export function FilterBar({ filter, destinations, searchRef, end }: Props) {
           placeholder="Destination…"
           aria-label="Add destination filter"
           value={dest}
+          onFocus={() => setWantSuggestions((n) => n + 1)}
           onChange={(e) => {
             setDest(e.target.value);
             // Picking from the list (not typing) adds it at once.

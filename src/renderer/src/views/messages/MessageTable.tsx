@@ -12,7 +12,8 @@ interface Props {
   columns: ColumnId[];
   selectedSeq: number | null;
   live: boolean;
-  onSelect(seq: number, open: boolean): void;
+  /** `open` undefined keeps the detail pane as it is (arrow keys), true opens it. */
+  onSelect(seq: number, open?: boolean): void;
 }
 
 /** The virtualised message grid: renders only what is on screen, follows the tail when at the bottom. */
@@ -62,7 +63,7 @@ export function MessageTable({ list, columns, selectedSeq, live, onSelect }: Pro
   const selectedIndex =
     selectedSeq === null ? null : cursor !== null && cache.row(cursor)?.seq === selectedSeq ? cursor : cache.indexOf((r) => r.seq === selectedSeq);
 
-  const moveTo = (index: number, open: boolean) => {
+  const moveTo = (index: number, open?: boolean) => {
     const i = Math.max(0, Math.min(total - 1, index));
     const row = cache.row(i);
     virtualizer.scrollToIndex(i, { align: 'auto' });
@@ -77,7 +78,7 @@ export function MessageTable({ list, columns, selectedSeq, live, onSelect }: Pro
     const moves: Record<string, number> = { ArrowDown: cur + 1, ArrowUp: cur - 1, PageDown: cur + page, PageUp: cur - page, Home: 0, End: total - 1 };
     if (e.key in moves) {
       e.preventDefault();
-      moveTo(moves[e.key]!, false);
+      moveTo(moves[e.key]!);
     } else if (e.key === 'Enter' && selectedIndex !== null) {
       e.preventDefault();
       moveTo(selectedIndex, true);
@@ -105,6 +106,7 @@ export function MessageTable({ list, columns, selectedSeq, live, onSelect }: Pro
         onScroll={onScroll}
         onKeyDown={onKeyDown}
         data-testid="message-grid"
+        data-cached-rows={cache.cachedRows}
       >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((v) => (

@@ -2,8 +2,6 @@ import { useEffect, useRef } from 'react';
 import type { SessionInfo } from '../../../../shared/views.ts';
 import { replaceFilter, selectMessage, useApp } from '../../state/app.ts';
 import { isEmptyFilter } from '../../state/view-state.ts';
-import { useApi } from '../../lib/use-api.ts';
-import { useTick } from '../../state/live.ts';
 import { formatCount } from '../../lib/format.ts';
 import { FilterBar } from './FilterBar.tsx';
 import { ColumnPicker } from './ColumnPicker.tsx';
@@ -16,11 +14,8 @@ export function MessagesView({ session }: { session: SessionInfo }) {
   const columns = useApp((s) => s.columns);
   const selectedSeq = useApp((s) => s.selectedSeq);
   const sessionTotal = useApp((s) => s.counts[session.id] ?? session.messageCount);
-  const list = useMessageList(session.id, filter);
+  const list = useMessageList(session.id, filter, sessionTotal);
   const searchRef = useRef<HTMLInputElement>(null);
-  const tick = useTick(session.id);
-  // Destination names for the filter's suggestions; refreshed slowly (every 8th live tick).
-  const dests = useApi('renderer:messages:destinations', { sessionId: session.id }, Math.floor(tick / 8));
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -35,13 +30,12 @@ export function MessagesView({ session }: { session: SessionInfo }) {
   }, []);
 
   const filtered = !isEmptyFilter(filter);
-  const destNames = dests.data?.map((d) => d.destination) ?? [];
   return (
     <section className="view messages-view" aria-label="Messages">
       <div className="toolbar">
         <FilterBar
           filter={filter}
-          destinations={destNames}
+          sessionId={session.id}
           searchRef={searchRef}
           end={
             <>

@@ -27,7 +27,7 @@ export function position(row: MessageRow): string {
 export const COLUMN_DEFS: Record<ColumnId, Column> = {
   seq: { id: 'seq', label: '#', width: '64px', render: (r) => r.seq, align: 'right' },
   time: { id: 'time', label: 'Time', width: '104px', render: (r) => formatClock(r.time), title: (r) => new Date(r.time).toISOString() },
-  transport: { id: 'transport', label: 'Via', width: '52px', render: (r) => <TransportBadge transport={r.transport} />, help: 'Transport' },
+  transport: { id: 'transport', label: 'Via', width: '68px', render: (r) => <TransportBadge transport={r.transport} />, help: 'Transport' },
   event: { id: 'event', label: 'Event', width: '72px', render: (r) => <EventBadge event={r.event} /> },
   destination: {
     id: 'destination',
@@ -41,7 +41,7 @@ export const COLUMN_DEFS: Record<ColumnId, Column> = {
   correlationId: {
     id: 'correlationId',
     label: 'Corr. ID',
-    width: 'minmax(70px, 0.6fr)',
+    width: 'minmax(86px, 0.6fr)',
     render: (r) => r.correlationId ?? '',
     title: (r) => r.correlationId ?? undefined,
   },

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useReducer, useState } from 'react';
+import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { MessageFilter } from '../../../../shared/filter.ts';
 import type { MessageRow } from '../../../../shared/model.ts';
 import { getClient } from '../../api/client.ts';
@@ -7,9 +7,7 @@ import { isEmptyFilter } from '../../state/view-state.ts';
 import { onBatch, onReset } from '../../state/live.ts';
 import { errorMessage } from '../../lib/format.ts';
 
-export const PAGE_SIZE = 200;
-/** At most 25 pages (5,000 rows) are held, whatever the session's size. */
-export const MAX_PAGES = 25;
+import { MAX_PAGES, PAGE_SIZE } from './limits.ts';
 
 export interface MessageList {
   cache: PageCache<MessageRow>;
@@ -24,11 +22,17 @@ export interface MessageList {
  * The rows of a session under a filter, as a paged, bounded cache. Live traffic extends the
  * tail from the batch events (no refetch without a filter; with one, the engine recounts).
  */
-export function useMessageList(sessionId: string, filter: MessageFilter): MessageList {
+export function useMessageList(sessionId: string, filter: MessageFilter, knownTotal: number): MessageList {
   const filterKey = JSON.stringify(filter);
   const [version, bump] = useReducer((n: number) => n + 1, 0);
   const [status, setStatus] = useState<{ key: string; loaded: boolean; error: string | null }>({ key: '', loaded: false, error: null });
   const listKey = `${sessionId}|${filterKey}`;
+
+  // Read once per (session, filter): later changes of the count arrive as batches.
+  const knownTotalRef = useRef(knownTotal);
+  useEffect(() => {
+    knownTotalRef.current = knownTotal;
+  }, [knownTotal]);
 
   const cache = useMemo(() => {
     const f = JSON.parse(filterKey) as MessageFilter;
@@ -54,24 +58,26 @@ export function useMessageList(sessionId: string, filter: MessageFilter): Messag
     const filter = JSON.parse(filterKey) as MessageFilter;
     const unfiltered = isEmptyFilter(filter);
     let alive = true;
-    const countAll = async () => {
-      const r = await client.invoke('renderer:messages:query', { sessionId, filter, offset: 0, limit: PAGE_SIZE, withTotal: true });
-      return r;
-    };
-    const init = () => {
+    const fail = (err: unknown) => alive && setStatus({ key: listKey, loaded: true, error: errorMessage(err) });
+    const init = (hint?: number) => {
       cache.reset();
-      countAll().then(
-        (r) => {
-          if (!alive) return;
-          cache.total = 0;
-          cache.appendTail(r.rows.length, r.rows);
-          cache.setTotal(r.total ?? r.rows.length);
-          setStatus({ key: listKey, loaded: true, error: null });
-        },
-        (err: unknown) => alive && setStatus({ key: listKey, loaded: true, error: errorMessage(err) }),
-      );
+      cache.total = 0;
+      // Unfiltered, the session's count is already known: the first rows come without waiting
+      // for a COUNT over the whole (possibly cold, million-row) table. The count follows.
+      const quick = unfiltered && hint !== undefined && hint > 0;
+      client.invoke('renderer:messages:query', { sessionId, filter, offset: 0, limit: PAGE_SIZE, withTotal: !quick }).then((r) => {
+        if (!alive) return;
+        cache.fill(0, r.rows);
+        cache.setTotal(r.total ?? Math.max(cache.total, hint ?? 0, r.rows.length));
+        setStatus({ key: listKey, loaded: true, error: null });
+        if (quick) {
+          void client.invoke('renderer:messages:query', { sessionId, filter, offset: 0, limit: 1, withTotal: true }).then((c) => {
+            if (alive && c.total !== null && c.total !== cache.total) cache.setTotal(c.total);
+          }, fail);
+        }
+      }, fail);
     };
-    init();
+    init(knownTotalRef.current);
     let counting = false;
     const offBatch = onBatch(sessionId, (b) => {
       if (unfiltered) {
@@ -92,7 +98,7 @@ export function useMessageList(sessionId: string, filter: MessageFilter): Messag
         .catch(() => undefined)
         .finally(() => (counting = false));
     });
-    const offReset = onReset(sessionId, init);
+    const offReset = onReset(sessionId, () => init());
     return () => {
       alive = false;
       offBatch();

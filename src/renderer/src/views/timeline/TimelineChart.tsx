@@ -1,7 +1,7 @@
 import { useRef, useState, type PointerEvent } from 'react';
 import type { TimelineSeries } from '../../../../shared/views.ts';
 import { formatClock, formatCount } from '../../lib/format.ts';
-import { stack } from './series.ts';
+import { niceTicks, stack } from './series.ts';
 
 const PAD = { l: 48, r: 12, t: 10, b: 24 };
 const CLICK_PX = 4;
@@ -30,7 +30,9 @@ export function TimelineChart({ data, width, height, range, playhead, onBrush, o
   const plotH = Math.max(10, height - PAD.t - PAD.b);
   const x = (t: number) => PAD.l + ((t - start) / Math.max(1, end - start)) * plotW;
   const tAt = (px: number) => start + ((Math.min(Math.max(px, PAD.l), PAD.l + plotW) - PAD.l) / plotW) * (end - start);
-  const y = (c: number) => PAD.t + plotH * (1 - c / st.max);
+  const yTicks = niceTicks(st.max);
+  const yMax = yTicks[yTicks.length - 1]!;
+  const y = (c: number) => PAD.t + plotH * (1 - c / yMax);
   const bw = plotW / Math.max(1, n);
 
   const localX = (e: PointerEvent) => e.clientX - (svgRef.current?.getBoundingClientRect().left ?? 0);
@@ -57,11 +59,11 @@ export function TimelineChart({ data, width, height, range, playhead, onBrush, o
       : null;
   return (
     <svg ref={svgRef} width={width} height={height} className="timeline-chart" role="img" aria-label="Messages over time per destination" data-testid="timeline-chart">
-      {[0, 0.5, 1].map((f) => (
-        <g key={f}>
-          <line x1={PAD.l} x2={PAD.l + plotW} y1={y(st.max * f)} y2={y(st.max * f)} className="grid" />
-          <text x={PAD.l - 6} y={y(st.max * f) + 4} textAnchor="end" className="tick">
-            {formatCount(Math.round(st.max * f))}
+      {yTicks.map((v) => (
+        <g key={v}>
+          <line x1={PAD.l} x2={PAD.l + plotW} y1={y(v)} y2={y(v)} className="grid" />
+          <text x={PAD.l - 6} y={y(v) + 4} textAnchor="end" className="tick">
+            {formatCount(v)}
           </text>
         </g>
       ))}

@@ -28,3 +28,14 @@ export function stack(t: TimelineSeries, keep = SERIES_COLORS.length): Stacked {
   const totals = t.buckets.map((_, i) => counts.reduce((a, c) => a + (c[i] ?? 0), 0));
   return { names, colors, counts, totals, max: Math.max(1, ...totals) };
 }
+
+/** Round tick steps (1, 2, 5 × 10^k) so axis labels are whole, readable counts. */
+export function niceTicks(max: number, count = 4): number[] {
+  const raw = Math.max(1, max / count);
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? raw;
+  const top = Math.max(step, Math.ceil(max / step) * step);
+  const ticks: number[] = [];
+  for (let t = 0; t <= top + step / 2; t += step) ticks.push(t);
+  return ticks;
+}

@@ -15,7 +15,8 @@ export function UndeliveredView({ session }: { session: SessionInfo }) {
   const { data, error } = useApi('renderer:analysis:undelivered', { sessionId: session.id }, tick);
   const dests = useApp((s) => s.filter.destinations);
   // Groups are a small aggregate, not messages: narrowing them to the shared filter here is fine.
-  const groups = (data ?? []).filter((g) => !dests?.length || dests.includes(g.destination));
+  // AMQP groups name the exchange and the routing key (“orders → order.lost”): the exchange matches.
+  const groups = (data ?? []).filter((g) => !dests?.length || dests.some((d) => g.destination === d || g.destination.startsWith(`${d} → `)));
   const byReason = new Map<string, UndeliveredGroup[]>();
   for (const g of groups) byReason.set(g.reason, [...(byReason.get(g.reason) ?? []), g]);
   const total = groups.reduce((n, g) => n + g.count, 0);

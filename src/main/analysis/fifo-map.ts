@@ -1,0 +1,83 @@
+/**
+ * A Map that is also a queue: `first()` is the entry set longest ago.
+ *
+ * A plain Map's insertion order is not usable for this at a high rate: V8 keeps deleted
+ * slots until the table is rehashed, and every new iterator walks over them, so
+ * `map.keys().next()` costs O(deleted entries) — a million-message analysis spent most of
+ * its time there. Here the order lives in an array with a moving head; entries deleted or
+ * replaced meanwhile are skipped (and dropped) when they reach the head, so `first()` is
+ * O(1) amortised. `set` always moves the key to the end.
+ *
+ * Values must tell sets apart (objects, or counters): a key set twice with the same
+ * primitive value keeps its older place in the queue.
+ */
+export class FifoMap<K, V> {
+  private readonly map = new Map<K, V>();
+  private queueKeys: K[] = [];
+  private queueValues: V[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  set(key: K, value: V): void {
+    this.map.set(key, value);
+    this.queueKeys.push(key);
+    this.queueValues.push(value);
+  }
+
+  delete(key: K): boolean {
+    return this.map.delete(key);
+  }
+
+  /** The oldest live entry. */
+  first(): [K, V] | undefined {
+    const keys = this.queueKeys;
+    while (this.head < keys.length) {
+      const k = keys[this.head]!;
+      const v = this.queueValues[this.head]!;
+      // Live only if the map still holds this very value for the key (not deleted, not set again).
+      if (this.map.get(k) === v && this.map.has(k)) return [k, v];
+      this.drop();
+    }
+    return undefined;
+  }
+
+  /** Removes and returns the oldest entry. */
+  shift(): [K, V] | undefined {
+    const e = this.first();
+    if (e) {
+      this.map.delete(e[0]);
+      this.drop();
+    }
+    return e;
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
+  keys(): IterableIterator<K> {
+    return this.map.keys();
+  }
+
+  private drop(): void {
+    this.queueKeys[this.head] = undefined as K;
+    this.queueValues[this.head] = undefined as V;
+    this.head += 1;
+    if (this.head >= 1024 && this.head * 2 >= this.queueKeys.length) {
+      this.queueKeys = this.queueKeys.slice(this.head);
+      this.queueValues = this.queueValues.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
