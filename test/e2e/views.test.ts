@@ -273,3 +273,20 @@ test('every view in the dark theme', async () => {
   }
   await page.emulateMedia({ colorScheme: 'light' });
 });
+
+test('an endpoint that cannot connect says why, in plain words, and can be stopped', async () => {
+  const { page } = b;
+  const port = await freePort(); // nobody listens there
+  await page.getByRole('button', { name: '＋ Record' }).click();
+  const dialog = page.getByTestId('connect-dialog');
+  await dialog.getByRole('tab', { name: 'WebSocket tap' }).click();
+  await dialog.getByLabel('URL', { exact: true }).fill(`ws://127.0.0.1:${port}/feed`);
+  await dialog.getByRole('button', { name: 'Connect and record' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const problem = page.getByTestId('endpoint-error');
+  await problem.getByText(/ECONNREFUSED|refused/i).waitFor();
+  assert.match((await page.getByTestId('endpoint-chip').getAttribute('data-status')) ?? '', /reconnecting|failed/);
+  await screenshot(page, 'endpoint-failing-light');
+  await page.getByRole('button', { name: /^Stop recording ws / }).click();
+  await eventually('endpoint stopped', async () => (await page.getByTestId('endpoint-chip').getAttribute('data-status')) === 'stopped');
+});

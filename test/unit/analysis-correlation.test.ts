@@ -43,6 +43,7 @@ test('Kafka headers: default names, case-insensitive, binary values decoded', ()
   assert.equal(classifyMessage(kafka({ correlationId: 'def' }), cfg).correlationId, 'def');
   const b64 = Buffer.from('bin-id').toString('base64');
   assert.equal(classifyMessage(kafka({ 'correlation-id': { $base64: b64 } }), cfg).correlationId, 'bin-id');
+  assert.equal(classifyMessage(kafka({ 'correlation-id': ['first', 'second'] }), cfg).correlationId, 'first', 'a repeated header');
   const reply = classifyMessage(kafka({ 'correlation-id': 'q', 'reply-to': 'answers' }), cfg);
   assert.equal(reply.replyTo, 'answers');
   assert.equal(reply.role, 'request');
@@ -60,6 +61,9 @@ test('the trace id of a W3C traceparent is a correlation id when no correlation 
   assert.equal(c.correlationId, '4bf92f3577b34da6a3ce929d0e0e4736');
   assert.equal(c.source, 'traceparent');
   assert.equal(classifyMessage(kafka({ traceparent: tp, 'correlation-id': 'explicit' }), cfg).correlationId, 'explicit');
+  const stored = kafka({ traceparent: tp });
+  stored.correlationId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  assert.equal(classifyMessage(stored, cfg).source, 'traceparent', 'still known as a trace id once stored');
   const zero = `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`;
   assert.equal(classifyMessage(kafka({ traceparent: zero }), cfg).correlationId, null, 'an all-zero trace id is invalid');
   const off = resolveAnalysisConfig({ correlation: { traceparent: false } }).correlation;

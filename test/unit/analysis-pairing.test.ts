@@ -133,6 +133,14 @@ test('Kafka request/reply by correlation header, implicit requests, reply on ano
   assert.deepEqual(rows.map((p) => [p.correlationId, p.latencyMs, p.replyDestination]), [['k1', 15, 'orders.reply'], ['k2', 10, 'orders.reply']]);
   assert.equal(r.pairs.unanswered, 0, 'the re-sent request is not a second conversation');
 
+  const traced = new Traffic();
+  const tp = (n: number) => ({ traceparent: `00-4bf92f3577b34da6a3ce929d0e0e473${n}-00f067aa0ba902b7-01` });
+  for (let i = 0; i < 5; i++) traced.record({ topic: 'events', offset: i, body: `e${i}`, headers: tp(i) });
+  traced.record({ topic: 'rpc', offset: 0, body: 'ask', headers: { ...tp(9), 'reply-to': 'answers' } });
+  traced.wait(4).record({ topic: 'answers', offset: 0, body: 'told', headers: tp(9) });
+  const r3 = run(traced).finish();
+  assert.deepEqual([r3.pairs.unanswered, r3.pairs.matched], [0, 1], 'trace ids relate messages but open no conversation by themselves');
+
   const off = new Traffic();
   off.record({ topic: 'events', offset: 0, body: 'e', headers: { 'correlation-id': 'e1' } });
   const r2 = run(off, { pairing: { implicitRequests: false } }).finish();

@@ -16,7 +16,10 @@ export interface Correlation {
    * null: the message does not say; pairing decides from what it has seen.
    */
   role: 'request' | 'reply' | 'notification' | null;
-  /** Where the correlation id was found. */
+  /**
+   * Where the correlation id was found. A `traceparent` trace id relates messages of one
+   * trace but does not by itself make a message a request (see pairing).
+   */
   source: 'message' | 'property' | 'header' | 'traceparent' | 'json-rpc' | 'json' | null;
   /** JSON-RPC method of a request or notification. */
   method: string | null;
@@ -52,11 +55,13 @@ export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig 
       out.correlationId = header(headers, config.headerNames);
       if (out.correlationId) out.source = 'header';
     }
-    if (!out.correlationId && config.traceparent) {
+    if (config.traceparent && (!out.correlationId || out.source === 'message')) {
       const tp = header(headers, TRACEPARENT_NAME);
       const m = tp ? TRACEPARENT.exec(tp) : null;
-      if (m && m[1] !== ZERO_TRACE) {
-        out.correlationId = m[1]!;
+      const trace = m && m[1] !== ZERO_TRACE ? m[1]! : null;
+      // A stored trace id (filled by the enricher) is still known as one when read back.
+      if (trace && (!out.correlationId || out.correlationId === trace)) {
+        out.correlationId = trace;
         out.source = 'traceparent';
       }
     }
@@ -161,7 +166,9 @@ export function header(headers: Record<string, JsonValue>, names: readonly strin
   for (const k in headers) {
     const r = rank.get(k) ?? rank.get(k.toLowerCase());
     if (r === undefined || r >= bestRank) continue;
-    const v = scalar(headers[k]);
+    // Kafka allows a header name more than once (stored as an array): the first one counts.
+    const raw = headers[k];
+    const v = scalar(Array.isArray(raw) ? raw[0] : raw);
     if (v) {
       best = v;
       bestRank = r;

@@ -41,9 +41,9 @@ export class FifoMap<K, V> {
 
   /** The oldest live entry. */
   first(): [K, V] | undefined {
-    const keys = this.queueKeys;
-    while (this.head < keys.length) {
-      const k = keys[this.head]!;
+    // `drop` may swap in compacted arrays: always read through `this`.
+    while (this.head < this.queueKeys.length) {
+      const k = this.queueKeys[this.head]!;
       const v = this.queueValues[this.head]!;
       // Live only if the map still holds this very value for the key (not deleted, not set again).
       if (this.map.get(k) === v && this.map.has(k)) return [k, v];

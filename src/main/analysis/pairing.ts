@@ -16,7 +16,7 @@ export type { PairsSummary, PendingRequest };
  *
  * A request is a message that names a reply destination (replyTo), a JSON-RPC call
  * (method + id), or, with `implicitRequests`, the first message carrying a correlation id
- * that is not itself a reply. Its reply carries the same id back: on the replyTo queue or
+ * (other than a bare W3C trace id) that is not itself a reply. Its reply carries the same id back: on the replyTo queue or
  * topic, on another destination when no replyTo was named, or in the opposite direction
  * of the same WebSocket connection (JSON-RPC ids repeat across connections, so WebSocket
  * ids are scoped per connection and direction).
@@ -96,7 +96,7 @@ export class PairTracker {
       this.orphan(key, m, c.correlationId!, identity, view);
       return;
     }
-    if (c.role === 'request' || this.cfg.implicitRequests) this.openRequest(key, m, c, identity, null);
+    if (this.opensRequest(c)) this.openRequest(key, m, c, identity, null);
   }
 
   private ingestWs(m: Stored, c: Correlation, identity: string, view: string): void {
@@ -119,7 +119,7 @@ export class PairTracker {
     }
     // A repeated id while the first request is still open is a retry, not a new conversation.
     if (this.open.has(own)) return;
-    if (c.role === 'request' || this.cfg.implicitRequests) this.openRequest(own, m, c, identity, connKey);
+    if (this.opensRequest(c)) this.openRequest(own, m, c, identity, connKey);
   }
 
   /** Handles a message whose id belongs to a finished conversation; false if it starts a new one. */
@@ -158,6 +158,15 @@ export class PairTracker {
       closed.views = [view];
     }
     return true;
+  }
+
+  /**
+   * A message names a reply destination or is a JSON-RPC call; or, with implicit requests,
+   * it carries an explicit correlation id. A trace id alone does not open a conversation:
+   * with tracing on, every message of an event stream carries one.
+   */
+  private opensRequest(c: Correlation): boolean {
+    return c.role === 'request' || (this.cfg.implicitRequests && c.source !== 'traceparent');
   }
 
   private relevant(closed: Closed, time: number): boolean {

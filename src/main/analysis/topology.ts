@@ -1,11 +1,11 @@
 import type { CapturedMessage, GroupOffset, Transport } from '../../shared/model.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { TopologyConfig } from './config.ts';
-import { DEFAULT_EXCHANGE, isOwnName, metaString, routedQueues } from './identity.ts';
-import { FifoMap } from './fifo-map.ts';
+import { isOwnName, routedQueues } from './identity.ts';
 import { RateMeter } from './rate.ts';
-import { consumerOf, ids, producerOf } from './topology-ids.ts';
+import { consumerOf, ids } from './topology-ids.ts';
 import type { NodeKind } from './topology-ids.ts';
+import { NodeRegistry } from './topology-nodes.ts';
 import type { EdgeHint } from './undelivered-sink.ts';
 
 export type { NodeKind };
@@ -43,14 +43,6 @@ export interface Topology {
   edges: TopologyEdge[];
 }
 
-interface NodeState {
-  id: string;
-  kind: NodeKind;
-  label: string;
-  transport: Transport;
-  endpoint: string;
-}
-
 interface EdgeState {
   source: string;
   target: string;
@@ -73,19 +65,6 @@ interface GroupProgress {
   partitionKey: string;
 }
 
-const MAX_ALIASES = 50_000;
-
-/** Resolved node ids per endpoint, so the per-message path builds no id strings. */
-interface Scope {
-  topics: Map<string, string>;
-  exchanges: Map<string, string>;
-  queues: Map<string, string>;
-  servers: Map<string, string>;
-  clients: FifoMap<string, string>;
-  /** Producer and consumer ids as producerOf/consumerOf spell them → resolved id. */
-  parties: Map<string, string>;
-}
-
 /**
  * The wiring of what was recorded: producers → exchanges/topics → queues/consumer groups →
  * consumers, and WebSocket clients ⇄ server paths, with counts, bytes and rates per edge.
@@ -93,13 +72,10 @@ interface Scope {
  * per kind, so a million short-lived connections do not make a million nodes.
  */
 export class TopologyBuilder {
-  private readonly nodes = new Map<string, NodeState>();
+  private readonly reg: NodeRegistry;
   private readonly edges = new Map<string, EdgeState>();
   /** source → target → edge: the per-message lookup, without building the edge id. */
   private readonly adjacency = new Map<string, Map<string, EdgeState>>();
-  private readonly scopes = new Map<string, Scope>();
-  private readonly alias = new FifoMap<string, string>();
-  private readonly clientsPerPath = new Map<string, number>();
   private readonly progress = new Map<string, GroupProgress>();
   private readonly firstRecord = new Map<string, { offset: number; time: number }>();
   private watermark = -Infinity;
@@ -108,7 +84,9 @@ export class TopologyBuilder {
     private readonly cfg: TopologyConfig = DEFAULT_ANALYSIS_CONFIG.topology,
     /** Queue and group name prefixes of Flowscope's own taps, left out of the graph. */
     private readonly ownPrefixes: readonly string[] = DEFAULT_ANALYSIS_CONFIG.undelivered.ownPrefixes,
-  ) {}
+  ) {
+    this.reg = new NodeRegistry(cfg);
+  }
 
   /** Adds a message; returns its producer's node id for publishes, else null. */
   ingest(m: CapturedMessage): string | null {
@@ -117,8 +95,8 @@ export class TopologyBuilder {
     const ep = m.endpoint;
     if (m.transport === 'kafka') {
       if (m.event !== 'publish' || m.destKind !== 'topic') return null;
-      const producer = this.producer(m);
-      this.link(producer, this.topic(m, m.destination), 'publish', m.time, size);
+      const producer = this.reg.producer(m);
+      this.link(producer, this.reg.topic(m, m.destination), 'publish', m.time, size);
       if (m.offset !== null && m.offset !== undefined) {
         const key = `${ep}\0${m.destination}\0${m.partition ?? 0}`;
         if (!this.firstRecord.has(key)) this.firstRecord.set(key, { offset: Number(m.offset), time: m.time });
@@ -132,24 +110,24 @@ export class TopologyBuilder {
 
   private ingestAmqp(m: CapturedMessage, size: number): string | null {
     if (m.event === 'publish' && m.destKind === 'exchange') {
-      const producer = this.producer(m);
-      const exchange = this.exchange(m, m.destination);
+      const producer = this.reg.producer(m);
+      const exchange = this.reg.exchange(m, m.destination);
       this.link(producer, exchange, 'publish', m.time, size);
       for (const q of routedQueues(m) ?? []) {
         if (isOwnName(q, this.ownPrefixes)) continue;
-        const e = this.link(exchange, this.queue(m, q), 'routing', m.time, size);
+        const e = this.link(exchange, this.reg.queue(m, q), 'routing', m.time, size);
         if (e) e.routed = true;
       }
       return producer;
     }
     if (m.event === 'deliver' && m.destKind === 'queue') {
       if (isOwnName(m.destination, this.ownPrefixes)) return null;
-      const queue = this.queue(m, m.destination);
+      const queue = this.reg.queue(m, m.destination);
       const c = consumerOf(m);
-      this.link(queue, this.party(m, c.id, 'consumer', c.label), 'delivery', m.time, size);
+      this.link(queue, this.reg.party(m, c.id, 'consumer', c.label), 'delivery', m.time, size);
       const ex = typeof m.meta?.exchange === 'string' ? m.meta.exchange : null;
       if (ex !== null) {
-        const exchange = this.exchange(m, ex);
+        const exchange = this.reg.exchange(m, ex);
         const existing = this.adjacency.get(exchange)?.get(queue);
         // Without the firehose's routing facts, deliveries are the best count of exchange → queue.
         if (!existing?.routed) this.link(exchange, queue, 'delivery', m.time, size);
@@ -159,8 +137,8 @@ export class TopologyBuilder {
   }
 
   private ingestWs(m: CapturedMessage, size: number): void {
-    const server = this.wsServer(m);
-    const client = this.wsClient(m);
+    const server = this.reg.wsServer(m);
+    const client = this.reg.wsClient(m);
     if (m.event === 'frame-out') this.link(client, server, 'frames', m.time, size);
     else if (m.event === 'frame-in') this.link(server, client, 'frames', m.time, size);
   }
@@ -170,8 +148,8 @@ export class TopologyBuilder {
       if (r.time > this.watermark) this.watermark = r.time;
       if (isOwnName(r.groupId, this.ownPrefixes)) continue;
       const fake = { transport: 'kafka', endpoint: r.endpoint } as CapturedMessage;
-      const topic = this.topic(fake, r.topic);
-      const group = this.node(ids.group(r.endpoint, r.groupId), 'group', r.groupId, fake);
+      const topic = this.reg.topic(fake, r.topic);
+      const group = this.reg.node(ids.group(r.endpoint, r.groupId), 'group', r.groupId, fake);
       const e = this.link(topic, group, 'commits', r.time, 0, 0);
       const offset = Number(r.offset);
       if (!e || offset < 0) continue;
@@ -188,7 +166,7 @@ export class TopologyBuilder {
 
   noteUndelivered(hints: readonly EdgeHint[]): void {
     for (const [from, to] of hints) {
-      const e = this.edges.get(edgeId(this.resolve(from), this.resolve(to)));
+      const e = this.edges.get(edgeId(this.reg.resolve(from), this.reg.resolve(to)));
       if (e) e.undelivered += 1;
     }
   }
@@ -228,114 +206,8 @@ export class TopologyBuilder {
       countsOf(e.target).in += count;
       countsOf(e.source).undelivered += e.undelivered;
     }
-    const nodes: TopologyNode[] = [...this.nodes.values()].map((n) => ({ ...n, counts: countsOf(n.id) }));
+    const nodes: TopologyNode[] = this.reg.list().map((n) => ({ ...n, counts: countsOf(n.id) }));
     return { nodes, edges };
-  }
-
-  private scope(ep: string): Scope {
-    let sc = this.scopes.get(ep);
-    if (!sc) {
-      sc = { topics: new Map(), exchanges: new Map(), queues: new Map(), servers: new Map(), clients: new FifoMap(), parties: new Map() };
-      this.scopes.set(ep, sc);
-    }
-    return sc;
-  }
-
-  private topic(m: CapturedMessage, name: string): string {
-    const cache = this.scope(m.endpoint).topics;
-    let id = cache.get(name);
-    if (id === undefined) cache.set(name, (id = this.node(ids.topic(m.endpoint, name), 'topic', name, m)));
-    return id;
-  }
-
-  private queue(m: CapturedMessage, name: string): string {
-    const cache = this.scope(m.endpoint).queues;
-    let id = cache.get(name);
-    if (id === undefined) cache.set(name, (id = this.node(ids.queue(m.endpoint, name), 'queue', name, m)));
-    return id;
-  }
-
-  private exchange(m: CapturedMessage, name: string): string {
-    const cache = this.scope(m.endpoint).exchanges;
-    let id = cache.get(name);
-    if (id === undefined) {
-      const label = !name || name === DEFAULT_EXCHANGE ? '(default exchange)' : name;
-      cache.set(name, (id = this.node(ids.exchange(m.endpoint, name), 'exchange', label, m)));
-    }
-    return id;
-  }
-
-  private party(m: CapturedMessage, rawId: string, kind: 'producer' | 'consumer', label: string): string {
-    const cache = this.scope(m.endpoint).parties;
-    let id = cache.get(rawId);
-    if (id === undefined) cache.set(rawId, (id = this.node(rawId, kind, label, m)));
-    return id;
-  }
-
-  private producer(m: CapturedMessage): string {
-    const p = producerOf(m, this.cfg.producerHeaders);
-    return this.party(m, p.id, 'producer', p.label);
-  }
-
-  private wsServer(m: CapturedMessage): string {
-    const cache = this.scope(m.endpoint).servers;
-    let id = cache.get(m.destination);
-    if (id === undefined) cache.set(m.destination, (id = this.node(ids.wsServer(m.endpoint, m.destination), 'ws-server', m.destination, m)));
-    const target = m.event === 'open' ? metaString(m.meta, 'target') : null;
-    if (target) this.nodes.get(id)!.label = target;
-    return id;
-  }
-
-  private wsClient(m: CapturedMessage): string {
-    const conn = m.connection ?? '?';
-    const cache = this.scope(m.endpoint).clients;
-    const cached = cache.get(conn);
-    if (cached !== undefined) return cached;
-    const id = ids.wsClient(m.endpoint, conn);
-    const pathKey = `${m.endpoint}\0${m.destination}`;
-    const n = this.clientsPerPath.get(pathKey) ?? 0;
-    const peer = metaString(m.meta, 'client');
-    let resolved: string;
-    if (n < this.cfg.maxClientsPerPath) {
-      this.clientsPerPath.set(pathKey, n + 1);
-      resolved = this.node(id, 'ws-client', peer ? `${conn} (${peer})` : conn, m);
-    } else {
-      resolved = this.node(`ws:${m.endpoint}:clients:${m.destination}`, 'ws-client', `other clients of ${m.destination}`, m, true);
-      this.remember(id, resolved);
-    }
-    // Connections come and go: keep the cache bounded, the alias map still resolves old ones.
-    if (cache.size >= MAX_ALIASES) cache.shift();
-    cache.set(conn, resolved);
-    return resolved;
-  }
-
-  private node(id: string, kind: NodeKind, label: string, m: CapturedMessage, force = false): string {
-    const existing = this.resolveExisting(id);
-    if (existing) return existing;
-    if (!force && this.nodes.size >= this.cfg.maxNodes) {
-      const merged = `${m.transport}:other:${kind}`;
-      if (!this.nodes.has(merged)) {
-        this.nodes.set(merged, { id: merged, kind, label: `other ${kind} nodes`, transport: m.transport, endpoint: m.endpoint });
-      }
-      this.remember(id, merged);
-      return merged;
-    }
-    this.nodes.set(id, { id, kind, label, transport: m.transport, endpoint: m.endpoint });
-    return id;
-  }
-
-  private resolveExisting(id: string): string | null {
-    if (this.nodes.has(id)) return id;
-    return this.alias.get(id) ?? null;
-  }
-
-  private resolve(id: string): string {
-    return this.resolveExisting(id) ?? id;
-  }
-
-  private remember(id: string, merged: string): void {
-    if (this.alias.size >= MAX_ALIASES) this.alias.shift();
-    this.alias.set(id, merged);
   }
 
   private link(source: string, target: string, via: EdgeState['via'], time: number, bytes: number, n = 1): EdgeState | null {

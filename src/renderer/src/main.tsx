@@ -1,8 +1,17 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './styles/theme.css';
-import './styles/app.css';
-import './styles/views.css';
+import './styles/controls.css';
+import './styles/shell.css';
+import './styles/header.css';
+import './styles/welcome.css';
+import './styles/dialogs.css';
+import './styles/messages.css';
+import './styles/detail.css';
+import './styles/flow.css';
+import './styles/conversations.css';
+import './styles/undelivered.css';
+import './styles/timeline.css';
 import { App } from './App.tsx';
 
 createRoot(document.getElementById('root')!).render(

@@ -80,11 +80,13 @@ export function KafkaForm({ v, set, errors }: { v: FormValues; set: Set; errors:
       <Field label="Topics or patterns" error={errors.topics} hint="comma separated; /regex/ for a pattern, e.g. /orders\..*/">
         <input value={v.topics} onChange={(e) => set({ topics: e.target.value })} placeholder="orders, /payments\..*/" />
       </Field>
-      <label className="check">
-        <input type="checkbox" checked={v.fromBeginning} onChange={(e) => set({ fromBeginning: e.target.checked })} />
-        Read from the beginning (otherwise only new records)
-      </label>
-      <p className="field-hint">Flowscope reads without joining or committing for any consumer group.</p>
+      <div className="check-group">
+        <label className="check">
+          <input type="checkbox" checked={v.fromBeginning} onChange={(e) => set({ fromBeginning: e.target.checked })} />
+          Read from the beginning (otherwise only new records)
+        </label>
+        <p className="field-hint">Flowscope reads without joining or committing for any consumer group.</p>
+      </div>
     </>
   );
 }
@@ -101,13 +103,15 @@ export function AmqpForm({ v, set, errors }: { v: FormValues; set: Set; errors: 
       <Field label="Queues to consume (optional)" error={errors.queues} hint="Flowscope consumes these itself: only for queues nobody else reads">
         <input value={v.queues} onChange={(e) => set({ queues: e.target.value })} />
       </Field>
-      <label className="check">
-        <input type="checkbox" checked={v.firehose} onChange={(e) => set({ firehose: e.target.checked })} />
-        Use the firehose tracer for delivery facts (routed queues, deliveries)
-      </label>
-      <p className="field-hint">
-        Enable it on the broker first: <code>rabbitmqctl trace_on</code>
-      </p>
+      <div className="check-group">
+        <label className="check">
+          <input type="checkbox" checked={v.firehose} onChange={(e) => set({ firehose: e.target.checked })} />
+          Use the firehose tracer for delivery facts (routed queues, deliveries)
+        </label>
+        <p className="field-hint">
+          Enable it on the broker first: <code>rabbitmqctl trace_on</code> (add <code>-p VHOST</code> for another vhost)
+        </p>
+      </div>
       <Field label="Management URL (optional)" error={errors.managementUrl} hint="http://host:15672 to discover exchanges, queues and bindings">
         <input value={v.managementUrl} onChange={(e) => set({ managementUrl: e.target.value })} placeholder="http://127.0.0.1:15672" />
       </Field>

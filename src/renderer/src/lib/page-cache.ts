@@ -14,6 +14,8 @@ export class PageCache<T> {
   /** Pages still shown but due for a refetch (the list changed underneath). */
   private stale = new Set<number>();
   private generation = 0;
+  /** Pages of the latest range asked for: never evicted. */
+  private wanted = new Set<number>();
   total = 0;
 
   constructor(
@@ -60,7 +62,8 @@ export class PageCache<T> {
       }
       if (!this.complete(p) && !this.inflight.has(p)) void this.load(p);
     }
-    this.evict(new Set(want));
+    this.wanted = new Set(want);
+    this.evict(this.wanted);
   }
 
   private complete(p: number): boolean {
@@ -80,6 +83,7 @@ export class PageCache<T> {
       if (gen !== this.generation) return;
       this.pages.set(p, rows);
       this.stale.delete(p);
+      this.evict(this.wanted.size ? this.wanted : new Set([p]));
       if (total !== null) this.total = total;
       this.onChange();
     } finally {
@@ -116,7 +120,7 @@ export class PageCache<T> {
       }
       page[index % this.pageSize] = rows[i];
     }
-    if (rows.length) this.evict(new Set([Math.floor((start + rows.length - 1) / this.pageSize)]));
+    if (rows.length) this.evict(new Set([...this.wanted, Math.floor((start + rows.length - 1) / this.pageSize)]));
     this.onChange();
   }
 

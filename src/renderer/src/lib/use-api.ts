@@ -12,8 +12,9 @@ export interface ApiState<T> {
 /**
  * Runs one request whenever its input or `refresh` changes, and keeps the previous data
  * while the next answer loads so live refreshes never flash an empty view. When the input
- * changes identity (another session, another filter) old data is dropped. Stale answers
- * are ignored.
+ * changes identity (another session, another filter) old data is dropped. Refreshes never
+ * pile up: while a request for the same input is in flight, further refreshes collapse into
+ * one that runs when it returns, so a slow aggregate on a big session sets its own pace.
  */
 export function useApi<C extends RequestChannel>(
   channel: C,
@@ -29,14 +30,31 @@ export function useApi<C extends RequestChannel>(
     loading: inputKey !== null,
     key: inputKey,
   });
+  const [again, setAgain] = useState(0);
   const gen = useRef(0);
+  const inflight = useRef<{ key: string; dirty: boolean } | null>(null);
+
   useEffect(() => {
-    const my = ++gen.current;
     if (inputKey === null) {
+      gen.current++;
+      inflight.current = null;
       setState({ data: undefined, error: null, loading: false, key: null });
       return;
     }
+    const busy = inflight.current;
+    if (busy && busy.key === inputKey) {
+      busy.dirty = true;
+      return;
+    }
+    const my = ++gen.current;
+    const mine = { key: inputKey, dirty: false };
+    inflight.current = mine;
     setState((s) => (s.key === inputKey || keepPrevious ? { ...s, loading: true } : { data: undefined, error: null, loading: true, key: inputKey }));
+    const done = () => {
+      if (inflight.current !== mine) return;
+      inflight.current = null;
+      if (mine.dirty) setAgain((n) => n + 1);
+    };
     getClient()
       .invoke(channel, JSON.parse(inputKey) as RequestInput<C>)
       .then(
@@ -46,8 +64,10 @@ export function useApi<C extends RequestChannel>(
         (err: unknown) => {
           if (my === gen.current) setState((s) => ({ ...s, error: errorMessage(err), loading: false }));
         },
-      );
-  }, [channel, inputKey, refresh, keepPrevious]);
+      )
+      .finally(done);
+  }, [channel, inputKey, refresh, keepPrevious, again]);
+
   const fresh = state.key === inputKey || (keepPrevious && inputKey !== null);
   return { data: fresh ? state.data : undefined, error: fresh ? state.error : null, loading: state.loading || !fresh };
 }

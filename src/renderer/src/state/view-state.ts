@@ -61,13 +61,14 @@ export function parseViewState(search: string): ViewState {
   const columns = cols
     ? cols.split(',').filter((c): c is ColumnId => (COLUMNS as readonly string[]).includes(c))
     : DEFAULT_COLUMNS;
-  const seq = num(p.get('seq'));
+  const seqNum = num(p.get('seq'));
+  const seq = seqNum !== undefined && seqNum > 0 ? Math.floor(seqNum) : null;
   return {
     sessionId: p.get('session'),
     view: (VIEWS as readonly string[]).includes(view ?? '') ? (view as ViewId) : 'messages',
     filter,
-    selectedSeq: seq !== undefined && seq > 0 ? Math.floor(seq) : null,
-    detailOpen: p.get('detail') === '1' && seq !== undefined,
+    selectedSeq: seq,
+    detailOpen: p.get('detail') === '1' && seq !== null,
     columns: columns.length ? columns : DEFAULT_COLUMNS,
   };
 }

@@ -23,6 +23,8 @@ export function Histogram({ h }: { h: LatencyHistogram }) {
   const bw = (W - PAD.l - PAD.r) / n;
   const y = (c: number) => PAD.t + (H - PAD.t - PAD.b) * (1 - c / max);
   const step = Math.max(1, Math.ceil(n / 7));
+  // A few buckets should not become slabs: bars stay slim and centred in their slot.
+  const barW = Math.max(1, Math.min(bw - 2, 36));
   return (
     <svg className="histogram" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Latency histogram${h.destination ? ` for ${h.destination}` : ''}`} data-testid="latency-histogram">
       <line x1={PAD.l} x2={W - PAD.r} y1={H - PAD.b} y2={H - PAD.b} className="axis" />
@@ -37,7 +39,7 @@ export function Histogram({ h }: { h: LatencyHistogram }) {
         const hi = h.edges[i]!;
         return (
           <g key={i}>
-            <rect x={PAD.l + i * bw + 1} y={y(c)} width={Math.max(1, bw - 2)} height={H - PAD.b - y(c)} className="bar" rx={1}>
+            <rect x={PAD.l + i * bw + (bw - barW) / 2} y={y(c)} width={barW} height={H - PAD.b - y(c)} className="bar" rx={1}>
               <title>{`${formatMs(lo)} – ${formatMs(hi)}: ${formatCount(c)}`}</title>
             </rect>
             {i % step === 0 && (

@@ -59,7 +59,7 @@ export function PairsTable({ sessionId, status, destination, tick, selected, onS
   }, [cache, first, last, version]);
 
   return (
-    <div className="pairs-table">
+    <div className="pairs-table" role="grid" aria-label="Request and reply pairs" aria-rowcount={cache.total + 1}>
       <div className="pairs-head" role="row">
         <div role="columnheader">Status</div>
         <div role="columnheader" title="Correlation ID">Corr. ID</div>
@@ -70,7 +70,7 @@ export function PairsTable({ sessionId, status, destination, tick, selected, onS
           Latency
         </div>
       </div>
-      <div ref={scrollRef} className="pairs-scroll" role="grid" aria-label="Request and reply pairs" aria-rowcount={cache.total + 1} tabIndex={0}>
+      <div ref={scrollRef} className="pairs-scroll" role="rowgroup" tabIndex={0}>
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((v) => {
             const p = cache.row(v.index);

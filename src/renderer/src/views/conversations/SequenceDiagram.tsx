@@ -7,12 +7,25 @@ const W = 600;
 const H = 190;
 const LANES = [140, 330, 515];
 
-function actors(req: MessageDetail | null, rep: MessageDetail | null, pair: PairView): [string, string, string] {
+type Actor = [role: string, who: string];
+
+/** “127.0.0.1:48092 -> 127.0.0.1:5672” → the client's own end. */
+function shortConn(c: string | null | undefined): string {
+  return c ? (c.split(' -> ')[0] ?? c) : '';
+}
+
+function clip(s: string, n = 26): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function actors(req: MessageDetail | null, rep: MessageDetail | null, pair: PairView): [Actor, Actor, Actor] {
   const t = req?.transport ?? rep?.transport;
-  if (t === 'ws') return ['Client', `proxy ${pair.destination}`, 'Server'];
-  const requester = req?.connection ?? req?.endpoint ?? 'requester';
-  const responder = rep?.connection ?? rep?.endpoint ?? 'responder';
-  return [`Requester ${requester}`.slice(0, 30), pair.destination.slice(0, 32), `Responder ${responder}`.slice(0, 30)];
+  if (t === 'ws') return [['Client', shortConn(req?.connection)], ['Proxy', pair.destination], ['Server', '']];
+  return [
+    ['Requester', shortConn(req?.connection) || (req?.endpoint ?? '')],
+    [t === 'kafka' ? 'Topic' : 'Broker', pair.destination],
+    ['Responder', shortConn(rep?.connection) || (rep?.endpoint ?? '')],
+  ];
 }
 
 /** Requester → destination → responder and back, with the times and the latency between them. */
@@ -31,13 +44,19 @@ export function SequenceDiagram({ pair, request, reply }: { pair: PairView; requ
           <path d="M0,0 L10,5 L0,10 z" className="seq-head" />
         </marker>
       </defs>
-      {[a, b, c].map((name, i) => (
+      {[a, b, c].map(([role, who], i) => (
         <g key={i}>
-          <rect x={LANES[i]! - 80} y={8} width={160} height={24} rx={4} className="seq-actor" />
-          <text x={LANES[i]} y={24} textAnchor="middle" className="seq-actor-label">
-            {name}
+          <title>{`${role} ${who}`}</title>
+          <rect x={LANES[i]! - 84} y={4} width={168} height={who ? 32 : 24} rx={4} className="seq-actor" />
+          <text x={LANES[i]} y={17} textAnchor="middle" className="seq-actor-label">
+            {role}
           </text>
-          <line x1={LANES[i]} x2={LANES[i]} y1={32} y2={H - 8} className="seq-lifeline" />
+          {who && (
+            <text x={LANES[i]} y={30} textAnchor="middle" className="seq-actor-who">
+              {clip(who)}
+            </text>
+          )}
+          <line x1={LANES[i]} x2={LANES[i]} y1={who ? 36 : 28} y2={H - 8} className="seq-lifeline" />
         </g>
       ))}
       {pair.requestSeq !== null && (

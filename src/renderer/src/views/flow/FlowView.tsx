@@ -38,8 +38,14 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
   // Re-fit when nodes come or go or the panel resizes, not on every count refresh.
   useEffect(() => {
     if (!shapeKey || !measured) return;
-    const t = requestAnimationFrame(() => void rf.fitView({ padding: 0.12, maxZoom: 1.25, duration: 0 }));
-    return () => cancelAnimationFrame(t);
+    const fit = () => void rf.fitView({ padding: 0.12, maxZoom: 1.25, duration: 0 });
+    // Once on the next frame, and once more after React Flow has applied the measured sizes.
+    const t = requestAnimationFrame(fit);
+    const late = setTimeout(fit, 150);
+    return () => {
+      cancelAnimationFrame(t);
+      clearTimeout(late);
+    };
   }, [shapeKey, measured, rf, width, height]);
 
   // A client stands for its connection; everything else for its destinations.
@@ -72,6 +78,8 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
         nodesConnectable={false}
         elementsSelectable
         minZoom={0.1}
+        fitView
+        fitViewOptions={{ padding: 0.12, maxZoom: 1.25 }}
         proOptions={{ hideAttribution: true }}
         colorMode={dark ? 'dark' : 'light'}
         aria-label="Flow graph"

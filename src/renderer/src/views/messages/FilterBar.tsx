@@ -23,17 +23,6 @@ const TRANSPORTS: { id: Transport; label: string }[] = [
 
 /** Every field narrows the shared filter, which the store evaluates in SQL. */
 export function FilterBar({ sessionId, filter, searchRef, end }: Props) {
-  const [dest, setDest] = useState('');
-  // Suggestions are an aggregate over the whole session: asked for only when the user goes for the field.
-  const [wantSuggestions, setWantSuggestions] = useState(0);
-  const suggestions = useApi('renderer:messages:destinations', wantSuggestions ? { sessionId } : null, wantSuggestions);
-  const destinations = suggestions.data?.map((d) => d.destination) ?? [];
-  const addDestination = (d: string) => {
-    const v = d.trim();
-    if (!v) return;
-    setFilter({ destinations: [...new Set([...(filter.destinations ?? []), v])] });
-    setDest('');
-  };
   const toggleTransport = (t: Transport) => {
     const cur = filter.transports ?? [];
     setFilter({ transports: cur.includes(t) ? cur.filter((x) => x !== t) : [...cur, t] });
@@ -41,104 +30,113 @@ export function FilterBar({ sessionId, filter, searchRef, end }: Props) {
   return (
     <div className="filter-bar" role="search" aria-label="Message filters">
       <div className="filter-row">
-      <DebouncedInput
-        inputRef={searchRef}
-        className="search"
-        type="search"
-        placeholder="Search payload text   ( / )"
-        aria-label="Payload text"
-        value={filter.text ?? ''}
-        onCommit={(v) => setFilter({ text: v || undefined })}
-      />
-      <form
-        className="dest-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          addDestination(dest);
-        }}
-      >
-        <input
-          list="fs-destinations"
-          placeholder="Destination…"
-          aria-label="Add destination filter"
-          value={dest}
-          onFocus={() => setWantSuggestions((n) => n + 1)}
-          onChange={(e) => {
-            setDest(e.target.value);
-            // Picking from the list (not typing) adds it at once.
-            const picked = (e.nativeEvent as InputEvent).inputType === 'insertReplacementText' || !(e.nativeEvent instanceof InputEvent);
-            if (picked && destinations.includes(e.target.value)) addDestination(e.target.value);
-          }}
+        <DebouncedInput
+          inputRef={searchRef}
+          className="search"
+          type="search"
+          placeholder="Search payload text   ( / )"
+          aria-label="Payload text"
+          value={filter.text ?? ''}
+          onCommit={(v) => setFilter({ text: v || undefined })}
         />
-        <datalist id="fs-destinations">
-          {destinations.map((d) => (
-            <option key={d} value={d} />
+        <DestinationInput sessionId={sessionId} filter={filter} />
+        <div className="seg" role="group" aria-label="Transports">
+          {TRANSPORTS.map((t) => (
+            <button key={t.id} type="button" aria-pressed={filter.transports?.includes(t.id) ?? false} onClick={() => toggleTransport(t.id)}>
+              {t.label}
+            </button>
           ))}
-        </datalist>
-      </form>
-      <div className="seg" role="group" aria-label="Transports">
-        {TRANSPORTS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            aria-pressed={filter.transports?.includes(t.id) ?? false}
-            onClick={() => toggleTransport(t.id)}
-          >
-            {t.label}
-          </button>
-        ))}
-      </div>
-      <select
-        aria-label="Event"
-        value={filter.events?.length === 1 ? filter.events[0] : ''}
-        onChange={(e) => setFilter({ events: e.target.value ? [e.target.value as MessageEventKind] : undefined })}
-      >
-        <option value="">All events</option>
-        {MESSAGE_EVENTS.map((ev) => (
-          <option key={ev} value={ev}>
-            {ev}
-          </option>
-        ))}
-      </select>
-      <div className="filter-end">{end}</div>
+        </div>
+        <select
+          aria-label="Event"
+          value={filter.events?.length === 1 ? filter.events[0] : ''}
+          onChange={(e) => setFilter({ events: e.target.value ? [e.target.value as MessageEventKind] : undefined })}
+        >
+          <option value="">All events</option>
+          {MESSAGE_EVENTS.map((ev) => (
+            <option key={ev} value={ev}>
+              {ev}
+            </option>
+          ))}
+        </select>
+        <div className="filter-end">{end}</div>
       </div>
       <div className="filter-row">
-      <DebouncedInput
-        placeholder="Correlation ID"
-        aria-label="Correlation ID"
-        className="narrow"
-        value={filter.correlationId ?? ''}
-        onCommit={(v) => setFilter({ correlationId: v || undefined })}
-      />
-      <DebouncedInput placeholder="Key" aria-label="Key" className="narrow" value={filter.key ?? ''} onCommit={(v) => setFilter({ key: v || undefined })} />
-      <DebouncedInput
-        placeholder="Header name[=value]"
-        aria-label="Header"
-        className="narrow"
-        value={filter.header ? formatHeaderFilter(filter.header) : ''}
-        onCommit={(v) => setFilter({ header: parseHeaderFilter(v) })}
-      />
-      <label className="time-field">
-        <span>From</span>
-        <input
-          type="datetime-local"
-          step="0.001"
-          aria-label="From time"
-          value={toLocalDateTimeInput(filter.fromTime)}
-          onChange={(e) => setFilter({ fromTime: parseLocalDateTime(e.target.value) })}
+        <DebouncedInput
+          placeholder="Correlation ID"
+          aria-label="Correlation ID"
+          className="narrow"
+          value={filter.correlationId ?? ''}
+          onCommit={(v) => setFilter({ correlationId: v || undefined })}
         />
-      </label>
-      <label className="time-field">
-        <span>To</span>
-        <input
-          type="datetime-local"
-          step="0.001"
-          aria-label="To time"
-          value={toLocalDateTimeInput(filter.toTime)}
-          onChange={(e) => setFilter({ toTime: parseLocalDateTime(e.target.value) })}
+        <DebouncedInput placeholder="Key" aria-label="Key" className="narrow" value={filter.key ?? ''} onCommit={(v) => setFilter({ key: v || undefined })} />
+        <DebouncedInput
+          placeholder="Header name[=value]"
+          aria-label="Header"
+          className="narrow"
+          value={filter.header ? formatHeaderFilter(filter.header) : ''}
+          onCommit={(v) => setFilter({ header: parseHeaderFilter(v) })}
         />
-      </label>
+        <TimeInput label="From" value={filter.fromTime} onChange={(t) => setFilter({ fromTime: t })} />
+        <TimeInput label="To" value={filter.toTime} onChange={(t) => setFilter({ toTime: t })} />
       </div>
     </div>
+  );
+}
+
+/** Adds a destination to the filter; suggestions are fetched only when the user goes for the field. */
+function DestinationInput({ sessionId, filter }: { sessionId: string; filter: MessageFilter }) {
+  const [dest, setDest] = useState('');
+  const [asked, setAsked] = useState(0);
+  const suggestions = useApi('renderer:messages:destinations', asked ? { sessionId } : null, asked);
+  const destinations = suggestions.data?.map((d) => d.destination) ?? [];
+  const add = (d: string) => {
+    const v = d.trim();
+    if (!v) return;
+    setFilter({ destinations: [...new Set([...(filter.destinations ?? []), v])] });
+    setDest('');
+  };
+  return (
+    <form
+      className="dest-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        add(dest);
+      }}
+    >
+      <input
+        list="fs-destinations"
+        placeholder="Destination…"
+        aria-label="Add destination filter"
+        value={dest}
+        onFocus={() => setAsked((n) => n + 1)}
+        onChange={(e) => {
+          setDest(e.target.value);
+          // Picking from the list (not typing) adds it at once.
+          const picked = !(e.nativeEvent instanceof InputEvent) || e.nativeEvent.inputType === 'insertReplacementText';
+          if (picked && destinations.includes(e.target.value)) add(e.target.value);
+        }}
+      />
+      <datalist id="fs-destinations">
+        {destinations.map((d) => (
+          <option key={d} value={d} />
+        ))}
+      </datalist>
+    </form>
+  );
+}
+
+function TimeInput({ label, value, onChange }: { label: string; value: number | undefined; onChange(t: number | undefined): void }) {
+  return (
+    <label className="time-field">
+      <span>{label}</span>
+      <input
+        type="datetime-local"
+        step="0.001"
+        aria-label={`${label} time`}
+        value={toLocalDateTimeInput(value)}
+        onChange={(e) => onChange(parseLocalDateTime(e.target.value))}
+      />
+    </label>
   );
 }

@@ -87,7 +87,15 @@ export function MessageTable({ list, columns, selectedSeq, live, onSelect }: Pro
 
   const template = gridTemplate(columns);
   return (
-    <div className="msg-table" style={{ ['--cols' as string]: template }}>
+    <div
+      className="msg-table"
+      style={{ ['--cols' as string]: template }}
+      role="grid"
+      aria-label="Messages"
+      aria-rowcount={total + 1}
+      aria-colcount={columns.length}
+      aria-multiselectable={false}
+    >
       <div className="msg-head" role="row" aria-rowindex={1}>
         {columns.map((c) => (
           <div key={c} role="columnheader" title={COLUMN_DEFS[c].help ?? COLUMN_DEFS[c].label} className={`cell col-${c}${COLUMN_DEFS[c].align === 'right' ? ' right' : ''}`}>
@@ -98,10 +106,8 @@ export function MessageTable({ list, columns, selectedSeq, live, onSelect }: Pro
       <div
         ref={scrollRef}
         className="msg-scroll"
-        role="grid"
-        aria-label="Messages"
-        aria-rowcount={total + 1}
-        aria-colcount={columns.length}
+        role="rowgroup"
+        aria-label="Message rows: ↑/↓ to move, Enter for detail, Esc to close it"
         tabIndex={0}
         onScroll={onScroll}
         onKeyDown={onKeyDown}

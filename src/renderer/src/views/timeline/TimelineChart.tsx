@@ -12,20 +12,22 @@ interface Props {
   height: number;
   range: { from?: number | undefined; to?: number | undefined };
   playhead: number | null;
+  /** The x axis span when it should not follow the data (playback shows the whole session). */
+  domain?: { from: number; to: number } | null;
   onBrush(from: number, to: number): void;
   /** A click without a drag; null when clicking should do nothing (a live session). */
   onSeek: ((time: number) => void) | null;
 }
 
 /** Stacked throughput per destination; drag to select a time range, click to move the playhead. */
-export function TimelineChart({ data, width, height, range, playhead, onBrush, onSeek }: Props) {
+export function TimelineChart({ data, width, height, range, playhead, domain, onBrush, onSeek }: Props) {
   const [drag, setDrag] = useState<{ x0: number; x1: number } | null>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const st = stack(data);
   const n = data.buckets.length;
   const from = data.from ?? 0;
-  const end = (data.buckets[n - 1] ?? from) + data.bucketMs;
-  const start = data.buckets[0] ?? from;
+  const end = domain ? Math.max(domain.to, domain.from + 1) : (data.buckets[n - 1] ?? from) + data.bucketMs;
+  const start = domain ? domain.from : (data.buckets[0] ?? from);
   const plotW = Math.max(10, width - PAD.l - PAD.r);
   const plotH = Math.max(10, height - PAD.t - PAD.b);
   const x = (t: number) => PAD.l + ((t - start) / Math.max(1, end - start)) * plotW;
@@ -33,7 +35,7 @@ export function TimelineChart({ data, width, height, range, playhead, onBrush, o
   const yTicks = niceTicks(st.max);
   const yMax = yTicks[yTicks.length - 1]!;
   const y = (c: number) => PAD.t + plotH * (1 - c / yMax);
-  const bw = plotW / Math.max(1, n);
+  const bw = Math.max(0.5, (plotW * data.bucketMs) / Math.max(1, end - start));
 
   const localX = (e: PointerEvent) => e.clientX - (svgRef.current?.getBoundingClientRect().left ?? 0);
   const down = (e: PointerEvent<SVGRectElement>) => {
@@ -76,7 +78,7 @@ export function TimelineChart({ data, width, height, range, playhead, onBrush, o
               if (!v) return null;
               const y0 = y(acc);
               acc += v;
-              return <rect key={s} x={x(t) + (bw > 4 ? 0.5 : 0)} width={Math.max(0.8, bw - (bw > 4 ? 1 : 0))} y={y(acc)} height={y0 - y(acc)} fill={st.colors[s]} />;
+              return <rect key={s} x={Math.max(PAD.l, x(t)) + (bw > 4 ? 0.5 : 0)} width={Math.max(0.8, bw - (bw > 4 ? 1 : 0))} y={y(acc)} height={y0 - y(acc)} fill={st.colors[s]} />;
             })}
             <title>{`${formatClock(t)} · ${formatCount(st.totals[i] ?? 0)} messages`}</title>
           </g>

@@ -53,6 +53,7 @@ export function TimelineView({ session }: { session: SessionInfo }) {
             height={Math.max(160, height)}
             range={{ from: fromTime, to: toTime }}
             playhead={playback?.playhead ?? null}
+            domain={playback && playback.playhead !== null && playback.from !== null && playback.to !== null ? { from: playback.from, to: playback.to } : null}
             onBrush={(from, to) => setFilter({ fromTime: from, toTime: to })}
             onSeek={session.live ? null : (time) => playbackControl(session.id, 'seek', { time })}
           />

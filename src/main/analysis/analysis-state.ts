@@ -1,0 +1,200 @@
+import type { GroupOffset, StoredMessage } from '../../shared/model.ts';
+import { resolveAnalysisConfig } from './config.ts';
+import type { AnalysisConfig, AnalysisConfigInput } from './config.ts';
+import { classifyMessage } from './correlation.ts';
+import type { Correlation } from './correlation.ts';
+import type { HistogramBuckets } from './histogram.ts';
+import { PairTracker } from './pairing.ts';
+import type { PairsSummary } from './pairing.ts';
+import type { PairQuery, PairView } from './pair-store.ts';
+import { TopologyBuilder } from './topology.ts';
+import type { Topology } from './topology.ts';
+import { UndeliveredTracker, isAbnormalClose } from './undelivered.ts';
+import type { UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary } from './undelivered.ts';
+
+/** What `flowscope inspect --json` prints (pairs, undelivered, topology), and what the UI's flow views show. */
+export interface AnalysisResult {
+  /** Messages analysed and the capture-time range they span. */
+  messages: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  /** True once `finish` ran: nothing is pending any more. */
+  finished: boolean;
+  pairs: PairsSummary;
+  undelivered: UndeliveredSummary;
+  topology: Topology;
+}
+
+/**
+ * A live clock may run ahead of what the recorder has stored (it flushes every ~100 ms);
+ * timeouts driven by `tick` lag this much so a reply still in the recorder's buffer is not
+ * declared missing.
+ */
+export const LIVE_GRACE_MS = 2000;
+
+const NO_CORRELATION: Correlation = { correlationId: null, messageId: null, replyTo: null, role: null, source: null, method: null };
+
+/**
+ * The analysis of one session, fed incrementally: batches of stored messages in seq order
+ * (`ingest`) and consumer-group offset polls (`addOffsets`). The same state runs live,
+ * from the Recorder's batches, and over a saved session (`analyzeStore`), with the same
+ * result for the same traffic. Memory is bounded: messages are dropped once decided, and
+ * every list is capped while its count stays exact.
+ */
+export class AnalysisState {
+  readonly config: AnalysisConfig;
+  private readonly pairs: PairTracker;
+  private readonly undelivered: UndeliveredTracker;
+  private readonly topology: TopologyBuilder;
+  private count = 0;
+  private firstTime: number | null = null;
+  private lastTime: number | null = null;
+  private lastOffsetTime = -Infinity;
+  /** Offset polls newer than the messages analysed so far, applied as message time passes them. */
+  private queuedOffsets: GroupOffset[] = [];
+  private queuedHead = 0;
+  private queuedSorted = true;
+  private finished = false;
+
+  constructor(config: AnalysisConfigInput | AnalysisConfig = {}) {
+    this.config = resolveAnalysisConfig(config as AnalysisConfigInput);
+    this.pairs = new PairTracker(this.config.pairing);
+    this.undelivered = new UndeliveredTracker(this.config.undelivered);
+    this.topology = new TopologyBuilder(this.config.topology, this.config.undelivered.ownPrefixes);
+    this.pairs.onConnectionUnanswered = (req, abnormal) => this.undelivered.requestLeftOpen(req, abnormal);
+    this.undelivered.sink.onItem = (_item, edges) => this.topology.noteUndelivered(edges);
+  }
+
+  /** Messages in seq order (a Recorder batch, or a page of a saved session). */
+  ingest(messages: readonly StoredMessage[]): void {
+    if (this.finished) throw new Error('This analysis is finished; start a new one to add messages.');
+    const cc = this.config.correlation;
+    for (const m of messages) {
+      if (this.queuedOffsets.length > this.queuedHead) this.applyOffsetsUpTo(m.time);
+      this.count += 1;
+      if (this.firstTime === null || m.time < this.firstTime) this.firstTime = m.time;
+      if (this.lastTime === null || m.time > this.lastTime) this.lastTime = m.time;
+      const fact = m.event === 'open' || m.event === 'close' || m.event === 'error';
+      const c = fact ? NO_CORRELATION : classifyMessage(m, cc);
+      const producer = this.topology.ingest(m);
+      this.pairs.ingest(m, c);
+      this.undelivered.ingest(m, c, producer);
+      if (m.transport === 'ws' && m.event === 'close') this.pairs.closeConnection(m, isAbnormalClose(m));
+      this.undelivered.advance(m.time);
+    }
+  }
+
+  /**
+   * Consumer-group commits polled during the recording. Each poll takes effect at its own
+   * time: polls newer than the last message wait until message time (or `tick`) reaches
+   * them, so offsets handed over all at once (a saved session) and offsets arriving as
+   * they are polled (live) give the same result.
+   */
+  addOffsets(rows: readonly GroupOffset[]): void {
+    if (this.finished || rows.length === 0) return;
+    const now = this.lastTime ?? -Infinity;
+    const due: GroupOffset[] = [];
+    const q = this.queuedOffsets;
+    for (const r of rows) {
+      if (r.time <= now) {
+        due.push(r);
+      } else {
+        if (q.length > this.queuedHead && q[q.length - 1]!.time > r.time) this.queuedSorted = false;
+        q.push(r);
+      }
+    }
+    if (due.length > 0) this.applyOffsets(due.sort((a, b) => a.time - b.time));
+  }
+
+  private applyOffsetsUpTo(time: number): void {
+    let q = this.queuedOffsets;
+    if (!this.queuedSorted) {
+      q = this.queuedOffsets = q.slice(this.queuedHead).sort((a, b) => a.time - b.time);
+      this.queuedHead = 0;
+      this.queuedSorted = true;
+    }
+    const from = this.queuedHead;
+    let to = from;
+    while (to < q.length && q[to]!.time <= time) to++;
+    if (to === from) return;
+    this.queuedHead = to;
+    this.applyOffsets(q.slice(from, to));
+    if (to === q.length) {
+      this.queuedOffsets = [];
+      this.queuedHead = 0;
+    } else if (to > 4096 && to * 2 > q.length) {
+      this.queuedOffsets = q.slice(to);
+      this.queuedHead = 0;
+    }
+  }
+
+  private applyOffsets(rows: GroupOffset[]): void {
+    for (const r of rows) if (r.time > this.lastOffsetTime) this.lastOffsetTime = r.time;
+    this.topology.addOffsets(rows);
+    this.undelivered.addOffsets(rows);
+  }
+
+  /** Live clock: timeouts and windows pass even when no message arrives. */
+  tick(now: number): void {
+    if (this.finished) return;
+    const t = now - LIVE_GRACE_MS;
+    if (this.queuedOffsets.length > this.queuedHead) this.applyOffsetsUpTo(t);
+    this.pairs.advance(t);
+    this.undelivered.advance(t);
+  }
+
+  /** The result so far; requests and messages still inside their window count as pending. */
+  snapshot(now?: number): AnalysisResult {
+    if (now !== undefined) this.tick(now);
+    return this.result();
+  }
+
+  /**
+   * The recording ended at `end` (default: the last message or offset poll): everything
+   * still open is decided, as unanswered / undelivered "by the end of the recording".
+   */
+  finish(end?: number): AnalysisResult {
+    if (!this.finished) {
+      if (this.queuedOffsets.length > this.queuedHead) this.applyOffsetsUpTo(Infinity);
+      const last = end ?? Math.max(this.lastTime ?? -Infinity, this.lastOffsetTime);
+      const t = Number.isFinite(last) ? last : 0;
+      this.pairs.finish(t);
+      this.undelivered.finish(t);
+      this.finished = true;
+    }
+    return this.result();
+  }
+
+  private result(): AnalysisResult {
+    return {
+      messages: this.count,
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+      finished: this.finished,
+      pairs: this.pairs.summary(),
+      undelivered: this.undelivered.summary(),
+      topology: this.topology.snapshot(),
+    };
+  }
+
+  /** A page of request/reply pairs; `total` is exact even where the kept list is capped. */
+  pairsPage(q: PairQuery): { rows: PairView[]; total: number; listed: number } {
+    return this.pairs.page(q);
+  }
+
+  /** Latency histogram (all pairs, or one request destination). */
+  latencyHistogram(destination?: string): HistogramBuckets & { count: number } {
+    const h = this.pairs.histogram(destination);
+    return { ...h.display(), count: h.count };
+  }
+
+  /** Undelivered messages grouped by reason and destination, with up to 5 example seqs each. */
+  undeliveredGroups(): UndeliveredGroup[] {
+    return this.undelivered.groups();
+  }
+
+  undeliveredPage(q: { offset?: number; limit: number; reason?: UndeliveredReason }): { rows: UndeliveredItem[]; total: number } {
+    return this.undelivered.sink.page(q.offset ?? 0, q.limit, q.reason);
+  }
+}
+
