@@ -22,6 +22,13 @@ Usage:
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]
   flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]… [--dry-run]
 
+Analysis options (record, inspect, serve):
+  --reply-timeout MS          a request with no reply after this long is unanswered (default 30000)
+  --correlation-header NAME   header carrying the correlation id (repeatable; default correlation-id,
+                              x-correlation-id, correlationId, and the trace id of traceparent)
+  --json-path PATH            JSON body field carrying it (repeatable; default id, correlationId, requestId)
+  --window MS                 how long a message may wait for a consumer before it is undelivered
+
 Ctrl-C stops a recording cleanly: everything captured is flushed to the session file.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {

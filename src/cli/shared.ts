@@ -3,6 +3,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../main/engine/engine.ts';
+import { analysisConfigSchema, type AnalysisConfigInput } from '../main/analysis/config.ts';
+import { UsageError, numberFlag, type ParsedArgs } from './args.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -14,9 +16,27 @@ export function version(): string {
   }
 }
 
-export function createEngine(transport: 'ipc' | 'bridge' = 'bridge', demo = false): Engine {
+export function createEngine(transport: 'ipc' | 'bridge' = 'bridge', demo = false, analysis: AnalysisConfigInput = {}): Engine {
   const dataDir = process.env.FLOWSCOPE_DATA_DIR || path.join(os.homedir(), '.flowscope', 'sessions');
-  return new Engine({ dataDir, version: version(), transport, demo });
+  return new Engine({ dataDir, version: version(), transport, demo, analysis });
+}
+
+/**
+ * Analysis options shared by `record`, `inspect` and `serve`: --reply-timeout MS,
+ * --correlation-header NAME…, --json-path PATH…, --window MS (undelivered windows).
+ */
+export function analysisOptions(args: ParsedArgs): AnalysisConfigInput {
+  const input: AnalysisConfigInput = {};
+  const timeout = numberFlag(args, 'reply-timeout');
+  if (timeout !== undefined) input.pairing = { timeoutMs: timeout };
+  const headers = args.flags.get('correlation-header');
+  const paths = args.flags.get('json-path');
+  if (headers || paths) input.correlation = { ...(headers ? { headerNames: headers } : {}), ...(paths ? { jsonPaths: paths } : {}) };
+  const windowMs = numberFlag(args, 'window');
+  if (windowMs !== undefined) input.undelivered = { amqpWindowMs: windowMs, kafkaWindowMs: windowMs };
+  const r = analysisConfigSchema.safeParse(input);
+  if (!r.success) throw new UsageError(`bad analysis option: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return r.data;
 }
 
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
-import { createEngine } from '../shared.ts';
+import { analysisOptions, createEngine } from '../shared.ts';
 import type { AnalysisSummary } from '../../shared/views.ts';
 
 /** `flowscope inspect FILE [--json]`: what a session holds, its pairs, undelivered and topology. */
@@ -8,7 +8,7 @@ export async function inspect(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const file = args.positionals[0];
   if (!file) throw new UsageError('inspect needs a session FILE');
-  const engine = createEngine();
+  const engine = createEngine('bridge', false, analysisOptions(args));
   const session = engine.openSession(path.resolve(file));
   try {
     const info = session.info();

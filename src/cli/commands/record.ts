@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
-import { createEngine, progressLine, untilSignal } from '../shared.ts';
+import { analysisOptions, createEngine, progressLine, untilSignal } from '../shared.ts';
 
 /** `flowscope record`: any mix of endpoints into one session file, until stopped. */
 export async function record(argv: string[]): Promise<number> {
@@ -12,7 +12,7 @@ export async function record(argv: string[]): Promise<number> {
   const duration = numberFlag(args, 'duration');
   const maxMessages = numberFlag(args, 'max-messages');
 
-  const engine = createEngine();
+  const engine = createEngine('bridge', false, analysisOptions(args));
   const session = engine.newSession(path.resolve(out));
   const signal = untilSignal();
   const progress = progressLine();

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { flag, numberFlag, parseArgs } from '../args.ts';
-import { createEngine, rendererDir, untilSignal } from '../shared.ts';
+import { analysisOptions, createEngine, rendererDir, untilSignal } from '../shared.ts';
 import { startBridge } from '../../main/bridge/server.ts';
 
 /** `flowscope serve [FILE] [--port N] [--demo]`: the UI in a browser; first line is the URL. */
 export async function serve(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const demo = args.flags.has('demo');
-  const engine = createEngine('bridge', demo);
+  const engine = createEngine('bridge', demo, analysisOptions(args));
   const file = args.positionals[0];
   if (file) engine.openSession(path.resolve(file));
   const staticDir = rendererDir();

@@ -13,16 +13,16 @@ import { resolveAnalysisConfig, type AnalysisConfig, type AnalysisConfigInput } 
 import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
 import type { SessionAnalysis } from './analysis-port.ts';
 
-export type { AnalysisConfig };
+export type { AnalysisConfig, AnalysisConfigInput };
 
 /** Fills correlation facts before a message is stored, per the session's analysis settings. */
-export function createEnricher(config: Partial<AnalysisConfig> = {}): (m: CapturedMessage) => void {
-  return correlationEnricher(resolveAnalysisConfig(config as AnalysisConfigInput).correlation);
+export function createEnricher(config: AnalysisConfigInput = {}): (m: CapturedMessage) => void {
+  return correlationEnricher(resolveAnalysisConfig(config).correlation);
 }
 
 /** The analysis engine behind the port the session handle uses, in the shapes the UI reads. */
-export function createSessionAnalysis(config: Partial<AnalysisConfig> = {}): SessionAnalysis {
-  const state = new AnalysisState(config as AnalysisConfigInput);
+export function createSessionAnalysis(config: AnalysisConfigInput = {}): SessionAnalysis {
+  const state = new AnalysisState(config);
   return {
     ingest: (msgs: readonly StoredMessage[]) => state.ingest(msgs),
     addOffsets: (rows: readonly GroupOffset[]) => state.addOffsets(rows),

@@ -13,7 +13,7 @@ import {
 } from '../../shared/api.ts';
 import { SessionStore, SessionFileError, SESSION_EXTENSION } from '../store/session-store.ts';
 import { SessionHandle, type SessionContext } from './session-handle.ts';
-import { createSessionAnalysis, createEnricher, type AnalysisConfig } from './analysis-bridge.ts';
+import { createSessionAnalysis, createEnricher, type AnalysisConfigInput } from './analysis-bridge.ts';
 import { RecentSessions } from './recent.ts';
 import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
@@ -27,7 +27,8 @@ export interface EngineOptions {
   transport: 'ipc' | 'bridge';
   /** Electron passes its own build of better-sqlite3. */
   nativeBinding?: string;
-  analysis?: Partial<AnalysisConfig>;
+  /** Analysis settings (correlation header names, JSON paths, reply timeout, windows); defaults otherwise. */
+  analysis?: AnalysisConfigInput;
   demo?: boolean;
 }
 
