@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { messageFilterSchema } from './filter.ts';
 import type {
   AnalysisSummary,
+  DestinationStats,
   EndpointView,
   LatencyHistogram,
   PairsPage,
@@ -119,15 +120,7 @@ export interface Results {
   'renderer:demo:start': SessionInfo;
   'renderer:messages:query': { rows: MessageRow[]; total: number | null };
   'renderer:messages:get': MessageDetail | null;
-  'renderer:messages:destinations': {
-    transport: string;
-    destKind: string;
-    destination: string;
-    count: number;
-    bytes: number;
-    firstTime: number;
-    lastTime: number;
-  }[];
+  'renderer:messages:destinations': DestinationStats[];
   'renderer:analysis:summary': AnalysisSummary;
   'renderer:analysis:pairs': PairsPage;
   'renderer:analysis:latency': LatencyHistogram;

@@ -26,6 +26,17 @@ export interface SessionInfo {
   endpoints: EndpointView[];
 }
 
+/** Messages per destination, for the destination list and the timeline's table. */
+export interface DestinationStats {
+  transport: string;
+  destKind: string;
+  destination: string;
+  count: number;
+  bytes: number;
+  firstTime: number;
+  lastTime: number;
+}
+
 export interface TrafficBatch {
   sessionId: string;
   /** Messages in the session after this batch. */

@@ -43,6 +43,7 @@ export interface PairView {
 export interface PairQuery {
   offset?: number;
   limit: number;
+  /** Rows whose request or reply went to this destination label. */
   destination?: string;
   status?: PairStatus;
 }

@@ -1,4 +1,5 @@
 import type { CapturedMessage } from '../../shared/model.ts';
+import type { TopologyNodeKind } from '../../shared/views.ts';
 import { header, scalar } from './correlation.ts';
 import { DEFAULT_EXCHANGE } from './identity.ts';
 
@@ -8,16 +9,7 @@ import { DEFAULT_EXCHANGE } from './identity.ts';
  * the graph.
  */
 
-export type NodeKind =
-  | 'producer'
-  | 'exchange'
-  | 'topic'
-  | 'queue'
-  | 'group'
-  | 'consumer'
-  | 'ws-client'
-  | 'ws-server'
-  | 'endpoint';
+export type NodeKind = TopologyNodeKind;
 
 export const ids = {
   exchange: (ep: string, name: string): string => `amqp:${ep}:exchange:${name || DEFAULT_EXCHANGE}`,

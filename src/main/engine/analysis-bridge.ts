@@ -26,7 +26,7 @@ export function createSessionAnalysis(config: AnalysisConfigInput = {}): Session
   return {
     ingest: (msgs: readonly StoredMessage[]) => state.ingest(msgs),
     addOffsets: (rows: readonly GroupOffset[]) => state.addOffsets(rows),
-    finish: () => void state.finish(),
+    finish: (end) => void state.finish(end),
     summary: (now) => toSummary(state.snapshot(now)),
     pairsPage: (q, now) => {
       state.tick(now);

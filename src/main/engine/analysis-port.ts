@@ -12,7 +12,7 @@ export interface SessionAnalysis {
   ingest(msgs: readonly StoredMessage[]): void;
   addOffsets(rows: readonly GroupOffset[]): void;
   /** The recording is over: whatever is still open is decided (unanswered, undelivered). */
-  finish(): void;
+  finish(end?: number): void;
   summary(now: number): AnalysisSummary;
   pairsPage(q: { offset: number; limit: number; destination?: string; status?: 'matched' | 'unanswered' | 'orphan' | 'duplicate' }, now: number): PairsPage;
   latency(destination: string | undefined): LatencyHistogram;

@@ -9,6 +9,7 @@ import { TrafficBatcher, toRow } from './traffic-batcher.ts';
 import { createConnector } from './connector-factory.ts';
 import { endpointLabel, storableConfig } from './endpoint-label.ts';
 import type { SessionAnalysis } from './analysis-port.ts';
+import { recordingEnd } from '../analysis/session-analysis.ts';
 import { Playback, type Speed } from './playback.ts';
 import { decodePayload, hexDump } from '../decode/payload.ts';
 
@@ -212,7 +213,8 @@ export class SessionHandle {
     }
     await this.catchUp();
     if (!this.live && !this.analysisFinished && this.analysedSeq >= this.store.lastSeq) {
-      this.analysis.finish();
+      // Decided at the recording's end (last message, offset poll or stop), as `inspect` does.
+      this.analysis.finish(recordingEnd(this.store));
       this.analysisFinished = true;
     }
     return { analysis: this.analysis, now: Date.now() };

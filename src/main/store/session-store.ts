@@ -9,6 +9,7 @@ import type {
   StoredMessage,
 } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
+import type { DestinationStats } from '../../shared/views.ts';
 import { APPLICATION_ID, FORMAT_NAME, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { filterToSql } from './filter-sql.ts';
 import { previewPayload } from '../decode/payload.ts';
@@ -329,15 +330,7 @@ export class SessionStore {
   }
 
   /** Per-destination counts and bytes. */
-  destinations(filter: MessageFilter = {}): {
-    transport: string;
-    destKind: string;
-    destination: string;
-    count: number;
-    bytes: number;
-    firstTime: number;
-    lastTime: number;
-  }[] {
+  destinations(filter: MessageFilter = {}): DestinationStats[] {
     const { where, params } = filterToSql(filter);
     return this.db
       .prepare(
