@@ -119,9 +119,12 @@ export class SessionStore {
       throw new SessionFileError(`${path} already exists; choose another file name.`, 'exists');
     }
     const db = openDb(path, false, options);
+    // The application id goes into the main file before WAL mode: once in WAL, page 1 changes
+    // live in the -wal file until a checkpoint, and a recording killed before its first
+    // checkpoint would leave a main file whose header does not say what it is.
+    db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma('journal_mode = WAL');
     tuneForWriting(db);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
     db.exec(SCHEMA_SQL);
     const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     const base: Record<string, string> = {
@@ -462,7 +465,9 @@ function checkHeader(path: string): void {
       );
     }
     const appId = head.readUInt32BE(68);
-    if (appId !== APPLICATION_ID) {
+    // With a -wal beside it the newest header may live in the WAL; the meta table decides then.
+    const walDecides = appId === 0 && fs.existsSync(`${path}-wal`);
+    if (appId !== APPLICATION_ID && !walDecides) {
       throw new SessionFileError(
         `${path} is an SQLite database but not a Flowscope session (application id 0x${appId.toString(16)}).`,
         'not-a-session',
