@@ -26,6 +26,7 @@ export default defineConfig({
     root: resolve(__dirname, 'src/renderer'),
     base: './',
     build: {
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },
     plugins: [react()],

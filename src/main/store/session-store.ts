@@ -1,32 +1,17 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type {
-  CapturedMessage,
-  GroupOffset,
-  JsonValue,
-  MessageRow,
-  StoredMessage,
-} from '../../shared/model.ts';
+import type { CapturedMessage, GroupOffset, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { DestinationStats } from '../../shared/views.ts';
 import { APPLICATION_ID, FORMAT_NAME, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { filterToSql } from './filter-sql.ts';
-import { previewPayload } from '../decode/payload.ts';
 import type { Discovery } from '../connectors/types.ts';
+import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
+import { PREVIEW_BYTES, ROW_COLUMNS, toListRow, toParams, toStored, type Row } from './rows.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
-
-/** Thrown when a file cannot be used as a session. The message is meant for the user. */
-export class SessionFileError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'not-found' | 'not-a-session' | 'newer-schema' | 'corrupt' | 'exists',
-  ) {
-    super(message);
-    this.name = 'SessionFileError';
-  }
-}
+export { SessionFileError, type StoreOptions } from './open.ts';
 
 export interface EndpointRecord {
   id: string;
@@ -36,42 +21,6 @@ export interface EndpointRecord {
   config: Record<string, JsonValue>;
   createdAt: number;
 }
-
-export interface StoreOptions {
-  /** Path of an Electron-ABI build of better-sqlite3 (the desktop app passes one). */
-  nativeBinding?: string;
-}
-
-interface Row {
-  seq: number;
-  time: number;
-  broker_time: number | null;
-  transport: string;
-  endpoint: string;
-  event: string;
-  dest_kind: string;
-  destination: string;
-  partition: number | null;
-  offset: string | null;
-  routing_key: string | null;
-  connection: string | null;
-  key: Buffer | null;
-  headers: string | null;
-  properties: string | null;
-  payload?: Buffer;
-  head?: Buffer;
-  size: number;
-  correlation_id: string | null;
-  message_id: string | null;
-  reply_to: string | null;
-  meta: string | null;
-}
-
-// offset is read as text: it is an int64 and a JS number would round it past 2^53.
-const ROW_COLUMNS = `seq, time, broker_time, transport, endpoint, event, dest_kind, destination, partition,
-  CAST(offset AS TEXT) AS offset, routing_key, connection, key, headers, properties, size, correlation_id, message_id, reply_to, meta`;
-/** Bytes of payload fetched for a list row's preview. */
-const PREVIEW_BYTES = 160;
 
 /**
  * One session file. Writes happen in batches inside one transaction each; reads are
@@ -403,201 +352,4 @@ export class SessionStore {
     }
     this.db.close();
   }
-}
-
-/**
- * WAL with synchronous=NORMAL keeps every committed batch across a crash of the process; a
- * larger page cache and rarer checkpoints roughly double the insert rate with four indexes.
- */
-function tuneForWriting(db: Db): void {
-  db.pragma('synchronous = NORMAL');
-  db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 8192');
-  db.pragma('temp_store = MEMORY');
-}
-
-function openDb(path: string, readonly: boolean, options: StoreOptions, mustExist = readonly): Db {
-  const db = new Database(path, {
-    readonly,
-    fileMustExist: mustExist,
-    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-  });
-  return db;
-}
-
-/**
- * Opens an existing file for reading without leaving anything behind. A read-only
- * connection to a WAL database creates `-wal` and `-shm` files it can never remove, so
- * when no `-wal` exists yet the file is opened read-write with `query_only`: that
- * connection writes nothing (an empty WAL needs no checkpoint, so the main file keeps its
- * bytes and mtime) and SQLite deletes both sidecars when it closes. With a `-wal` or a hot
- * `-journal` already present (another writer, or a crash) only a read-only connection is
- * safe, and the sidecars were there anyway.
- */
-function openQuietly(path: string, options: StoreOptions): Db {
-  if (!fs.existsSync(`${path}-wal`) && !fs.existsSync(`${path}-journal`)) {
-    try {
-      const db = openDb(path, false, options, true);
-      db.pragma('query_only = ON');
-      return db;
-    } catch {
-      // Not writable (read-only media, permissions): fall back to a read-only connection.
-    }
-  }
-  return openDb(path, true, options);
-}
-
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-
-/** Refuses anything that is not an SQLite database before SQLite even touches it. */
-function checkHeader(path: string): void {
-  if (fs.statSync(path).isDirectory()) {
-    throw new SessionFileError(`${path} is a folder, not a Flowscope session.`, 'not-a-session');
-  }
-  const fd = fs.openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(100);
-    const n = fs.readSync(fd, head, 0, 100, 0);
-    if (n < 100 || !head.subarray(0, 16).equals(SQLITE_MAGIC)) {
-      throw new SessionFileError(
-        `${path} is not a Flowscope session (it is not an SQLite database${n < 100 ? ', or it is truncated' : ''}).`,
-        'not-a-session',
-      );
-    }
-    const appId = head.readUInt32BE(68);
-    // With a -wal beside it the newest header may live in the WAL; the meta table decides then.
-    const walDecides = appId === 0 && fs.existsSync(`${path}-wal`);
-    if (appId !== APPLICATION_ID && !walDecides) {
-      throw new SessionFileError(
-        `${path} is an SQLite database but not a Flowscope session (application id 0x${appId.toString(16)}).`,
-        'not-a-session',
-      );
-    }
-    // A file cut short (partial copy, full disk) is refused up front: SQLite would open it and
-    // fail later on whichever page is missing. The header's page count is only authoritative
-    // when its version-valid-for matches the change counter and no WAL holds newer pages.
-    const pageSize = head.readUInt16BE(16) === 1 ? 65_536 : head.readUInt16BE(16);
-    const pages = head.readUInt32BE(28);
-    const size = fs.fstatSync(fd).size;
-    if (pages > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) && !fs.existsSync(`${path}-wal`) && size < pages * pageSize) {
-      throw new SessionFileError(
-        `${path} is truncated or damaged: it should hold ${pages * pageSize} bytes but has ${size}.`,
-        'corrupt',
-      );
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function verifySession(db: Db, path: string): void {
-  let meta: Record<string, string>;
-  try {
-    const rows = db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
-    meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-    db.prepare('SELECT seq FROM messages LIMIT 1').all();
-  } catch (err) {
-    throw new SessionFileError(
-      `${path} cannot be read as a Flowscope session: ${(err as Error).message}.`,
-      'corrupt',
-    );
-  }
-  if (meta.format !== FORMAT_NAME) {
-    throw new SessionFileError(`${path} is not a Flowscope session (format "${meta.format ?? 'missing'}").`, 'not-a-session');
-  }
-  const version = Number(meta.schema_version);
-  if (!Number.isInteger(version)) {
-    throw new SessionFileError(`${path} has no valid schema version.`, 'corrupt');
-  }
-  if (version > SCHEMA_VERSION) {
-    throw new SessionFileError(
-      `${path} was written by a newer Flowscope (schema ${version}; this version reads up to ${SCHEMA_VERSION}). Update Flowscope to open it.`,
-      'newer-schema',
-    );
-  }
-}
-
-function json(v: unknown): string | null {
-  return v === null || v === undefined ? null : JSON.stringify(v);
-}
-
-/** Insert parameters in column order (see the INSERT statement). */
-function toParams(seq: number, m: CapturedMessage): unknown[] {
-  return [
-    seq,
-    m.time,
-    m.brokerTime ?? null,
-    m.transport,
-    m.endpoint,
-    m.event,
-    m.destKind,
-    m.destination,
-    m.partition ?? null,
-    m.offset === null || m.offset === undefined ? null : BigInt(m.offset),
-    m.routingKey ?? null,
-    m.connection ?? null,
-    m.key ? Buffer.from(m.key.buffer, m.key.byteOffset, m.key.byteLength) : null,
-    json(m.headers),
-    json(m.properties),
-    Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
-    m.payload.byteLength,
-    m.correlationId ?? null,
-    m.messageId ?? null,
-    m.replyTo ?? null,
-    json(m.meta),
-  ];
-}
-
-function keyText(key: Buffer | null): string | null {
-  if (!key) return null;
-  return previewPayload(key, 256);
-}
-
-function toListRow(r: Row): MessageRow {
-  return {
-    seq: r.seq,
-    time: r.time,
-    transport: r.transport as MessageRow['transport'],
-    endpoint: r.endpoint,
-    event: r.event as MessageRow['event'],
-    destKind: r.dest_kind as MessageRow['destKind'],
-    destination: r.destination,
-    partition: r.partition,
-    offset: r.offset === null ? null : String(r.offset),
-    routingKey: r.routing_key,
-    connection: r.connection,
-    key: keyText(r.key),
-    size: r.size,
-    correlationId: r.correlation_id,
-    messageId: r.message_id,
-    replyTo: r.reply_to,
-    preview: r.head ? previewPayload(r.head, PREVIEW_BYTES, r.size > PREVIEW_BYTES) : '',
-  };
-}
-
-function toStored(r: Row): StoredMessage {
-  const payload = r.payload ?? Buffer.alloc(0);
-  return {
-    seq: r.seq,
-    time: r.time,
-    brokerTime: r.broker_time,
-    transport: r.transport as StoredMessage['transport'],
-    endpoint: r.endpoint,
-    event: r.event as StoredMessage['event'],
-    destKind: r.dest_kind as StoredMessage['destKind'],
-    destination: r.destination,
-    partition: r.partition,
-    offset: r.offset === null ? null : String(r.offset),
-    routingKey: r.routing_key,
-    connection: r.connection,
-    key: r.key,
-    headers: r.headers ? (JSON.parse(r.headers) as Record<string, JsonValue>) : null,
-    properties: r.properties ? (JSON.parse(r.properties) as Record<string, JsonValue>) : null,
-    payload,
-    size: r.size,
-    correlationId: r.correlation_id,
-    messageId: r.message_id,
-    replyTo: r.reply_to,
-    meta: r.meta ? (JSON.parse(r.meta) as Record<string, JsonValue>) : null,
-  };
 }

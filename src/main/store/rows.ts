@@ -1,0 +1,118 @@
+import type { CapturedMessage, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
+import { previewPayload } from '../decode/payload.ts';
+
+export interface Row {
+  seq: number;
+  time: number;
+  broker_time: number | null;
+  transport: string;
+  endpoint: string;
+  event: string;
+  dest_kind: string;
+  destination: string;
+  partition: number | null;
+  offset: string | null;
+  routing_key: string | null;
+  connection: string | null;
+  key: Buffer | null;
+  headers: string | null;
+  properties: string | null;
+  payload?: Buffer;
+  head?: Buffer;
+  size: number;
+  correlation_id: string | null;
+  message_id: string | null;
+  reply_to: string | null;
+  meta: string | null;
+}
+
+// offset is read as text: it is an int64 and a JS number would round it past 2^53.
+export const ROW_COLUMNS = `seq, time, broker_time, transport, endpoint, event, dest_kind, destination, partition,
+  CAST(offset AS TEXT) AS offset, routing_key, connection, key, headers, properties, size, correlation_id, message_id, reply_to, meta`;
+/** Bytes of payload fetched for a list row's preview. */
+export const PREVIEW_BYTES = 160;
+
+function json(v: unknown): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v);
+}
+
+/** Insert parameters in column order (see the INSERT statement). */
+export function toParams(seq: number, m: CapturedMessage): unknown[] {
+  return [
+    seq,
+    m.time,
+    m.brokerTime ?? null,
+    m.transport,
+    m.endpoint,
+    m.event,
+    m.destKind,
+    m.destination,
+    m.partition ?? null,
+    m.offset === null || m.offset === undefined ? null : BigInt(m.offset),
+    m.routingKey ?? null,
+    m.connection ?? null,
+    m.key ? Buffer.from(m.key.buffer, m.key.byteOffset, m.key.byteLength) : null,
+    json(m.headers),
+    json(m.properties),
+    Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
+    m.payload.byteLength,
+    m.correlationId ?? null,
+    m.messageId ?? null,
+    m.replyTo ?? null,
+    json(m.meta),
+  ];
+}
+
+function keyText(key: Buffer | null): string | null {
+  if (!key) return null;
+  return previewPayload(key, 256);
+}
+
+export function toListRow(r: Row): MessageRow {
+  return {
+    seq: r.seq,
+    time: r.time,
+    transport: r.transport as MessageRow['transport'],
+    endpoint: r.endpoint,
+    event: r.event as MessageRow['event'],
+    destKind: r.dest_kind as MessageRow['destKind'],
+    destination: r.destination,
+    partition: r.partition,
+    offset: r.offset === null ? null : String(r.offset),
+    routingKey: r.routing_key,
+    connection: r.connection,
+    key: keyText(r.key),
+    size: r.size,
+    correlationId: r.correlation_id,
+    messageId: r.message_id,
+    replyTo: r.reply_to,
+    preview: r.head ? previewPayload(r.head, PREVIEW_BYTES, r.size > PREVIEW_BYTES) : '',
+  };
+}
+
+export function toStored(r: Row): StoredMessage {
+  const payload = r.payload ?? Buffer.alloc(0);
+  return {
+    seq: r.seq,
+    time: r.time,
+    brokerTime: r.broker_time,
+    transport: r.transport as StoredMessage['transport'],
+    endpoint: r.endpoint,
+    event: r.event as StoredMessage['event'],
+    destKind: r.dest_kind as StoredMessage['destKind'],
+    destination: r.destination,
+    partition: r.partition,
+    offset: r.offset === null ? null : String(r.offset),
+    routingKey: r.routing_key,
+    connection: r.connection,
+    key: r.key,
+    headers: r.headers ? (JSON.parse(r.headers) as Record<string, JsonValue>) : null,
+    properties: r.properties ? (JSON.parse(r.properties) as Record<string, JsonValue>) : null,
+    payload,
+    size: r.size,
+    correlationId: r.correlation_id,
+    messageId: r.message_id,
+    replyTo: r.reply_to,
+    meta: r.meta ? (JSON.parse(r.meta) as Record<string, JsonValue>) : null,
+  };
+}
