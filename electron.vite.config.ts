@@ -15,9 +15,10 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // A sandboxed preload cannot require() packages at run time: bundle zod and the contract.
+      externalizeDeps: false,
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },
-        // A sandboxed preload cannot require() modules at run time, so bundle everything.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
