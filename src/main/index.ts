@@ -137,7 +137,10 @@ app.whenReady().then(() => {
   buildMenu();
   const fileArg = process.argv.slice(1).find((a) => a.endsWith(SESSION_EXTENSION) && fs.existsSync(a));
   if (fileArg) engine.openSession(fileArg);
-  else if (process.argv.includes('--demo')) void engine.startDemo();
+  else if (process.argv.includes('--demo')) {
+    // The window may already be showing: tell it about the demo session when it exists.
+    void engine.startDemo().then((s) => engine.emit('main:session:changed', s.info()));
+  }
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
