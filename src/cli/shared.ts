@@ -3,6 +3,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../main/engine/engine.ts';
+import { SessionStore } from '../main/store/session-store.ts';
 import { analysisConfigSchema, type AnalysisConfigInput } from '../main/analysis/config.ts';
 import { UsageError, numberFlag, type ParsedArgs } from './args.ts';
 
@@ -86,6 +87,16 @@ export function progressLine(): { update: (text: string) => void; note: (text: s
       if (tty) process.stderr.write('\n');
     },
   };
+}
+
+/** Messages in a closed session file: the count after the last flush. */
+export function countMessages(file: string): number {
+  const store = SessionStore.open(file, { readonly: true });
+  try {
+    return store.count();
+  } finally {
+    store.close();
+  }
 }
 
 export function rendererDir(): string | undefined {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { flag, numberFlag, parseArgs } from '../args.ts';
-import { createEngine, progressLine, rendererDir, untilSignal } from '../shared.ts';
+import { countMessages, createEngine, progressLine, rendererDir, untilSignal } from '../shared.ts';
 import { startBridge } from '../../main/bridge/server.ts';
 
 /**
@@ -30,10 +30,10 @@ export async function demo(argv: string[]): Promise<number> {
   const timer = duration !== undefined ? new Promise((r) => setTimeout(r, duration * 1000)) : new Promise(() => undefined);
   await Promise.race([signal.promise, timer]);
   signal.dispose();
-  const info = session.info();
+  const file = session.store.path;
   await engine.shutdown();
   await bridge?.close();
   progress.done();
-  console.error(`demo stopped: ${info.messageCount} messages in ${info.path}`);
+  console.error(`demo stopped: ${countMessages(file)} messages in ${file}`);
   return 0;
 }

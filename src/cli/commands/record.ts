@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
-import { analysisOptions, createEngine, progressLine, untilSignal } from '../shared.ts';
+import { analysisOptions, countMessages, createEngine, progressLine, untilSignal } from '../shared.ts';
 
 /** `flowscope record`: any mix of endpoints into one session file, until stopped. */
 export async function record(argv: string[]): Promise<number> {
@@ -55,9 +55,9 @@ export async function record(argv: string[]): Promise<number> {
   await stopped;
   if (timer) clearTimeout(timer);
   signal.dispose();
-  const info = session.info();
+  const file = session.store.path;
   await engine.closeSession(session.id);
   progress.done();
-  console.error(`stopped (${stopReason}): ${info.messageCount} messages in ${info.path}`);
+  console.error(`stopped (${stopReason}): ${countMessages(file)} messages in ${file}`);
   return 0;
 }
