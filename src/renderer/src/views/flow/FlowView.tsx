@@ -37,14 +37,15 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
   const measured = useNodesInitialized();
   // Re-fit when nodes come or go or the panel resizes, not on every count refresh.
   useEffect(() => {
-    if (!shapeKey || !measured) return;
+    if (!shapeKey) return;
     const fit = () => void rf.fitView({ padding: 0.12, maxZoom: 1.25, duration: 0 });
-    // Once on the next frame, and once more after React Flow has applied the measured sizes.
+    // On the next frame, and again once React Flow has measured the nodes and the panel
+    // has settled (a detail pane opening beside the graph changes its width).
     const t = requestAnimationFrame(fit);
-    const late = setTimeout(fit, 150);
+    const late = [150, 500].map((ms) => setTimeout(fit, ms));
     return () => {
       cancelAnimationFrame(t);
-      clearTimeout(late);
+      late.forEach(clearTimeout);
     };
   }, [shapeKey, measured, rf, width, height]);
 
@@ -78,8 +79,6 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
         nodesConnectable={false}
         elementsSelectable
         minZoom={0.1}
-        fitView
-        fitViewOptions={{ padding: 0.12, maxZoom: 1.25 }}
         proOptions={{ hideAttribution: true }}
         colorMode={dark ? 'dark' : 'light'}
         aria-label="Flow graph"
