@@ -1,16 +1,24 @@
 import type { EndpointSpec } from '../../shared/specs.ts';
 import type { JsonValue } from '../../shared/model.ts';
 
-/** Removes user info (and with it any password) from a URL, for labels, logs and files. */
+/** Query parameters whose values are treated as secrets (same rule as the WebSocket proxy's). */
+const SECRET_PARAM = /token|secret|pass|auth|key|sig|session|jwt|code|cred/i;
+
+/**
+ * A URL fit for labels, logs and session files: the password and the values of
+ * credential-looking query parameters are removed; the user name stays, since it helps to
+ * tell endpoints apart.
+ */
 export function redactUrl(raw: string): string {
   try {
     const u = new URL(raw);
-    if (u.password) u.password = '';
-    if (u.username) u.username = u.username ? `${u.username}` : '';
-    // Keep the user name (it helps to tell endpoints apart) but never the password.
-    return u.toString().replace(/:@/, '@');
+    u.password = '';
+    for (const name of [...new Set(u.searchParams.keys())]) {
+      if (SECRET_PARAM.test(name)) u.searchParams.set(name, 'redacted');
+    }
+    return u.toString();
   } catch {
-    return raw.replace(/\/\/[^@/]*@/, '//');
+    return raw.replace(/\/\/[^@/]*@/, '//').replace(/([?&][^=&]*(?:token|secret|pass|auth|key)[^=&]*=)[^&]*/gi, '$1redacted');
   }
 }
 
