@@ -216,3 +216,18 @@ test('open requests are bounded: the oldest is given up as unanswered', () => {
   assert.equal(r.pairs.pending, 5);
   assert.equal(r.pairs.unansweredByReason.evicted, 15);
 });
+
+test('a pairs page filtered by an exchange lists the pairs of every routing key through it', () => {
+  const t = new Traffic();
+  for (const [key, id] of [['order.create', 'x1'], ['order.cancel', 'x2']] as const) {
+    const props = { correlationId: id, replyTo: 'replies' };
+    t.publish({ exchange: 'orders', routingKey: key, body: `req ${id}`, props });
+    t.wait(5).publish({ routingKey: 'replies', body: `res ${id}`, props: { correlationId: id } });
+  }
+  t.publish({ exchange: 'billing', routingKey: 'invoice', body: 'req y', props: { correlationId: 'y', replyTo: 'replies' } });
+  const s = run(t);
+  const byExchange = s.pairsPage({ limit: 10, destination: 'orders' });
+  assert.deepEqual(byExchange.rows.map((p) => p.correlationId).sort(), ['x1', 'x2']);
+  assert.equal(s.pairsPage({ limit: 10, destination: 'orders → order.create' }).rows.length, 1, 'a full label still matches exactly');
+  assert.equal(s.pairsPage({ limit: 10, destination: 'ord' }).rows.length, 0, 'a bare prefix of a name is not a match');
+});

@@ -129,18 +129,34 @@ export class PairStore {
 
   page(q: PairQuery): { rows: PairView[]; matching: number } {
     const want = q.status ? STATUSES.indexOf(q.status) : null;
-    const destIdx = q.destination === undefined ? null : (this.labelIndex.get(q.destination) ?? -2);
+    const dests = q.destination === undefined ? null : this.labelsFor(q.destination);
     const offset = q.offset ?? 0;
     const rows: PairView[] = [];
     let matching = 0;
     for (let i = 0; i < this.status.length; i++) {
       const s = this.status[i]!;
       if (s === DELETED || (want !== null && s !== want)) continue;
-      if (destIdx !== null && this.dest[i] !== destIdx && this.replyDest[i] !== destIdx) continue;
+      if (dests !== null && !dests.has(this.dest[i]!) && !dests.has(this.replyDest[i]!)) continue;
       if (matching >= offset && rows.length < q.limit) rows.push(this.view(i));
       matching += 1;
     }
     return { rows, matching };
+  }
+
+  /**
+   * Label indices a destination filter stands for: the label itself, and for an AMQP
+   * exchange its "exchange → routing key" labels, so a click on an exchange node narrows
+   * the pairs to what went through it.
+   */
+  private labelsFor(destination: string): Set<number> {
+    const out = new Set<number>();
+    const exact = this.labelIndex.get(destination);
+    if (exact !== undefined) out.add(exact);
+    const prefix = `${destination} → `;
+    this.labels.forEach((label, i) => {
+      if (label.startsWith(prefix)) out.add(i);
+    });
+    return out;
   }
 
   private view(i: number): PairView {
