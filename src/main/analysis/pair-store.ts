@@ -194,8 +194,8 @@ export class PairStore {
   }
 }
 
-/** One destination's conversations: counts and latency figures side by side (flat, for a table). */
-export interface DestinationPairs extends LatencySummary {
+/** One destination's pair counts. */
+interface PairCounts {
   transport: Transport;
   destination: string;
   matched: number;
@@ -205,14 +205,10 @@ export interface DestinationPairs extends LatencySummary {
   late: number;
 }
 
-export interface DestStats {
-  transport: Transport;
-  destination: string;
-  matched: number;
-  unanswered: number;
-  orphans: number;
-  duplicates: number;
-  late: number;
+/** One destination's conversations: counts and latency figures side by side (flat, for a table). */
+export interface DestinationPairs extends PairCounts, LatencySummary {}
+
+export interface DestStats extends PairCounts {
   hist: LatencyHistogram;
 }
 

@@ -1,4 +1,5 @@
 import type { CapturedMessage, GroupOffset, Transport } from '../../shared/model.ts';
+import type { TopologyEdge as ViewTopologyEdge } from '../../shared/views.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { TopologyConfig } from './config.ts';
 import { isOwnName, routedQueues } from './identity.ts';
@@ -20,18 +21,13 @@ export interface TopologyNode {
   counts: { in: number; out: number; undelivered: number };
 }
 
-export interface TopologyEdge {
-  id: string;
-  source: string;
-  target: string;
-  /** Messages (consumer-group edges: records the group committed past during the recording). */
-  count: number;
-  bytes: number;
-  /** Over the last `rateWindowSec` seconds of the recording (or of live time). */
-  ratePerSec: number;
+/**
+ * The UI's edge (count: for consumer-group edges, records the group committed past during
+ * the recording; ratePerSec: over the last `rateWindowSec` seconds) plus what analysis knows.
+ */
+export interface TopologyEdge extends ViewTopologyEdge {
   /** Over the edge's whole active span. */
   avgRatePerSec: number;
-  undelivered: number;
   firstTime: number | null;
   lastTime: number | null;
   /** What the count is made of. */

@@ -1,8 +1,6 @@
 import type { EndpointSpec } from '../../shared/specs.ts';
 import type { JsonValue } from '../../shared/model.ts';
-
-/** Query parameters whose values are treated as secrets (same rule as the WebSocket proxy's). */
-const SECRET_PARAM = /token|secret|pass|auth|key|sig|session|jwt|code|cred/i;
+import { hideSecretParams } from '../redact.ts';
 
 /**
  * A URL fit for labels, logs and session files: the password and the values of
@@ -13,10 +11,7 @@ export function redactUrl(raw: string): string {
   try {
     const u = new URL(raw);
     u.password = '';
-    for (const name of [...new Set(u.searchParams.keys())]) {
-      if (SECRET_PARAM.test(name)) u.searchParams.set(name, 'redacted');
-    }
-    return u.toString();
+    return hideSecretParams(u).toString();
   } catch {
     return raw.replace(/\/\/[^@/]*@/, '//').replace(/([?&][^=&]*(?:token|secret|pass|auth|key)[^=&]*=)[^&]*/gi, '$1redacted');
   }

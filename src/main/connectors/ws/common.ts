@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
 import type { CapturedMessage, JsonValue, MessageEventKind } from '../../../shared/model.ts';
+import { hideSecretParams } from '../../redact.ts';
 
 /** Who ended a connection. 'proxy' means Flowscope itself (stop, unreachable target). */
 export type WsCloseBy = 'client' | 'server' | 'proxy';
@@ -120,17 +121,12 @@ export function targetFor(target: string, requestUrl: string): { url: string; pa
   return { url: base.toString(), path };
 }
 
-const SECRET_PARAM = /token|secret|pass|auth|key|sig|session|jwt|code|cred/i;
-
 /** A URL safe to store: no user info, and values of credential-looking query parameters hidden. */
 export function redactUrl(url: string): string {
   const u = new URL(url);
   u.username = '';
   u.password = '';
-  for (const name of [...new Set(u.searchParams.keys())]) {
-    if (SECRET_PARAM.test(name)) u.searchParams.set(name, 'redacted');
-  }
-  return u.toString();
+  return hideSecretParams(u).toString();
 }
 
 export function errorText(err: unknown): string {
