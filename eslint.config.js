@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import layers from './eslint-rules/layers.js';
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', '.cache/**', 'test-artifacts/**'] },
@@ -9,12 +10,14 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
+    plugins: { local: layers },
     rules: {
+      'local/layers': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'Only src/main/index.ts, src/main/ipc/ and src/preload/ import electron.' }] },
+        { paths: [{ name: 'electron', message: 'Only the shell (src/main/index.ts, src/main/ipc/) and src/preload/ import electron.' }] },
       ],
     },
   },

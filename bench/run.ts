@@ -15,10 +15,10 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { WebSocketServer, WebSocket } from 'ws';
 import { Kafka, logLevel } from 'kafkajs';
-import { SessionStore } from '../src/main/store/session-store.ts';
-import { Recorder } from '../src/main/engine/recorder.ts';
-import { KafkaConnector } from '../src/main/connectors/kafka/index.ts';
-import { WsProxyConnector } from '../src/main/connectors/ws/proxy.ts';
+import { SessionStore } from '../src/core/store/session-store.ts';
+import { Recorder } from '../src/core/engine/recorder.ts';
+import { KafkaConnector } from '../src/core/connectors/kafka/index.ts';
+import { WsProxyConnector } from '../src/core/connectors/ws/proxy.ts';
 
 const N_KAFKA = Number(process.env.BENCH_KAFKA_N ?? 200_000);
 const N_WS = Number(process.env.BENCH_WS_N ?? 20_000);

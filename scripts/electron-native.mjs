@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // better-sqlite3 is a native module: the copy in node_modules is built for Node (the CLI
 // and the tests use it). The desktop app needs a build for Electron's ABI; this fetches the
-// prebuilt one once into .cache/electron-native/, which src/main/index.ts hands to the store.
+// prebuilt one once into .cache/electron-native/, which the shell (src/main/index.ts) hands to the store.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,11 +1,11 @@
 // The Electron shell: windows, menu, dialogs and the IPC wiring. All logic lives in the
-// engine (src/main/engine), which runs the same way under `flowscope serve` and in tests.
+// engine (src/core/engine), which runs the same way under `flowscope serve` and in tests.
 import path from 'node:path';
 import fs from 'node:fs';
 import { app, BrowserWindow, Menu, dialog, shell, session, type MenuItemConstructorOptions } from 'electron';
-import { Engine } from './engine/engine.ts';
+import { Engine } from '../core/engine/engine.ts';
 import { forwardEvents, registerIpc } from './ipc/index.ts';
-import { SESSION_EXTENSION } from './store/schema.ts';
+import { SESSION_EXTENSION } from '../core/store/schema.ts';
 
 const RENDERER_DEV_URL = process.env.ELECTRON_RENDERER_URL;
 const RENDERER_FILE = path.join(__dirname, '../renderer/index.html');

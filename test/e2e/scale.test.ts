@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { CapturedMessage } from '../../src/shared/model.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
 import { MAX_PAGES, PAGE_SIZE } from '../../src/renderer/src/views/messages/limits.ts';
 import { eventually, launchBrowser, numAttr, startHarness, waitShown, type BrowserSession, type Harness } from '../helpers/browser.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ConsumeMessage } from 'amqplib';
-import { DEFAULT_ANALYSIS_CONFIG } from '../../src/main/analysis/config.ts';
+import { DEFAULT_ANALYSIS_CONFIG } from '../../src/core/analysis/config.ts';
 import { AmqpClient, amqpPublishCli, createVhost, suffix, type TestVhost } from '../helpers/amqp.ts';
 import {
   eventually,

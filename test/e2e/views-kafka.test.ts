@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Admin } from 'kafkajs';
 import type { SessionInfo } from '../../src/shared/views.ts';
-import { DEFAULT_ANALYSIS_CONFIG } from '../../src/main/analysis/config.ts';
+import { DEFAULT_ANALYSIS_CONFIG } from '../../src/core/analysis/config.ts';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, kcatGroupConsumer, kcatProduce, stopProcess, uniqueName } from '../helpers/kafka.ts';
 import {
   eventually,

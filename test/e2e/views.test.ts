@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { DEFAULT_ANALYSIS_CONFIG } from '../../src/main/analysis/config.ts';
+import { DEFAULT_ANALYSIS_CONFIG } from '../../src/core/analysis/config.ts';
 import {
   eventually,
   launchBrowser,

@@ -7,11 +7,11 @@ import { connect } from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { MessageFilter } from '../../src/shared/filter.ts';
 import type { StoredMessage } from '../../src/shared/model.ts';
-import { AmqpConnector } from '../../src/main/connectors/amqp/index.ts';
-import type { AmqpConnectorOptions } from '../../src/main/connectors/amqp/index.ts';
-import type { EndpointState } from '../../src/main/engine/recorder.ts';
-import { Recorder } from '../../src/main/engine/recorder.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
+import { AmqpConnector } from '../../src/core/connectors/amqp/index.ts';
+import type { AmqpConnectorOptions } from '../../src/core/connectors/amqp/index.ts';
+import type { EndpointState } from '../../src/core/engine/recorder.ts';
+import { Recorder } from '../../src/core/engine/recorder.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
 import { PYTHON, tmpDir } from './tmp.ts';
 
 const run = promisify(execFile);

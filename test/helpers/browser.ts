@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { Engine } from '../../src/main/engine/engine.ts';
-import { startBridge, type Bridge } from '../../src/main/bridge/server.ts';
-import type { AnalysisConfig } from '../../src/main/analysis/config.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import { startBridge, type Bridge } from '../../src/core/bridge/server.ts';
+import type { AnalysisConfig } from '../../src/core/analysis/config.ts';
 
 /** Debian's Chromium; playwright-core never downloads a browser. */
 export const CHROMIUM = process.env.FLOWSCOPE_CHROMIUM ?? '/usr/bin/chromium';

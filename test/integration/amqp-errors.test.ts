@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, test } from 'node:test';
-import { AmqpConnector } from '../../src/main/connectors/amqp/index.ts';
+import { AmqpConnector } from '../../src/core/connectors/amqp/index.ts';
 import { AMQP_HOST, AMQP_PORT, amqpRecording, createVhost, rabbitmqctl, suffix } from '../helpers/amqp.ts';
 import type { AmqpRecording } from '../helpers/amqp.ts';
 import { waitFor } from '../helpers/tmp.ts';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { AmqpConnector } from '../../src/main/connectors/amqp/index.ts';
-import { Recorder } from '../../src/main/engine/recorder.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { createEnricher } from '../../src/main/analysis/correlation.ts';
-import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/main/analysis/session-analysis.ts';
-import type { AnalysisConfigInput } from '../../src/main/analysis/config.ts';
+import { AmqpConnector } from '../../src/core/connectors/amqp/index.ts';
+import { Recorder } from '../../src/core/engine/recorder.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { createEnricher } from '../../src/core/analysis/correlation.ts';
+import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/core/engine/session-analysis.ts';
+import type { AnalysisConfigInput } from '../../src/core/analysis/config.ts';
 import { AmqpClient, amqpPublishCli, createVhost, runPython, spawnPython, suffix } from '../helpers/amqp.ts';
 import type { TestVhost } from '../helpers/amqp.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaConnector } from '../../src/main/connectors/kafka/index.ts';
-import { Recorder } from '../../src/main/engine/recorder.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { createEnricher } from '../../src/main/analysis/correlation.ts';
-import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/main/analysis/session-analysis.ts';
+import { KafkaConnector } from '../../src/core/connectors/kafka/index.ts';
+import { Recorder } from '../../src/core/engine/recorder.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { createEnricher } from '../../src/core/analysis/correlation.ts';
+import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/core/engine/session-analysis.ts';
 import {
   adminClient,
   committed,

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { WsProxyConnector } from '../../src/main/connectors/ws/proxy.ts';
-import { Recorder } from '../../src/main/engine/recorder.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { createEnricher } from '../../src/main/analysis/correlation.ts';
-import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/main/analysis/session-analysis.ts';
+import { WsProxyConnector } from '../../src/core/connectors/ws/proxy.ts';
+import { Recorder } from '../../src/core/engine/recorder.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { createEnricher } from '../../src/core/analysis/correlation.ts';
+import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/core/engine/session-analysis.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
 interface Rpc {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Engine } from '../../src/main/engine/engine.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
 import type { AnalysisSummary, PlaybackState, SessionInfo, TrafficBatch } from '../../src/shared/api.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 

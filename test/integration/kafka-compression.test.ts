@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { codecStats, KafkaConnector, setCodecEnabled, type CodecName } from '../../src/main/connectors/kafka/index.ts';
-import { Recorder, type EndpointState } from '../../src/main/engine/recorder.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
+import { codecStats, KafkaConnector, setCodecEnabled, type CodecName } from '../../src/core/connectors/kafka/index.ts';
+import { Recorder, type EndpointState } from '../../src/core/engine/recorder.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, kcatProduce, uniqueName, writeKeyedLines } from '../helpers/kafka.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 

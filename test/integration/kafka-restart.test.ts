@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { Admin } from 'kafkajs';
-import { KafkaConnector } from '../../src/main/connectors/kafka/index.ts';
-import { Recorder, type EndpointState } from '../../src/main/engine/recorder.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
+import { KafkaConnector } from '../../src/core/connectors/kafka/index.ts';
+import { Recorder, type EndpointState } from '../../src/core/engine/recorder.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
 import { adminClient, createTopic, kafkaScript, kcatProduce, uniqueName, writeKeyedLines } from '../helpers/kafka.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 

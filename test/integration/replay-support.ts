@@ -1,9 +1,9 @@
 /** Shared pieces of the replay integration tests (not a test file itself). */
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { Recorder, type EndpointState } from '../../src/main/engine/recorder.ts';
-import type { Connector, CaptureSink } from '../../src/main/connectors/types.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { Recorder, type EndpointState } from '../../src/core/engine/recorder.ts';
+import type { Connector, CaptureSink } from '../../src/core/connectors/types.ts';
 import type { StoredMessage } from '../../src/shared/model.ts';
 import { waitFor } from '../helpers/tmp.ts';
 

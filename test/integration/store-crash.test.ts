@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SessionStore } from '../../src/main/store/session-store.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 import { payloadFor } from '../fixtures/record_crash.ts';
 

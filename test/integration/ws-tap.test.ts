@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { Recorder } from '../../src/main/engine/recorder.ts';
-import type { EndpointState } from '../../src/main/engine/recorder.ts';
-import { WsTapConnector } from '../../src/main/connectors/ws/tap.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { Recorder } from '../../src/core/engine/recorder.ts';
+import type { EndpointState } from '../../src/core/engine/recorder.ts';
+import { WsTapConnector } from '../../src/core/connectors/ws/tap.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 import { freePort, startPythonServer } from '../fixtures/ws_python.ts';
 import type { PythonServer } from '../fixtures/ws_python.ts';

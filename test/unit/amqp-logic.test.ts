@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CapturedMessage } from '../../src/shared/model.ts';
-import { planTap } from '../../src/main/connectors/amqp/exchanges.ts';
-import { mapProperties, mapTraceProperties, timestampMs, toJson } from '../../src/main/connectors/amqp/properties.ts';
-import { fingerprint, TapReconciler } from '../../src/main/connectors/amqp/reconcile.ts';
-import { parseAmqpUrl, redactUrl, scrub } from '../../src/main/connectors/amqp/url.ts';
+import { planTap } from '../../src/core/connectors/amqp/exchanges.ts';
+import { mapProperties, mapTraceProperties, timestampMs, toJson } from '../../src/core/connectors/amqp/properties.ts';
+import { fingerprint, TapReconciler } from '../../src/core/connectors/amqp/reconcile.ts';
+import { parseAmqpUrl, redactUrl, scrub } from '../../src/core/connectors/amqp/url.ts';
 
 const msg = (body: string, time: number): CapturedMessage => ({
   time,

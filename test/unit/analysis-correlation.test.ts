@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyMessage, createEnricher, extractCorrelation } from '../../src/main/analysis/correlation.ts';
-import { DEFAULT_ANALYSIS_CONFIG, analysisConfigSchema, resolveAnalysisConfig } from '../../src/main/analysis/config.ts';
+import { classifyMessage, createEnricher, extractCorrelation } from '../../src/core/analysis/correlation.ts';
+import { DEFAULT_ANALYSIS_CONFIG, analysisConfigSchema, resolveAnalysisConfig } from '../../src/core/analysis/config.ts';
 import type { CapturedMessage } from '../../src/shared/model.ts';
 import { bytes } from './analysis-helpers.ts';
 

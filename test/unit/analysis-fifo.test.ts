@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FifoMap } from '../../src/main/analysis/fifo-map.ts';
+import { FifoMap } from '../../src/core/analysis/fifo-map.ts';
 
 test('FifoMap behaves like an insertion-ordered Map under heavy churn', () => {
   const fifo = new FifoMap<number, { n: number }>();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LatencyHistogram } from '../../src/main/analysis/histogram.ts';
+import { LatencyHistogram } from '../../src/core/analysis/histogram.ts';
 
 test('small samples give exact nearest-rank percentiles', () => {
   const h = new LatencyHistogram();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AnalysisState } from '../../src/main/analysis/session-analysis.ts';
-import type { AnalysisConfigInput } from '../../src/main/analysis/config.ts';
+import { AnalysisState } from '../../src/core/engine/session-analysis.ts';
+import type { AnalysisConfigInput } from '../../src/core/analysis/config.ts';
 import { Traffic } from './analysis-helpers.ts';
 
 function run(t: Traffic, config: AnalysisConfigInput = {}, end?: number): AnalysisState {

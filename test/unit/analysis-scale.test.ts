@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { analyzeStoreAsync } from '../../src/main/analysis/session-analysis.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { analyzeStoreAsync } from '../../src/core/engine/session-analysis.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { MixedTraffic } from './analysis-traffic.ts';
 

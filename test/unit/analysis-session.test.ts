@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { Recorder } from '../../src/main/engine/recorder.ts';
-import { createEnricher } from '../../src/main/analysis/correlation.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { Recorder } from '../../src/core/engine/recorder.ts';
+import { createEnricher } from '../../src/core/analysis/correlation.ts';
 import {
   AnalysisState,
   analyzeStore,
   analyzeStoreAsync,
   analyzeStoreState,
   recordingEnd,
-} from '../../src/main/analysis/session-analysis.ts';
+} from '../../src/core/engine/session-analysis.ts';
 import type { CapturedMessage, StoredMessage } from '../../src/shared/model.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { isOffset } from './analysis-helpers.ts';

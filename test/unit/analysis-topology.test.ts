@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AnalysisState } from '../../src/main/analysis/session-analysis.ts';
-import type { AnalysisConfigInput } from '../../src/main/analysis/config.ts';
-import type { Topology } from '../../src/main/analysis/topology.ts';
-import { RateMeter } from '../../src/main/analysis/rate.ts';
+import { AnalysisState } from '../../src/core/engine/session-analysis.ts';
+import type { AnalysisConfigInput } from '../../src/core/analysis/config.ts';
+import type { Topology } from '../../src/core/analysis/topology.ts';
+import { RateMeter } from '../../src/core/analysis/rate.ts';
 import { Traffic, bytes } from './analysis-helpers.ts';
 
 function graph(t: Traffic, config: AnalysisConfigInput = {}): Topology {

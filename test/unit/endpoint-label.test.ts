@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { endpointLabel, redactUrl, storableConfig } from '../../src/main/engine/endpoint-label.ts';
+import { endpointLabel, redactUrl, storableConfig } from '../../src/core/common/endpoint-label.ts';
 
 test('endpoint labels and stored settings never carry passwords or tokens', () => {
   const amqp = { kind: 'amqp' as const, url: 'amqp://app:s3cret@broker.local:5672/orders', exchanges: ['events'] };

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CapturedMessage, StoredMessage } from '../../src/shared/model.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { exportJsonl, importJsonl } from '../../src/main/io/jsonl.ts';
-import { importKcat } from '../../src/main/io/kcat.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { exportJsonl, importJsonl } from '../../src/core/io/jsonl.ts';
+import { importKcat } from '../../src/core/io/kcat.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
 const BOM_TEXT = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"bom":true}')]);

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { CapturedMessage } from '../../src/shared/model.ts';
 import type { ReplayProgress } from '../../src/shared/views.ts';
-import { SessionStore } from '../../src/main/store/session-store.ts';
-import { Replayer, checkReplayLoop, parseMapArgs, parseSpeed, parseTarget, type PlannedSend } from '../../src/main/replay/index.ts';
-import { ReplayRegistry } from '../../src/main/engine/replays.ts';
-import type { SessionHandle } from '../../src/main/engine/session-handle.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { Replayer, checkReplayLoop, parseTarget, type PlannedSend } from '../../src/core/replay/index.ts';
+import { parseMapArgs, parseSpeed } from '../../src/cli/replay-format.ts';
+import { ReplayRegistry } from '../../src/core/engine/replays.ts';
+import type { SessionHandle } from '../../src/core/engine/session-handle.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
 const T = 1_700_000_000_000;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodePayload, decodeUtf8, hexDump, previewPayload } from '../../src/main/decode/payload.ts';
+import { decodePayload, decodeUtf8, hexDump, previewPayload } from '../../src/core/decode/payload.ts';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
 

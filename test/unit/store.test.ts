@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SessionFileError, SessionStore } from '../../src/main/store/session-store.ts';
+import { SessionFileError, SessionStore } from '../../src/core/store/session-store.ts';
 import type { CapturedMessage } from '../../src/shared/model.ts';
 import type { MessageFilter } from '../../src/shared/filter.ts';
 import { tmpDir } from '../helpers/tmp.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { flag, numberFlag, parseArgs } from '../args.ts';
-import { countMessages, createEngine, progressLine, rendererDir, untilSignal } from '../shared.ts';
-import { startBridge } from '../../main/bridge/server.ts';
+import { countMessages, createEngine, progressLine, rendererDir, untilSignal } from '../context.ts';
+import { startBridge } from '../../core/bridge/server.ts';
 
 /**
  * `flowscope demo`: an embedded WebSocket system (JSON-RPC requests, pub-sub fan-out,

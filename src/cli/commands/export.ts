@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError, flag, parseArgs } from '../args.ts';
-import { SessionStore } from '../../main/store/session-store.ts';
-import { exportJsonl } from '../../main/io/jsonl.ts';
+import { SessionStore } from '../../core/store/session-store.ts';
+import { exportJsonl } from '../../core/io/jsonl.ts';
 
 /** `flowscope export FILE --format jsonl [--out F]`: one JSON object per message. */
 export async function exportCommand(argv: string[]): Promise<number> {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { UsageError, flag, parseArgs } from '../args.ts';
-import { importJsonl } from '../../main/io/jsonl.ts';
-import { importKcat } from '../../main/io/kcat.ts';
-import { version } from '../shared.ts';
+import { importJsonl } from '../../core/io/jsonl.ts';
+import { importKcat } from '../../core/io/kcat.ts';
+import { version } from '../context.ts';
 
 /** `flowscope import FILE --format jsonl|kcat --out SESSION`. */
 export async function importCommand(argv: string[]): Promise<number> {

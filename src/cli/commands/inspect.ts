@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
-import { analysisOptions, createEngine } from '../shared.ts';
+import { analysisOptions, createEngine } from '../context.ts';
 import type { AnalysisSummary } from '../../shared/views.ts';
 
 /** `flowscope inspect FILE [--json]`: what a session holds, its pairs, undelivered and topology. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
-import { analysisOptions, countMessages, createEngine, progressLine, untilSignal } from '../shared.ts';
+import { analysisOptions, countMessages, createEngine, progressLine, untilSignal } from '../context.ts';
 
 /** `flowscope record`: any mix of endpoints into one session file, until stopped. */
 export async function record(argv: string[]): Promise<number> {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { UsageError, flag, parseArgs } from '../args.ts';
-import { SessionStore } from '../../main/store/session-store.ts';
-import { Replayer, createProgressPrinter, formatPlan, formatReport, parseMapArgs, parseSpeed, targetLabel } from '../../main/replay/index.ts';
+import { SessionStore } from '../../core/store/session-store.ts';
+import { Replayer, targetLabel } from '../../core/replay/index.ts';
+import { createProgressPrinter, formatPlan, formatReport, parseMapArgs, parseSpeed } from '../replay-format.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { flag, numberFlag, parseArgs } from '../args.ts';
-import { analysisOptions, createEngine, rendererDir, untilSignal } from '../shared.ts';
-import { startBridge } from '../../main/bridge/server.ts';
+import { analysisOptions, createEngine, rendererDir, untilSignal } from '../context.ts';
+import { startBridge } from '../../core/bridge/server.ts';
 
 /** `flowscope serve [FILE] [--port N] [--demo]`: the UI in a browser; first line is the URL. */
 export async function serve(argv: string[]): Promise<number> {

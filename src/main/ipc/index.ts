@@ -1,6 +1,6 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { ApiError, EVENT_CHANNELS, REQUEST_CHANNELS } from '../../shared/api.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine } from '../../core/engine/engine.ts';
 
 /**
  * Registers every contract channel through one wrapper: the sender frame must be one of

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import type { EndpointStatus } from '../../../shared/model.ts';
-import type { CaptureSink, Connector, Discovery } from '../types.ts';
+import type { CaptureSink, Connector } from '../types.ts';
+import type { Discovery } from '../../../shared/discovery.ts';
 import { registerCodecs } from './codecs.ts';
 import { discoverCluster, startOffsets, userTopics } from './cluster.ts';
 import { isConnectionTrouble, quietLogCreator, type KafkaLogEvent } from './logger.ts';

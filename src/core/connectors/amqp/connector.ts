@@ -1,7 +1,8 @@
 import { connect } from 'amqplib';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { JsonValue } from '../../../shared/model.ts';
-import type { CaptureSink, Connector, Discovery } from '../types.ts';
+import type { CaptureSink, Connector } from '../types.ts';
+import type { Discovery } from '../../../shared/discovery.ts';
 import { consumedToCaptured, tapToCaptured } from './capture.ts';
 import { describeAmqpError } from './errors.ts';
 import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';

@@ -2,9 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../main/engine/engine.ts';
-import { SessionStore } from '../main/store/session-store.ts';
-import { analysisConfigSchema, type AnalysisConfigInput } from '../main/analysis/config.ts';
+import { Engine } from '../core/engine/engine.ts';
+import { SessionStore } from '../core/store/session-store.ts';
+import { analysisConfigSchema, type AnalysisConfigInput } from '../core/analysis/config.ts';
 import { UsageError, numberFlag, type ParsedArgs } from './args.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

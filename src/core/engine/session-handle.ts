@@ -7,9 +7,9 @@ import type { SessionStore } from '../store/session-store.ts';
 import { Recorder, type EndpointState } from './recorder.ts';
 import { TrafficBatcher, toRow } from './traffic-batcher.ts';
 import { createConnector } from './connector-factory.ts';
-import { endpointLabel, storableConfig } from './endpoint-label.ts';
+import { endpointLabel, storableConfig } from '../common/endpoint-label.ts';
 import type { SessionAnalysis } from './analysis-port.ts';
-import { recordingEnd } from '../analysis/session-analysis.ts';
+import { recordingEnd } from './session-analysis.ts';
 import { Playback, type Speed } from './playback.ts';
 import { decodePayload, hexDump } from '../decode/payload.ts';
 

@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { isUtf8 } from 'node:buffer';
 import type { DestinationPlan, Publisher, ReplayItem, Settlement } from './types.ts';
-import { redactUrl } from '../engine/endpoint-label.ts';
+import { redactUrl } from '../common/endpoint-label.ts';
 
 const CLOSE_WAIT_MS = 3000;
 

@@ -6,7 +6,7 @@ import type { MessageFilter } from '../../shared/filter.ts';
 import type { DestinationStats } from '../../shared/views.ts';
 import { APPLICATION_ID, FORMAT_NAME, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { filterToSql } from './filter-sql.ts';
-import type { Discovery } from '../connectors/types.ts';
+import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
 import { PREVIEW_BYTES, ROW_COLUMNS, toListRow, toParams, toStored, type Row } from './rows.ts';
 

@@ -1,11 +1,20 @@
-import type { Recorder } from '../engine/recorder.ts';
+import type { CaptureSink, Connector } from '../connectors/types.ts';
+import type { SessionStore } from '../store/session-store.ts';
 import { WsProxyConnector } from '../connectors/ws/proxy.ts';
 import { startDemoServer } from './server.ts';
 import { DemoTraffic } from './traffic.ts';
 
+/** What the demo needs of the engine's recorder (declared here so the demo sits below the engine). */
+export interface DemoRecorder {
+  readonly store: SessionStore;
+  sink(endpoint: string): CaptureSink;
+  add(connector: Connector): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
 export interface DemoOptions {
   /** Records the demo; the proxy is added to it as endpoint `endpointId`. */
-  recorder: Recorder;
+  recorder: DemoRecorder;
   endpointId?: string;
   /** Client messages per second (default 30); fan-out and replies add to what is recorded. */
   rate?: number;

@@ -1,6 +1,6 @@
 import type { EndpointSpec } from '../../shared/specs.ts';
 import type { JsonValue } from '../../shared/model.ts';
-import { hideSecretParams } from '../redact.ts';
+import { hideSecretParams } from './redact.ts';
 
 /**
  * A URL fit for labels, logs and session files: the password and the values of

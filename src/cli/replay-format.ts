@@ -1,5 +1,5 @@
-import type { ReplayReport, ReplaySpeed, ReplayStatus, PlannedSend } from './types.ts';
-import { summarizeReport } from './tally.ts';
+import type { ReplayReport, ReplaySpeed, ReplayStatus, PlannedSend } from '../core/replay/types.ts';
+import { summarizeReport } from '../core/replay/tally.ts';
 
 /** `--speed 1|2.5|max` → a speed; throws with a message for the user. */
 export function parseSpeed(text: string | undefined): ReplaySpeed {

@@ -1,4 +1,4 @@
-import { redactUrl } from '../engine/endpoint-label.ts';
+import { redactUrl } from '../common/endpoint-label.ts';
 
 export type ReplayTarget =
   | { transport: 'kafka'; brokers: string[]; url: string }

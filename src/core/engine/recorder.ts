@@ -1,5 +1,6 @@
 import type { CapturedMessage, EndpointStatus, GroupOffset, StoredMessage } from '../../shared/model.ts';
-import type { CaptureSink, Connector, Discovery } from '../connectors/types.ts';
+import type { CaptureSink, Connector } from '../connectors/types.ts';
+import type { Discovery } from '../../shared/discovery.ts';
 import type { SessionStore } from '../store/session-store.ts';
 
 export interface RecorderBatch {

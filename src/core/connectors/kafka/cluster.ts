@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { GroupOffset } from '../../../shared/model.ts';
-import type { DiscoveredGroup, DiscoveredTopic, Discovery } from '../types.ts';
+import type { DiscoveredGroup, DiscoveredTopic, Discovery } from '../../../shared/discovery.ts';
 
 /** Every consumer group a Flowscope tap creates starts with this. */
 export const TAP_GROUP_PREFIX = 'flowscope-tap-';

@@ -1,4 +1,4 @@
-import type { DiscoveredBinding, Discovery } from '../types.ts';
+import type { DiscoveredBinding, Discovery } from '../../../shared/discovery.ts';
 
 /** Routing keys kept per observed exchange → queue edge; enough to show, bounded for memory. */
 const MAX_KEYS_PER_EDGE = 20;

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../../shared/model.ts';
-import type { DiscoveredBinding, DiscoveredExchange, DiscoveredQueue } from '../types.ts';
+import type { DiscoveredBinding, DiscoveredExchange, DiscoveredQueue } from '../../../shared/discovery.ts';
 import { toJson } from './properties.ts';
 import { isOwnQueue } from './firehose.ts';
 import { redactUrl } from './url.ts';

@@ -7,8 +7,8 @@ import type {
   TopologyNode,
   UndeliveredGroup,
 } from '../../shared/views.ts';
-import { AnalysisState } from '../analysis/session-analysis.ts';
-import type { AnalysisResult } from '../analysis/session-analysis.ts';
+import { AnalysisState } from './session-analysis.ts';
+import type { AnalysisResult } from './session-analysis.ts';
 import { resolveAnalysisConfig, type AnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
 import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
 import type { SessionAnalysis } from './analysis-port.ts';

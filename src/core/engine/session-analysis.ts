@@ -1,15 +1,15 @@
 import type { GroupOffset, StoredMessage } from '../../shared/model.ts';
 import type { SessionStore } from '../store/session-store.ts';
-import { AnalysisState } from './analysis-state.ts';
-import type { AnalysisResult } from './analysis-state.ts';
-import type { AnalysisConfig, AnalysisConfigInput } from './config.ts';
+import { AnalysisState } from '../analysis/analysis-state.ts';
+import type { AnalysisResult } from '../analysis/analysis-state.ts';
+import type { AnalysisConfig, AnalysisConfigInput } from '../analysis/config.ts';
 
 /**
  * Analysis of a saved session, streamed from its file through the same `AnalysisState` that
  * runs live beside a Recorder (`onBatch` → `ingest`, `onOffsets` → `addOffsets`).
  */
-export { AnalysisState, LIVE_GRACE_MS } from './analysis-state.ts';
-export type { AnalysisResult } from './analysis-state.ts';
+export { AnalysisState, LIVE_GRACE_MS } from '../analysis/analysis-state.ts';
+export type { AnalysisResult } from '../analysis/analysis-state.ts';
 
 /**
  * When a saved recording ended: its last message, offset poll or endpoint status change

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
 import type { CapturedMessage, JsonValue, MessageEventKind } from '../../../shared/model.ts';
-import { hideSecretParams } from '../../redact.ts';
+import { hideSecretParams } from '../../common/redact.ts';
 
 /** Who ended a connection. 'proxy' means Flowscope itself (stop, unreachable target). */
 export type WsCloseBy = 'client' | 'server' | 'proxy';

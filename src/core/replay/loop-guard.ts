@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../shared/model.ts';
-import type { DiscoveredBinding } from '../connectors/types.ts';
+import type { DiscoveredBinding } from '../../shared/discovery.ts';
 import type { DestinationPlan } from './types.ts';
 import { hostKey, type ReplayTarget } from './target.ts';
 import { isDefaultExchange } from './select.ts';

@@ -12,5 +12,4 @@ export { Replayer, createPublisher } from './replayer.ts';
 export { checkReplayLoop } from './loop-guard.ts';
 export { summarizeReport } from './tally.ts';
 export { parseTarget, targetLabel, ReplayTargetError } from './target.ts';
-export { parseSpeed, parseMapArgs, createProgressPrinter, formatPlan, formatReport, formatDuration, progressText } from './cli-support.ts';
 export type { ReplayOptions, ReplayReport, ReplayStatus, ReplaySpeed, PlannedSend } from './types.ts';
