@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, flag, parseArgs } from '../args.ts';
-import { SessionStore } from '../../core/store/session-store.ts';
+import { SessionStore, asSessionFileError } from '../../core/store/session-store.ts';
 import { exportJsonl } from '../../core/io/jsonl.ts';
 
 /** `flowscope export FILE --format jsonl [--out F]`: one JSON object per message. */
@@ -16,6 +16,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const count = await exportJsonl(store, out && out !== '-' ? path.resolve(out) : process.stdout);
     if (out && out !== '-') console.error(`exported ${count} messages to ${out}`);
     return 0;
+  } catch (err) {
+    throw asSessionFileError(err, store.path);
   } finally {
     store.close();
   }

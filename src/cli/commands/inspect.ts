@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
 import { analysisOptions, createEngine } from '../context.ts';
 import type { AnalysisSummary } from '../../shared/views.ts';
+import { asSessionFileError } from '../../core/store/session-store.ts';
 
 /** `flowscope inspect FILE [--json]`: what a session holds, its pairs, undelivered and topology. */
 export async function inspect(argv: string[]): Promise<number> {
@@ -9,8 +10,8 @@ export async function inspect(argv: string[]): Promise<number> {
   const file = args.positionals[0];
   if (!file) throw new UsageError('inspect needs a session FILE');
   const engine = createEngine('bridge', false, analysisOptions(args));
-  const session = engine.openSession(path.resolve(file));
   try {
+    const session = engine.openSession(path.resolve(file));
     const info = session.info();
     const destinations = session.destinations();
     const summary = (await engine.handle('renderer:analysis:summary', { sessionId: session.id })) as AnalysisSummary;
@@ -58,6 +59,8 @@ export async function inspect(argv: string[]): Promise<number> {
     ];
     console.log(lines.join('\n'));
     return 0;
+  } catch (err) {
+    throw asSessionFileError(err, path.resolve(file));
   } finally {
     await engine.shutdown();
   }

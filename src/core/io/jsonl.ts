@@ -8,7 +8,8 @@ import { snapshotChunks } from './chunks.ts';
 import { fromJsonlRecord, toJsonlRecord } from './jsonl-record.ts';
 import { ImportLineError, isBlank, parseObject, readLines } from './lines.ts';
 import { createSessionAtomically } from './atomic-session.ts';
-import type { StoreOptions } from '../store/session-store.ts';
+import { SessionFileError, asSessionFileError, type StoreOptions } from '../store/session-store.ts';
+import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
 
 export { toJsonlRecord, fromJsonlRecord } from './jsonl-record.ts';
 export { ImportLineError } from './lines.ts';
@@ -18,16 +19,43 @@ export { ImportLineError } from './lines.ts';
  * seq order (format: jsonl-record.ts). `out` is a file path, `-` for stdout, or a stream
  * the caller owns (it is not ended). Reads a snapshot in chunks and waits for the stream
  * to drain, so memory stays bounded and a live recording keeps writing meanwhile.
- * Returns the number of messages written.
+ * A file is written beside its target and renamed into place only when complete: a failed
+ * export leaves no file and an existing one as it was. Returns the number of messages written.
  */
 export async function exportJsonl(
   store: SessionStore,
   out: string | NodeJS.WritableStream,
   filter: MessageFilter = {},
 ): Promise<number> {
-  const owned = typeof out === 'string' && out !== '-';
-  const stream: NodeJS.WritableStream =
-    typeof out !== 'string' ? out : out === '-' ? process.stdout : fs.createWriteStream(out);
+  if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), filter);
+  return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter);
+}
+
+async function exportToFile(store: SessionStore, out: string, filter: MessageFilter): Promise<number> {
+  if (isFileOrSidecar(out, store.path)) {
+    throw new SessionFileError(`${out} is the session being exported; choose another file to export to.`, 'own-input');
+  }
+  const tmp = siblingTemp(out, 'exporting');
+  const stream = fs.createWriteStream(tmp, { flags: 'wx' });
+  try {
+    await once(stream, 'open');
+    const count = await writeJsonl(store, stream, filter);
+    stream.end();
+    await once(stream, 'finish');
+    fs.renameSync(tmp, out);
+    return count;
+  } catch (err) {
+    // Wait for the descriptor to close, or the file could be created after it is removed.
+    if (!stream.closed) {
+      stream.destroy();
+      await once(stream, 'close').catch(() => undefined);
+    }
+    fs.rmSync(tmp, { force: true });
+    throw asSessionFileError(err, store.path);
+  }
+}
+
+async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, filter: MessageFilter): Promise<number> {
   let failure: Error | null = null;
   const onError = (err: Error): void => {
     failure ??= err;
@@ -43,17 +71,7 @@ export async function exportJsonl(
       if (!stream.write(text)) await once(stream as NodeJS.EventEmitter, 'drain');
     }
     if (failure) throw failure;
-    if (owned) {
-      stream.end();
-      await once(stream as NodeJS.EventEmitter, 'finish');
-    }
     return count;
-  } catch (err) {
-    if (owned) {
-      (stream as fs.WriteStream).destroy();
-      fs.rmSync(out as string, { force: true });
-    }
-    throw err;
   } finally {
     stream.off('error', onError);
   }
@@ -86,7 +104,7 @@ export async function importJsonl(
       w.add(fromJsonlRecord(o, line));
     }
     w.registerEndpoints(inPath, 'jsonl');
-  }, storeOptions);
+  }, storeOptions, inPath);
 }
 
 export function assertReadable(file: string): void {

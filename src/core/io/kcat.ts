@@ -36,7 +36,7 @@ export async function importKcat(
       w.add(fromKcatEnvelope(o, line));
     }
     w.registerEndpoints(inPath, 'kcat');
-  }, storeOptions);
+  }, storeOptions, inPath);
 }
 
 /** One kcat `-J` envelope → a Kafka `publish` fact. */
