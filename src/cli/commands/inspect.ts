@@ -22,8 +22,8 @@ export async function inspect(argv: string[]): Promise<number> {
       notes: info.notes,
       messages: info.messageCount,
       timeRange: {
-        first: info.firstTime === null ? null : new Date(info.firstTime).toISOString(),
-        last: info.lastTime === null ? null : new Date(info.lastTime).toISOString(),
+        first: isoTime(info.firstTime),
+        last: isoTime(info.lastTime),
       },
       endpoints: info.endpoints.map((e) => ({ id: e.id, transport: e.transport, label: e.label, lastStatus: e.detail })),
       destinations: destinations.map((d) => ({
@@ -64,6 +64,13 @@ export async function inspect(argv: string[]): Promise<number> {
   } finally {
     await engine.shutdown();
   }
+}
+
+/** ISO 8601, or the raw number for a time no calendar shows (a session from an unvalidated import). */
+function isoTime(ms: number | null): string | null {
+  if (ms === null) return null;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} (not a valid time)` : d.toISOString();
 }
 
 function fmt(ms: number | null): string {
