@@ -13,7 +13,7 @@ export function redactUrl(raw: string): string {
     u.password = '';
     return hideSecretParams(u).toString();
   } catch {
-    return raw.replace(/\/\/[^@/]*@/, '//').replace(/([?&][^=&]*(?:token|secret|pass|auth|key)[^=&]*=)[^&]*/gi, '$1redacted');
+    return raw.replace(/\/\/[^/]*@/, '//').replace(/([?&][^=&]*(?:token|secret|pass|auth|key)[^=&]*=)[^&]*/gi, '$1redacted');
   }
 }
 

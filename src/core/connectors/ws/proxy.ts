@@ -16,6 +16,7 @@ import {
   wsMessage,
 } from './common.ts';
 import { Link } from './link.ts';
+import { redactUrl as shownUrl } from '../../common/endpoint-label.ts';
 
 export interface WsProxyOptions {
   id: string;
@@ -66,10 +67,10 @@ export class WsProxyConnector implements Connector {
     try {
       protocol = new URL(opts.target).protocol;
     } catch {
-      throw new Error(`WebSocket target "${opts.target}" is not a URL; expected ws://host:port/path or wss://…`);
+      throw new Error(`WebSocket target "${shownUrl(opts.target)}" is not a URL; expected ws://host:port/path or wss://…`);
     }
     if (protocol !== 'ws:' && protocol !== 'wss:') {
-      throw new Error(`WebSocket target "${opts.target}" must start with ws:// or wss://`);
+      throw new Error(`WebSocket target "${shownUrl(opts.target)}" must start with ws:// or wss://`);
     }
   }
 

@@ -3,6 +3,7 @@ import type { RawData } from 'ws';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
 import { DEFAULT_MAX_PAYLOAD, closeReason, errorText, redactUrl, wsMessage } from './common.ts';
+import { redactUrl as shownUrl } from '../../common/endpoint-label.ts';
 
 /** A message the tap sends after each (re)connect, e.g. a subscription request. */
 export type TapMessage = string | { data: string; binary?: boolean } | { base64: string };
@@ -48,10 +49,10 @@ export class WsTapConnector implements Connector {
     try {
       u = new URL(opts.url);
     } catch {
-      throw new Error(`WebSocket URL "${opts.url}" is not a URL; expected ws://host:port/path or wss://…`);
+      throw new Error(`WebSocket URL "${shownUrl(opts.url)}" is not a URL; expected ws://host:port/path or wss://…`);
     }
     if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
-      throw new Error(`WebSocket URL "${opts.url}" must start with ws:// or wss://`);
+      throw new Error(`WebSocket URL "${shownUrl(opts.url)}" must start with ws:// or wss://`);
     }
     this.path = u.pathname;
     this.target = redactUrl(opts.url);
