@@ -6,6 +6,7 @@ import { importCommand } from './commands/import.ts';
 import { serve } from './commands/serve.ts';
 import { demo } from './commands/demo.ts';
 import { replay } from './commands/replay.ts';
+import { forTerminal } from './terminal.ts';
 
 const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket)
 
@@ -72,7 +73,8 @@ main(process.argv.slice(2)).then(
       console.error(`flowscope: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else {
-      console.error(`flowscope: ${(err as Error).message}`);
+      // Error texts can quote what came off the wire (a name, a close reason): shown, not applied.
+      console.error(`flowscope: ${forTerminal((err as Error).message)}`);
       if (process.env.FLOWSCOPE_DEBUG) console.error(err);
       process.exitCode = 1;
     }

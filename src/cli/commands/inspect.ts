@@ -3,6 +3,7 @@ import { UsageError, parseArgs } from '../args.ts';
 import { analysisOptions, createEngine } from '../context.ts';
 import type { AnalysisSummary } from '../../shared/views.ts';
 import { asSessionFileError } from '../../core/store/session-store.ts';
+import { forTerminal, jsonForTerminal } from '../terminal.ts';
 
 /** `flowscope inspect FILE [--json]`: what a session holds, its pairs, undelivered and topology. */
 export async function inspect(argv: string[]): Promise<number> {
@@ -38,7 +39,7 @@ export async function inspect(argv: string[]): Promise<number> {
       topology: summary.topology,
     };
     if (args.flags.has('json')) {
-      console.log(JSON.stringify(report, null, 2));
+      console.log(jsonForTerminal(report));
       return 0;
     }
     const lines = [
@@ -57,7 +58,7 @@ export async function inspect(argv: string[]): Promise<number> {
           : ''),
       `  topology: ${summary.topology.nodes.length} nodes, ${summary.topology.edges.length} edges`,
     ];
-    console.log(lines.join('\n'));
+    console.log(forTerminal(lines.join('\n')));
     return 0;
   } catch (err) {
     throw asSessionFileError(err, path.resolve(file));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
 import { analysisOptions, countMessages, createEngine, progressLine, untilSignal } from '../context.ts';
+import { forTerminal } from '../terminal.ts';
 
 /** `flowscope record`: any mix of endpoints into one session file, until stopped. */
 export async function record(argv: string[]): Promise<number> {
@@ -50,7 +51,7 @@ export async function record(argv: string[]): Promise<number> {
       running += 1;
     } catch (err) {
       // The endpoint stays in the session as failed; the others keep recording.
-      console.error(`could not start ${spec.kind}: ${(err as Error).message}`);
+      console.error(forTerminal(`could not start ${spec.kind}: ${(err as Error).message}`));
     }
   }
   if (running === 0) {

@@ -3,6 +3,7 @@ import { useApi } from '../../lib/use-api.ts';
 import { useTick } from '../../state/live.ts';
 import { selectMessage, useApp } from '../../state/app.ts';
 import { formatCount } from '../../lib/format.ts';
+import { visible } from '../../components/Visible.tsx';
 
 function humanize(reason: string): string {
   const s = reason.replace(/[-_]+/g, ' ');
@@ -58,7 +59,7 @@ export function UndeliveredView({ session }: { session: SessionInfo }) {
                 {gs.map((g) => (
                   <tr key={g.destination} data-testid="undelivered-group" data-reason={g.reason} data-destination={g.destination} data-count={g.count}>
                     <td>
-                      {g.destination}
+                      {visible(g.destination)}
                       {g.explanation !== gs[0]!.explanation && <div className="muted small">{g.explanation}</div>}
                     </td>
                     <td>{formatCount(g.count)}</td>
