@@ -14,9 +14,18 @@ export function sameFile(a: string, b: string): boolean {
   return realLocation(a) === realLocation(b);
 }
 
-/** True when `candidate` is `file` or one of SQLite's files beside it (`-wal`, `-shm`, `-journal`). */
+/**
+ * True when `candidate` is `file` or one of SQLite's files beside it (`-wal`, `-shm`,
+ * `-journal`). Sidecars sit beside the real file, so a symlinked `file` is followed first.
+ */
 export function isFileOrSidecar(candidate: string, file: string): boolean {
-  return ['', '-wal', '-shm', '-journal'].some((s) => sameFile(candidate, `${file}${s}`));
+  let real = file;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    // Not there (yet): its own name is all there is to compare.
+  }
+  return ['', '-wal', '-shm', '-journal'].some((s) => sameFile(candidate, `${file}${s}`) || sameFile(candidate, `${real}${s}`));
 }
 
 /** A hidden, unique name beside `target`, for writing a file that is renamed into place when complete. */

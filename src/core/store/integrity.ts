@@ -64,7 +64,8 @@ function checkRootPages(objects: readonly SchemaObject[], pageCount: number, pat
 
 function quickCheck(db: Db, path: string): void {
   const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
-  const problems = rows.map((r) => r.quick_check).filter((l) => l !== 'ok' && !l.startsWith('*** in database'));
+  // One row may hold several problems, one per line, under a "*** in database main ***" heading.
+  const problems = rows.flatMap((r) => r.quick_check.split('\n')).filter((l) => l !== 'ok' && !l.startsWith('*** in database'));
   if (problems.length > 0) throw damagedError(path, `integrity check: ${problems[0]!}`);
 }
 
