@@ -109,6 +109,25 @@ function isFormat(cp: number): boolean {
   return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0xfeff;
 }
 
+/**
+ * JSON text with every such character written as a `\u` escape: the same JSON value, safe
+ * to print. Only valid on JSON text (the characters can appear only inside its strings).
+ */
+export function escapeInvisibleInJson(json: string): string {
+  if (!hasInvisible(json, { multiline: true })) return json;
+  return splitInvisible(json, { multiline: true })
+    .map((p) => (p.codePoint === undefined ? p.text : escapeUnits(p.codePoint)))
+    .join('');
+}
+
+function escapeUnits(codePoint: number): string {
+  // A lone surrogate is one unit; String.fromCodePoint would accept it as is.
+  const units = codePoint > 0xffff ? String.fromCodePoint(codePoint) : String.fromCharCode(codePoint);
+  let out = '';
+  for (let i = 0; i < units.length; i++) out += `\\u${units.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
+
 const NAMES: Record<number, string> = {
   0x00ad: 'soft hyphen',
   0x061c: 'arabic letter mark',

@@ -13,7 +13,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const store = SessionStore.open(path.resolve(file), { readonly: true });
   try {
     const out = flag(args, 'out');
-    const count = await exportJsonl(store, out && out !== '-' ? path.resolve(out) : process.stdout);
+    // On a terminal, characters that would reorder or hide text are written as \u escapes.
+    const count = await exportJsonl(store, out && out !== '-' ? path.resolve(out) : process.stdout, {}, { escapeInvisible: process.stdout.isTTY === true });
     if (out && out !== '-') console.error(`exported ${count} messages to ${out}`);
     return 0;
   } catch (err) {

@@ -10,6 +10,7 @@ import { ImportLineError, isBlank, parseObject, readLines } from './lines.ts';
 import { createSessionAtomically } from './atomic-session.ts';
 import { SessionFileError, asSessionFileError, type StoreOptions } from '../store/session-store.ts';
 import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
+import { escapeInvisibleInJson } from '../../shared/invisible.ts';
 
 export { toJsonlRecord, fromJsonlRecord } from './jsonl-record.ts';
 export { ImportLineError } from './lines.ts';
@@ -20,15 +21,18 @@ export { ImportLineError } from './lines.ts';
  * the caller owns (it is not ended). Reads a snapshot in chunks and waits for the stream
  * to drain, so memory stays bounded and a live recording keeps writing meanwhile.
  * A file is written beside its target and renamed into place only when complete: a failed
- * export leaves no file and an existing one as it was. Returns the number of messages written.
+ * export leaves no file and an existing one as it was. `escapeInvisible` writes invisible and
+ * bidi control characters as `\u` escapes (the same JSON), for a terminal that would apply
+ * them. Returns the number of messages written.
  */
 export async function exportJsonl(
   store: SessionStore,
   out: string | NodeJS.WritableStream,
   filter: MessageFilter = {},
+  opts: { escapeInvisible?: boolean } = {},
 ): Promise<number> {
   if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), filter);
-  return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter);
+  return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter, opts.escapeInvisible ?? false);
 }
 
 async function exportToFile(store: SessionStore, out: string, filter: MessageFilter): Promise<number> {
@@ -55,7 +59,7 @@ async function exportToFile(store: SessionStore, out: string, filter: MessageFil
   }
 }
 
-async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, filter: MessageFilter): Promise<number> {
+async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, filter: MessageFilter, escape = false): Promise<number> {
   let failure: Error | null = null;
   const onError = (err: Error): void => {
     failure ??= err;
@@ -65,7 +69,10 @@ async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, fi
   try {
     for await (const chunk of snapshotChunks(store, filter, store.lastSeq)) {
       let text = '';
-      for (const m of chunk) text += `${JSON.stringify(toJsonlRecord(m))}\n`;
+      for (const m of chunk) {
+        const line = JSON.stringify(toJsonlRecord(m));
+        text += `${escape ? escapeInvisibleInJson(line) : line}\n`;
+      }
       count += chunk.length;
       if (failure) throw failure;
       if (!stream.write(text)) await once(stream as NodeJS.EventEmitter, 'drain');
