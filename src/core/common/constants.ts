@@ -116,6 +116,8 @@ export const REPLAY_KAFKA_BATCH_BYTES = 900 * KiB;
 
 // ── Session files ────────────────────────────────────────────────────────────────────────
 
+/** Messages written per transaction while importing a file: large enough to amortise the commit. */
+export const IMPORT_BATCH = 5000;
 /** SQLite page cache (KiB): a larger cache and rarer checkpoints roughly double the insert rate with four indexes. */
 export const SQLITE_CACHE_KIB = 64 * KiB;
 /** WAL pages between automatic checkpoints (SQLite's default is 1000). */

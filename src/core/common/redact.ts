@@ -18,10 +18,10 @@
  */
 
 /** Query parameters whose values are treated as secrets wherever a URL is shown or stored. */
-export const SECRET_PARAM = /token|secret|pass|auth|key|sig|session|jwt|code|cred/i;
+const SECRET_PARAM = /token|secret|pass|auth|key|sig|session|jwt|code|cred/i;
 
 /** What stands in for a password that the reader may know was there. */
-export const MASK = '***';
+const MASK = '***';
 
 /** What stands in for a secret query parameter's value. */
 const HIDDEN_VALUE = 'redacted';
@@ -41,7 +41,7 @@ type Userinfo = 'keep-user' | TextUserinfo;
 type TextUserinfo = 'mask-password' | 'drop';
 
 /** Replaces the values of credential-looking query parameters with `redacted`, in place. */
-export function hideSecretParams(u: URL): URL {
+function hideSecretParams(u: URL): URL {
   for (const name of [...new Set(u.searchParams.keys())]) {
     if (SECRET_PARAM.test(name)) u.searchParams.set(name, HIDDEN_VALUE);
   }
