@@ -38,11 +38,11 @@ export const PLAYBACK_PAGE = 5000;
 
 /** Each reconnect delay is spread by ±20 % so taps that lost the same broker do not return in lockstep. */
 export const RECONNECT_JITTER = 0.2;
-/** RabbitMQ: a restart takes seconds; past 15 s the broker is down, not restarting. */
+/** RabbitMQ: a restarting broker is back within seconds; a stopped one is still tried four times a minute. */
 export const AMQP_RECONNECT = { initialMs: 500, maxMs: 15_000 } as const;
-/** Kafka: short, because the tap's own consumer rebuild already takes seconds (group join). */
+/** Kafka: a lower ceiling, since each attempt already spends seconds in kafkajs's own connect retries. */
 export const KAFKA_RECONNECT = { initialMs: 500, maxMs: 10_000 } as const;
-/** WebSocket: public servers rate-limit reconnects, so the ceiling is higher. */
+/** WebSocket: a tap may point at someone else's public server, which should not see a reconnect storm. */
 export const WS_RECONNECT = { initialMs: 500, maxMs: 30_000 } as const;
 
 // ── Timeouts ─────────────────────────────────────────────────────────────────────────────
@@ -55,7 +55,7 @@ export const AMQP_HEARTBEAT_S = 15;
 export const MANAGEMENT_TIMEOUT_MS = 5000;
 /** Kafka TCP connect: kafkajs retries on its own, so each attempt may be short. */
 export const KAFKA_CONNECT_TIMEOUT_MS = 3000;
-/** Deleting the tap's consumer groups on stop waits this long for a crashed member's session to expire. */
+/** How long stop() keeps trying to delete the tap's throwaway groups (members must leave or expire first). */
 export const KAFKA_GROUP_DELETE_TIMEOUT_MS = 20_000;
 /** WebSocket opening handshake (tap, proxy's target leg, replay). */
 export const WS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -74,7 +74,11 @@ export const KAFKA_DISCOVERY_MS = 30_000;
 export const AMQP_DISCOVERY_MS = 2000;
 /** How often tap copies are checked against firehose events (see TapReconciler). */
 export const AMQP_RECONCILE_SWEEP_MS = 500;
-/** How long a tap copy waits for its firehose twin: trace events lag the tap by milliseconds, rarely more. */
+/**
+ * How long the firehose may be silent before tap copies are recorded on their own (tracing
+ * is off): short, so a vhost without tracing loses little. Lag under load does not count
+ * against it (see TapReconciler).
+ */
 export const AMQP_RECONCILE_MS = 2000;
 
 // ── Capture buffers and fetch sizes ──────────────────────────────────────────────────────
@@ -84,7 +88,10 @@ export const KAFKA_MAX_WAIT_MS = 500;
 /** Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts). */
 export const KAFKA_MAX_BYTES_PER_PARTITION = 8 * MiB;
 export const KAFKA_MAX_BYTES = 32 * MiB;
-/** A member left behind by a crash keeps its throwaway group non-empty this long; 6 s is the broker's minimum. */
+/**
+ * A member left behind by a crash keeps its throwaway group non-empty this long, which
+ * delays deleting the group; 6 s is the broker's default minimum (group.min.session.timeout.ms).
+ */
 export const KAFKA_SESSION_TIMEOUT_MS = 6000;
 /** Our RabbitMQ queues are bounded so a stalled Flowscope never fills the broker's memory (x-max-length, drop-head). */
 export const AMQP_OWN_QUEUE_MAX_LENGTH = 1_000_000;
