@@ -67,6 +67,7 @@ export const requests = {
   },
   'renderer:messages:get': { input: z.object({ sessionId, seq: z.number().int().positive() }).strict() },
   'renderer:messages:destinations': { input: z.object({ sessionId, filter: messageFilterSchema.optional() }).strict() },
+  /** With `untilTime`, the summary as it stood then: what playback seeked to that time shows. */
   'renderer:analysis:summary': { input: z.object({ sessionId, untilTime: z.number().optional() }).strict() },
   'renderer:analysis:pairs': {
     input: z

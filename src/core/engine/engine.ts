@@ -17,6 +17,7 @@ import { encodeEvent, type EventEnvelope } from '../../shared/envelope.ts';
 import { SessionStore, SessionFileError, SESSION_EXTENSION } from '../store/session-store.ts';
 import { SessionHandle, type SessionContext } from './session-handle.ts';
 import { createSessionAnalysis, createEnricher, type AnalysisConfigInput } from './analysis-bridge.ts';
+import { analysisAt } from './analysis-at.ts';
 import { RecentSessions } from './recent.ts';
 import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
@@ -227,7 +228,12 @@ export class Engine implements InspectorApi {
       'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
       'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
       'renderer:analysis:summary': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
+        const s = this.session(i.sessionId);
+        if (i.untilTime !== undefined) {
+          s.recorder?.flush();
+          return analysisAt(s.store, createSessionAnalysis(this.opts.analysis), i.untilTime).summary(i.untilTime);
+        }
+        const { analysis, now } = await s.currentAnalysis();
         return analysis.summary(now);
       },
       'renderer:analysis:pairs': async (i) => {
