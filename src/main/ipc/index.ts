@@ -1,6 +1,6 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { ApiError, isEventChannel, REQUEST_CHANNELS } from '../../shared/api.ts';
-import { answer } from '../../shared/envelope.ts';
+import { NO_ID, answer, errorReply } from '../../shared/envelope.ts';
 import type { Engine } from '../../core/engine/engine.ts';
 
 /**
@@ -14,13 +14,14 @@ export function registerIpc(engine: Engine, isTrustedUrl: (url: string) => boole
     return !!frame && frame === e.sender.mainFrame && isTrustedUrl(frame.url);
   };
   for (const channel of REQUEST_CHANNELS) {
-    ipcMain.handle(channel, (e, raw: unknown) =>
-      answer(raw, (requested, input) => {
-        if (!validSender(e)) throw new ApiError('unauthorized', 'IPC from an untrusted frame');
+    ipcMain.handle(channel, (e, raw: unknown) => {
+      // An untrusted frame learns nothing, not even whether its request was well-formed.
+      if (!validSender(e)) return errorReply(NO_ID, new ApiError('unauthorized', 'IPC from an untrusted frame'));
+      return answer(raw, (requested, input) => {
         if (requested !== channel) throw new ApiError('bad-request', `A request for ${requested} arrived on ${channel}`);
         return engine.handle(requested, input);
-      }),
-    );
+      });
+    });
   }
   return () => {
     for (const channel of REQUEST_CHANNELS) ipcMain.removeHandler(channel);
