@@ -84,3 +84,12 @@ test('the page opened without the token says how to get in', async () => {
     await b.close();
   }
 });
+
+test('a crafted path (NUL byte, traversal) is refused and the server keeps serving', async () => {
+  const base = `http://127.0.0.1:${h.bridge.port}`;
+  assert.equal((await fetch(`${base}/%00`)).status, 400);
+  assert.equal((await fetch(`${base}/index.html%00.js`)).status, 400);
+  assert.notEqual((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status, 200, 'nothing outside the renderer is served');
+  const page = await fetch(`${base}/`);
+  assert.equal(page.status, 200, 'the UI is still served after the crafted requests');
+});
