@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
 import { analysisOptions, createEngine } from '../context.ts';
-import type { AnalysisSummary } from '../../shared/views.ts';
 import { asSessionFileError } from '../../core/store/session-store.ts';
 import { forTerminal, jsonForTerminal } from '../terminal.ts';
 
@@ -15,7 +14,7 @@ export async function inspect(argv: string[]): Promise<number> {
     const session = engine.openSession(path.resolve(file));
     const info = session.info();
     const destinations = session.destinations();
-    const summary = (await engine.handle('renderer:analysis:summary', { sessionId: session.id })) as AnalysisSummary;
+    const summary = await engine.call('renderer:analysis:summary', { sessionId: session.id });
     const report = {
       file: info.path,
       flowscopeVersion: info.flowscopeVersion,

@@ -4,8 +4,9 @@
  * int64 that is not one, a time no calendar can show.
  */
 
-/** Deepest nesting accepted in `headers`, `properties`, `meta` and JSON payload objects (serde_json's default). */
-export const MAX_JSON_DEPTH = 128;
+import { MAX_JSON_DEPTH } from '../common/constants.ts';
+
+export { MAX_JSON_DEPTH } from '../common/constants.ts';
 
 /** The last millisecond of year 9999: every time up to it has a four-digit ISO 8601 form. */
 export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

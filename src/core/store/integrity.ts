@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
+import { QUICK_CHECK_MAX_BYTES } from '../common/constants.ts';
 import { SessionFileError, damagedError } from './errors.ts';
 
 /** Damage checks run when a session is opened, before any command reads it. */
 
-/** Files up to this size get SQLite's full `quick_check` (about 5 ms per MiB). */
-export const QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024;
 
 interface SchemaObject {
   type: string;
