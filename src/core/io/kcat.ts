@@ -3,6 +3,7 @@ import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
 import { ImportLineError, isBlank, parseObject } from './lines.ts';
 import { importLineFile } from './atomic-session.ts';
 import type { StoreOptions } from '../store/session-store.ts';
+import { setOwn } from '../common/own-key.ts';
 import { MAX_JSON_DEPTH, nestedDeeperThan, partitionProblem, timeProblem } from './validate.ts';
 
 /** The endpoint id imported kcat records carry. */
@@ -103,8 +104,7 @@ function kcatHeaders(v: unknown, fail: (p: string) => never): Record<string, Jso
   if (v === undefined || v === null) return null;
   if (!Array.isArray(v) || v.length % 2 !== 0) fail('"headers" must be a flat array of name, value pairs');
   const arr = v as unknown[];
-  // No prototype: a header named __proto__ is stored like any other, and no name can change the object.
-  const out = Object.create(null) as Record<string, JsonValue>;
+  const out: Record<string, JsonValue> = {};
   for (let i = 0; i < arr.length; i += 2) {
     const name = arr[i];
     const value = arr[i + 1];
@@ -115,9 +115,10 @@ function kcatHeaders(v: unknown, fail: (p: string) => never): Record<string, Jso
     // A name repeated in one record becomes an array in record order, as the Kafka tap stores it.
     if (Object.prototype.hasOwnProperty.call(out, key)) {
       const prev = out[key]!;
-      out[key] = Array.isArray(prev) ? [...prev, stored] : [prev, stored];
+      setOwn(out, key, Array.isArray(prev) ? [...prev, stored] : [prev, stored]);
     } else {
-      out[key] = stored;
+      // A header named __proto__ is stored like any other (see setOwn).
+      setOwn(out, key, stored);
     }
   }
   return Object.keys(out).length ? out : null;

@@ -1,5 +1,6 @@
 import { types } from 'node:util';
 import type { JsonValue } from '../../../shared/model.ts';
+import { setOwn } from '../../common/own-key.ts';
 
 /**
  * AMQP basic properties → CapturedMessage fields. The same mapping serves consumed
@@ -98,8 +99,8 @@ function toJsonObject(v: unknown): Record<string, JsonValue> | null {
 
 /**
  * JSON-safe copy of an AMQP field value: binary → `{ $base64 }`, bigint → string, NaN → string.
- * Tables are copied into objects without a prototype, so every field name is stored exactly
- * and none (`__proto__`, `constructor`) can change the object it lands in.
+ * Every field name of a table is stored exactly, and none (`__proto__`, `constructor`) can
+ * change the object it lands in (see setOwn).
  */
 export function toJson(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
@@ -120,16 +121,16 @@ export function toJson(v: unknown): JsonValue {
   if (types.isUint8Array(v)) return { $base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
   if (types.isDate(v)) return v.getTime();
   if (Array.isArray(v)) return v.map(toJson);
-  const out = Object.create(null) as Record<string, JsonValue>;
+  const out: Record<string, JsonValue> = {};
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined) out[k] = toJson(x);
+    if (x !== undefined) setOwn(out, k, toJson(x));
   }
   // amqplib decodes a table by assignment (`fields[key] = val`), so a `__proto__` field whose
   // value is a table, an array, bytes or void became the table's prototype instead of a
   // field: it is recovered from there. One with a string or number value is dropped inside
   // amqplib before Flowscope sees it (SECURITY.md).
   const proto: unknown = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && !Object.hasOwn(out, '__proto__')) out['__proto__'] = toJson(proto);
+  if (proto !== Object.prototype && !Object.hasOwn(out, '__proto__')) setOwn(out, '__proto__', toJson(proto));
   return out;
 }
