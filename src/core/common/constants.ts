@@ -137,7 +137,8 @@ export const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 8192;
 export const QUICK_CHECK_MAX_BYTES = 64 * MiB;
 /**
  * Deepest nesting an import accepts in headers, properties, meta and JSON payload objects
- * (serde_json's default). Deeper JSON cannot be stored or shown without running out of stack.
+ * (serde_json's default): deeper JSON cannot be stored or shown without running out of
+ * stack. Also the deepest payload JSON that is pretty-printed; deeper is shown as sent.
  */
 export const MAX_JSON_DEPTH = 128;
 
