@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { importJsonl } from '../../src/core/io/jsonl.ts';
+import { exportJsonl, importJsonl } from '../../src/core/io/jsonl.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
 import { importKcat } from '../../src/core/io/kcat.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -100,4 +101,27 @@ test('a time of 1e300, a negative time or one that is not a date is refused with
   const s = SessionStore.open(out, { readonly: true });
   assert.equal(s.get(1)!.brokerTime, null);
   s.close();
+});
+
+test('a session an older Flowscope imported with a time of 1e300 is summarised and exported, not hung', async () => {
+  const file = path.join(dir, 'old-1e300.flowscope');
+  const s = SessionStore.create(file);
+  const base = { transport: 'kafka', endpoint: 'k', event: 'publish', destKind: 'topic', destination: 't' } as const;
+  s.insertBatch([
+    { ...base, time: 1_700_000_000_000, payload: Buffer.from('a') },
+    { ...base, time: 1e300, payload: Buffer.from('b') },
+  ]);
+  s.close();
+  const engine = new Engine({ dataDir: fs.mkdtempSync(path.join(dir, 'engine-')), version: 'test', transport: 'bridge' });
+  try {
+    const info = (await engine.handle('renderer:session:open', { path: file })) as { id: string };
+    const summary = (await engine.handle('renderer:analysis:summary', { sessionId: info.id })) as { topology: { nodes: unknown[] } };
+    assert.ok(summary.topology.nodes.length > 0, 'the summary comes back');
+    const out = path.join(dir, 'old-1e300.jsonl');
+    assert.equal(await exportJsonl(engine.session(info.id).store, out), 2);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { time: string | null; timeMs: number });
+    assert.deepEqual(lines.map((l) => [l.time, l.timeMs]), [['2023-11-14T22:13:20.000Z', 1_700_000_000_000], [null, 1e300]], 'the time no calendar shows is left to timeMs');
+  } finally {
+    await engine.shutdown();
+  }
 });
