@@ -45,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === '--version') {
-    console.log(process.env.npm_package_version ?? '0.1.0');
+    // The installed package's own version: npm_package_version would be whichever project's
+    // npm script or npx happened to start us.
+    console.log((await import('./context.ts')).version());
     return 0;
   }
   const load = COMMANDS[command];

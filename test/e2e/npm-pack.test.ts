@@ -66,8 +66,8 @@ function ok(r: Done, what: string): Done {
   return r;
 }
 
-const flowscope = (args: string[], timeoutMs?: number) =>
-  run(process.execPath, [BIN, ...args], { cwd: work, env: { ...userEnv, FLOWSCOPE_DATA_DIR: path.join(work, 'data') }, ...(timeoutMs ? { timeoutMs } : {}) });
+const flowscope = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  run(process.execPath, [BIN, ...args], { cwd: work, env: { ...userEnv, FLOWSCOPE_DATA_DIR: path.join(work, 'data'), ...env } });
 
 before(
   async () => {
@@ -104,6 +104,15 @@ test('the tarball ships the compiled CLI and the built UI, and installs without 
     assert.ok(!fs.existsSync(path.join(installed, dev)), `${dev} is not installed with the package`);
   }
   assert.ok(fs.existsSync(BIN), 'npm linked the flowscope bin');
+});
+
+test('the installed flowscope prints its usage and its own version', async () => {
+  const help = ok(await flowscope(['--help']), 'flowscope --help');
+  assert.match(help.stdout, /^flowscope — inspect asynchronous message flows/);
+  const pkg = JSON.parse(fs.readFileSync(path.join(installed, 'flowscope/package.json'), 'utf8')) as { version: string };
+  // As npx or an npm script in another project starts it, with that project's version about.
+  const version = ok(await flowscope(['--version'], { npm_package_version: '7.7.7' }), 'flowscope --version');
+  assert.equal(version.stdout.trim(), pkg.version);
 });
 
 let recorded: { file: string; messages: number; matched: number } | null = null;
