@@ -1,3 +1,4 @@
+import { configureLogging, stderrSink } from '../core/common/logger.ts';
 import { UsageError, parseArgs } from './args.ts';
 
 const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket)
@@ -39,6 +40,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
+  // Warnings and errors from the engine go to stderr beside the command's own output.
+  configureLogging({ sink: stderrSink, level: 'warn' });
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
