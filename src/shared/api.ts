@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import { messageFilterSchema } from './filter.ts';
 import type {
+  Analysed,
+  AnalysisStatus,
   AnalysisSummary,
   DestinationStats,
   EndpointView,
@@ -121,11 +123,11 @@ export interface Results {
   'renderer:messages:query': { rows: MessageRow[]; total: number | null };
   'renderer:messages:get': MessageDetail | null;
   'renderer:messages:destinations': DestinationStats[];
-  'renderer:analysis:summary': AnalysisSummary;
-  'renderer:analysis:pairs': PairsPage;
-  'renderer:analysis:latency': LatencyHistogram;
-  'renderer:analysis:undelivered': UndeliveredGroup[];
-  'renderer:analysis:topology': TopologyGraph;
+  'renderer:analysis:summary': Analysed<AnalysisSummary>;
+  'renderer:analysis:pairs': Analysed<PairsPage>;
+  'renderer:analysis:latency': Analysed<LatencyHistogram>;
+  'renderer:analysis:undelivered': Analysed<{ groups: UndeliveredGroup[] }>;
+  'renderer:analysis:topology': Analysed<TopologyGraph>;
   'renderer:analysis:timeline': TimelineSeries;
   'renderer:playback:control': PlaybackState;
   'renderer:replay:start': { replayId: string };
@@ -147,6 +149,8 @@ export interface Events {
   'main:session:closed': { sessionId: string };
   'main:playback:state': PlaybackState;
   'main:replay:progress': ReplayProgress;
+  /** A saved session's analysis advancing (at most ten a second per session), and once when it is ready. */
+  'main:analysis:progress': { sessionId: string; analysis: AnalysisStatus };
   'main:app:error': { message: string };
 }
 export type EventChannel = keyof Events;
@@ -159,6 +163,7 @@ export const EVENT_CHANNELS: EventChannel[] = [
   'main:session:closed',
   'main:playback:state',
   'main:replay:progress',
+  'main:analysis:progress',
   'main:app:error',
 ];
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnalysisState } from '../../src/core/engine/session-analysis.ts';
 import type { AnalysisConfigInput } from '../../src/core/analysis/config.ts';
-import type { Topology } from '../../src/core/analysis/topology.ts';
+import type { TopologyGraph as Topology } from '../../src/shared/views.ts';
 import { RateMeter } from '../../src/core/analysis/rate.ts';
 import { Traffic, bytes } from './analysis-helpers.ts';
 

@@ -13,7 +13,7 @@ import {
 } from '../../shared/api.ts';
 import { SessionStore, SessionFileError, SESSION_EXTENSION } from '../store/session-store.ts';
 import { SessionHandle, type SessionContext } from './session-handle.ts';
-import { createSessionAnalysis, createEnricher, type AnalysisConfigInput } from './analysis-bridge.ts';
+import { createEnricher, type AnalysisConfigInput } from './session-analysis.ts';
 import { RecentSessions } from './recent.ts';
 import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
@@ -88,7 +88,8 @@ export class Engine {
       emitBatch: (b) => this.emit('main:traffic:batch', b),
       emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
       emitPlayback: (s) => this.emit('main:playback:state', s),
-      newAnalysis: () => createSessionAnalysis(this.opts.analysis),
+      emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
+      analysis: this.opts.analysis ?? {},
       enrich: createEnricher(this.opts.analysis),
       onError: (err) => this.emit('main:app:error', { message: err.message }),
     };
@@ -105,6 +106,7 @@ export class Engine {
     return this.adopt(store);
   }
 
+  /** Opens a saved session; its analysis starts reading the file at once, reporting progress. */
   openSession(file: string): SessionHandle {
     const abs = path.resolve(file);
     for (const s of this.sessions.values()) if (s.store.path === abs) return s;
@@ -116,7 +118,9 @@ export class Engine {
     }
     const store = SessionStore.open(abs, { readonly, ...this.storeOptions() });
     this.recent.add(abs);
-    return this.adopt(store);
+    const handle = this.adopt(store);
+    handle.startAnalysis();
+    return handle;
   }
 
   private adopt(store: SessionStore): SessionHandle {
@@ -206,31 +210,19 @@ export class Engine {
       'renderer:messages:query': (i) => this.session(i.sessionId).query(i),
       'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
       'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
-      'renderer:analysis:summary': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.summary(now);
-      },
-      'renderer:analysis:pairs': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.pairsPage(
-          {
+      'renderer:analysis:summary': (i) => this.session(i.sessionId).analysisReader().summary(),
+      'renderer:analysis:pairs': (i) =>
+        this.session(i.sessionId)
+          .analysisReader()
+          .pairs({
             offset: i.offset,
             limit: i.limit,
             ...(i.destination !== undefined ? { destination: i.destination } : {}),
             ...(i.status !== undefined ? { status: i.status } : {}),
-          },
-          now,
-        );
-      },
-      'renderer:analysis:latency': async (i) => (await this.session(i.sessionId).currentAnalysis()).analysis.latency(i.destination),
-      'renderer:analysis:undelivered': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.undelivered(now);
-      },
-      'renderer:analysis:topology': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.topology(now);
-      },
+          }),
+      'renderer:analysis:latency': (i) => this.session(i.sessionId).analysisReader().latency(i.destination),
+      'renderer:analysis:undelivered': (i) => this.session(i.sessionId).analysisReader().undelivered(),
+      'renderer:analysis:topology': (i) => this.session(i.sessionId).analysisReader().topology(),
       'renderer:analysis:timeline': (i) => this.session(i.sessionId).timeline(i.filter ?? {}, i.buckets),
       'renderer:playback:control': (i) => this.session(i.sessionId).playbackControl(i.action, i.time, i.speed),
       'renderer:replay:start': (i) => {
