@@ -39,7 +39,7 @@ test(`${TOTAL.toLocaleString('en')} messages analyse from a saved session in bou
     const start = performance.now();
     const state = new AnalysisState();
     await feedSession(store, state, {
-      chunk: 10_000,
+      page: 10_000,
       onProgress: ({ done }) => {
         peak = Math.max(peak, process.memoryUsage().heapUsed);
         // Every 100k messages: what the analysis really holds, without garbage.

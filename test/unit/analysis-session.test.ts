@@ -75,7 +75,7 @@ test('offsets handed over all at once and chunked async analysis agree', async (
   try {
     const reference = (await analyzeSaved(store)).finish();
     const chunked = new AnalysisState();
-    await feedSession(store, chunked, { chunk: 777 });
+    await feedSession(store, chunked, { page: 777 });
     assert.deepEqual(chunked.finish(store.recordingEnd()), reference);
 
     // Offsets all at once, then messages in odd-sized pages: how polls are handed over does not matter.

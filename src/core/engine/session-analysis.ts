@@ -22,8 +22,12 @@ import { createEnricher as correlationEnricher } from '../analysis/correlation.t
 export { AnalysisState };
 export type { AnalysisConfig, AnalysisConfigInput };
 
-/** Messages per chunk: tens of milliseconds of work, between which the event loop runs. */
-export const FEED_CHUNK = 5000;
+/** Read before `start` returns, so a small session is analysed by the time it is open. */
+const FIRST_PAGE = 5000;
+/** Messages per read after the first. */
+const PAGE = 1000;
+/** Work between two yields to the event loop, so requests and events still flow. */
+const SLICE_MS = 40;
 /** Progress reports at most this often (the UI redraws its bar on each one). */
 const PROGRESS_MS = 100;
 
@@ -38,31 +42,33 @@ export interface FeedProgress {
   /** Messages fed so far, and how many there are in all (it grows while a recording continues). */
   done: number;
   total: number;
-  /** Nothing is left in the file: this was the last chunk. */
+  /** Nothing is left in the file: this was the last page. */
   last: boolean;
 }
 
 /**
- * Feeds a stored session into `state` from its first message: messages in seq order, in
- * chunks, each preceded by the consumer-group offset polls up to its latest message time.
- * The first chunk runs at once; between chunks it yields to the event loop, with no
- * statement open across the wait (a writer on the same connection would find it busy).
- * `onProgress` hears about every chunk, synchronously, so the last one can be acted on
- * before anything else runs.
+ * Feeds a stored session into `state` from its first message: messages in seq order, page
+ * by page, each page preceded by the consumer-group offset polls up to its latest message
+ * time. The first page is read at once; then it yields to the event loop every few tens of
+ * milliseconds, with no statement open across the wait (a writer on the same connection
+ * would find it busy). `onProgress` hears about every page, synchronously, so the last one
+ * can be acted on before anything else runs.
  */
 export async function feedSession(
   store: SessionStore,
   state: AnalysisState,
-  opts: { chunk?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void } = {},
+  opts: { page?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void } = {},
 ): Promise<void> {
-  const chunk = opts.chunk ?? FEED_CHUNK;
+  const page = opts.page ?? PAGE;
   let seq = 0;
   let done = 0;
   let pollsDone = -Infinity;
+  let slice = performance.now();
   for (;;) {
     opts.signal?.throwIfAborted();
-    const batch: StoredMessage[] = store.page(seq, chunk);
-    const last = batch.length < chunk;
+    const limit = done === 0 ? Math.max(page, FIRST_PAGE) : page;
+    const batch: StoredMessage[] = store.page(seq, limit);
+    const last = batch.length < limit;
     let batchMax = pollsDone;
     for (const m of batch) if (m.time > batchMax) batchMax = m.time;
     const upTo = last ? Infinity : batchMax;
@@ -75,7 +81,10 @@ export async function feedSession(
     if (batch.length > 0) seq = batch[batch.length - 1]!.seq;
     opts.onProgress?.({ seq, done, total: done + Math.max(0, store.lastSeq - seq), last });
     if (last) return;
-    await new Promise((r) => setImmediate(r));
+    if (performance.now() - slice >= SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      slice = performance.now();
+    }
   }
 }
 
@@ -157,7 +166,7 @@ export class SessionAnalysis {
   }
 
   /**
-   * Starts reading what the file holds beyond what was analysed. The first chunk is read
+   * Starts reading what the file holds beyond what was analysed. The first page is read
    * before this returns, so a small session is ready at once.
    */
   start(): void {
