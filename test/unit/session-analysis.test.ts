@@ -84,22 +84,28 @@ test('recording into a saved session: batches stored while the file is read are 
     assert.equal(analysis.status().state, 'running');
     const sink = recorder.sink('mixed');
     const flushed = { whileReading: 0, afterReading: 0 };
-    let n = 0;
-    for (const e of [...gen.take(15_000).events, ...gen.end().events]) {
-      if (isOffset(e)) {
-        sink.offsets!([e]);
-        continue;
+    const record = async (events: ReturnType<MixedTraffic['take']>['events']): Promise<void> => {
+      let n = 0;
+      for (const e of events) {
+        if (isOffset(e)) {
+          sink.offsets!([e]);
+          continue;
+        }
+        const { seq: _seq, size: _size, ...captured } = e;
+        const msg: CapturedMessage = e.transport === 'amqp' ? captured : { ...captured, correlationId: null };
+        sink.message(msg);
+        // Flush and let the feeder read on, over and over.
+        if (++n % 400 === 0) {
+          recorder.flush();
+          flushed[analysis.status().state === 'running' ? 'whileReading' : 'afterReading'] += 1;
+          await turn();
+        }
       }
-      const { seq: _seq, size: _size, ...captured } = e;
-      const msg: CapturedMessage = e.transport === 'amqp' ? captured : { ...captured, correlationId: null };
-      sink.message(msg);
-      // Flush and let the feeder read a chunk, over and over: batches land before and after it catches up.
-      if (++n % 400 === 0) {
-        recorder.flush();
-        flushed[analysis.status().state === 'running' ? 'whileReading' : 'afterReading'] += 1;
-        await turn();
-      }
-    }
+    };
+    // Batches land while the file is being read, then after it has been read.
+    await record(gen.take(8000).events);
+    await analysis.whenRead();
+    await record([...gen.take(8000).events, ...gen.end().events]);
     await recorder.stop();
     analysis.recordingStopped();
     assert.deepEqual(await analysis.whenRead(), { state: 'ready' });
