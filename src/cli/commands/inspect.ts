@@ -2,7 +2,6 @@ import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
 import { analysisOptions, createEngine, progressLine } from '../context.ts';
 import type { Engine } from '../../core/engine/engine.ts';
-import type { AnalysisStatus, AnalysisSummary } from '../../shared/views.ts';
 
 /**
  * `flowscope inspect FILE [--json] [--progress]`: what a session holds, its pairs,
@@ -23,7 +22,7 @@ export async function inspect(argv: string[]): Promise<number> {
     if (analysis.state === 'failed') throw new Error(`the analysis of ${file} failed: ${analysis.message}`);
     const info = session.info();
     const destinations = session.destinations();
-    const summary = (await engine.handle('renderer:analysis:summary', { sessionId: session.id })) as AnalysisSummary;
+    const summary = await engine.call('renderer:analysis:summary', { sessionId: session.id });
     const report = {
       file: info.path,
       flowscopeVersion: info.flowscopeVersion,
@@ -79,9 +78,9 @@ function reportProgress(engine: Engine): (complete: boolean) => void {
   const line = progressLine();
   const start = Date.now();
   let total: number | null = null;
-  const off = engine.onEvent((event, payload) => {
-    if (event !== 'main:analysis:progress') return;
-    const status = (payload as { analysis: AnalysisStatus }).analysis;
+  const off = engine.onEvent((msg) => {
+    if (msg.event !== 'main:analysis:progress') return;
+    const status = msg.payload.analysis;
     if (status.state !== 'running') return;
     total = status.total;
     const pct = status.total > 0 ? Math.floor((status.done / status.total) * 100) : 100;
