@@ -2,7 +2,7 @@ import type { Transport } from '../../shared/model.ts';
 import type { DestinationPairs, PairCounts, PairStatus, PairView, UnansweredReason } from '../../shared/views.ts';
 import { LatencyHistogram } from './histogram.ts';
 
-export type { PairStatus, PairView, UnansweredReason };
+export type { PairView, UnansweredReason };
 
 export interface PairQuery {
   offset?: number;

@@ -1,6 +1,6 @@
 import type { UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary } from '../../shared/views.ts';
 
-export type { UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary };
+export type { UndeliveredReason };
 
 /** Topology edges an undelivered message counts against, as node-id pairs. */
 export type EdgeHint = [from: string, to: string];

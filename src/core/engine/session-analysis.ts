@@ -11,7 +11,7 @@ import type {
 } from '../../shared/views.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { AnalysisState } from '../analysis/analysis-state.ts';
-import { resolveAnalysisConfig, type AnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
+import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
 import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
 
 /**
@@ -20,7 +20,7 @@ import { createEnricher as correlationEnricher } from '../analysis/correlation.t
  * readers that answer the analysis channels with how complete the answer is.
  */
 export { AnalysisState };
-export type { AnalysisConfig, AnalysisConfigInput };
+export type { AnalysisConfigInput };
 
 /** Read before `start` returns, so a small session is analysed by the time it is open. */
 const FIRST_PAGE = 5000;
@@ -127,8 +127,8 @@ export interface SessionAnalysisHooks {
 }
 
 /**
- * The analysis of one open session. What is in the file is read by `feedSession` when a
- * view first asks (or the session is opened in the UI); live batches go straight in once
+ * The analysis of one open session. What is in the file is read by `feedSession` once the
+ * session is opened (or a view first asks); live batches go straight in once
  * the file has been read, and are left to the feeder while it still reads (they are in
  * the file by then). A saved session's analysis is finished at the recording's end, so
  * what was still open is decided as `inspect` decides it.
