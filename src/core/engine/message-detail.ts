@@ -2,17 +2,13 @@ import type { MessageDetail, StoredMessage } from '../../shared/model.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { decodePayload, hexDump } from '../decode/payload.ts';
 import { toRow } from './traffic-batcher.ts';
-
-/** Largest payload sent whole to the detail pane; bigger ones show a bounded text and hex head. */
-const DETAIL_LIMIT = 2 * 1024 * 1024;
-/** Other messages with the same correlation id listed beside one. */
-const RELATED_LIMIT = 50;
+import { DETAIL_PAYLOAD_LIMIT, DETAIL_RELATED_LIMIT } from '../common/constants.ts';
 
 /** Everything the detail pane shows about one message, or null when there is no such seq. */
 export function messageDetail(store: SessionStore, seq: number): MessageDetail | null {
   const m = store.get(seq);
   if (!m) return null;
-  return toDetail(m, m.correlationId ? store.related(m.correlationId, RELATED_LIMIT).filter((r) => r.seq !== seq) : []);
+  return toDetail(m, m.correlationId ? store.related(m.correlationId, DETAIL_RELATED_LIMIT).filter((r) => r.seq !== seq) : []);
 }
 
 /** Backs a cut off to the start of a UTF-8 character, so a cut text still decodes as text. */
@@ -23,8 +19,8 @@ function utf8Boundary(bytes: Uint8Array, cut: number): number {
 }
 
 function toDetail(m: StoredMessage, related: MessageDetail['related']): MessageDetail {
-  const tooBig = m.payload.byteLength > DETAIL_LIMIT;
-  const head = tooBig ? m.payload.subarray(0, utf8Boundary(m.payload, DETAIL_LIMIT)) : m.payload;
+  const tooBig = m.payload.byteLength > DETAIL_PAYLOAD_LIMIT;
+  const head = tooBig ? m.payload.subarray(0, utf8Boundary(m.payload, DETAIL_PAYLOAD_LIMIT)) : m.payload;
   const decoded = decodePayload(head);
   return {
     ...toRow(m),

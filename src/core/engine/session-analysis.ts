@@ -13,6 +13,7 @@ import type { SessionStore } from '../store/session-store.ts';
 import { AnalysisState } from '../analysis/analysis-state.ts';
 import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
 import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
+import { ANALYSIS_FIRST_PAGE, ANALYSIS_PAGE, ANALYSIS_PROGRESS_MS, ANALYSIS_SLICE_MS } from '../common/constants.ts';
 
 /**
  * The engine's one way into the analysis: a session's `AnalysisState`, fed live from the
@@ -21,15 +22,6 @@ import { createEnricher as correlationEnricher } from '../analysis/correlation.t
  */
 export { AnalysisState };
 export type { AnalysisConfigInput };
-
-/** Read before `start` returns, so a small session is analysed by the time it is open. */
-const FIRST_PAGE = 5000;
-/** Messages per read after the first. */
-const PAGE = 1000;
-/** Work between two yields to the event loop, so requests and events still flow. */
-const SLICE_MS = 40;
-/** Progress reports at most this often (the UI redraws its bar on each one). */
-const PROGRESS_MS = 100;
 
 /** Fills correlation facts before a message is stored, per the session's analysis settings. */
 export function createEnricher(config: AnalysisConfigInput = {}): (m: CapturedMessage) => void {
@@ -59,14 +51,14 @@ export async function feedSession(
   state: AnalysisState,
   opts: { page?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void } = {},
 ): Promise<void> {
-  const page = opts.page ?? PAGE;
+  const page = opts.page ?? ANALYSIS_PAGE;
   let seq = 0;
   let done = 0;
   let pollsDone = -Infinity;
   let slice = performance.now();
   for (;;) {
     opts.signal?.throwIfAborted();
-    const limit = done === 0 ? Math.max(page, FIRST_PAGE) : page;
+    const limit = done === 0 ? Math.max(page, ANALYSIS_FIRST_PAGE) : page;
     const batch: StoredMessage[] = store.page(seq, limit);
     const last = batch.length < limit;
     let batchMax = pollsDone;
@@ -81,7 +73,7 @@ export async function feedSession(
     if (batch.length > 0) seq = batch[batch.length - 1]!.seq;
     opts.onProgress?.({ seq, done, total: done + Math.max(0, store.lastSeq - seq), last });
     if (last) return;
-    if (performance.now() - slice >= SLICE_MS) {
+    if (performance.now() - slice >= ANALYSIS_SLICE_MS) {
       await new Promise((r) => setImmediate(r));
       slice = performance.now();
     }
@@ -269,7 +261,7 @@ export class SessionAnalysis {
 
   private report(force: boolean): void {
     const now = Date.now();
-    if (!force && now - this.lastReport < PROGRESS_MS) return;
+    if (!force && now - this.lastReport < ANALYSIS_PROGRESS_MS) return;
     this.lastReport = now;
     this.hooks.onProgress?.(this.status());
   }

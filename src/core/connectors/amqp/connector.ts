@@ -1,24 +1,35 @@
 import { connect } from 'amqplib';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
-import type { JsonValue } from '../../../shared/model.ts';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { Discovery } from '../../../shared/discovery.ts';
+import { Backoff } from '../../common/backoff.ts';
+import {
+  AMQP_CONNECT_TIMEOUT_MS,
+  AMQP_DISCOVERY_MS,
+  AMQP_HEARTBEAT_S,
+  AMQP_RECONCILE_MS,
+  AMQP_RECONCILE_SWEEP_MS,
+  AMQP_RECONNECT,
+} from '../../common/constants.ts';
+import type { FlowscopeError } from '../../common/errors.ts';
+import { getLogger } from '../../common/logger.ts';
+import { passwordOf } from '../../common/redact.ts';
 import { consumedToCaptured, tapToCaptured } from './capture.ts';
-import { describeAmqpError } from './errors.ts';
+import { amqpError } from './errors.ts';
 import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';
 import { fetchManagement } from './management.ts';
 import type { ManagementSnapshot } from './management.ts';
 import { ObservedTopology } from './observed.ts';
 import { fingerprint, TapReconciler } from './reconcile.ts';
 import { AmqpSession } from './session.ts';
-import { parseAmqpUrl, passwordOf, redactUrl } from './url.ts';
+import { parseAmqpUrl } from './url.ts';
 import type { AmqpTarget } from './url.ts';
 import type { AmqpConnectorOptions } from './options.ts';
 import { TraceHealth } from './trace-health.ts';
 
 export type { AmqpConnectorOptions } from './options.ts';
 
-const DISCOVERY_EVERY_MS = 2000;
+const log = getLogger('amqp');
 
 /**
  * RabbitMQ capture (amqplib). Three sources, all optional:
@@ -43,7 +54,7 @@ export class AmqpConnector implements Connector {
   private running = false;
   private everRecorded = false;
   private generation = 0;
-  private attempts = 0;
+  private readonly backoff: Backoff;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly trace = new TraceHealth(() => this.reportRecording());
@@ -59,19 +70,11 @@ export class AmqpConnector implements Connector {
     this.password = passwordOf(opts.url);
     this.label = this.target.safeUrl;
     this.consumedQueues = new Set(opts.queues ?? []);
-    this.reconciler = new TapReconciler(opts.reconcileMs ?? 2000, (m) => this.sink.message(m));
-  }
-
-  /** Settings to store with the session: no password. */
-  safeConfig(): Record<string, JsonValue> {
-    return {
-      url: this.label,
-      vhost: this.target.vhost,
-      exchanges: [...this.opts.exchanges],
-      queues: [...(this.opts.queues ?? [])],
-      firehose: Boolean(this.opts.firehose),
-      ...(this.opts.managementUrl ? { managementUrl: redactUrl(this.opts.managementUrl) } : {}),
-    };
+    this.reconciler = new TapReconciler(opts.reconcileMs ?? AMQP_RECONCILE_MS, (m) => this.sink.message(m));
+    this.backoff = new Backoff({
+      initialMs: opts.retry?.initialMs ?? AMQP_RECONNECT.initialMs,
+      maxMs: opts.retry?.maxMs ?? AMQP_RECONNECT.maxMs,
+    });
   }
 
   /**
@@ -88,10 +91,10 @@ export class AmqpConnector implements Connector {
       t.unref();
       this.timers.push(t);
     };
-    if (this.opts.firehose && this.opts.exchanges.length) every(500, () => this.sweep());
-    every(DISCOVERY_EVERY_MS, () => this.emitObserved());
+    if (this.opts.firehose && this.opts.exchanges.length) every(AMQP_RECONCILE_SWEEP_MS, () => this.sweep());
+    every(AMQP_DISCOVERY_MS, () => this.emitObserved());
     const problem = await this.attempt();
-    if (problem) throw new Error(problem);
+    if (problem) throw problem;
   }
 
   async stop(): Promise<void> {
@@ -112,16 +115,17 @@ export class AmqpConnector implements Connector {
     if (this.opts.managementUrl) {
       try {
         await this.refreshManagement();
-      } catch {
-        /* fall back to what was observed */
+      } catch (err) {
+        // Falls back to what was observed; the status already says why.
+        log.debug(`${this.id}: management API unavailable for discovery`, err);
       }
     }
     if (this.management) return { endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management };
     return this.topology.take(this.id, true)!;
   }
 
-  /** One connection attempt. Returns a message when start must fail, else null. */
-  private async attempt(): Promise<string | null> {
+  /** One connection attempt. Returns the error when start must fail, else null. */
+  private async attempt(): Promise<FlowscopeError | null> {
     const gen = this.generation;
     let conn: ChannelModel | null = null;
     try {
@@ -133,12 +137,17 @@ export class AmqpConnector implements Connector {
           username: this.target.user,
           password: this.password ?? (this.target.user === 'guest' ? 'guest' : ''),
           vhost: this.target.vhost,
-          heartbeat: 15,
+          heartbeat: AMQP_HEARTBEAT_S,
         },
-        { timeout: this.opts.connectTimeoutMs ?? 10_000, clientProperties: { connection_name: `flowscope ${this.id}` } },
+        {
+          timeout: this.opts.connectTimeoutMs ?? AMQP_CONNECT_TIMEOUT_MS,
+          clientProperties: { connection_name: `flowscope ${this.id}` },
+        },
       );
-      // amqplib emits 'error' before 'close'; without a listener it would throw.
+      // amqplib emits 'error' before 'close'; without a listener it would throw. The
+      // session's 'close' handler reports the reason.
       conn.on('error', () => {});
+      // A failing management API is not fatal: its note in the status says so.
       if (this.opts.managementUrl && !this.management) await this.refreshManagement().catch(() => {});
       // A loss during setup rejects `open` itself; only a session that opened can be lost.
       let opened: AmqpSession | null = null;
@@ -154,21 +163,22 @@ export class AmqpConnector implements Connector {
         return null;
       }
       this.session = session;
-      this.attempts = 0;
+      this.backoff.reset();
       this.everRecorded = true;
       for (const [ex, type] of session.types) this.topology.exchange(ex, type);
       this.reportRecording();
       if (session.traceQueue) this.trace.probe(() => session.probe(), () => this.session === session, true);
       return null;
     } catch (err) {
+      // The attempt failed already; a failing close of its connection adds nothing.
       if (conn) await conn.close().catch(() => {});
       if (gen !== this.generation || !this.running) return null;
-      const problem = describeAmqpError(err, this.target, this.password, 'setting up the tap');
-      if (problem.kind === 'config' && !this.everRecorded) {
+      const problem = amqpError(err, this.target, this.password, 'setting up the tap');
+      if (!problem.retriable && !this.everRecorded) {
         this.running = false;
         this.clearTimers();
         this.sink.status('failed', problem.message);
-        return problem.message;
+        return problem;
       }
       this.scheduleRetry(problem.message);
       return null;
@@ -198,13 +208,9 @@ export class AmqpConnector implements Connector {
 
   private scheduleRetry(reason: string): void {
     if (!this.running) return;
-    const initial = this.opts.retry?.initialMs ?? 500;
-    const max = this.opts.retry?.maxMs ?? 15_000;
-    const base = Math.min(max, initial * 2 ** this.attempts);
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
-    this.attempts += 1;
+    const delay = this.backoff.next();
     const secs = delay < 1000 ? 'under a second' : `${Math.round(delay / 1000)} s`;
-    this.sink.status('reconnecting', `${reason}; retry ${this.attempts} in ${secs}`);
+    this.sink.status('reconnecting', `${reason}; retry ${this.backoff.attempts} in ${secs}`);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.attempt();
@@ -215,7 +221,7 @@ export class AmqpConnector implements Connector {
     if (this.session !== session || !this.running) return;
     this.session = null;
     void session.close(1000);
-    const problem = describeAmqpError(err, this.target, this.password);
+    const problem = amqpError(err, this.target, this.password);
     this.scheduleRetry(`connection lost: ${problem.message}`);
   }
 
@@ -255,7 +261,7 @@ export class AmqpConnector implements Connector {
     const s = this.session;
     // Tap copies no firehose event claimed: if the firehose is silent too, tracing is off.
     if (this.reconciler.sweep(now) > 0 && s) {
-      this.trace.unclaimed(now, this.opts.reconcileMs ?? 2000, () => s.probe(), () => this.session === s);
+      this.trace.unclaimed(now, this.opts.reconcileMs ?? AMQP_RECONCILE_MS, () => s.probe(), () => this.session === s);
     }
   }
 
