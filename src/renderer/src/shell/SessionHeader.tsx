@@ -37,8 +37,9 @@ export function SessionHeader({ session }: { session: SessionInfo }) {
         <span className="session-count" data-testid="session-count">
           {formatCount(count)} messages
         </span>
+        {/* The progress takes the time range's place while it runs, so the header keeps its height. */}
         {analysis.state === 'running' && <AnalysisProgress status={analysis} compact />}
-        {session.firstTime !== null && !session.live && (
+        {analysis.state !== 'running' && session.firstTime !== null && !session.live && (
           <span className="muted small">
             {formatDateTime(session.firstTime)} – {session.lastTime !== null ? formatClock(session.lastTime) : ''}
           </span>
