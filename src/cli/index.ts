@@ -10,7 +10,7 @@ Usage:
                   --ws URL                             record what a WebSocket endpoint sends
                   --kafka HOST:PORT[,…] --topic NAME_OR_/REGEX/ [--topic …] [--from-beginning]
                   --amqp amqp://user:pass@host/vhost --exchange NAME […] [--queue NAME] [--firehose]
-  flowscope inspect FILE [--json]
+  flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
   flowscope export FILE --format jsonl [--out F]
   flowscope import FILE --format jsonl|kcat --out SESSION
   flowscope serve [FILE] [--port N] [--demo]

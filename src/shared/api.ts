@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import { messageFilterSchema } from './filter.ts';
 import type {
+  Analysed,
+  AnalysisStatus,
   AnalysisSummary,
   DestinationStats,
   EndpointView,
@@ -123,11 +125,11 @@ export interface Results {
   'renderer:messages:query': { rows: MessageRow[]; total: number | null };
   'renderer:messages:get': MessageDetail | null;
   'renderer:messages:destinations': DestinationStats[];
-  'renderer:analysis:summary': AnalysisSummary;
-  'renderer:analysis:pairs': PairsPage;
-  'renderer:analysis:latency': LatencyHistogram;
-  'renderer:analysis:undelivered': UndeliveredGroup[];
-  'renderer:analysis:topology': TopologyGraph;
+  'renderer:analysis:summary': Analysed<AnalysisSummary>;
+  'renderer:analysis:pairs': Analysed<PairsPage>;
+  'renderer:analysis:latency': Analysed<LatencyHistogram>;
+  'renderer:analysis:undelivered': Analysed<{ groups: UndeliveredGroup[] }>;
+  'renderer:analysis:topology': Analysed<TopologyGraph>;
   'renderer:analysis:timeline': TimelineSeries;
   'renderer:playback:control': PlaybackState;
   'renderer:replay:start': { replayId: string };
@@ -154,6 +156,8 @@ export const events = {
   'main:session:closed': { payload: z.custom<{ sessionId: string }>() },
   'main:playback:state': { payload: z.custom<PlaybackState>() },
   'main:replay:progress': { payload: z.custom<ReplayProgress>() },
+  /** A saved session's analysis advancing (at most ten a second per session), and once when it is ready or failed. */
+  'main:analysis:progress': { payload: z.custom<{ sessionId: string; analysis: AnalysisStatus }>() },
   'main:app:error': { payload: z.custom<{ message: string }>() },
 } as const;
 

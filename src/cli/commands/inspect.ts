@@ -1,17 +1,27 @@
 import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
-import { analysisOptions, createEngine } from '../context.ts';
+import { analysisOptions, createEngine, progressLine } from '../context.ts';
+import type { Engine } from '../../core/engine/engine.ts';
 import { asSessionFileError } from '../../core/store/session-store.ts';
 import { forTerminal, jsonForTerminal } from '../terminal.ts';
 
-/** `flowscope inspect FILE [--json]`: what a session holds, its pairs, undelivered and topology. */
+/**
+ * `flowscope inspect FILE [--json] [--progress]`: what a session holds, its pairs,
+ * undelivered and topology. The analysis of a big file takes a while: its progress goes to
+ * stderr on a terminal (or with --progress), so stdout stays the report alone.
+ */
 export async function inspect(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const file = args.positionals[0];
   if (!file) throw new UsageError('inspect needs a session FILE');
   const engine = createEngine('bridge', false, analysisOptions(args));
+  const showProgress = args.flags.has('progress') || (process.stderr.isTTY && !args.flags.has('quiet'));
+  const stopProgress = showProgress ? reportProgress(engine) : (_complete: boolean) => undefined;
   try {
     const session = engine.openSession(path.resolve(file));
+    const analysis = await session.analysisRead();
+    stopProgress(analysis.state === 'ready');
+    if (analysis.state === 'failed') throw new Error(`the analysis of ${file} failed: ${analysis.message}`);
     const info = session.info();
     const destinations = session.destinations();
     const summary = await engine.call('renderer:analysis:summary', { sessionId: session.id });
@@ -62,6 +72,7 @@ export async function inspect(argv: string[]): Promise<number> {
   } catch (err) {
     throw asSessionFileError(err, path.resolve(file));
   } finally {
+    stopProgress(false);
     await engine.shutdown();
   }
 }
@@ -71,6 +82,34 @@ function isoTime(ms: number | null): string | null {
   if (ms === null) return null;
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? `${ms} (not a valid time)` : d.toISOString();
+}
+
+/** Prints the analysis progress events on stderr until the returned function is called. */
+function reportProgress(engine: Engine): (complete: boolean) => void {
+  const line = progressLine();
+  const start = Date.now();
+  let total: number | null = null;
+  const off = engine.onEvent((msg) => {
+    if (msg.event !== 'main:analysis:progress') return;
+    const status = msg.payload.analysis;
+    if (status.state !== 'running') return;
+    total = status.total;
+    const pct = status.total > 0 ? Math.floor((status.done / status.total) * 100) : 100;
+    line.update(`analysing… ${count(status.done)} of ${count(status.total)} messages (${pct}%)`);
+  });
+  let stopped = false;
+  return (complete) => {
+    if (stopped) return;
+    stopped = true;
+    off();
+    if (total === null) return;
+    if (!complete) line.done();
+    else line.done(`analysed ${count(total)} messages in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  };
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function fmt(ms: number | null): string {

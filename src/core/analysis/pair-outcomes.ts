@@ -1,10 +1,12 @@
 import type { CapturedMessage, Transport } from '../../shared/model.ts';
+import type { PairsPage, PairsSummary, UnansweredReason } from '../../shared/views.ts';
 import type { PairingConfig } from './config.ts';
 import { LatencyHistogram } from './histogram.ts';
-import type { LatencySummary } from './histogram.ts';
 import { destinationLabel } from './identity.ts';
 import { DestinationTable, PairStore } from './pair-store.ts';
-import type { DestinationPairs, PairQuery, PairView, UnansweredReason } from './pair-store.ts';
+import type { PairQuery } from './pair-store.ts';
+
+export type { PairsSummary };
 
 /** A request waiting for its reply. */
 export interface PendingRequest {
@@ -23,20 +25,6 @@ export interface PendingRequest {
   replyTo: string | null;
   identity: string;
   method: string | null;
-}
-
-export interface PairsSummary {
-  matched: number;
-  unanswered: number;
-  orphans: number;
-  duplicates: number;
-  /** Replies that came after their request had timed out (those requests count as unanswered). */
-  late: number;
-  /** Requests still waiting (only before `finish`). */
-  pending: number;
-  unansweredByReason: Partial<Record<UnansweredReason, number>>;
-  latencyMs: LatencySummary;
-  byDestination: DestinationPairs[];
 }
 
 type Stored = CapturedMessage & { seq: number };
@@ -172,7 +160,7 @@ export class PairOutcomes {
   }
 
   /** A page of the listed rows; `total` is the exact count behind the query. */
-  page(q: PairQuery): { rows: PairView[]; total: number; listed: number } {
+  page(q: PairQuery): PairsPage {
     const { rows, matching } = this.list.page(q);
     return { rows, listed: matching, total: this.totalFor(q) };
   }

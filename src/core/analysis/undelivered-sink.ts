@@ -1,65 +1,6 @@
-import type { Transport } from '../../shared/model.ts';
+import type { UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary } from '../../shared/views.ts';
 
-/**
- * Why a message never reached anyone, in words a user understands:
- * - `unroutable`: AMQP publish that no binding matched; the broker dropped it.
- * - `returned`: AMQP mandatory publish handed back to its publisher (basic.return).
- * - `never-delivered`: AMQP publish routed to a queue, but no consumer got it within the window.
- * - `expired` / `dead-lettered`: it left a queue through TTL expiry / rejection, overflow or a delivery limit.
- * - `not-consumed`: Kafka record no consumer group had committed past within the window.
- * - `no-consumer-group`: Kafka record on a topic no consumer group reads.
- * - `sent-after-close`: WebSocket frame sent while the peer was closing or after it closed.
- * - `lost-on-drop`: WebSocket frame in flight towards a side whose connection died (1006).
- * - `unanswered-before-close`: WebSocket JSON-RPC request the connection closed on before any reply.
- */
-export type UndeliveredReason =
-  | 'unroutable'
-  | 'returned'
-  | 'never-delivered'
-  | 'expired'
-  | 'dead-lettered'
-  | 'not-consumed'
-  | 'no-consumer-group'
-  | 'sent-after-close'
-  | 'lost-on-drop'
-  | 'unanswered-before-close';
-
-export interface UndeliveredItem {
-  seq: number;
-  time: number;
-  transport: Transport;
-  endpoint: string;
-  /** Exchange (→ routing key), topic or socket path. */
-  destination: string;
-  reason: UndeliveredReason;
-  /** One line for the user. */
-  explanation: string;
-  /** Decided when the recording ended, before the window had fully passed. */
-  atEnd: boolean;
-}
-
-export interface UndeliveredGroup {
-  reason: UndeliveredReason;
-  transport: Transport;
-  destination: string;
-  count: number;
-  /** Up to 5 example seqs, the first ones seen. */
-  examples: number[];
-  /** The explanation of the first example. */
-  explanation: string;
-}
-
-export interface UndeliveredSummary {
-  total: number;
-  byReason: Partial<Record<UndeliveredReason, number>>;
-  /** How many were decided at the end of the recording rather than after their window. */
-  atEnd: number;
-  /** Messages still inside their window (only before `finish`). */
-  pending: number;
-  /** The first items, in the order they were decided; `total` stays exact. */
-  items: UndeliveredItem[];
-  truncated: boolean;
-}
+export type { UndeliveredReason };
 
 /** Topology edges an undelivered message counts against, as node-id pairs. */
 export type EdgeHint = [from: string, to: string];

@@ -34,6 +34,21 @@ export const PLAYBACK_MAX_PER_TICK = 20_000;
 /** Rows read from the store per query while playback catches up to the playhead. */
 export const PLAYBACK_PAGE = 5000;
 
+// ── Reading a saved session into the analysis ───────────────────────────────────────────
+
+/** Read before the session opens: a small session is analysed by the time it is on screen. */
+export const ANALYSIS_FIRST_PAGE = 5000;
+/** Messages per read after the first page. */
+export const ANALYSIS_PAGE = 1000;
+/** Work between two yields to the event loop, so requests and events still flow while it reads. */
+export const ANALYSIS_SLICE_MS = 40;
+/** Progress events at most ten a second: the UI redraws its bar on each one. */
+export const ANALYSIS_PROGRESS_MS = 100;
+/** Largest payload sent whole to the detail pane; bigger ones show a bounded text and hex head. */
+export const DETAIL_PAYLOAD_LIMIT = 2 * MiB;
+/** Other messages with the same correlation id listed beside one in the detail pane. */
+export const DETAIL_RELATED_LIMIT = 50;
+
 // ── Reconnecting (see backoff.ts) ───────────────────────────────────────────────────────
 
 /** Each reconnect delay is spread by ±20 % so taps that lost the same broker do not return in lockstep. */

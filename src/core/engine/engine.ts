@@ -17,7 +17,7 @@ import { encodeEvent, type EventEnvelope } from '../../shared/envelope.ts';
 import { SessionStore, SessionFileError, SESSION_EXTENSION, asSessionFileError } from '../store/session-store.ts';
 import { isFileOrSidecar } from '../common/same-file.ts';
 import { SessionHandle, type SessionContext } from './session-handle.ts';
-import { createSessionAnalysis, createEnricher, type AnalysisConfigInput } from './analysis-bridge.ts';
+import { createEnricher, type AnalysisConfigInput } from './session-analysis.ts';
 import { analysisAt } from './analysis-at.ts';
 import { RecentSessions } from './recent.ts';
 import { startDemo } from '../demo/index.ts';
@@ -130,7 +130,8 @@ export class Engine implements InspectorApi {
       emitBatch: (b) => this.emit('main:traffic:batch', b),
       emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
       emitPlayback: (s) => this.emit('main:playback:state', s),
-      newAnalysis: () => createSessionAnalysis(this.opts.analysis),
+      emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
+      analysis: this.opts.analysis ?? {},
       enrich: createEnricher(this.opts.analysis),
       onError: (err) => {
         log.error('recording', err);
@@ -150,6 +151,7 @@ export class Engine implements InspectorApi {
     return this.adopt(store);
   }
 
+  /** Opens a saved session; its analysis starts reading the file at once, reporting progress. */
   openSession(file: string): SessionHandle {
     const abs = path.resolve(file);
     for (const s of this.sessions.values()) if (s.store.path === abs) return s;
@@ -161,7 +163,9 @@ export class Engine implements InspectorApi {
     }
     const store = SessionStore.open(abs, { readonly, ...this.storeOptions() });
     this.recent.add(abs);
-    return this.adopt(store);
+    const handle = this.adopt(store);
+    handle.startAnalysis();
+    return handle;
   }
 
   private adopt(store: SessionStore): SessionHandle {
@@ -257,36 +261,24 @@ export class Engine implements InspectorApi {
       'renderer:messages:query': (i) => this.session(i.sessionId).query(i),
       'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
       'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
-      'renderer:analysis:summary': async (i) => {
+      'renderer:analysis:summary': (i) => {
         const s = this.session(i.sessionId);
-        if (i.untilTime !== undefined) {
-          s.recorder?.flush();
-          return analysisAt(s.store, createSessionAnalysis(this.opts.analysis), i.untilTime).summary(i.untilTime);
-        }
-        const { analysis, now } = await s.currentAnalysis();
-        return analysis.summary(now);
+        if (i.untilTime === undefined) return s.analysisReader().summary();
+        s.recorder?.flush();
+        return analysisAt(s.store, this.opts.analysis ?? {}, i.untilTime).summary();
       },
-      'renderer:analysis:pairs': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.pairsPage(
-          {
+      'renderer:analysis:pairs': (i) =>
+        this.session(i.sessionId)
+          .analysisReader()
+          .pairs({
             offset: i.offset,
             limit: i.limit,
             ...(i.destination !== undefined ? { destination: i.destination } : {}),
             ...(i.status !== undefined ? { status: i.status } : {}),
-          },
-          now,
-        );
-      },
-      'renderer:analysis:latency': async (i) => (await this.session(i.sessionId).currentAnalysis()).analysis.latency(i.destination),
-      'renderer:analysis:undelivered': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.undelivered(now);
-      },
-      'renderer:analysis:topology': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.topology(now);
-      },
+          }),
+      'renderer:analysis:latency': (i) => this.session(i.sessionId).analysisReader().latency(i.destination),
+      'renderer:analysis:undelivered': (i) => this.session(i.sessionId).analysisReader().undelivered(),
+      'renderer:analysis:topology': (i) => this.session(i.sessionId).analysisReader().topology(),
       'renderer:analysis:timeline': (i) => this.session(i.sessionId).timeline(i.filter ?? {}, i.buckets),
       'renderer:playback:control': (i) => this.session(i.sessionId).playbackControl(i.action, i.time, i.speed),
       'renderer:replay:start': (i) => {

@@ -9,6 +9,7 @@ import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
 import { ROW_COLUMNS, toListRow, toParams, toStored, type Row } from './rows.ts';
+import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
 import { PREVIEW_BYTES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
@@ -208,22 +209,18 @@ export class SessionStore {
     const sql = `SELECT time, endpoint, group_id, topic, partition, CAST(offset AS TEXT) AS offset FROM group_offsets
       ${topic ? 'WHERE topic = ?' : ''} ORDER BY time`;
     const stmt = this.db.prepare(sql);
-    const rows = (topic ? stmt.all(topic) : stmt.all()) as {
-      time: number;
-      endpoint: string;
-      group_id: string;
-      topic: string;
-      partition: number;
-      offset: string;
-    }[];
-    return rows.map((r) => ({
-      time: r.time,
-      endpoint: r.endpoint,
-      groupId: r.group_id,
-      topic: r.topic,
-      partition: r.partition,
-      offset: String(r.offset),
-    }));
+    return toOffsets((topic ? stmt.all(topic) : stmt.all()) as OffsetRow[]);
+  }
+
+  /** Offset polls with `after < time <= upTo`, in the order they were polled. */
+  offsetsBetween(after: number, upTo: number): GroupOffset[] {
+    const rows = this.db
+      .prepare(
+        `SELECT time, endpoint, group_id, topic, partition, CAST(offset AS TEXT) AS offset FROM group_offsets
+         WHERE time > ? AND time <= ? ORDER BY time, rowid`,
+      )
+      .all(after, upTo) as OffsetRow[];
+    return toOffsets(rows);
   }
 
   count(filter: MessageFilter = {}): number {
@@ -322,14 +319,33 @@ export class SessionStore {
       .get(params) as never;
   }
 
-  /** Runs a read-only SQL statement; for analysis code that aggregates in the store. */
-  select<T>(sql: string, params: Record<string, unknown> | unknown[] = {}): T[] {
-    return this.db.prepare(sql).all(params as never) as T[];
+  /**
+   * When the recording ended: its last message, offset poll or endpoint status change (the
+   * Recorder logs "stopped" when it stops); undefined for an empty session.
+   */
+  recordingEnd(): number | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT MAX(t) AS t FROM (SELECT MAX(time) AS t FROM messages UNION ALL SELECT MAX(time) FROM group_offsets
+         UNION ALL SELECT MAX(time) FROM endpoint_log)`,
+      )
+      .get() as { t: number | null };
+    return row.t ?? undefined;
   }
 
-  /** Iterates a read-only SQL statement row by row. */
-  selectIterate<T>(sql: string, params: Record<string, unknown> | unknown[] = {}): IterableIterator<T> {
-    return this.db.prepare(sql).iterate(params as never) as IterableIterator<T>;
+  /** Count and time range of what `filter` selects among seq ≤ upToSeq. */
+  rangeUpTo(filter: MessageFilter, upToSeq: number): ReplayRange {
+    return replayRange(this.db, filter, upToSeq);
+  }
+
+  /** The destinations `filter` selects among seq ≤ upToSeq, with their message counts. */
+  destinationsUpTo(filter: MessageFilter, upToSeq: number): ReplayDestinationRow[] {
+    return replayDestinations(this.db, filter, upToSeq);
+  }
+
+  /** The WebSocket `open` events among seq ≤ upToSeq, streamed. */
+  wsOpensUpTo(upToSeq: number): IterableIterator<WsOpenRow> {
+    return wsOpens(this.db, upToSeq);
   }
 
   /**
@@ -374,4 +390,17 @@ export class SessionStore {
     }
     this.db.close();
   }
+}
+
+interface OffsetRow {
+  time: number;
+  endpoint: string;
+  group_id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+function toOffsets(rows: readonly OffsetRow[]): GroupOffset[] {
+  return rows.map((r) => ({ time: r.time, endpoint: r.endpoint, groupId: r.group_id, topic: r.topic, partition: r.partition, offset: r.offset }));
 }

@@ -113,8 +113,8 @@ const PairRow = memo(function PairRow({ start, pair, selected, onSelect }: { sta
       <div role="gridcell" title={visibleTitle(pair.correlationId)}>
         {visible(pair.correlationId)}
       </div>
-      <div role="gridcell" title={visibleTitle(pair.replyDestination ? `${pair.destination} → ${pair.replyDestination}` : pair.destination)}>
-        {visible(pair.destination)}
+      <div role="gridcell" title={visibleTitle(pair.replyDestination ? `${pair.destination ?? ''} → ${pair.replyDestination}` : (pair.destination ?? ''))}>
+        {visible(pair.destination ?? '')}
         {pair.replyDestination ? <span className="muted"> → {visible(pair.replyDestination)}</span> : null}
       </div>
       <div role="gridcell">{pair.requestTime !== null ? formatClock(pair.requestTime) : '–'}</div>

@@ -4,6 +4,8 @@ import { useTick } from '../../state/live.ts';
 import { selectMessage, useApp } from '../../state/app.ts';
 import { formatCount } from '../../lib/format.ts';
 import { visible } from '../../components/Visible.tsx';
+import { useAnalysisStatus } from '../../state/analysis.ts';
+import { AnalysisPending } from '../../components/AnalysisProgress.tsx';
 
 function humanize(reason: string): string {
   const s = reason.replace(/[-_]+/g, ' ');
@@ -15,9 +17,17 @@ export function UndeliveredView({ session }: { session: SessionInfo }) {
   const tick = useTick(session.id);
   const { data, error } = useApi('renderer:analysis:undelivered', { sessionId: session.id }, tick);
   const dests = useApp((s) => s.filter.destinations);
+  const analysis = useAnalysisStatus(session.id, data?.analysis);
+  if (analysis.state !== 'ready') {
+    return (
+      <section className="view undelivered-view" aria-label="Undelivered">
+        <AnalysisPending status={analysis} />
+      </section>
+    );
+  }
   // Groups are a small aggregate, not messages: narrowing them to the shared filter here is fine.
   // AMQP groups name the exchange and the routing key (“orders → order.lost”): the exchange matches.
-  const groups = (data ?? []).filter((g) => !dests?.length || dests.some((d) => g.destination === d || g.destination.startsWith(`${d} → `)));
+  const groups = (data?.groups ?? []).filter((g) => !dests?.length || dests.some((d) => g.destination === d || g.destination.startsWith(`${d} → `)));
   const byReason = new Map<string, UndeliveredGroup[]>();
   for (const g of groups) byReason.set(g.reason, [...(byReason.get(g.reason) ?? []), g]);
   const total = groups.reduce((n, g) => n + g.count, 0);
