@@ -109,7 +109,7 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
         break;
       case 'management':
         if (current?.kind !== 'amqp') throw new UsageError('--management must follow --amqp URL');
-        current.managementUrl = v;
+        current.managementUrl = v === 'off' ? false : v;
         break;
       default:
         break;

@@ -78,6 +78,31 @@ export interface UndeliveredItem {
   destination: string;
   reason: string;
   explanation: string;
+  /** AMQP: the copy RabbitMQ dead-lettered, when the message left its queue that way. */
+  deadLetter?: DeadLetterLink;
+}
+
+/**
+ * Where a dead-lettered AMQP message went, read from its copy's `x-death` header: the
+ * chain original → queue it died in → dead-letter exchange → dead-letter queue(s).
+ */
+export interface DeadLetterLink {
+  /** The recorded dead-lettered copy (tap of the dead-letter exchange, or a delivery from a dead-letter queue). */
+  seq: number;
+  /** The queue it left. */
+  queue: string;
+  /** RabbitMQ's reason: expired, rejected, maxlen or delivery_limit. */
+  reason: string;
+  /** How many times it died this way in this queue. */
+  count: number;
+  /** The exchange and routing keys it was first published with (send-back-to-origin goes there). */
+  exchange: string;
+  routingKeys: string[];
+  /** The dead-letter exchange and the routing key it was dead-lettered with. */
+  deadLetterExchange: string;
+  deadLetterRoutingKey: string | null;
+  /** Queues the copy went to, when known (a delivery from one, or the management API's bindings). */
+  deadLetterQueues: string[];
 }
 
 export interface UndeliveredGroup {
@@ -86,6 +111,8 @@ export interface UndeliveredGroup {
   explanation: string;
   count: number;
   examples: number[];
+  /** For dead-lettered examples: each example's link to its dead-lettered copy. */
+  chains?: { seq: number; deadLetter: DeadLetterLink }[];
 }
 
 export interface PairView {
@@ -175,6 +202,28 @@ export interface PlaybackState {
   playhead: number | null;
   from: number | null;
   to: number | null;
+}
+
+/** What a replay would send, before it sends anything (`renderer:replay:plan`). */
+export interface ReplayPlan {
+  /** Messages the replay selects. */
+  total: number;
+  /** The first ones, in the order they would go. */
+  items: ReplayPlanItem[];
+  truncated: boolean;
+  notes: string[];
+  error: string | null;
+}
+
+export interface ReplayPlanItem {
+  seq: number;
+  atMs: number;
+  /** Recorded destination → where it goes. */
+  from: string;
+  to: string;
+  /** Routing key, partition or connection, as it would be sent. */
+  detail: string;
+  size: number;
 }
 
 export interface ReplayProgress {

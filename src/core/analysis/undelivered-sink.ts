@@ -1,11 +1,14 @@
 import type { Transport } from '../../shared/model.ts';
+import type { DeadLetterLink } from '../../shared/views.ts';
 
 /**
  * Why a message never reached anyone, in words a user understands:
  * - `unroutable`: AMQP publish that no binding matched; the broker dropped it.
  * - `returned`: AMQP mandatory publish handed back to its publisher (basic.return).
  * - `never-delivered`: AMQP publish routed to a queue, but no consumer got it within the window.
- * - `expired` / `dead-lettered`: it left a queue through TTL expiry / rejection, overflow or a delivery limit.
+ * - `expired`, `rejected`, `max-length`, `delivery-limit`: RabbitMQ dead-lettered it out of a queue
+ *   (x-death): its TTL passed, a consumer rejected it without requeue, the queue overflowed, or
+ *   it was redelivered past the queue's delivery limit. `dead-lettered`: for another reason.
  * - `not-consumed`: Kafka record no consumer group had committed past within the window.
  * - `no-consumer-group`: Kafka record on a topic no consumer group reads.
  * - `sent-after-close`: WebSocket frame sent while the peer was closing or after it closed.
@@ -17,6 +20,9 @@ export type UndeliveredReason =
   | 'returned'
   | 'never-delivered'
   | 'expired'
+  | 'rejected'
+  | 'max-length'
+  | 'delivery-limit'
   | 'dead-lettered'
   | 'not-consumed'
   | 'no-consumer-group'
@@ -36,6 +42,8 @@ export interface UndeliveredItem {
   explanation: string;
   /** Decided when the recording ended, before the window had fully passed. */
   atEnd: boolean;
+  /** AMQP: the dead-lettered copy, when it left its queue that way. */
+  deadLetter?: DeadLetterLink;
 }
 
 export interface UndeliveredGroup {
@@ -47,6 +55,8 @@ export interface UndeliveredGroup {
   examples: number[];
   /** The explanation of the first example. */
   explanation: string;
+  /** Each dead-lettered example's link to its copy, in the order of `examples`. */
+  chains?: { seq: number; deadLetter: DeadLetterLink }[];
 }
 
 export interface UndeliveredSummary {
@@ -90,6 +100,32 @@ export class UndeliveredSink {
     this.onItem?.(item, edges);
   }
 
+  /**
+   * A decided item turned out otherwise: a message called never delivered was dead-lettered
+   * later (its TTL outlasted the window). Counts move to the new reason; the item keeps its
+   * place in the list. Topology edges are the same and are not counted again.
+   */
+  replace(old: UndeliveredItem, next: UndeliveredItem): void {
+    const n = (this.byReason[old.reason] ?? 1) - 1;
+    if (n > 0) this.byReason[old.reason] = n;
+    else delete this.byReason[old.reason];
+    this.byReason[next.reason] = (this.byReason[next.reason] ?? 0) + 1;
+    if (old.atEnd) this.atEnd -= 1;
+    if (next.atEnd) this.atEnd += 1;
+    const i = this.items.indexOf(old);
+    if (i >= 0) this.items[i] = next;
+    const exact = `${old.reason}\0${old.transport}\0${old.destination}`;
+    const key = this.groups.has(exact) ? exact : `${old.reason}\0${old.transport}\0${OTHER}`;
+    const g = this.groups.get(key);
+    if (g) {
+      g.count -= 1;
+      g.examples = g.examples.filter((seq) => seq !== old.seq);
+      if (g.chains) g.chains = g.chains.filter((c) => c.seq !== old.seq);
+      if (g.count === 0) this.groups.delete(key);
+    }
+    this.group(next);
+  }
+
   private group(item: UndeliveredItem): void {
     let key = `${item.reason}\0${item.transport}\0${item.destination}`;
     let g = this.groups.get(key);
@@ -109,7 +145,10 @@ export class UndeliveredSink {
       this.groups.set(key, g);
     }
     g.count += 1;
-    if (g.examples.length < EXAMPLES) g.examples.push(item.seq);
+    if (g.examples.length < EXAMPLES) {
+      g.examples.push(item.seq);
+      if (item.deadLetter) (g.chains ??= []).push({ seq: item.seq, deadLetter: item.deadLetter });
+    }
   }
 
   summary(pending: number): UndeliveredSummary {
@@ -125,7 +164,7 @@ export class UndeliveredSink {
 
   groupList(): UndeliveredGroup[] {
     return [...this.groups.values()]
-      .map((g) => ({ ...g, examples: [...g.examples] }))
+      .map((g) => ({ ...g, examples: [...g.examples], ...(g.chains ? { chains: [...g.chains] } : {}) }))
       .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason) || a.destination.localeCompare(b.destination));
   }
 

@@ -11,7 +11,7 @@ import { WsUndelivered } from './undelivered-ws.ts';
 
 export type { EdgeHint, UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary };
 export { isAbnormalClose } from './undelivered-ws.ts';
-export { deathOf } from './undelivered-amqp.ts';
+export { deathOf } from './amqp-death.ts';
 
 /**
  * Fire-and-forget messages nobody received, per transport, decided incrementally: each

@@ -3,11 +3,11 @@ import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { JsonValue } from '../../../shared/model.ts';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { Discovery } from '../../../shared/discovery.ts';
-import { consumedToCaptured, tapToCaptured } from './capture.ts';
+import { consumedToCaptured, deadLetterToCaptured, isDeadLettered, tapToCaptured } from './capture.ts';
+import { planDeadLetterTaps, routedByBindings } from './dead-letter-plan.ts';
 import { describeAmqpError } from './errors.ts';
 import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';
-import { fetchManagement } from './management.ts';
-import type { ManagementSnapshot } from './management.ts';
+import { ManagementWatch } from './management-watch.ts';
 import { ObservedTopology } from './observed.ts';
 import { fingerprint, TapReconciler } from './reconcile.ts';
 import { AmqpSession } from './session.ts';
@@ -19,12 +19,15 @@ import { TraceHealth } from './trace-health.ts';
 export type { AmqpConnectorOptions } from './options.ts';
 
 const DISCOVERY_EVERY_MS = 2000;
+const MANAGEMENT_EVERY_MS = 10_000;
 
 /**
  * RabbitMQ capture (amqplib). Three sources, all optional:
  * - exchange taps: publishes seen through an exclusive queue bound to each exchange;
  * - the firehose: publishes with their real routing and deliveries to every consumer;
- * - queue consumption: messages taken from application queues.
+ * - queue consumption: messages taken from application queues;
+ * - the dead-letter tap: copies RabbitMQ dead-letters, through the dead-letter exchanges
+ *   the management API names (see dead-letter-plan.ts).
  * With both taps and the firehose on, the firehose's publish event is the record and the
  * tap copy only fills gaps (see TapReconciler). The connector reconnects by itself with
  * backoff after a connection loss and re-declares everything.
@@ -47,8 +50,8 @@ export class AmqpConnector implements Connector {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly trace = new TraceHealth(() => this.reportRecording());
-  private management: ManagementSnapshot | null = null;
-  private managementNote: string | null = null;
+  private readonly management: ManagementWatch;
+  private deadLetterNotes: string[] = [];
 
   constructor(
     private readonly opts: AmqpConnectorOptions,
@@ -60,6 +63,13 @@ export class AmqpConnector implements Connector {
     this.label = this.target.safeUrl;
     this.consumedQueues = new Set(opts.queues ?? []);
     this.reconciler = new TapReconciler(opts.reconcileMs ?? 2000, (m) => this.sink.message(m));
+    this.management = new ManagementWatch(
+      opts.managementUrl,
+      this.target,
+      { user: this.target.user, password: this.password ?? 'guest' },
+      (d) => this.sink.discovery?.(d),
+      this.id,
+    );
   }
 
   /** Settings to store with the session: no password. */
@@ -70,7 +80,7 @@ export class AmqpConnector implements Connector {
       exchanges: [...this.opts.exchanges],
       queues: [...(this.opts.queues ?? [])],
       firehose: Boolean(this.opts.firehose),
-      ...(this.opts.managementUrl ? { managementUrl: redactUrl(this.opts.managementUrl) } : {}),
+      ...(this.management.url ? { managementUrl: redactUrl(this.management.url) } : {}),
     };
   }
 
@@ -90,6 +100,7 @@ export class AmqpConnector implements Connector {
     };
     if (this.opts.firehose && this.opts.exchanges.length) every(500, () => this.sweep());
     every(DISCOVERY_EVERY_MS, () => this.emitObserved());
+    if (this.management.url) every(this.opts.managementRefreshMs ?? MANAGEMENT_EVERY_MS, () => void this.refreshManagement());
     const problem = await this.attempt();
     if (problem) throw new Error(problem);
   }
@@ -109,15 +120,8 @@ export class AmqpConnector implements Connector {
   }
 
   async discover(): Promise<Discovery> {
-    if (this.opts.managementUrl) {
-      try {
-        await this.refreshManagement();
-      } catch {
-        /* fall back to what was observed */
-      }
-    }
-    if (this.management) return { endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management };
-    return this.topology.take(this.id, true)!;
+    await this.management.refresh();
+    return this.management.discovery() ?? this.topology.take(this.id, true)!;
   }
 
   /** One connection attempt. Returns a message when start must fail, else null. */
@@ -139,11 +143,12 @@ export class AmqpConnector implements Connector {
       );
       // amqplib emits 'error' before 'close'; without a listener it would throw.
       conn.on('error', () => {});
-      if (this.opts.managementUrl && !this.management) await this.refreshManagement().catch(() => {});
+      if (!this.management.snapshot) await this.management.refresh();
       // A loss during setup rejects `open` itself; only a session that opened can be lost.
       let opened: AmqpSession | null = null;
       const session = await AmqpSession.open(conn, this.plan(), {
         tap: (m) => this.onTap(m),
+        deadLetter: (m) => this.onDeadLetter(m),
         trace: (m) => this.onTrace(m),
         consumed: (q, m) => this.sink.message(consumedToCaptured(q, m, this.id, Date.now())),
         lost: (err) => opened && this.onLost(opened, err),
@@ -157,6 +162,7 @@ export class AmqpConnector implements Connector {
       this.attempts = 0;
       this.everRecorded = true;
       for (const [ex, type] of session.types) this.topology.exchange(ex, type);
+      await this.tapDeadLetters(session);
       this.reportRecording();
       if (session.traceQueue) this.trace.probe(() => session.probe(), () => this.session === session, true);
       return null;
@@ -177,7 +183,8 @@ export class AmqpConnector implements Connector {
 
   private plan() {
     const knownTypes = new Map<string, string>();
-    for (const e of this.management?.exchanges ?? []) knownTypes.set(e.name, e.type);
+    const snap = this.management.snapshot;
+    for (const e of snap?.exchanges ?? []) knownTypes.set(e.name, e.type);
     return {
       endpointId: this.id,
       exchanges: this.opts.exchanges,
@@ -186,7 +193,7 @@ export class AmqpConnector implements Connector {
       knownTypes,
       directKeys: (ex: string) => [
         ...this.topology.keysOf(ex),
-        ...(this.management?.bindings ?? []).filter((b) => b.source === ex).map((b) => b.routingKey),
+        ...(snap?.bindings ?? []).filter((b) => b.source === ex).map((b) => b.routingKey),
       ],
     };
   }
@@ -221,10 +228,24 @@ export class AmqpConnector implements Connector {
 
   private onTap(msg: ConsumeMessage): void {
     const now = Date.now();
+    if (isDeadLettered(msg)) {
+      // The dead-letter tap records these; and the firehose never traces a dead-lettering,
+      // so a copy must not wait for a firehose twin.
+      if (this.session?.tapsDeadLetters(msg.fields.exchange)) return;
+      return this.sink.message(tapToCaptured(msg, this.id, now));
+    }
     const captured = tapToCaptured(msg, this.id, now);
     if (!this.opts.firehose) return this.sink.message(captured);
     const fp = fingerprint(msg.fields.exchange, msg.fields.routingKey, captured.messageId ?? null, msg.content);
     this.reconciler.tapped(fp, captured, now);
+  }
+
+  /** A copy through a tapped dead-letter exchange: only dead-lettered ones are new facts. */
+  private onDeadLetter(msg: ConsumeMessage): void {
+    if (!isDeadLettered(msg)) return;
+    const snap = this.management.snapshot;
+    const queues = snap ? routedByBindings(snap, msg.fields.exchange, msg.fields.routingKey) : null;
+    this.sink.message(deadLetterToCaptured(msg, this.id, Date.now(), queues?.filter((q) => !isOwnQueue(q)) ?? null));
   }
 
   private onTrace(msg: ConsumeMessage): void {
@@ -241,6 +262,8 @@ export class AmqpConnector implements Connector {
       if (ev.reachedTap) this.reconciler.traced(fingerprint(ev.exchange, key, captured.messageId ?? null, msg.content), now);
       this.topology.routed(exchangeLabel(ev.exchange), ev.routedQueues ?? [], key);
       if (ev.routedQueues?.length) s?.bindDirect(ev.exchange, key);
+      const untraced = this.untracedQueues(ev.routedQueues ?? []);
+      if (untraced.length) captured.meta = { ...captured.meta, untracedQueues: untraced };
       this.sink.message(captured);
       return;
     }
@@ -271,24 +294,40 @@ export class AmqpConnector implements Connector {
           : 'firehose: publishes with their routed queues, and deliveries',
       );
     }
-    if (this.managementNote) parts.push(this.managementNote);
+    parts.push(...this.deadLetterNotes);
+    for (const [ex, why] of s.deadLetterRefusals) parts.push(`cannot tap dead-letter exchange '${ex}' (${why})`);
+    if (this.management.note) parts.push(this.management.note);
     this.sink.status('recording', `${this.label}: ${parts.join('; ') || 'connected, nothing to record'}`);
   }
 
+  /** Reads the management API again and taps dead-letter exchanges that appeared. */
   private async refreshManagement(): Promise<void> {
-    const url = this.opts.managementUrl;
-    if (!url) return;
-    try {
-      this.management = await fetchManagement(url, this.target.vhost, {
-        user: this.target.user,
-        password: this.password ?? 'guest',
-      });
-      this.managementNote = null;
-      this.sink.discovery?.({ endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management });
-    } catch (err) {
-      this.managementNote = `${(err as Error).message}; topology comes from observed traffic`;
-      throw err;
-    }
+    const before = this.management.note;
+    await this.management.refresh();
+    const s = this.session;
+    if (!s || !this.running) return;
+    const notes = this.deadLetterNotes.join('\n');
+    await this.tapDeadLetters(s);
+    if (this.management.note !== before || this.deadLetterNotes.join('\n') !== notes) this.reportRecording();
+  }
+
+  private async tapDeadLetters(s: AmqpSession): Promise<void> {
+    const snap = this.management.snapshot;
+    if (!snap) return;
+    const plan = planDeadLetterTaps(snap);
+    this.deadLetterNotes = plan.notes;
+    await s.tapDeadLetters(plan.taps);
+  }
+
+  /**
+   * Routed queues whose deliveries the firehose cannot show: streams are read over their
+   * own protocol too, and keep every message, so nobody "not consuming" one loses anything.
+   */
+  private untracedQueues(queues: readonly string[]): string[] {
+    const snap = this.management.snapshot;
+    if (!snap || queues.length === 0) return [];
+    const streams = new Set(snap.queues.filter((q) => q.type === 'stream').map((q) => q.name));
+    return queues.filter((q) => streams.has(q));
   }
 
   private emitObserved(force = false): void {
