@@ -10,7 +10,7 @@ export interface ParsedArgs {
   ordered: [string, string | true][];
 }
 
-const BOOLEAN = new Set(['json', 'firehose', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet']);
+const BOOLEAN = new Set(['json', 'firehose', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'dead-letters-to-origin']);
 
 /** A small, strict argument parser: `--name value`, `--name=value`, boolean flags. */
 export function parseArgs(argv: string[]): ParsedArgs {

@@ -14,6 +14,7 @@ import type {
   LatencyHistogram,
   PairsPage,
   PlaybackState,
+  ReplayPlan,
   ReplayProgress,
   SessionInfo,
   TimelineSeries,
@@ -98,6 +99,8 @@ export const requests = {
       .strict(),
   },
   'renderer:replay:start': { input: replayRequestSchema },
+  /** What a replay would send (a dry run's plan, the first messages listed); sends nothing. */
+  'renderer:replay:plan': { input: replayRequestSchema },
   'renderer:replay:cancel': { input: z.object({ replayId: z.string().min(1).max(64) }).strict() },
 } as const;
 
@@ -129,6 +132,7 @@ export interface Results {
   'renderer:analysis:timeline': TimelineSeries;
   'renderer:playback:control': PlaybackState;
   'renderer:replay:start': { replayId: string };
+  'renderer:replay:plan': ReplayPlan;
   'renderer:replay:cancel': { cancelled: boolean };
 }
 

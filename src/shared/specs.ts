@@ -50,6 +50,17 @@ export const replayRequestSchema = z
     map: z.record(z.string().max(1024), z.string().max(1024)).optional(),
     filter: messageFilterSchema.optional(),
     dryRun: z.boolean().optional(),
+    /**
+     * Send dead-lettered AMQP copies back to the exchange and routing key they were first
+     * published with (their x-death), all of them or those of one queue or reason.
+     */
+    deadLettersToOrigin: z
+      .object({
+        queue: z.string().min(1).max(255).optional(),
+        reason: z.enum(['expired', 'rejected', 'maxlen', 'delivery_limit']).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ReplayRequest = z.infer<typeof replayRequestSchema>;

@@ -1,5 +1,6 @@
-import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
+import type { CapturedMessage } from '../../shared/model.ts';
 import type { DeadLetterLink } from '../../shared/views.ts';
+import type { Death } from '../decode/x-death.ts';
 import { isDefaultExchange } from './identity.ts';
 import type { UndeliveredReason } from './undelivered-sink.ts';
 
@@ -8,17 +9,7 @@ import type { UndeliveredReason } from './undelivered-sink.ts';
  * https://www.rabbitmq.com/docs/dlx) and pseudo-destinations that deliver without a queue.
  */
 
-/** The most recent entry of a dead-lettered message's `x-death` header. */
-export interface Death {
-  queue: string;
-  /** RabbitMQ's word: expired, rejected, maxlen, delivery_limit. */
-  reason: string;
-  count: number;
-  /** Exchange and routing keys the message was published with before it died. */
-  exchange: string;
-  routingKeys: string[];
-  routingKey: string | null;
-}
+export { deathOf, type Death } from '../decode/x-death.ts';
 
 /**
  * Direct reply-to (https://www.rabbitmq.com/docs/direct-reply-to): a reply published to
@@ -46,25 +37,6 @@ export function unwatchedQueues(m: CapturedMessage): Set<string> {
 
 export function isPseudoQueue(name: string): boolean {
   return name.startsWith(DIRECT_REPLY_PREFIX);
-}
-
-export function deathOf(headers: Record<string, JsonValue> | null | undefined): Death | null {
-  const xd = headers?.['x-death'];
-  if (!Array.isArray(xd) || xd.length === 0) return null;
-  const d = xd[0];
-  if (!d || typeof d !== 'object' || Array.isArray(d)) return null;
-  const queue = typeof d.queue === 'string' ? d.queue : null;
-  if (!queue) return null;
-  const rks = d['routing-keys'];
-  const routingKeys = Array.isArray(rks) ? rks.filter((k): k is string => typeof k === 'string') : [];
-  return {
-    queue,
-    reason: typeof d.reason === 'string' ? d.reason : 'dead-lettered',
-    count: typeof d.count === 'number' ? d.count : 1,
-    exchange: typeof d.exchange === 'string' ? d.exchange : '',
-    routingKeys,
-    routingKey: routingKeys[0] ?? null,
-  };
 }
 
 /** RabbitMQ's dead-letter reason as an undelivered reason. */
