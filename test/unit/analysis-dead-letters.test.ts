@@ -102,3 +102,18 @@ test('max length and delivery limit each keep their own reason', () => {
   assert.match(u.items[0]!.explanation, /Pushed out of queue "jobs" by its length limit/);
   assert.match(u.items[1]!.explanation, /more often than its delivery limit allows/);
 });
+
+test('the flow graph draws a dead-lettered copy as queue → dead-letter exchange → dead-letter queue', () => {
+  const t = new Traffic();
+  t.publish({ exchange: 'work', routingKey: 'job', body: 'x', routed: ['jobs'] });
+  const copy = t.wait(1).publish({ exchange: 'dlx', routingKey: 'job', body: 'x', headers: death('jobs', 'expired'), routed: null });
+  copy.meta = { source: 'dead-letter', deadLetterQueues: ['parked'] };
+  const s = new AnalysisState();
+  s.ingest(t.messages);
+  const topo = s.finish().topology;
+  const label = new Map(topo.nodes.map((n) => [n.id, `${n.kind}:${n.label}`]));
+  const edges = topo.edges.map((e) => `${label.get(e.source)} -${e.via}-> ${label.get(e.target)}`).sort();
+  assert.ok(edges.includes('queue:jobs -dead-letter-> exchange:dlx'), edges.join('\n'));
+  assert.ok(edges.includes('exchange:dlx -routing-> queue:parked'), edges.join('\n'));
+  assert.ok(!edges.some((e) => e.endsWith('-> exchange:dlx') && e.startsWith('producer')), 'no producer published the copy');
+});

@@ -3,6 +3,7 @@ import type { TopologyEdge as ViewTopologyEdge } from '../../shared/views.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { TopologyConfig } from './config.ts';
 import { isOwnName, routedQueues } from './identity.ts';
+import { deathOf } from '../decode/x-death.ts';
 import { RateMeter } from './rate.ts';
 import { consumerOf, ids } from './topology-ids.ts';
 import type { NodeKind } from './topology-ids.ts';
@@ -31,7 +32,7 @@ export interface TopologyEdge extends ViewTopologyEdge {
   firstTime: number | null;
   lastTime: number | null;
   /** What the count is made of. */
-  via: 'publish' | 'routing' | 'delivery' | 'commits' | 'frames';
+  via: 'publish' | 'routing' | 'delivery' | 'commits' | 'frames' | 'dead-letter';
 }
 
 export interface Topology {
@@ -106,6 +107,17 @@ export class TopologyBuilder {
 
   private ingestAmqp(m: CapturedMessage, size: number): string | null {
     if (m.event === 'publish' && m.destKind === 'exchange') {
+      const death = routedQueues(m) === null ? deathOf(m.headers) : null;
+      if (death) {
+        // A dead-lettered copy from the tap: the broker moved it out of the queue it died in.
+        const exchange = this.reg.exchange(m, m.destination);
+        this.link(this.reg.queue(m, death.queue), exchange, 'dead-letter', m.time, size);
+        const into = m.meta?.deadLetterQueues;
+        for (const q of Array.isArray(into) ? into : []) {
+          if (typeof q === 'string' && !isOwnName(q, this.ownPrefixes)) this.link(exchange, this.reg.queue(m, q), 'routing', m.time, size);
+        }
+        return null;
+      }
       const producer = this.reg.producer(m);
       const exchange = this.reg.exchange(m, m.destination);
       this.link(producer, exchange, 'publish', m.time, size);
