@@ -3,8 +3,8 @@ import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { JsonValue } from '../../../shared/model.ts';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { Discovery } from '../../../shared/discovery.ts';
-import { consumedToCaptured, deadLetterToCaptured, isDeadLettered, tapToCaptured } from './capture.ts';
-import { planDeadLetterTaps, routedByBindings } from './dead-letter-plan.ts';
+import { consumedToCaptured, isDeadLettered, tapToCaptured } from './capture.ts';
+import { DeadLetterTaps } from './dead-letter-taps.ts';
 import { describeAmqpError } from './errors.ts';
 import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';
 import { ManagementWatch } from './management-watch.ts';
@@ -22,12 +22,12 @@ const DISCOVERY_EVERY_MS = 2000;
 const MANAGEMENT_EVERY_MS = 10_000;
 
 /**
- * RabbitMQ capture (amqplib). Three sources, all optional:
+ * RabbitMQ capture (amqplib). Four sources, all optional:
  * - exchange taps: publishes seen through an exclusive queue bound to each exchange;
  * - the firehose: publishes with their real routing and deliveries to every consumer;
  * - queue consumption: messages taken from application queues;
  * - the dead-letter tap: copies RabbitMQ dead-letters, through the dead-letter exchanges
- *   the management API names (see dead-letter-plan.ts).
+ *   the management API names (see dead-letter-taps.ts).
  * With both taps and the firehose on, the firehose's publish event is the record and the
  * tap copy only fills gaps (see TapReconciler). The connector reconnects by itself with
  * backoff after a connection loss and re-declares everything.
@@ -51,7 +51,7 @@ export class AmqpConnector implements Connector {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly trace = new TraceHealth(() => this.reportRecording());
   private readonly management: ManagementWatch;
-  private deadLetterNotes: string[] = [];
+  private readonly deadLetters: DeadLetterTaps;
 
   constructor(
     private readonly opts: AmqpConnectorOptions,
@@ -70,6 +70,7 @@ export class AmqpConnector implements Connector {
       (d) => this.sink.discovery?.(d),
       this.id,
     );
+    this.deadLetters = new DeadLetterTaps(this.management, this.id, (m) => this.sink.message(m));
   }
 
   /** Settings to store with the session: no password. */
@@ -148,7 +149,7 @@ export class AmqpConnector implements Connector {
       let opened: AmqpSession | null = null;
       const session = await AmqpSession.open(conn, this.plan(), {
         tap: (m) => this.onTap(m),
-        deadLetter: (m) => this.onDeadLetter(m),
+        deadLetter: (m) => this.deadLetters.copy(m),
         trace: (m) => this.onTrace(m),
         consumed: (q, m) => this.sink.message(consumedToCaptured(q, m, this.id, Date.now())),
         lost: (err) => opened && this.onLost(opened, err),
@@ -162,7 +163,7 @@ export class AmqpConnector implements Connector {
       this.attempts = 0;
       this.everRecorded = true;
       for (const [ex, type] of session.types) this.topology.exchange(ex, type);
-      await this.tapDeadLetters(session);
+      await this.deadLetters.apply(session);
       this.reportRecording();
       if (session.traceQueue) this.trace.probe(() => session.probe(), () => this.session === session, true);
       return null;
@@ -240,14 +241,6 @@ export class AmqpConnector implements Connector {
     this.reconciler.tapped(fp, captured, now);
   }
 
-  /** A copy through a tapped dead-letter exchange: only dead-lettered ones are new facts. */
-  private onDeadLetter(msg: ConsumeMessage): void {
-    if (!isDeadLettered(msg)) return;
-    const snap = this.management.snapshot;
-    const queues = snap ? routedByBindings(snap, msg.fields.exchange, msg.fields.routingKey) : null;
-    this.sink.message(deadLetterToCaptured(msg, this.id, Date.now(), queues?.filter((q) => !isOwnQueue(q)) ?? null));
-  }
-
   private onTrace(msg: ConsumeMessage): void {
     const s = this.session;
     const ev = parseTrace(msg, s?.tapQueue ?? null);
@@ -262,7 +255,7 @@ export class AmqpConnector implements Connector {
       if (ev.reachedTap) this.reconciler.traced(fingerprint(ev.exchange, key, captured.messageId ?? null, msg.content), now);
       this.topology.routed(exchangeLabel(ev.exchange), ev.routedQueues ?? [], key);
       if (ev.routedQueues?.length) s?.bindDirect(ev.exchange, key);
-      const untraced = this.untracedQueues(ev.routedQueues ?? []);
+      const untraced = this.management.streams(ev.routedQueues ?? []);
       if (untraced.length) captured.meta = { ...captured.meta, untracedQueues: untraced };
       this.sink.message(captured);
       return;
@@ -294,8 +287,7 @@ export class AmqpConnector implements Connector {
           : 'firehose: publishes with their routed queues, and deliveries',
       );
     }
-    parts.push(...this.deadLetterNotes);
-    for (const [ex, why] of s.deadLetterRefusals) parts.push(`cannot tap dead-letter exchange '${ex}' (${why})`);
+    parts.push(...this.deadLetters.status(s));
     if (this.management.note) parts.push(this.management.note);
     this.sink.status('recording', `${this.label}: ${parts.join('; ') || 'connected, nothing to record'}`);
   }
@@ -306,28 +298,8 @@ export class AmqpConnector implements Connector {
     await this.management.refresh();
     const s = this.session;
     if (!s || !this.running) return;
-    const notes = this.deadLetterNotes.join('\n');
-    await this.tapDeadLetters(s);
-    if (this.management.note !== before || this.deadLetterNotes.join('\n') !== notes) this.reportRecording();
-  }
-
-  private async tapDeadLetters(s: AmqpSession): Promise<void> {
-    const snap = this.management.snapshot;
-    if (!snap) return;
-    const plan = planDeadLetterTaps(snap);
-    this.deadLetterNotes = plan.notes;
-    await s.tapDeadLetters(plan.taps);
-  }
-
-  /**
-   * Routed queues whose deliveries the firehose cannot show: streams are read over their
-   * own protocol too, and keep every message, so nobody "not consuming" one loses anything.
-   */
-  private untracedQueues(queues: readonly string[]): string[] {
-    const snap = this.management.snapshot;
-    if (!snap || queues.length === 0) return [];
-    const streams = new Set(snap.queues.filter((q) => q.type === 'stream').map((q) => q.name));
-    return queues.filter((q) => streams.has(q));
+    const changed = await this.deadLetters.apply(s);
+    if (changed || this.management.note !== before) this.reportRecording();
   }
 
   private emitObserved(force = false): void {

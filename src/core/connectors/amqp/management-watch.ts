@@ -1,4 +1,5 @@
 import type { Discovery } from '../../../shared/discovery.ts';
+import { routedByBindings } from './dead-letter-plan.ts';
 import { fetchManagement } from './management.ts';
 import type { ManagementAuth, ManagementSnapshot } from './management.ts';
 import type { AmqpTarget } from './url.ts';
@@ -12,7 +13,7 @@ const RESTORE_EVERY_MS = 60_000;
 /**
  * The management API as the connector uses it: a URL given by the user, or by default the
  * broker's own host on the plugin's standard port (15672, or 15671 for amqps), tried
- * quietly; `false` never asks. It is read at connect and again every refresh, so queues
+ * without being asked; `false` never asks. It is read at connect and again every refresh, so queues
  * declared while recording have their dead-letter exchanges tapped too. `note` says in
  * words what is missing when it cannot be read.
  */
@@ -40,7 +41,8 @@ export class ManagementWatch {
   async refresh(): Promise<ManagementSnapshot | null> {
     if (!this.url) return null;
     try {
-      const snap = await fetchManagement(this.url, this.target.vhost, this.auth);
+      // A guessed address may be firewalled: it must not hold up the connection for long.
+      const snap = await fetchManagement(this.url, this.target.vhost, this.auth, this.explicit ? 5000 : 2000);
       this.snapshot = snap;
       this.note = null;
       const shape = JSON.stringify([snap.exchanges, snap.bindings, snap.queues.map((q) => [q.name, q.type, q.arguments, q.policy, q.limits])]);
@@ -52,9 +54,27 @@ export class ManagementWatch {
       }
     } catch (err) {
       const where = this.explicit ? '' : ` (the default address; give the management URL if it runs elsewhere)`;
-      this.note = `${(err as Error).message}${where}; topology comes from observed traffic; ${BLIND}`;
+      this.note = this.snapshot
+        ? `${(err as Error).message}; queue arguments and bindings as it last answered`
+        : `${(err as Error).message}${where}; topology comes from observed traffic; ${BLIND}`;
     }
     return this.snapshot;
+  }
+
+  /** Queues a message with `routingKey` reaches through `exchange`, by the bindings; null when unknown. */
+  routed(exchange: string, routingKey: string): string[] | null {
+    return this.snapshot ? routedByBindings(this.snapshot, exchange, routingKey) : null;
+  }
+
+  /**
+   * The stream queues among `queues`: their deliveries the firehose may never show (streams
+   * are read over their own protocol too), and they keep every message, so nobody "not
+   * consuming" one loses anything.
+   */
+  streams(queues: readonly string[]): string[] {
+    if (!this.snapshot || queues.length === 0) return [];
+    const streams = new Set(this.snapshot.queues.filter((q) => q.type === 'stream').map((q) => q.name));
+    return queues.filter((q) => streams.has(q));
   }
 
   discovery(time = Date.now()): Discovery | null {
