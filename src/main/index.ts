@@ -81,7 +81,7 @@ async function saveAsWithDialog(win: BrowserWindow | null): Promise<void> {
   const r = await dialog.showSaveDialog({ title: 'Save session as', defaultPath: `session${SESSION_EXTENSION}` });
   if (r.canceled || !r.filePath) return;
   try {
-    await engine.handle('renderer:session:save-as', { sessionId, path: r.filePath });
+    await engine.call('renderer:session:save-as', { sessionId, path: r.filePath });
   } catch (err) {
     dialog.showErrorBox('Cannot save session', (err as Error).message);
   }

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
 import { analysisOptions, createEngine } from '../context.ts';
-import type { AnalysisSummary } from '../../shared/views.ts';
 
 /** `flowscope inspect FILE [--json]`: what a session holds, its pairs, undelivered and topology. */
 export async function inspect(argv: string[]): Promise<number> {
@@ -13,7 +12,7 @@ export async function inspect(argv: string[]): Promise<number> {
   try {
     const info = session.info();
     const destinations = session.destinations();
-    const summary = (await engine.handle('renderer:analysis:summary', { sessionId: session.id })) as AnalysisSummary;
+    const summary = await engine.call('renderer:analysis:summary', { sessionId: session.id });
     const report = {
       file: info.path,
       flowscopeVersion: info.flowscopeVersion,

@@ -7,13 +7,17 @@ import {
   parseInput,
   type EventChannel,
   type Events,
+  type InspectorApi,
   type ParsedInput,
   type RequestChannel,
+  type RequestInput,
   type RequestResult,
 } from '../../shared/api.ts';
+import { encodeEvent, type EventEnvelope } from '../../shared/envelope.ts';
 import { SessionStore, SessionFileError, SESSION_EXTENSION } from '../store/session-store.ts';
 import { SessionHandle, type SessionContext } from './session-handle.ts';
 import { createSessionAnalysis, createEnricher, type AnalysisConfigInput } from './analysis-bridge.ts';
+import { analysisAt } from './analysis-at.ts';
 import { RecentSessions } from './recent.ts';
 import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
@@ -33,13 +37,14 @@ export interface EngineOptions {
 }
 
 type Handler<C extends RequestChannel> = (input: ParsedInput<C>) => Promise<RequestResult<C>> | RequestResult<C>;
-type Listener = <E extends EventChannel>(event: E, payload: Events[E]) => void;
+type Listener = (msg: EventEnvelope) => void;
 
 /**
- * The engine behind the InspectorApi. Both transports (Electron IPC and the WebSocket
- * bridge) call `handle` with untrusted input and forward what `onEvent` emits.
+ * The engine behind the InspectorApi. In-process callers (the CLI, the Electron shell, the
+ * tests) use the typed `call`; both transports (Electron IPC and the WebSocket bridge) pass
+ * untrusted requests to `handle` and forward the envelopes `onEvent` emits.
  */
-export class Engine {
+export class Engine implements InspectorApi {
   private readonly sessions = new Map<string, SessionHandle>();
   private readonly listeners = new Set<Listener>();
   private readonly recent: RecentSessions;
@@ -54,21 +59,37 @@ export class Engine {
     this.handlers = this.buildHandlers();
   }
 
+  /** Every event, as an envelope that narrows on `event`. */
   onEvent(fn: Listener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
   emit<E extends EventChannel>(event: E, payload: Events[E]): void {
-    for (const l of this.listeners) l(event, payload);
+    const msg = encodeEvent(event, payload);
+    for (const l of this.listeners) l(msg);
   }
 
-  /** Validates and runs one request. Throws ApiError with a message fit for the user. */
-  async handle(channel: unknown, input: unknown): Promise<unknown> {
-    if (!isRequestChannel(channel)) throw new ApiError('bad-request', `Unknown channel ${String(channel).slice(0, 80)}`);
+  /** Runs one request with its contract types. Throws ApiError with a message fit for the user. */
+  call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>> {
+    return this.run(channel, input);
+  }
+
+  /**
+   * The untrusted entry, for the transports: the channel must be a contract channel and the
+   * input must pass its schema. Throws ApiError with a message fit for the user.
+   */
+  handle(channel: unknown, input: unknown): Promise<unknown> {
+    if (!isRequestChannel(channel)) return Promise.reject(new ApiError('bad-request', `Unknown channel ${String(channel).slice(0, 80)}`));
+    return this.run(channel, input);
+  }
+
+  private async run<C extends RequestChannel>(channel: C, input: unknown): Promise<RequestResult<C>> {
+    // Typed callers are validated too: the schema applies the defaults handlers rely on.
     const parsed = parseInput(channel, input);
+    const handler: Handler<C> = this.handlers[channel];
     try {
-      return await (this.handlers[channel] as Handler<typeof channel>)(parsed as never);
+      return await handler(parsed);
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof SessionFileError) throw new ApiError('failed', err.message);
@@ -207,7 +228,12 @@ export class Engine {
       'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
       'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
       'renderer:analysis:summary': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
+        const s = this.session(i.sessionId);
+        if (i.untilTime !== undefined) {
+          s.recorder?.flush();
+          return analysisAt(s.store, createSessionAnalysis(this.opts.analysis), i.untilTime).summary(i.untilTime);
+        }
+        const { analysis, now } = await s.currentAnalysis();
         return analysis.summary(now);
       },
       'renderer:analysis:pairs': async (i) => {

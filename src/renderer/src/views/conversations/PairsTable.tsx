@@ -25,7 +25,7 @@ export function PairsTable({ sessionId, status, destination, tick, selected, onS
     () =>
       new PageCache<PairView>(
         (offset, limit) =>
-          getClient().invoke('renderer:analysis:pairs', {
+          getClient().call('renderer:analysis:pairs', {
             sessionId,
             offset,
             limit,
