@@ -41,7 +41,7 @@ export function SendBackDialog({ session, selection, onClose }: { session: Sessi
     setError(null);
     const t = setTimeout(() => {
       getClient()
-        .invoke('renderer:replay:plan', request)
+        .call('renderer:replay:plan', request)
         .then((p) => live && setPlan(p))
         .catch((err: unknown) => live && (setPlan(null), setError(errorMessage(err))));
     }, 250);
@@ -56,7 +56,7 @@ export function SendBackDialog({ session, selection, onClose }: { session: Sessi
   const start = async (dryRun: boolean) => {
     setError(null);
     try {
-      const r = await getClient().invoke('renderer:replay:start', { ...request, ...(dryRun ? { dryRun: true } : {}) });
+      const r = await getClient().call('renderer:replay:start', { ...request, ...(dryRun ? { dryRun: true } : {}) });
       setRun({ id: r.replayId, dryRun });
     } catch (err) {
       setError(errorMessage(err));
