@@ -49,13 +49,18 @@ function record(extra: Partial<AmqpConnectorOptions> = {}) {
     recorder.flush();
     return store.count(filter);
   };
-  return { file, store, live, recorder, connector, statuses, count, detail: () => statuses.at(-1)?.detail ?? '' };
+  /** Stops recording (also after a failed assertion, so no connection keeps the test alive) and closes the file. */
+  const close = async (): Promise<void> => {
+    await recorder.stop();
+    store.close();
+  };
+  return { file, store, live, recorder, connector, statuses, count, close, detail: () => statuses.at(-1)?.detail ?? '' };
 }
 
 test('pika RPC over direct reply-to: every answered request pairs and no reply is called unroutable', async (t) => {
   const queue = `rpc.${suffix()}`;
   const r = record();
-  t.after(() => r.store.close());
+  t.after(() => r.close());
   await r.recorder.add(r.connector);
   const server = spawnPython('pika_rpc_server.py', [vh.url, queue, '20']);
   t.after(() => server.stop());
@@ -103,7 +108,7 @@ test('TTL expiry, reject without requeue and max-length overflow: each original 
   await rabbitmqctl('set_policy', '-p', vh.name, `pol-${s}`, `^pol\\.${s}$`, JSON.stringify({ 'dead-letter-exchange': DLX, 'message-ttl': 5000 }), '--apply-to', 'queues');
 
   const r = record();
-  t.after(() => r.store.close());
+  t.after(() => r.close());
   await r.recorder.add(r.connector);
   // The queue arguments come from the management API, read for real.
   const status = await waitFor('the dead-letter tap in the status', () => (r.detail().includes(`dead letters: tapping '${DLX}'`) ? r.detail() : null));
@@ -181,9 +186,32 @@ test('TTL expiry, reject without requeue and max-length overflow: each original 
   }
 });
 
+test('a dead-letter exchange the user also taps: each dead-lettered copy is recorded once', async (t) => {
+  const s = suffix();
+  const DLX = `dlx2.${s}`;
+  const admin = await AmqpClient.open(vh.url);
+  t.after(() => admin.close());
+  await admin.ch.assertExchange(DLX, 'topic', { durable: false });
+  await admin.ch.assertQueue(`short.${s}`, { durable: false, arguments: { 'x-dead-letter-exchange': DLX, 'x-message-ttl': 100 } });
+  const r = record({ exchanges: [DLX] });
+  t.after(() => r.close());
+  await r.recorder.add(r.connector);
+  // The vhost still holds the previous test's dead-letter exchange: this one is listed beside it.
+  await waitFor('the dead-letter tap', () => /dead letters: tapping /.test(r.detail()) && r.detail().includes(`'${DLX}' (from 'short.${s}')`));
+  await runPython('pika_publish.py', [vh.url, '', JSON.stringify([{ key: `short.${s}`, body: 'brief' }])]);
+  await waitFor('the dead-lettered copy', () => r.count({ header: { name: 'x-death' } }) >= 1);
+  // An ordinary publish to the same exchange goes through the exchange tap and the firehose as usual.
+  await admin.publish(DLX, 'direct.use', 'not a dead letter');
+  await waitFor('the ordinary publish', () => r.count({ destinations: [DLX], text: 'not a dead letter' }) === 1);
+  await r.recorder.stop();
+  assert.equal(r.count({ header: { name: 'x-death' } }), 1, 'recorded by the dead-letter tap only');
+  const [item] = analyzeStore(r.store).undelivered.items;
+  assert.deepEqual([item?.reason, item?.destination, item?.deadLetter?.queue], ['expired', `short.${s}`, `short.${s}`]);
+});
+
 test('without the management API the status says what cannot be known', async (t) => {
   const r = record({ managementUrl: false });
-  t.after(() => r.store.close());
+  t.after(() => r.close());
   await r.recorder.add(r.connector);
   assert.match(r.detail(), /management API not used: queue arguments \(dead-letter exchanges, TTL, length and delivery limits\) are unknown/);
   await r.recorder.stop();

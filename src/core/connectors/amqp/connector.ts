@@ -232,7 +232,7 @@ export class AmqpConnector implements Connector {
     if (isDeadLettered(msg)) {
       // The dead-letter tap records these; and the firehose never traces a dead-lettering,
       // so a copy must not wait for a firehose twin.
-      if (this.session?.tapsDeadLetters(msg.fields.exchange)) return;
+      if (this.session?.tapsDeadLetter(msg.fields.exchange, msg.fields.routingKey)) return;
       return this.sink.message(tapToCaptured(msg, this.id, now));
     }
     const captured = tapToCaptured(msg, this.id, now);

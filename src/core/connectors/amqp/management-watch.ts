@@ -24,6 +24,7 @@ export class ManagementWatch {
   private readonly explicit: boolean;
   private lastStored = 0;
   private lastShape = '';
+  private inFlight: Promise<ManagementSnapshot | null> | null = null;
 
   constructor(
     setting: string | false | undefined,
@@ -37,12 +38,16 @@ export class ManagementWatch {
     if (!this.url) this.note = `management API not used: ${BLIND}`;
   }
 
-  /** Reads the API once. Never rejects; on failure the last snapshot stays and `note` says why. */
-  async refresh(): Promise<ManagementSnapshot | null> {
+  /** Reads the API once (joining a read under way). Never rejects; on failure the last snapshot stays and `note` says why. */
+  refresh(): Promise<ManagementSnapshot | null> {
+    this.inFlight ??= this.read().finally(() => (this.inFlight = null));
+    return this.inFlight;
+  }
+
+  private async read(): Promise<ManagementSnapshot | null> {
     if (!this.url) return null;
     try {
-      // A guessed address may be firewalled: it must not hold up the connection for long.
-      const snap = await fetchManagement(this.url, this.target.vhost, this.auth, this.explicit ? 5000 : 2000);
+      const snap = await fetchManagement(this.url, this.target.vhost, this.auth);
       this.snapshot = snap;
       this.note = null;
       const shape = JSON.stringify([snap.exchanges, snap.bindings, snap.queues.map((q) => [q.name, q.type, q.arguments, q.policy, q.limits])]);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { topicMatch } from './dead-letter-plan.ts';
 import type { DeadLetterTap } from './dead-letter-plan.ts';
 import { onThrowaway, planTap, probeExchangeType } from './exchanges.ts';
 import { PROBE_KEY_PREFIX, TAP_QUEUE_PREFIX, TRACE_QUEUE_PREFIX } from './firehose.ts';
@@ -48,8 +49,8 @@ export class AmqpSession {
   readonly types = new Map<string, string>();
   /** One line per tapped exchange / consumed queue for the status message. */
   readonly notes: string[] = [];
-  /** Dead-letter exchanges bound to the dead-letter tap, with the keys bound. */
-  readonly deadLetterTaps = new Map<string, Set<string>>();
+  /** Dead-letter exchanges bound to the dead-letter tap: their type and the bindings made. */
+  readonly deadLetterTaps = new Map<string, { type: string; bound: Set<string>; patterns: string[] }>();
   /** Dead-letter exchanges the broker would not let us bind, with why. */
   readonly deadLetterRefusals = new Map<string, string>();
   private readonly boundDirect = new Set<string>();
@@ -175,7 +176,8 @@ export class AmqpSession {
   }
 
   private async bindDeadLetters(taps: readonly DeadLetterTap[]): Promise<void> {
-    const wanted = taps.filter((t) => t.bindings.some((b) => !this.deadLetterTaps.get(t.exchange)?.has(bindingId(b))));
+    // A refused exchange is not asked again every refresh; a reconnect tries it afresh.
+    const wanted = taps.filter((t) => !this.deadLetterRefusals.has(t.exchange) && t.bindings.some((b) => !this.deadLetterTaps.get(t.exchange)?.bound.has(bindingId(b))));
     if (this.closing || wanted.length === 0) return;
     if (!this.deadLetterQueue) {
       const q = `${TAP_QUEUE_PREFIX}dl.${this.suffix}`;
@@ -187,25 +189,29 @@ export class AmqpSession {
       this.deadLetterQueue = q;
     }
     for (const t of wanted) {
-      let bound = this.deadLetterTaps.get(t.exchange);
+      let tap = this.deadLetterTaps.get(t.exchange);
       for (const b of t.bindings) {
-        if (this.closing || bound?.has(bindingId(b))) continue;
+        if (this.closing || tap?.bound.has(bindingId(b))) continue;
         try {
           await onThrowaway(this.conn, (c) => c.bindQueue(this.deadLetterQueue!, t.exchange, b.pattern, b.args));
         } catch (err) {
           this.deadLetterRefusals.set(t.exchange, (err as Error).message.replace(/^Channel closed by server: \d+ \(([^)]*)\) with message "(.*)"$/, '$1: $2'));
           break;
         }
-        if (!bound) this.deadLetterTaps.set(t.exchange, (bound = new Set()));
-        bound.add(bindingId(b));
-        this.deadLetterRefusals.delete(t.exchange);
+        if (!tap) this.deadLetterTaps.set(t.exchange, (tap = { type: t.type, bound: new Set(), patterns: [] }));
+        tap.bound.add(bindingId(b));
+        tap.patterns.push(b.pattern);
       }
     }
   }
 
-  /** Whether copies from `exchange` reach the dead-letter tap. */
-  tapsDeadLetters(exchange: string): boolean {
-    return this.deadLetterTaps.has(exchange);
+  /** Whether a copy through `exchange` with `routingKey` also reaches the dead-letter tap. */
+  tapsDeadLetter(exchange: string, routingKey: string): boolean {
+    const tap = this.deadLetterTaps.get(exchange);
+    if (!tap) return false;
+    if (tap.type === 'fanout' || tap.type === 'headers') return true;
+    if (tap.type === 'topic') return tap.patterns.some((p) => topicMatch(p, routingKey));
+    return tap.patterns.includes(routingKey);
   }
 
   /** Adds a direct-exchange binding for a routing key learned while recording. */
