@@ -1,3 +1,4 @@
+import { configureLogging, stderrSink } from '../core/common/logger.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { record } from './commands/record.ts';
 import { inspect } from './commands/inspect.ts';
@@ -46,6 +47,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
+  // Warnings and errors from the engine go to stderr beside the command's own output.
+  configureLogging({ sink: stderrSink, level: 'warn' });
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);

@@ -3,7 +3,8 @@
  * result type, and every pushed event. Main (IPC), preload, the WebSocket bridge and the
  * renderer all import this file; nothing else names a channel.
  *
- * Channels read `direction:domain:action` (see STYLE.md).
+ * Channels read `direction:domain:action`: who sends, what about, what happens
+ * (`renderer:session:open`, `main:traffic:batch`).
  */
 import { z } from 'zod';
 import { messageFilterSchema } from './filter.ts';

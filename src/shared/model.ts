@@ -51,7 +51,7 @@ export interface CapturedMessage {
   /** The broker's own timestamp when it has one (Kafka record timestamp, AMQP timestamp property). */
   brokerTime?: number | null;
   transport: Transport;
-  /** Endpoint id inside the session (see EndpointInfo.id). */
+  /** Endpoint id inside the session (see EndpointView.id). */
   endpoint: string;
   event: MessageEventKind;
   destKind: DestinationKind;

@@ -23,6 +23,9 @@ import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
 import { importKcat } from '../io/kcat.ts';
 import { ReplayRegistry } from './replays.ts';
+import { getLogger } from '../common/logger.ts';
+
+const log = getLogger('engine');
 
 export interface EngineOptions {
   /** Where new recordings and the recent list live. */
@@ -111,7 +114,10 @@ export class Engine implements InspectorApi {
       emitPlayback: (s) => this.emit('main:playback:state', s),
       newAnalysis: () => createSessionAnalysis(this.opts.analysis),
       enrich: createEnricher(this.opts.analysis),
-      onError: (err) => this.emit('main:app:error', { message: err.message }),
+      onError: (err) => {
+        log.error('recording', err);
+        this.emit('main:app:error', { message: err.message });
+      },
     };
   }
 
@@ -169,7 +175,10 @@ export class Engine implements InspectorApi {
 
   async shutdown(): Promise<void> {
     this.replays.cancelAll();
-    for (const id of [...this.sessions.keys()]) await this.closeSession(id).catch(() => undefined);
+    // One session failing to close must not keep the others from being flushed and closed.
+    for (const id of [...this.sessions.keys()]) {
+      await this.closeSession(id).catch((err: unknown) => log.warn(`closing session ${id} on shutdown failed`, err));
+    }
   }
 
   private buildHandlers(): { [C in RequestChannel]: Handler<C> } {

@@ -82,13 +82,15 @@ export class AmqpPublisher implements Publisher {
 
   private async exists(check: (c: amqp.Channel) => Promise<unknown>): Promise<boolean> {
     const c = await this.conn!.createChannel();
+    // The check's own rejection carries the broker's reason.
     c.on('error', () => undefined);
     try {
       await check(c);
       await c.close();
       return true;
     } catch (err) {
-      if (/NOT_FOUND|404/.test((err as Error).message)) return false;
+      // amqplib puts the AMQP reply code of a channel close in `code`: 404 is NOT_FOUND.
+      if ((err as { code?: unknown }).code === 404) return false;
       throw err;
     }
   }
@@ -167,6 +169,7 @@ export class AmqpPublisher implements Publisher {
     const conn = this.conn;
     this.conn = null;
     this.fatal ??= new Error('closed');
+    // A connection the broker already closed rejects close(); nothing is left to release.
     if (conn) await conn.close().catch(() => undefined);
   }
 }

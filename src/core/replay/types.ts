@@ -1,5 +1,6 @@
 import type { JsonValue, StoredMessage, Transport } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
+import type { ReplayProgress } from '../../shared/views.ts';
 
 export type ReplaySpeed = number | 'max';
 
@@ -37,14 +38,8 @@ export interface DeadLetterNarrowing {
   reason?: string;
 }
 
-export interface ReplayStatus {
-  sent: number;
-  total: number;
-  failed: number;
-  etaMs: number | null;
-  state: 'running' | 'done' | 'cancelled' | 'failed';
-  message: string | null;
-}
+/** A replay's progress as the replayer knows it; the engine adds which replay it is. */
+export type ReplayStatus = Omit<ReplayProgress, 'replayId' | 'sessionId' | 'target'>;
 
 export interface DestinationCount {
   sent: number;

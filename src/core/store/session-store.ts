@@ -8,10 +8,14 @@ import { APPLICATION_ID, FORMAT_NAME, SCHEMA_SQL, SCHEMA_VERSION } from './schem
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
-import { PREVIEW_BYTES, ROW_COLUMNS, toListRow, toParams, toStored, type Row } from './rows.ts';
+import { ROW_COLUMNS, toListRow, toParams, toStored, type Row } from './rows.ts';
+import { PREVIEW_BYTES } from '../common/constants.ts';
+import { getLogger } from '../common/logger.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
+
+const log = getLogger('store');
 
 export interface EndpointRecord {
   id: string;
@@ -346,8 +350,9 @@ export class SessionStore {
     if (!this.readonly) {
       try {
         this.db.pragma('wal_checkpoint(TRUNCATE)');
-      } catch {
+      } catch (err) {
         // A failed checkpoint leaves the WAL beside the file; SQLite replays it on next open.
+        log.warn(`checkpoint of ${this.path} failed; its -wal file stays until the next open`, err);
       }
     }
     this.db.close();

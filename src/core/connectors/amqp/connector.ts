@@ -1,25 +1,33 @@
 import { connect } from 'amqplib';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
-import type { JsonValue } from '../../../shared/model.ts';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { Discovery } from '../../../shared/discovery.ts';
+import { Backoff } from '../../common/backoff.ts';
+import {
+  AMQP_CONNECT_TIMEOUT_MS,
+  AMQP_DISCOVERY_MS,
+  AMQP_HEARTBEAT_S,
+  AMQP_MANAGEMENT_REFRESH_MS,
+  AMQP_RECONCILE_MS,
+  AMQP_RECONCILE_SWEEP_MS,
+  AMQP_RECONNECT,
+} from '../../common/constants.ts';
+import type { FlowscopeError } from '../../common/errors.ts';
+import { passwordOf } from '../../common/redact.ts';
 import { consumedToCaptured, isDeadLettered, tapToCaptured } from './capture.ts';
 import { DeadLetterTaps } from './dead-letter-taps.ts';
-import { describeAmqpError } from './errors.ts';
+import { amqpError } from './errors.ts';
 import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';
 import { ManagementWatch } from './management-watch.ts';
 import { ObservedTopology } from './observed.ts';
 import { fingerprint, TapReconciler } from './reconcile.ts';
 import { AmqpSession } from './session.ts';
-import { parseAmqpUrl, passwordOf, redactUrl } from './url.ts';
+import { parseAmqpUrl } from './url.ts';
 import type { AmqpTarget } from './url.ts';
 import type { AmqpConnectorOptions } from './options.ts';
 import { TraceHealth } from './trace-health.ts';
 
 export type { AmqpConnectorOptions } from './options.ts';
-
-const DISCOVERY_EVERY_MS = 2000;
-const MANAGEMENT_EVERY_MS = 10_000;
 
 /**
  * RabbitMQ capture (amqplib). Four sources, all optional:
@@ -46,7 +54,7 @@ export class AmqpConnector implements Connector {
   private running = false;
   private everRecorded = false;
   private generation = 0;
-  private attempts = 0;
+  private readonly backoff: Backoff;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly trace = new TraceHealth(() => this.reportRecording());
@@ -62,7 +70,11 @@ export class AmqpConnector implements Connector {
     this.password = passwordOf(opts.url);
     this.label = this.target.safeUrl;
     this.consumedQueues = new Set(opts.queues ?? []);
-    this.reconciler = new TapReconciler(opts.reconcileMs ?? 2000, (m) => this.sink.message(m));
+    this.reconciler = new TapReconciler(opts.reconcileMs ?? AMQP_RECONCILE_MS, (m) => this.sink.message(m));
+    this.backoff = new Backoff({
+      initialMs: opts.retry?.initialMs ?? AMQP_RECONNECT.initialMs,
+      maxMs: opts.retry?.maxMs ?? AMQP_RECONNECT.maxMs,
+    });
     this.management = new ManagementWatch(
       opts.managementUrl,
       this.target,
@@ -71,18 +83,6 @@ export class AmqpConnector implements Connector {
       this.id,
     );
     this.deadLetters = new DeadLetterTaps(this.management, this.id, (m) => this.sink.message(m));
-  }
-
-  /** Settings to store with the session: no password. */
-  safeConfig(): Record<string, JsonValue> {
-    return {
-      url: this.label,
-      vhost: this.target.vhost,
-      exchanges: [...this.opts.exchanges],
-      queues: [...(this.opts.queues ?? [])],
-      firehose: Boolean(this.opts.firehose),
-      ...(this.management.url ? { managementUrl: redactUrl(this.management.url) } : {}),
-    };
   }
 
   /**
@@ -99,11 +99,11 @@ export class AmqpConnector implements Connector {
       t.unref();
       this.timers.push(t);
     };
-    if (this.opts.firehose && this.opts.exchanges.length) every(500, () => this.sweep());
-    every(DISCOVERY_EVERY_MS, () => this.emitObserved());
-    if (this.management.url) every(this.opts.managementRefreshMs ?? MANAGEMENT_EVERY_MS, () => void this.refreshManagement());
+    if (this.opts.firehose && this.opts.exchanges.length) every(AMQP_RECONCILE_SWEEP_MS, () => this.sweep());
+    every(AMQP_DISCOVERY_MS, () => this.emitObserved());
+    if (this.management.url) every(this.opts.managementRefreshMs ?? AMQP_MANAGEMENT_REFRESH_MS, () => void this.refreshManagement());
     const problem = await this.attempt();
-    if (problem) throw new Error(problem);
+    if (problem) throw problem;
   }
 
   async stop(): Promise<void> {
@@ -121,12 +121,13 @@ export class AmqpConnector implements Connector {
   }
 
   async discover(): Promise<Discovery> {
+    // Falls back to what was observed when the API is not there; the status says why.
     await this.management.refresh();
     return this.management.discovery() ?? this.topology.take(this.id, true)!;
   }
 
-  /** One connection attempt. Returns a message when start must fail, else null. */
-  private async attempt(): Promise<string | null> {
+  /** One connection attempt. Returns the error when start must fail, else null. */
+  private async attempt(): Promise<FlowscopeError | null> {
     const gen = this.generation;
     let conn: ChannelModel | null = null;
     try {
@@ -138,12 +139,17 @@ export class AmqpConnector implements Connector {
           username: this.target.user,
           password: this.password ?? (this.target.user === 'guest' ? 'guest' : ''),
           vhost: this.target.vhost,
-          heartbeat: 15,
+          heartbeat: AMQP_HEARTBEAT_S,
         },
-        { timeout: this.opts.connectTimeoutMs ?? 10_000, clientProperties: { connection_name: `flowscope ${this.id}` } },
+        {
+          timeout: this.opts.connectTimeoutMs ?? AMQP_CONNECT_TIMEOUT_MS,
+          clientProperties: { connection_name: `flowscope ${this.id}` },
+        },
       );
-      // amqplib emits 'error' before 'close'; without a listener it would throw.
+      // amqplib emits 'error' before 'close'; without a listener it would throw. The
+      // session's 'close' handler reports the reason.
       conn.on('error', () => {});
+      // A failing management API is not fatal: its note in the status says so.
       if (!this.management.snapshot) await this.management.refresh();
       // A loss during setup rejects `open` itself; only a session that opened can be lost.
       let opened: AmqpSession | null = null;
@@ -160,7 +166,7 @@ export class AmqpConnector implements Connector {
         return null;
       }
       this.session = session;
-      this.attempts = 0;
+      this.backoff.reset();
       this.everRecorded = true;
       for (const [ex, type] of session.types) this.topology.exchange(ex, type);
       await this.deadLetters.apply(session);
@@ -168,14 +174,15 @@ export class AmqpConnector implements Connector {
       if (session.traceQueue) this.trace.probe(() => session.probe(), () => this.session === session, true);
       return null;
     } catch (err) {
+      // The attempt failed already; a failing close of its connection adds nothing.
       if (conn) await conn.close().catch(() => {});
       if (gen !== this.generation || !this.running) return null;
-      const problem = describeAmqpError(err, this.target, this.password, 'setting up the tap');
-      if (problem.kind === 'config' && !this.everRecorded) {
+      const problem = amqpError(err, this.target, this.password, 'setting up the tap');
+      if (!problem.retriable && !this.everRecorded) {
         this.running = false;
         this.clearTimers();
         this.sink.status('failed', problem.message);
-        return problem.message;
+        return problem;
       }
       this.scheduleRetry(problem.message);
       return null;
@@ -206,13 +213,9 @@ export class AmqpConnector implements Connector {
 
   private scheduleRetry(reason: string): void {
     if (!this.running) return;
-    const initial = this.opts.retry?.initialMs ?? 500;
-    const max = this.opts.retry?.maxMs ?? 15_000;
-    const base = Math.min(max, initial * 2 ** this.attempts);
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
-    this.attempts += 1;
+    const delay = this.backoff.next();
     const secs = delay < 1000 ? 'under a second' : `${Math.round(delay / 1000)} s`;
-    this.sink.status('reconnecting', `${reason}; retry ${this.attempts} in ${secs}`);
+    this.sink.status('reconnecting', `${reason}; retry ${this.backoff.attempts} in ${secs}`);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.attempt();
@@ -223,7 +226,7 @@ export class AmqpConnector implements Connector {
     if (this.session !== session || !this.running) return;
     this.session = null;
     void session.close(1000);
-    const problem = describeAmqpError(err, this.target, this.password);
+    const problem = amqpError(err, this.target, this.password);
     this.scheduleRetry(`connection lost: ${problem.message}`);
   }
 
@@ -271,7 +274,7 @@ export class AmqpConnector implements Connector {
     const s = this.session;
     // Tap copies no firehose event claimed: if the firehose is silent too, tracing is off.
     if (this.reconciler.sweep(now) > 0 && s) {
-      this.trace.unclaimed(now, this.opts.reconcileMs ?? 2000, () => s.probe(), () => this.session === s);
+      this.trace.unclaimed(now, this.opts.reconcileMs ?? AMQP_RECONCILE_MS, () => s.probe(), () => this.session === s);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Discovery } from '../../../shared/discovery.ts';
+import { getLogger } from '../../common/logger.ts';
 import { routedByBindings } from './dead-letter-plan.ts';
 import { fetchManagement } from './management.ts';
 import type { ManagementAuth, ManagementSnapshot } from './management.ts';
@@ -6,6 +7,8 @@ import type { AmqpTarget } from './url.ts';
 
 /** What Flowscope cannot know without the management API, said once in the status. */
 const BLIND = 'queue arguments (dead-letter exchanges, TTL, length and delivery limits) are unknown, so expired, rejected and overflowing messages are seen only where their dead-letter queue is consumed';
+
+const log = getLogger('amqp');
 
 /** How often the snapshot is stored again when nothing but message counts changed. */
 const RESTORE_EVERY_MS = 60_000;
@@ -58,6 +61,7 @@ export class ManagementWatch {
         this.store(this.discovery(now)!);
       }
     } catch (err) {
+      log.debug(`${this.endpoint}: management API unavailable`, err);
       const where = this.explicit ? '' : ` (the default address; give the management URL if it runs elsewhere)`;
       this.note = this.snapshot
         ? `${(err as Error).message}; queue arguments and bindings as it last answered`

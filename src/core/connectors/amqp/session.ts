@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { AMQP_CONSUMER_PREFETCH, AMQP_OWN_QUEUE_MAX_LENGTH } from '../../common/constants.ts';
+import { getLogger } from '../../common/logger.ts';
 import { topicMatch } from './dead-letter-plan.ts';
 import type { DeadLetterTap } from './dead-letter-plan.ts';
 import { onThrowaway, planTap, probeExchangeType } from './exchanges.ts';
@@ -11,14 +13,9 @@ import { PROBE_KEY_PREFIX, TAP_QUEUE_PREFIX, TRACE_QUEUE_PREFIX } from './fireho
  * its connection; after a connection loss the connector opens a new one.
  */
 
-/**
- * Our queues are bounded so a stalled Flowscope can never fill the broker's memory:
- * past this many messages the broker drops the oldest (x-max-length, drop-head).
- */
-const OWN_QUEUE_MAX_LENGTH = 1_000_000;
-/** Unacked deliveries in flight per consumed application queue. */
-const CONSUMER_PREFETCH = 500;
-const OWN_QUEUE = { exclusive: true, autoDelete: true, durable: false, maxLength: OWN_QUEUE_MAX_LENGTH };
+const log = getLogger('amqp');
+/** Our queues are bounded (see AMQP_OWN_QUEUE_MAX_LENGTH) so a stalled Flowscope never fills the broker. */
+const OWN_QUEUE = { exclusive: true, autoDelete: true, durable: false, maxLength: AMQP_OWN_QUEUE_MAX_LENGTH };
 
 export interface SessionPlan {
   endpointId: string;
@@ -148,7 +145,7 @@ export class AmqpSession {
       });
     }
     if (plan.queues.length) {
-      await ch.prefetch(CONSUMER_PREFETCH);
+      await ch.prefetch(AMQP_CONSUMER_PREFETCH);
       for (const q of plan.queues) {
         // A plain consumer competes with the application's consumers for messages: the
         // broker gives each message to one of them. Acked on receipt: the message is in
@@ -235,13 +232,17 @@ export class AmqpSession {
     const key = `${PROBE_KEY_PREFIX}${randomBytes(6).toString('hex')}`;
     onThrowaway(this.conn, async (c) => {
       c.publish('', key, Buffer.alloc(0), { appId: 'flowscope' });
-    }).catch(() => {});
+    }).catch((err: unknown) => {
+      // TraceHealth reports a firehose that stays silent; this says why the probe did not go out.
+      log.debug('firehose probe not published', err);
+    });
   }
 
   /** Deletes our queues and closes the connection. Never rejects, never hangs long. */
   async close(timeoutMs = 3000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    // Best effort on a connection that may be gone already: exclusive queues die with it anyway.
     const work = (async () => {
       await this.deadLetterWork.catch(() => {});
       for (const q of [this.tapQueue, this.traceQueue, this.deadLetterQueue]) {
