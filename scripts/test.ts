@@ -37,8 +37,11 @@ const env = { ...process.env };
 let kafkaPort: number | null = null;
 
 async function main(): Promise<void> {
-  if (needsRenderer && !process.env.FLOWSCOPE_SKIP_BUILD) {
-    const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' });
+  // Browser tests need the renderer; every non-unit suite spawns the CLI, which is run from
+  // its build (out/cli) so the tests exercise what the npm package ships.
+  const build = needsRenderer ? 'build' : needsBrokers ? 'build:cli' : null;
+  if (build && !process.env.FLOWSCOPE_SKIP_BUILD) {
+    const r = spawnSync('npm', ['run', '--silent', build], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
   if (needsBrokers && !env.KAFKA_BROKERS) {

@@ -1,12 +1,5 @@
 import { configureLogging, stderrSink } from '../core/common/logger.ts';
 import { UsageError, parseArgs } from './args.ts';
-import { record } from './commands/record.ts';
-import { inspect } from './commands/inspect.ts';
-import { exportCommand } from './commands/export.ts';
-import { importCommand } from './commands/import.ts';
-import { serve } from './commands/serve.ts';
-import { demo } from './commands/demo.ts';
-import { replay } from './commands/replay.ts';
 
 const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket)
 
@@ -36,14 +29,18 @@ Analysis options (record, inspect, serve):
 
 Ctrl-C stops a recording cleanly: everything captured is flushed to the session file.`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  record,
-  inspect,
-  export: exportCommand,
-  import: importCommand,
-  serve,
-  demo,
-  replay,
+type Command = (argv: string[]) => Promise<number>;
+
+// Each command's module (and with it the engine, the broker clients and SQLite) loads only
+// when that command runs, so `--help` and a usage error start at once.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  record: async () => (await import('./commands/record.ts')).record,
+  inspect: async () => (await import('./commands/inspect.ts')).inspect,
+  export: async () => (await import('./commands/export.ts')).exportCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  serve: async () => (await import('./commands/serve.ts')).serve,
+  demo: async () => (await import('./commands/demo.ts')).demo,
+  replay: async () => (await import('./commands/replay.ts')).replay,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -55,11 +52,13 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === '--version') {
-    console.log(process.env.npm_package_version ?? '0.1.0');
+    // The installed package's own version: npm_package_version would be whichever project's
+    // npm script or npx happened to start us.
+    console.log((await import('./context.ts')).version());
     return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) {
+  const load = COMMANDS[command];
+  if (!load) {
     console.error(`flowscope: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -67,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const run = await load();
   return run(rest);
 }
 
