@@ -10,12 +10,16 @@ Usage:
                   --ws URL                             record what a WebSocket endpoint sends
                   --kafka HOST:PORT[,…] --topic NAME_OR_/REGEX/ [--topic …] [--from-beginning]
                   --amqp amqp://user:pass@host/vhost --exchange NAME […] [--queue NAME] [--firehose]
+                         [--management http://host:15672|off]   (default: the broker's host, port 15672)
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
   flowscope export FILE --format jsonl [--out F]
   flowscope import FILE --format jsonl|kcat --out SESSION
   flowscope serve [FILE] [--port N] [--demo]
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]
   flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]… [--dry-run]
+      --dead-letters-to-origin   send the session's dead-lettered copies back to the exchange and
+                                 routing key they were first published with (from x-death)
+          [--dead-letter-queue NAME] [--dead-letter-reason expired|rejected|maxlen|delivery_limit]
 
 Analysis options (record, inspect, serve):
   --reply-timeout MS          a request with no reply after this long is unanswered (default 30000)

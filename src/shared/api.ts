@@ -17,6 +17,7 @@ import type {
   LatencyHistogram,
   PairsPage,
   PlaybackState,
+  ReplayPlan,
   ReplayProgress,
   SessionInfo,
   TimelineSeries,
@@ -102,6 +103,8 @@ export const requests = {
       .strict(),
   },
   'renderer:replay:start': { input: replayRequestSchema },
+  /** What a replay would send (a dry run's plan, the first messages listed); sends nothing. */
+  'renderer:replay:plan': { input: replayRequestSchema },
   'renderer:replay:cancel': { input: z.object({ replayId: z.string().min(1).max(64) }).strict() },
 } as const;
 
@@ -133,6 +136,7 @@ export interface Results {
   'renderer:analysis:timeline': TimelineSeries;
   'renderer:playback:control': PlaybackState;
   'renderer:replay:start': { replayId: string };
+  'renderer:replay:plan': ReplayPlan;
   'renderer:replay:cancel': { cancelled: boolean };
 }
 

@@ -130,7 +130,9 @@ export interface PairsSummary {
  * - `unroutable`: AMQP publish that no binding matched; the broker dropped it.
  * - `returned`: AMQP mandatory publish handed back to its publisher (basic.return).
  * - `never-delivered`: AMQP publish routed to a queue, but no consumer got it within the window.
- * - `expired` / `dead-lettered`: it left a queue through TTL expiry / rejection, overflow or a delivery limit.
+ * - `expired`, `rejected`, `max-length`, `delivery-limit`: RabbitMQ dead-lettered it out of a queue
+ *   (TTL expiry, a reject/nack without requeue, overflow, a quorum queue's delivery limit);
+ *   `dead-lettered` when the cause is not known.
  * - `not-consumed`: Kafka record no consumer group had committed past within the window.
  * - `no-consumer-group`: Kafka record on a topic no consumer group reads.
  * - `sent-after-close`: WebSocket frame sent while the peer was closing or after it closed.
@@ -142,6 +144,9 @@ export type UndeliveredReason =
   | 'returned'
   | 'never-delivered'
   | 'expired'
+  | 'rejected'
+  | 'max-length'
+  | 'delivery-limit'
   | 'dead-lettered'
   | 'not-consumed'
   | 'no-consumer-group'
@@ -161,6 +166,31 @@ export interface UndeliveredItem {
   explanation: string;
   /** Decided when the recording ended, before the window had fully passed. */
   atEnd: boolean;
+  /** AMQP: the copy RabbitMQ dead-lettered, when the message left its queue that way. */
+  deadLetter?: DeadLetterLink;
+}
+
+/**
+ * Where a dead-lettered AMQP message went, read from its copy's `x-death` header: the
+ * chain original → queue it died in → dead-letter exchange → dead-letter queue(s).
+ */
+export interface DeadLetterLink {
+  /** The recorded dead-lettered copy (tap of the dead-letter exchange, or a delivery from a dead-letter queue). */
+  seq: number;
+  /** The queue it left. */
+  queue: string;
+  /** RabbitMQ's reason: expired, rejected, maxlen or delivery_limit. */
+  reason: string;
+  /** How many times it died this way in this queue. */
+  count: number;
+  /** The exchange and routing keys it was first published with (send-back-to-origin goes there). */
+  exchange: string;
+  routingKeys: string[];
+  /** The dead-letter exchange and the routing key it was dead-lettered with. */
+  deadLetterExchange: string;
+  deadLetterRoutingKey: string | null;
+  /** Queues the copy went to, when known (a delivery from one, or the management API's bindings). */
+  deadLetterQueues: string[];
 }
 
 export interface UndeliveredGroup {
@@ -172,6 +202,8 @@ export interface UndeliveredGroup {
   examples: number[];
   /** The explanation of the first example. */
   explanation: string;
+  /** For dead-lettered examples: each example's link to its dead-lettered copy. */
+  chains?: { seq: number; deadLetter: DeadLetterLink }[];
 }
 
 export interface UndeliveredSummary {
@@ -279,7 +311,7 @@ export interface TopologyEdge {
   firstTime: number | null;
   lastTime: number | null;
   /** What the count is made of. */
-  via: 'publish' | 'routing' | 'delivery' | 'commits' | 'frames';
+  via: 'publish' | 'routing' | 'delivery' | 'commits' | 'frames' | 'dead-letter';
 }
 
 export interface TopologyGraph {
@@ -304,6 +336,28 @@ export interface PlaybackState {
   playhead: number | null;
   from: number | null;
   to: number | null;
+}
+
+/** What a replay would send, before it sends anything (`renderer:replay:plan`). */
+export interface ReplayPlan {
+  /** Messages the replay selects. */
+  total: number;
+  /** The first ones, in the order they would go. */
+  items: ReplayPlanItem[];
+  truncated: boolean;
+  notes: string[];
+  error: string | null;
+}
+
+export interface ReplayPlanItem {
+  seq: number;
+  atMs: number;
+  /** Recorded destination → where it goes. */
+  from: string;
+  to: string;
+  /** Routing key, partition or connection, as it would be sent. */
+  detail: string;
+  size: number;
 }
 
 export interface ReplayProgress {

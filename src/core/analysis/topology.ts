@@ -3,6 +3,7 @@ import type { TopologyEdge, TopologyGraph, TopologyNode } from '../../shared/vie
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { TopologyConfig } from './config.ts';
 import { isOwnName, routedQueues } from './identity.ts';
+import { deathOf } from '../decode/x-death.ts';
 import { RateMeter } from './rate.ts';
 import { consumerOf, ids } from './topology-ids.ts';
 import { NodeRegistry } from './topology-nodes.ts';
@@ -76,6 +77,17 @@ export class TopologyBuilder {
 
   private ingestAmqp(m: CapturedMessage, size: number): string | null {
     if (m.event === 'publish' && m.destKind === 'exchange') {
+      const death = routedQueues(m) === null ? deathOf(m.headers) : null;
+      if (death) {
+        // A dead-lettered copy from the tap: the broker moved it out of the queue it died in.
+        const exchange = this.reg.exchange(m, m.destination);
+        this.link(this.reg.queue(m, death.queue), exchange, 'dead-letter', m.time, size);
+        const into = m.meta?.deadLetterQueues;
+        for (const q of Array.isArray(into) ? into : []) {
+          if (typeof q === 'string' && !isOwnName(q, this.ownPrefixes)) this.link(exchange, this.reg.queue(m, q), 'routing', m.time, size);
+        }
+        return null;
+      }
       const producer = this.reg.producer(m);
       const exchange = this.reg.exchange(m, m.destination);
       this.link(producer, exchange, 'publish', m.time, size);

@@ -31,6 +31,32 @@ export class UndeliveredSink {
     this.onItem?.(item, edges);
   }
 
+  /**
+   * A decided item turned out otherwise: a message called never delivered was dead-lettered
+   * later (its TTL outlasted the window). Counts move to the new reason; the item keeps its
+   * place in the list. Topology edges are the same and are not counted again.
+   */
+  replace(old: UndeliveredItem, next: UndeliveredItem): void {
+    const n = (this.byReason[old.reason] ?? 1) - 1;
+    if (n > 0) this.byReason[old.reason] = n;
+    else delete this.byReason[old.reason];
+    this.byReason[next.reason] = (this.byReason[next.reason] ?? 0) + 1;
+    if (old.atEnd) this.atEnd -= 1;
+    if (next.atEnd) this.atEnd += 1;
+    const i = this.items.indexOf(old);
+    if (i >= 0) this.items[i] = next;
+    const exact = `${old.reason}\0${old.transport}\0${old.destination}`;
+    const key = this.groups.has(exact) ? exact : `${old.reason}\0${old.transport}\0${OTHER}`;
+    const g = this.groups.get(key);
+    if (g) {
+      g.count -= 1;
+      g.examples = g.examples.filter((seq) => seq !== old.seq);
+      if (g.chains) g.chains = g.chains.filter((c) => c.seq !== old.seq);
+      if (g.count === 0) this.groups.delete(key);
+    }
+    this.group(next);
+  }
+
   private group(item: UndeliveredItem): void {
     let key = `${item.reason}\0${item.transport}\0${item.destination}`;
     let g = this.groups.get(key);
@@ -50,7 +76,10 @@ export class UndeliveredSink {
       this.groups.set(key, g);
     }
     g.count += 1;
-    if (g.examples.length < EXAMPLES) g.examples.push(item.seq);
+    if (g.examples.length < EXAMPLES) {
+      g.examples.push(item.seq);
+      if (item.deadLetter) (g.chains ??= []).push({ seq: item.seq, deadLetter: item.deadLetter });
+    }
   }
 
   summary(pending: number): UndeliveredSummary {
@@ -66,7 +95,7 @@ export class UndeliveredSink {
 
   groupList(): UndeliveredGroup[] {
     return [...this.groups.values()]
-      .map((g) => ({ ...g, examples: [...g.examples] }))
+      .map((g) => ({ ...g, examples: [...g.examples], ...(g.chains ? { chains: [...g.chains] } : {}) }))
       .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason) || a.destination.localeCompare(b.destination));
   }
 

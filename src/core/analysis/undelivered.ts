@@ -10,7 +10,7 @@ import type { UndeliveredGroup, UndeliveredSummary } from '../../shared/views.ts
 import { WsUndelivered } from './undelivered-ws.ts';
 
 export { isAbnormalClose } from './undelivered-ws.ts';
-export { deathOf } from './undelivered-amqp.ts';
+export { deathOf } from './amqp-death.ts';
 
 /**
  * Fire-and-forget messages nobody received, per transport, decided incrementally: each

@@ -87,6 +87,11 @@ export const KAFKA_TOPIC_REFRESH_MS = 5000;
 export const KAFKA_DISCOVERY_MS = 30_000;
 /** Observed RabbitMQ topology is cheap (in memory), so it is emitted often. */
 export const AMQP_DISCOVERY_MS = 2000;
+/**
+ * The management API is read again this often while recording, so dead-letter exchanges of
+ * queues declared meanwhile get tapped: three small HTTP reads per vhost.
+ */
+export const AMQP_MANAGEMENT_REFRESH_MS = 10_000;
 /** How often tap copies are checked against firehose events (see TapReconciler). */
 export const AMQP_RECONCILE_SWEEP_MS = 500;
 /**

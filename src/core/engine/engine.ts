@@ -285,6 +285,7 @@ export class Engine implements InspectorApi {
         const s = this.session(i.sessionId);
         return { replayId: this.replays.start(s, i) };
       },
+      'renderer:replay:plan': (i) => this.replays.plan(this.session(i.sessionId), i),
       'renderer:replay:cancel': (i) => ({ cancelled: this.replays.cancel(i.replayId) }),
     };
   }

@@ -8,12 +8,14 @@ import { getLogger } from '../common/logger.ts';
 import { asSessionFileError, type SessionStore } from '../store/session-store.ts';
 import { snapshotChunks } from '../io/chunks.ts';
 import { actionFor, mapItem, selectForReplay, wsConnectionFacts, wsConnectionKey, type Selection } from './select.ts';
+import { selectDeadLetters } from './dead-letters.ts';
 import { parseTarget, scrubCredentials, targetLabel, type ReplayTarget } from './target.ts';
 import { KafkaPublisher } from './kafka-publisher.ts';
 import { AmqpPublisher } from './amqp-publisher.ts';
 import { WsPublisher } from './ws-publisher.ts';
 import { ReplayTally } from './tally.ts';
 import type { Publisher, ReplayItem, ReplayOptions, ReplayReport, ReplayStatus, Settlement, WsConnectionFacts } from './types.ts';
+import type { StoredMessage } from '../../shared/model.ts';
 
 const log = getLogger('replay');
 
@@ -78,7 +80,7 @@ export class Replayer {
     try {
       const target = parseTarget(this.opts.to);
       const upTo = this.opts.upToSeq ?? this.store.lastSeq;
-      const sel = selectForReplay(this.store, target.transport, this.opts.filter ?? {}, upTo, this.opts.map ?? {});
+      const sel = this.select(target.transport, upTo);
       r.total = sel.total;
       this.lastTime = sel.lastTime;
       r.notes.push(...sel.notes);
@@ -113,14 +115,23 @@ export class Replayer {
     return r;
   }
 
+  private select(transport: ReplayTarget['transport'], upTo: number): Selection {
+    const filter = this.opts.filter ?? {};
+    const map = this.opts.map ?? {};
+    if (!this.opts.deadLettersToOrigin) return selectForReplay(this.store, transport, filter, upTo, map);
+    if (transport !== 'amqp') throw new Error('Dead-lettered messages go back to RabbitMQ: the target must be amqp:// or amqps://.');
+    return selectDeadLetters(this.store, filter, upTo, map, this.opts.deadLettersToOrigin);
+  }
+
   private async loop(sel: Selection, upTo: number, wsFacts: Map<string, WsConnectionFacts> | null): Promise<void> {
     const map = this.opts.map ?? {};
+    const route = sel.route ?? ((m: StoredMessage) => mapItem(m, map));
     for await (const chunk of snapshotChunks(this.store, sel.filter, upTo, { count: 500, bytes: 8 * 1024 * 1024 })) {
       for (const msg of chunk) {
         if (this.stopped) return;
         const action = actionFor(msg, sel.sendEvents);
         if (!action) continue;
-        const item: ReplayItem = { msg, action, ...mapItem(msg, map) };
+        const item: ReplayItem = { msg, action, ...route(msg) };
         if (wsFacts) {
           const key = wsConnectionKey(msg.endpoint, msg.connection);
           item.ws = wsFacts.get(key) ?? { key, search: '', subprotocol: null };

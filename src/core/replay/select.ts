@@ -32,6 +32,8 @@ export interface Selection {
   lastTime: number | null;
   destinations: DestinationPlan[];
   notes: string[];
+  /** Where each message goes, when not where it was recorded (after `map`). */
+  route?: (msg: StoredMessage) => Pick<ReplayItem, 'destination' | 'routingKey' | 'label' | 'headers'>;
 }
 
 export class NothingToReplayError extends Error {}

@@ -7,18 +7,18 @@ import {
   AMQP_CONNECT_TIMEOUT_MS,
   AMQP_DISCOVERY_MS,
   AMQP_HEARTBEAT_S,
+  AMQP_MANAGEMENT_REFRESH_MS,
   AMQP_RECONCILE_MS,
   AMQP_RECONCILE_SWEEP_MS,
   AMQP_RECONNECT,
 } from '../../common/constants.ts';
 import type { FlowscopeError } from '../../common/errors.ts';
-import { getLogger } from '../../common/logger.ts';
 import { passwordOf } from '../../common/redact.ts';
-import { consumedToCaptured, tapToCaptured } from './capture.ts';
+import { consumedToCaptured, isDeadLettered, tapToCaptured } from './capture.ts';
+import { DeadLetterTaps } from './dead-letter-taps.ts';
 import { amqpError } from './errors.ts';
 import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';
-import { fetchManagement } from './management.ts';
-import type { ManagementSnapshot } from './management.ts';
+import { ManagementWatch } from './management-watch.ts';
 import { ObservedTopology } from './observed.ts';
 import { fingerprint, TapReconciler } from './reconcile.ts';
 import { AmqpSession } from './session.ts';
@@ -29,13 +29,13 @@ import { TraceHealth } from './trace-health.ts';
 
 export type { AmqpConnectorOptions } from './options.ts';
 
-const log = getLogger('amqp');
-
 /**
- * RabbitMQ capture (amqplib). Three sources, all optional:
+ * RabbitMQ capture (amqplib). Four sources, all optional:
  * - exchange taps: publishes seen through an exclusive queue bound to each exchange;
  * - the firehose: publishes with their real routing and deliveries to every consumer;
- * - queue consumption: messages taken from application queues.
+ * - queue consumption: messages taken from application queues;
+ * - the dead-letter tap: copies RabbitMQ dead-letters, through the dead-letter exchanges
+ *   the management API names (see dead-letter-taps.ts).
  * With both taps and the firehose on, the firehose's publish event is the record and the
  * tap copy only fills gaps (see TapReconciler). The connector reconnects by itself with
  * backoff after a connection loss and re-declares everything.
@@ -58,8 +58,8 @@ export class AmqpConnector implements Connector {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly trace = new TraceHealth(() => this.reportRecording());
-  private management: ManagementSnapshot | null = null;
-  private managementNote: string | null = null;
+  private readonly management: ManagementWatch;
+  private readonly deadLetters: DeadLetterTaps;
 
   constructor(
     private readonly opts: AmqpConnectorOptions,
@@ -75,6 +75,14 @@ export class AmqpConnector implements Connector {
       initialMs: opts.retry?.initialMs ?? AMQP_RECONNECT.initialMs,
       maxMs: opts.retry?.maxMs ?? AMQP_RECONNECT.maxMs,
     });
+    this.management = new ManagementWatch(
+      opts.managementUrl,
+      this.target,
+      { user: this.target.user, password: this.password ?? 'guest' },
+      (d) => this.sink.discovery?.(d),
+      this.id,
+    );
+    this.deadLetters = new DeadLetterTaps(this.management, this.id, (m) => this.sink.message(m));
   }
 
   /**
@@ -93,6 +101,7 @@ export class AmqpConnector implements Connector {
     };
     if (this.opts.firehose && this.opts.exchanges.length) every(AMQP_RECONCILE_SWEEP_MS, () => this.sweep());
     every(AMQP_DISCOVERY_MS, () => this.emitObserved());
+    if (this.management.url) every(this.opts.managementRefreshMs ?? AMQP_MANAGEMENT_REFRESH_MS, () => void this.refreshManagement());
     const problem = await this.attempt();
     if (problem) throw problem;
   }
@@ -112,16 +121,9 @@ export class AmqpConnector implements Connector {
   }
 
   async discover(): Promise<Discovery> {
-    if (this.opts.managementUrl) {
-      try {
-        await this.refreshManagement();
-      } catch (err) {
-        // Falls back to what was observed; the status already says why.
-        log.debug(`${this.id}: management API unavailable for discovery`, err);
-      }
-    }
-    if (this.management) return { endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management };
-    return this.topology.take(this.id, true)!;
+    // Falls back to what was observed when the API is not there; the status says why.
+    await this.management.refresh();
+    return this.management.discovery() ?? this.topology.take(this.id, true)!;
   }
 
   /** One connection attempt. Returns the error when start must fail, else null. */
@@ -148,11 +150,12 @@ export class AmqpConnector implements Connector {
       // session's 'close' handler reports the reason.
       conn.on('error', () => {});
       // A failing management API is not fatal: its note in the status says so.
-      if (this.opts.managementUrl && !this.management) await this.refreshManagement().catch(() => {});
+      if (!this.management.snapshot) await this.management.refresh();
       // A loss during setup rejects `open` itself; only a session that opened can be lost.
       let opened: AmqpSession | null = null;
       const session = await AmqpSession.open(conn, this.plan(), {
         tap: (m) => this.onTap(m),
+        deadLetter: (m) => this.deadLetters.copy(m),
         trace: (m) => this.onTrace(m),
         consumed: (q, m) => this.sink.message(consumedToCaptured(q, m, this.id, Date.now())),
         lost: (err) => opened && this.onLost(opened, err),
@@ -166,6 +169,7 @@ export class AmqpConnector implements Connector {
       this.backoff.reset();
       this.everRecorded = true;
       for (const [ex, type] of session.types) this.topology.exchange(ex, type);
+      await this.deadLetters.apply(session);
       this.reportRecording();
       if (session.traceQueue) this.trace.probe(() => session.probe(), () => this.session === session, true);
       return null;
@@ -187,7 +191,8 @@ export class AmqpConnector implements Connector {
 
   private plan() {
     const knownTypes = new Map<string, string>();
-    for (const e of this.management?.exchanges ?? []) knownTypes.set(e.name, e.type);
+    const snap = this.management.snapshot;
+    for (const e of snap?.exchanges ?? []) knownTypes.set(e.name, e.type);
     return {
       endpointId: this.id,
       exchanges: this.opts.exchanges,
@@ -196,7 +201,7 @@ export class AmqpConnector implements Connector {
       knownTypes,
       directKeys: (ex: string) => [
         ...this.topology.keysOf(ex),
-        ...(this.management?.bindings ?? []).filter((b) => b.source === ex).map((b) => b.routingKey),
+        ...(snap?.bindings ?? []).filter((b) => b.source === ex).map((b) => b.routingKey),
       ],
     };
   }
@@ -227,6 +232,12 @@ export class AmqpConnector implements Connector {
 
   private onTap(msg: ConsumeMessage): void {
     const now = Date.now();
+    if (isDeadLettered(msg)) {
+      // The dead-letter tap records these; and the firehose never traces a dead-lettering,
+      // so a copy must not wait for a firehose twin.
+      if (this.session?.tapsDeadLetter(msg.fields.exchange, msg.fields.routingKey)) return;
+      return this.sink.message(tapToCaptured(msg, this.id, now));
+    }
     const captured = tapToCaptured(msg, this.id, now);
     if (!this.opts.firehose) return this.sink.message(captured);
     const fp = fingerprint(msg.fields.exchange, msg.fields.routingKey, captured.messageId ?? null, msg.content);
@@ -247,6 +258,8 @@ export class AmqpConnector implements Connector {
       if (ev.reachedTap) this.reconciler.traced(fingerprint(ev.exchange, key, captured.messageId ?? null, msg.content), now);
       this.topology.routed(exchangeLabel(ev.exchange), ev.routedQueues ?? [], key);
       if (ev.routedQueues?.length) s?.bindDirect(ev.exchange, key);
+      const untraced = this.management.streams(ev.routedQueues ?? []);
+      if (untraced.length) captured.meta = { ...captured.meta, untracedQueues: untraced };
       this.sink.message(captured);
       return;
     }
@@ -277,24 +290,19 @@ export class AmqpConnector implements Connector {
           : 'firehose: publishes with their routed queues, and deliveries',
       );
     }
-    if (this.managementNote) parts.push(this.managementNote);
+    parts.push(...this.deadLetters.status(s));
+    if (this.management.note) parts.push(this.management.note);
     this.sink.status('recording', `${this.label}: ${parts.join('; ') || 'connected, nothing to record'}`);
   }
 
+  /** Reads the management API again and taps dead-letter exchanges that appeared. */
   private async refreshManagement(): Promise<void> {
-    const url = this.opts.managementUrl;
-    if (!url) return;
-    try {
-      this.management = await fetchManagement(url, this.target.vhost, {
-        user: this.target.user,
-        password: this.password ?? 'guest',
-      });
-      this.managementNote = null;
-      this.sink.discovery?.({ endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management });
-    } catch (err) {
-      this.managementNote = `${(err as Error).message}; topology comes from observed traffic`;
-      throw err;
-    }
+    const before = this.management.note;
+    await this.management.refresh();
+    const s = this.session;
+    if (!s || !this.running) return;
+    const changed = await this.deadLetters.apply(s);
+    if (changed || this.management.note !== before) this.reportRecording();
   }
 
   private emitObserved(force = false): void {

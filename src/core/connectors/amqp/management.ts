@@ -2,15 +2,17 @@ import type { JsonValue } from '../../../shared/model.ts';
 import type { DiscoveredBinding, DiscoveredExchange, DiscoveredQueue } from '../../../shared/discovery.ts';
 import { toJson } from './properties.ts';
 import { isOwnQueue } from './firehose.ts';
+import { queueLimits } from './queue-limits.ts';
 import { MANAGEMENT_TIMEOUT_MS } from '../../common/constants.ts';
 import { AuthenticationError, ConnectionError, FlowscopeError, NotFoundError } from '../../common/errors.ts';
 import { maskPassword } from '../../common/redact.ts';
 
 /**
  * RabbitMQ management HTTP API (rabbitmq_management plugin, usually port 15672):
- * https://www.rabbitmq.com/docs/http-api-reference. Optional: it gives exchange types and
- * the real bindings (so direct exchanges can be tapped per key); without it Flowscope
- * learns the topology from what it observes.
+ * https://www.rabbitmq.com/docs/http-api-reference. Optional: it gives exchange types,
+ * the real bindings (so direct exchanges can be tapped per key) and each queue's arguments
+ * and policy (dead-letter exchange, TTL, length and delivery limits, which AMQP cannot
+ * read); without it Flowscope learns the topology from what it observes.
  */
 export interface ManagementSnapshot {
   exchanges: DiscoveredExchange[];
@@ -62,11 +64,19 @@ export async function fetchManagement(
     })),
     queues: (qs ?? [])
       .filter((q) => !isOwnQueue(String(q.name)))
-      .map((q) => ({
-        name: String(q.name),
-        ...(typeof q.messages === 'number' ? { messages: q.messages } : {}),
-        ...(typeof q.consumers === 'number' ? { consumers: q.consumers } : {}),
-      })),
+      .map((q) => {
+        const args = objectOf(q.arguments);
+        const limits = queueLimits(args, objectOf(q.effective_policy_definition));
+        return {
+          name: String(q.name),
+          ...(typeof q.messages === 'number' ? { messages: q.messages } : {}),
+          ...(typeof q.consumers === 'number' ? { consumers: q.consumers } : {}),
+          ...(typeof q.type === 'string' ? { type: q.type } : {}),
+          ...(Object.keys(args).length ? { arguments: args } : {}),
+          ...(typeof q.policy === 'string' && q.policy ? { policy: q.policy } : {}),
+          ...(Object.keys(limits).length ? { limits } : {}),
+        } satisfies DiscoveredQueue;
+      }),
     bindings: (bs ?? [])
       .filter((b) => String(b.source) !== '' && !isOwnQueue(String(b.destination)))
       .map((b) => {
@@ -80,4 +90,9 @@ export async function fetchManagement(
         } satisfies DiscoveredBinding;
       }),
   };
+}
+
+function objectOf(v: unknown): Record<string, JsonValue> {
+  const j = toJson(v ?? {});
+  return j && typeof j === 'object' && !Array.isArray(j) ? j : {};
 }
