@@ -15,6 +15,7 @@ import { decodeRequest } from '../../src/shared/envelope.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
 import { startBridge, type Bridge } from '../../src/core/bridge/server.ts';
 import type { CapturedMessage, JsonValue } from '../../src/shared/model.ts';
+import { prng } from '../../src/core/demo/traffic.ts';
 
 // Hostile input, generated: a fixed seed, so a failure replays exactly, and a time budget
 // per part, so the suite stays fast. Each part must accept its input or refuse it with its
@@ -24,18 +25,6 @@ import type { CapturedMessage, JsonValue } from '../../src/shared/model.ts';
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_f00d);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 1500);
 const MAX_CASES = 20_000;
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly rnd: () => number) {}
