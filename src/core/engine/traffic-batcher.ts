@@ -1,6 +1,7 @@
 import type { MessageRow, StoredMessage } from '../../shared/model.ts';
 import type { TrafficBatch } from '../../shared/views.ts';
 import { previewPayload } from '../decode/payload.ts';
+import { resolveEventTime } from '../common/event-time.ts';
 
 /** Newest rows sent with each batch event: enough to fill the tail of a list. */
 const NEWEST_ROWS = 200;
@@ -9,6 +10,7 @@ export function toRow(m: StoredMessage): MessageRow {
   return {
     seq: m.seq,
     time: m.time,
+    ...resolveEventTime(m),
     transport: m.transport,
     endpoint: m.endpoint,
     event: m.event,
