@@ -9,7 +9,7 @@ import { GroupOffsetsPoller } from './offsets-poller.ts';
 import { toCaptured, type KafkaRecord } from './record.ts';
 import { TapGroups } from './tap-groups.ts';
 import { TapConsumer } from './tap.ts';
-import { matchTopics, parseTopics, type TopicSelector, type TopicSpec } from './topics.ts';
+import { matchTopics, parseTopics, unmatchedDetail, type TopicSelector, type TopicSpec } from './topics.ts';
 
 export interface KafkaConnectorOptions {
   id: string;
@@ -54,6 +54,8 @@ export class KafkaConnector implements Connector {
   private admin: Admin | null = null;
   private tap: TapConsumer | null = null;
   private topics: string[] = [];
+  /** The broker's topics as last listed, to say what exists when a name or pattern finds nothing. */
+  private existing: string[] = [];
   /** Topics that existed when the tap first reached the broker; later ones are read from their start. */
   private baselineTaken = false;
   private failedAttempts = 0;
@@ -145,6 +147,7 @@ export class KafkaConnector implements Connector {
         const admin = await this.ensureAdmin();
         const existing = await userTopics(admin);
         await this.takeBaseline(admin, existing);
+        this.existing = existing;
         this.topics = matchTopics(this.selector, existing);
         void this.emitDiscovery();
         if (this.topics.length > 0) {
@@ -160,7 +163,7 @@ export class KafkaConnector implements Connector {
           await this.tap.start(); // failedAttempts resets on join: a consumer that crashes at once still backs off
           await this.handle(await trouble);
         } else {
-          this.setStatus('recording', `Waiting for a topic matching ${this.selector.label} to exist`);
+          this.setStatus('recording', this.missingDetail());
           this.failedAttempts = 0;
           await this.handle(await this.waitForTrouble());
         }
@@ -232,8 +235,7 @@ export class KafkaConnector implements Connector {
   }
 
   private missingDetail(): string | undefined {
-    const missing = [...this.selector.names].filter((n) => !this.topics.includes(n));
-    return missing.length > 0 ? `Waiting for topic ${missing.join(', ')} to exist` : undefined;
+    return unmatchedDetail(this.selector, this.existing);
   }
 
   private onRecords(topic: string, partition: number, recs: KafkaRecord[]): void {
@@ -272,8 +274,14 @@ export class KafkaConnector implements Connector {
   private async refreshTopics(): Promise<void> {
     if (this.stopping || !this.admin || !this.wake) return;
     try {
-      const now = matchTopics(this.selector, await userTopics(this.admin));
+      const existing = await userTopics(this.admin);
+      const now = matchTopics(this.selector, existing);
       if (now.join('\u0000') !== this.topics.join('\u0000')) this.wake?.({ kind: 'topics' });
+      else if (existing.join('\u0000') !== this.existing.join('\u0000')) {
+        // Still waiting for a name or pattern: keep the list of what exists current.
+        this.existing = existing;
+        if (this.topics.length === 0) this.setStatus('recording', this.missingDetail());
+      }
     } catch (err) {
       // With a consumer running, the consumer notices a dead broker itself; without one
       // (waiting for a topic to appear), this is the only thing talking to the broker.
