@@ -18,6 +18,8 @@ export const messageFilterSchema = z
     fromTime: z.number().finite().optional(),
     /** Event time, epoch ms, inclusive. */
     toTime: z.number().finite().optional(),
+    /** Capture time, epoch ms, inclusive: nothing recorded after it (a playback's playhead). */
+    untilCapture: z.number().finite().optional(),
     correlationId: z.string().max(1024).optional(),
     /** Exact key (UTF-8). */
     key: z.string().max(1024).optional(),

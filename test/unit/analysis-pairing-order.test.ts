@@ -180,6 +180,7 @@ test('with small memory caps the counts stay exact and every message is accounte
   const { result } = analyse(capture([...h.reqs.flat(), ...h.reps.flat()], T0 + 3_600_000), { pairing: { maxOpen: 10 } });
   const p = result.pairs;
   assert.equal(p.pending, 0);
+  assert.equal(p.matched, h.truth.matched, 'requests beyond the cap are given up but remembered: their replies still claim them');
   // 60 requests and their 51 + 3 replies: each request is matched or unanswered, each reply matched, late, duplicate or orphan.
   assert.equal(p.matched + p.unanswered, 60);
   assert.equal(p.matched + p.late + p.orphans + p.duplicates, h.truth.matched + 3);

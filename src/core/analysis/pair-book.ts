@@ -4,7 +4,7 @@ import type { LatencyHistogram } from './histogram.ts';
 import { FifoMap } from './fifo-map.ts';
 import { PairOutcomes } from './pair-outcomes.ts';
 import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
-import { asReply, type Seen } from './pair-seen.ts';
+import { asReply, type Identity, type Seen } from './pair-seen.ts';
 import type { PairQuery, PairView, UnansweredReason } from './pair-store.ts';
 
 /** A conversation decided for good, remembered to recognise duplicates and late replies. */
@@ -17,7 +17,7 @@ export interface Closed {
   at: number;
   captured: number;
   reason: UnansweredReason | null;
-  replyIdentity: string | null;
+  replyIdentity: Identity | null;
   views: string[];
 }
 
@@ -26,11 +26,17 @@ export interface EarlyReply {
   key: string;
   correlationId: string;
   reply: Seen;
-  views: string[];
+  /** Observers that saw it besides `reply.view` (null while there are none: most have none). */
+  views: string[] | null;
   /** Counted as an orphan already (the watermark passed it); taken back if its request comes. */
   counted: boolean;
   /** Further, different replies with the same id before any request (duplicates once it comes). */
-  others: Seen[];
+  others: Seen[] | null;
+}
+
+/** Every observer that saw a waiting reply. */
+export function viewsOf(e: EarlyReply): string[] {
+  return e.views ? [e.reply.view, ...e.views] : [e.reply.view];
 }
 
 type Waiting = PendingRequest | EarlyReply;
@@ -53,8 +59,9 @@ const HOLD_MS = 60_000;
  * Timing out is provisional: a request counted unanswered is taken back when its reply
  * comes in time, a waiting reply counted orphan when its request comes. A decision is final
  * when its entry leaves memory: past its windows and held for HOLD_MS of capture time, or
- * pushed out by the caps (`maxOpen` each for open requests and waiting replies); the counts
- * stay exact either way.
+ * pushed out by the caps (`maxOpen` each for open requests and waiting replies: entries
+ * already decided provisionally leave first, else the newcomer is decided at once); the
+ * counts stay exact either way. A waiting entry costs about 350 bytes.
  */
 export class PairBook {
   readonly out: PairOutcomes;
@@ -74,6 +81,8 @@ export class PairBook {
   private captureClock = -Infinity;
   private timedOutOpen = 0;
   private countedEarly = 0;
+  /** Keys counted provisionally, oldest first: the first to leave when a cap is reached. */
+  private readonly decidedFirst = new FifoMap<string, Waiting>();
   /** Called when a WebSocket request is left unanswered by its connection closing. */
   onConnectionUnanswered: ((req: PendingRequest, abnormal: boolean) => void) | null = null;
 
@@ -104,7 +113,12 @@ export class PairBook {
       this.resolveUnanswered(req, 'sent-after-close');
       return;
     }
-    if (this.open.size >= this.cfg.maxOpen) this.resolveUnanswered(this.open.first()![1], 'evicted');
+    if (this.open.size >= this.cfg.maxOpen && !this.makeRoom()) {
+      // Nothing waiting is decided yet (a history read with topics far apart): keep what
+      // waits, whose partners come first, and give up the newcomer.
+      this.resolveUnanswered(req, 'evicted');
+      return;
+    }
     this.open.set(req.key, req);
     if (req.connKey) {
       let set = this.byConnection.get(req.connKey);
@@ -115,8 +129,12 @@ export class PairBook {
   }
 
   waitForRequest(key: string, correlationId: string, s: Seen): void {
-    if (this.early.size >= this.cfg.maxOpen) this.finalizeEarly(this.early.first()![1]);
-    const e: EarlyReply = { key, correlationId, reply: s, views: [s.view], counted: false, others: [] };
+    const e: EarlyReply = { key, correlationId, reply: s, views: null, counted: false, others: null };
+    if (this.early.size >= this.cfg.maxOpen && !this.makeRoom()) {
+      this.early.set(key, e);
+      this.finalizeEarly(e);
+      return;
+    }
     this.early.set(key, e);
     this.schedule(s.time, e);
   }
@@ -136,17 +154,39 @@ export class PairBook {
     }
   }
 
+  /**
+   * Frees a place by finalizing the oldest entry the watermark already decided
+   * provisionally (least likely to be answered or claimed); false when there is none.
+   */
+  private makeRoom(): boolean {
+    for (let f = this.decidedFirst.shift(); f; f = this.decidedFirst.shift()) {
+      const w = f[1];
+      if ('reply' in w) {
+        if (this.early.get(w.key) === w && w.counted) {
+          this.finalizeEarly(w);
+          return true;
+        }
+      } else if (this.open.get(w.key) === w && w.timedOut) {
+        this.resolveUnanswered(w, 'timeout');
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The watermark passed a waiting entry's timeout: count it, provisionally. */
   private expireWaiting(w: Waiting): void {
     if ('reply' in w) {
       if (this.early.get(w.key) !== w || w.counted) return;
       w.counted = true;
+      this.decidedFirst.set(w.key, w);
       this.countedEarly += 1;
       this.out.addOrphan(w.reply, w.correlationId);
-      for (const o of w.others) this.out.addOrphan(o, w.correlationId);
+      for (const o of w.others ?? []) this.out.addOrphan(o, w.correlationId);
     } else {
       if (this.open.get(w.key) !== w || w.timedOut) return;
       w.timedOut = true;
+      this.decidedFirst.set(w.key, w);
       this.timedOutOpen += 1;
       this.out.addUnanswered(w, 'timeout');
     }
@@ -158,18 +198,21 @@ export class PairBook {
     if (!e.counted) return;
     e.counted = false;
     this.countedEarly -= 1;
+    this.decidedFirst.delete(e.key);
     this.out.retractOrphan(e.reply);
-    for (const o of e.others) this.out.retractOrphan(o);
+    for (const o of e.others ?? []) this.out.retractOrphan(o);
   }
 
   /** A waiting reply's request will not come (or is not remembered): it is an orphan. */
   finalizeEarly(e: EarlyReply): void {
     if (this.early.get(e.key) !== e) return;
     this.early.delete(e.key);
-    if (e.counted) this.countedEarly -= 1;
-    else {
+    if (e.counted) {
+      this.countedEarly -= 1;
+      this.decidedFirst.delete(e.key);
+    } else {
       this.out.addOrphan(e.reply, e.correlationId);
-      for (const o of e.others) this.out.addOrphan(o, e.correlationId);
+      for (const o of e.others ?? []) this.out.addOrphan(o, e.correlationId);
     }
     this.remember(e.key, {
       kind: 'orphan',
@@ -179,7 +222,7 @@ export class PairBook {
       captured: e.reply.captured,
       reason: null,
       replyIdentity: e.reply.identity,
-      views: e.views,
+      views: viewsOf(e),
     });
   }
 
@@ -228,7 +271,10 @@ export class PairBook {
   private forget(req: PendingRequest): void {
     if (this.open.get(req.key) === req) {
       this.open.delete(req.key);
-      if (req.timedOut) this.timedOutOpen -= 1;
+      if (req.timedOut) {
+        this.timedOutOpen -= 1;
+        this.decidedFirst.delete(req.key);
+      }
     }
     if (req.connKey) {
       const set = this.byConnection.get(req.connKey);
@@ -292,6 +338,7 @@ export class PairBook {
     for (let f = this.early.first(); f && f[1].reply.captured < held && f[1].counted; f = this.early.first()) {
       this.finalizeEarly(f[1]);
     }
+    this.decidedFirst.first(); // drops the queue slots of entries that left
     const keep = Math.max(this.cfg.duplicateWindowMs, this.cfg.lateReplyMs);
     for (let f = this.closed.first(); f && f[1].captured < held && w - f[1].at > keep; f = this.closed.first()) {
       this.closed.delete(f[0]);

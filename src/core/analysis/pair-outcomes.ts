@@ -16,14 +16,14 @@ export interface PendingRequest {
   correlationId: string;
   transport: Transport;
   endpoint: string;
-  connection: string | null;
   connKey: string | null;
   /** WebSocket: true for a client→server request, false for server→client; null elsewhere. */
   outbound: boolean | null;
   /** Destination label of the request. */
   label: string;
   replyTo: string | null;
-  identity: string;
+  /** Message id, or payload hash and length (see pair-seen.ts pairIdentity). */
+  identity: string | number;
   method: string | null;
   /** The name a reply to it would be addressed to, were it itself a reply (see pairing's replyName). */
   name: string | null;

@@ -1,5 +1,5 @@
 import type { CapturedMessage } from '../../shared/model.ts';
-import { isDefaultExchange } from './identity.ts';
+import { isDefaultExchange, payloadHash } from './identity.ts';
 import type { PendingRequest, ReplyRef } from './pair-outcomes.ts';
 
 /** RabbitMQ's direct reply-to pseudo-queue; replies to it are addressed `amq.rabbitmq.reply-to.<token>`. */
@@ -10,8 +10,8 @@ export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
  * request or a reply without holding the message (and its payload).
  */
 export interface Seen extends ReplyRef {
-  /** Message id, else payload hash: the same message seen twice has the same identity. */
-  identity: string;
+  /** The same message seen twice has the same identity (see pairIdentity). */
+  identity: Identity;
   /** The name a reply is addressed to (see replyName). */
   name: string | null;
   destination: string;
@@ -19,6 +19,35 @@ export interface Seen extends ReplyRef {
   view: string;
   /** Capture time. */
   captured: number;
+}
+
+/** A message id, or its payload hash and length packed into one number (a string per waiting message would cost more). */
+export type Identity = string | number;
+
+/** What makes two records of a message "the same message": its id, else its bytes. */
+export function pairIdentity(m: CapturedMessage, messageId: string | null): Identity {
+  if (messageId) return messageId;
+  return payloadHash(m.payload) * 0x200000 + (m.payload.byteLength % 0x200000);
+}
+
+/**
+ * Canonical instances of repeated names (destinations, observers): every row read from the
+ * store brings its own copy, and an analysis may hold a million waiting entries naming them.
+ */
+export class Interner {
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly max = 50_000) {}
+
+  get(s: string): string;
+  get(s: string | null): string | null;
+  get(s: string | null): string | null {
+    if (s === null) return null;
+    const known = this.names.get(s);
+    if (known !== undefined) return known;
+    if (this.names.size < this.max) this.names.set(s, s);
+    return s;
+  }
 }
 
 /** The name a reply is addressed to: the queue (routing key on the default exchange) or the topic. */

@@ -4,11 +4,11 @@ import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { PairingConfig } from './config.ts';
 import type { Correlation } from './correlation.ts';
 import type { LatencyHistogram } from './histogram.ts';
-import { destinationLabel, messageIdentity } from './identity.ts';
-import { PairBook, type Closed, type EarlyReply } from './pair-book.ts';
+import { destinationLabel } from './identity.ts';
+import { PairBook, viewsOf, type Closed, type EarlyReply } from './pair-book.ts';
 import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
 import type { PairQuery, PairView } from './pair-store.ts';
-import { DIRECT_REPLY_TO, asReply, replyName, type Seen } from './pair-seen.ts';
+import { DIRECT_REPLY_TO, Interner, asReply, pairIdentity, replyName, type Seen } from './pair-seen.ts';
 
 export type { PairsSummary, PendingRequest };
 
@@ -50,6 +50,7 @@ const MAX_CLOCK_SKEW_MS = 10_000;
 
 export class PairTracker {
   private readonly book: PairBook;
+  private readonly names = new Interner();
 
   constructor(private readonly cfg: PairingConfig = DEFAULT_ANALYSIS_CONFIG.pairing) {
     this.book = new PairBook(cfg);
@@ -71,15 +72,16 @@ export class PairTracker {
       return;
     }
     if (!c.correlationId || c.role === 'notification') return;
+    const names = this.names;
     const seen: Seen = {
       seq: m.seq,
       time: t,
       transport: m.transport,
-      label: destinationLabel(m),
-      identity: messageIdentity(m, c.messageId),
-      name: replyName(m),
-      destination: m.destination,
-      view: `${m.endpoint}\0${m.event}`,
+      label: names.get(destinationLabel(m)),
+      identity: pairIdentity(m, c.messageId),
+      name: names.get(replyName(m)),
+      destination: names.get(m.destination),
+      view: names.get(`${m.endpoint}\0${m.event}`),
       captured: m.time,
     };
     if (m.transport === 'ws') this.ingestWs(m, c, seen);
@@ -87,7 +89,8 @@ export class PairTracker {
   }
 
   private ingestBroker(m: Stored, c: Correlation, s: Seen): void {
-    const key = `${m.transport}\0${c.correlationId}`;
+    // Kafka ids are their own key (one string per waiting request, not two); a NUL never starts one.
+    const key = m.transport === 'kafka' ? c.correlationId! : `a\0${c.correlationId}`;
     const req = this.book.open.get(key);
     if (req) {
       if (this.answersEarlier(req, c, s)) this.swap(req, m, c, s);
@@ -148,13 +151,14 @@ export class PairTracker {
   /** A message with the id of a reply that came before any request; false if it starts something else. */
   private onEarly(early: EarlyReply, m: Stored, c: Correlation, s: Seen): boolean {
     if (s.identity === early.reply.identity) {
-      if (!early.views.includes(s.view)) early.views.push(s.view);
+      if (s.view !== early.reply.view && !early.views?.includes(s.view)) (early.views ??= []).push(s.view);
       return true;
     }
     if (c.role === 'reply' || (c.role === null && s.label === early.reply.label)) {
-      if (early.others.some((o) => o.identity === s.identity)) return true;
-      if (early.others.length < MAX_EARLY_OTHERS) {
-        early.others.push(s);
+      const others = (early.others ??= []);
+      if (others.some((o) => o.identity === s.identity)) return true;
+      if (others.length < MAX_EARLY_OTHERS) {
+        others.push(s);
         if (early.counted) this.book.out.addOrphan(s, early.correlationId);
       } else {
         this.book.out.addOrphan(s, early.correlationId);
@@ -170,8 +174,8 @@ export class PairTracker {
     }
     this.book.claimEarly(early);
     this.book.rememberReplyName(c.replyTo);
-    this.book.answer(req, early.reply, early.views);
-    for (const o of early.others) this.book.out.addDuplicate(req, o, early.correlationId);
+    this.book.answer(req, early.reply, viewsOf(early));
+    for (const o of early.others ?? []) this.book.out.addDuplicate(req, o, early.correlationId);
     return true;
   }
 
@@ -265,14 +269,13 @@ export class PairTracker {
       captured: s.captured,
       correlationId: c.correlationId!,
       transport: m.transport,
-      endpoint: m.endpoint,
-      connection: m.connection ?? null,
+      endpoint: this.names.get(m.endpoint),
       connKey,
       outbound: m.transport === 'ws' ? m.event === 'frame-out' : null,
       label: s.label,
-      replyTo: c.replyTo,
+      replyTo: this.names.get(c.replyTo),
       identity: s.identity,
-      method: c.method,
+      method: this.names.get(c.method),
       name: s.name,
       view: s.view,
       implicit: c.role === null && !c.replyTo,

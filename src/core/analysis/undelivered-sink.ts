@@ -26,6 +26,7 @@ export type UndeliveredReason =
 
 export interface UndeliveredItem {
   seq: number;
+  /** Event time of the message. */
   time: number;
   transport: Transport;
   endpoint: string;

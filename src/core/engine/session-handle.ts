@@ -12,6 +12,7 @@ import type { SessionAnalysis } from './analysis-port.ts';
 import { recordingEnd } from './session-analysis.ts';
 import { Playback, type Speed } from './playback.ts';
 import { decodePayload, hexDump } from '../decode/payload.ts';
+import { timelineSeries } from '../store/timeline.ts';
 
 /** Largest payload sent whole to the detail pane; bigger ones show a bounded text and hex head. */
 const DETAIL_LIMIT = 2 * 1024 * 1024;
@@ -158,7 +159,7 @@ export class SessionHandle {
   private scoped(filter: MessageFilter): MessageFilter {
     const head = this.playback?.state().playhead;
     if (head === undefined || head === null) return filter;
-    return { ...filter, toTime: Math.min(filter.toTime ?? Number.POSITIVE_INFINITY, head) };
+    return { ...filter, untilCapture: Math.min(filter.untilCapture ?? Number.POSITIVE_INFINITY, head) };
   }
 
   query(q: { filter: MessageFilter; offset?: number; afterSeq?: number; limit: number; order?: 'asc' | 'desc'; withTotal?: boolean }) {
@@ -177,23 +178,7 @@ export class SessionHandle {
   }
 
   timeline(filter: MessageFilter = {}, buckets: number) {
-    const scoped = this.scoped(filter);
-    const range = this.store.timeRange(scoped);
-    if (range.first === null || range.last === null) return { from: null, to: null, bucketMs: 1000, buckets: [], series: [] };
-    const span = Math.max(1, range.last - range.first);
-    const bucketMs = niceBucket(span / buckets);
-    const rows = this.store.timeline(scoped, bucketMs);
-    const start = Math.floor(range.first / bucketMs) * bucketMs;
-    const n = Math.floor((range.last - start) / bucketMs) + 1;
-    const times = Array.from({ length: n }, (_, i) => start + i * bucketMs);
-    const byDest = new Map<string, number[]>();
-    for (const r of rows) {
-      let arr = byDest.get(r.destination);
-      if (!arr) byDest.set(r.destination, (arr = new Array<number>(n).fill(0)));
-      const i = Math.round((r.bucket - start) / bucketMs);
-      if (i >= 0 && i < n) arr[i]! += r.count;
-    }
-    return { from: range.first, to: range.last, bucketMs, buckets: times, series: [...byDest].map(([destination, counts]) => ({ destination, counts })) };
+    return timelineSeries(this.store, this.scoped(filter), buckets);
   }
 
   detail(seq: number): MessageDetail | null {
@@ -296,12 +281,6 @@ export class SessionHandle {
     this.batcher.dispose();
     this.store.close();
   }
-}
-
-function niceBucket(ms: number): number {
-  const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000];
-  for (const s of steps) if (s >= ms) return s;
-  return Math.ceil(ms / 3_600_000) * 3_600_000;
 }
 
 /** Backs a cut off to the start of a UTF-8 character, so a cut text still decodes as text. */

@@ -45,6 +45,10 @@ export function filterToSql(
     clauses.push(`${eventTimeColumn} <= @toTime`);
     params.toTime = f.toTime;
   }
+  if (f.untilCapture !== undefined) {
+    clauses.push('time <= @untilCapture');
+    params.untilCapture = f.untilCapture;
+  }
   if (f.correlationId !== undefined) {
     clauses.push('correlation_id = @correlationId');
     params.correlationId = f.correlationId;
