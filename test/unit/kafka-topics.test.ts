@@ -19,9 +19,10 @@ test('what a tap waits for names the missing topics and the idle patterns, and l
   const sel = parseTopics(['orders', 'refunds', '/^payment\\./']);
   const detail = unmatchedDetail(sel, existing)!;
   assert.match(detail, /Waiting for topic refunds to exist and for a topic matching \/\^payment\\.\//);
-  assert.match(detail, /topics on the broker: payments\.created, payments\.failed, eu\.payments\.created, orders, orders-dlq$/);
+  assert.match(detail, /topics on the broker: payments\.created, payments\.failed, eu\.payments\.created, orders, orders-dlq$/, 'closest to what was asked first, then by name');
   assert.equal(unmatchedDetail(parseTopics(['orders', '/^payments\\./']), existing), undefined);
   assert.match(unmatchedDetail(parseTopics(['/x/']), [])!, /the broker has no topics yet/);
   const many = Array.from({ length: 25 }, (_, i) => `t${i}`);
-  assert.match(unmatchedDetail(parseTopics(['/^z/']), many)!, /t19 and 5 more$/);
+  assert.match(unmatchedDetail(parseTopics(['/^z/']), many)!, /: t0, t1, t10, .* and 5 more$/);
+  assert.match(unmatchedDetail(parseTopics(['/^t2x/']), many)!, /: t2, t20, t21, t22, t23, t24, t0,/, 'a literal start ranks its near misses first');
 });

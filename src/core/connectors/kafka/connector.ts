@@ -67,6 +67,8 @@ export class KafkaConnector implements Connector {
   private cancelSleep: (() => void) | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly warned = new Set<string>();
+  /** Admin calls of the timers and discovery still running; stop waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly opts: KafkaConnectorOptions,
@@ -108,7 +110,7 @@ export class KafkaConnector implements Connector {
     this.setStatus('connecting', `Connecting to Kafka at ${this.brokersLabel}`);
     this.loopDone = this.loop();
     const every = (ms: number, fn: () => Promise<void>): void => {
-      if (ms > 0) this.timers.push(setInterval(() => void fn().catch(() => undefined), ms));
+      if (ms > 0) this.timers.push(setInterval(() => this.track(fn()), ms));
     };
     every(this.opts.groupsPollMs ?? 2000, () => this.pollOffsets());
     every(this.opts.topicRefreshMs ?? 5000, () => this.refreshTopics());
@@ -121,6 +123,9 @@ export class KafkaConnector implements Connector {
     this.wake?.({ kind: 'stop' });
     this.cancelSleep?.();
     await this.loopDone;
+    // An admin call still running when the admin disconnects retries on a fresh connection
+    // that nothing closes, and the process cannot exit.
+    await Promise.all(this.inFlight);
     if (this.groups.all.length > 0) {
       try {
         await this.groups.deleteAll(await this.ensureAdmin(), 20_000);
@@ -149,7 +154,7 @@ export class KafkaConnector implements Connector {
         await this.takeBaseline(admin, existing);
         this.existing = existing;
         this.topics = matchTopics(this.selector, existing);
-        void this.emitDiscovery();
+        this.track(this.emitDiscovery());
         if (this.topics.length > 0) {
           this.tap = new TapConsumer(this.kafka, this.groups.next(), this.topics, this.positions, {
             records: (topic, partition, recs) => this.onRecords(topic, partition, recs),
@@ -287,6 +292,11 @@ export class KafkaConnector implements Connector {
       // (waiting for a topic to appear), this is the only thing talking to the broker.
       if (!this.tap) this.wake?.({ kind: 'crash', err: err as Error });
     }
+  }
+
+  private track(work: Promise<void>): void {
+    const p = work.catch(() => undefined).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
   private async pollOffsets(): Promise<void> {

@@ -65,8 +65,9 @@ const LISTED = 20;
 
 /**
  * What the selector waits for, for a status line: named topics that do not exist and
- * patterns that match none, with the topics that do exist so a typo shows at once.
- * Undefined when every name exists and every pattern matches.
+ * patterns that match none, with the topics that do exist, closest to what was asked
+ * first (longest common start with a name or with a pattern's literal start), so a typo
+ * shows at once. Undefined when every name exists and every pattern matches.
  */
 export function unmatchedDetail(sel: TopicSelector, existing: readonly string[]): string | undefined {
   const missing = [...sel.names].filter((n) => !existing.includes(n));
@@ -76,7 +77,39 @@ export function unmatchedDetail(sel: TopicSelector, existing: readonly string[])
   const parts: string[] = [];
   if (missing.length > 0) parts.push(`Waiting for topic ${missing.join(', ')} to exist`);
   if (idle.length > 0) parts.push(`${missing.length > 0 ? 'and for' : 'Waiting for'} a topic matching ${idle.map((p) => `/${p.source}/`).join(', ')}`);
-  const shown = user.slice(0, LISTED).join(', ');
+  const wanted = [...missing, ...idle.map(literalStart)].filter((w) => w.length > 0);
+  const closeness = (t: string): number => Math.max(0, ...wanted.map((w) => commonStart(t, w)));
+  const ranked = [...user].sort((a, b) => closeness(b) - closeness(a) || (a < b ? -1 : a > b ? 1 : 0));
+  const shown = ranked.slice(0, LISTED).join(', ');
   const more = user.length > LISTED ? ` and ${user.length - LISTED} more` : '';
   return `${parts.join(' ')}; ${user.length === 0 ? 'the broker has no topics yet' : `topics on the broker: ${shown}${more}`}`;
+}
+
+/** The text every match of an anchored pattern starts with (`^payments\.` → `payments.`); empty when unanchored. */
+function literalStart(p: RegExp): string {
+  const src = p.source;
+  if (!src.startsWith('^')) return '';
+  let out = '';
+  for (let i = 1; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      const next = src[i + 1];
+      if (next === undefined || /[a-zA-Z0-9]/.test(next)) break;
+      out += next;
+      i++;
+    } else if ('.*+?()[]{}|^$'.includes(c)) {
+      // A quantifier makes the character before it optional.
+      if ('*?{'.includes(c)) out = out.slice(0, -1);
+      break;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+function commonStart(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
