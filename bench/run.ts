@@ -19,6 +19,7 @@ import { SessionStore } from '../src/core/store/session-store.ts';
 import { Recorder } from '../src/core/engine/recorder.ts';
 import { KafkaConnector } from '../src/core/connectors/kafka/index.ts';
 import { WsProxyConnector } from '../src/core/connectors/ws/proxy.ts';
+import { startKafka, stopKafka } from '../scripts/kafka/index.ts';
 
 const N_KAFKA = Number(process.env.BENCH_KAFKA_N ?? 200_000);
 const N_WS = Number(process.env.BENCH_WS_N ?? 20_000);
@@ -46,14 +47,10 @@ async function until(check: () => boolean, timeoutMs = 600_000): Promise<void> {
 
 async function kafkaBench(): Promise<void> {
   let brokers = process.env.KAFKA_BROKERS;
-  let started: { stopKafka: (o: { port: number }) => Promise<unknown> } | null = null;
+  let started = false;
   if (!brokers) {
-    const script = (await import(new URL('../scripts/kafka.mjs', import.meta.url).href)) as {
-      startKafka: (o: { port: number }) => Promise<{ brokers: string }>;
-      stopKafka: (o: { port: number }) => Promise<unknown>;
-    };
-    brokers = (await script.startKafka({ port: 39092 })).brokers;
-    started = script;
+    brokers = (await startKafka({ port: 39092 })).brokers;
+    started = true;
   }
   const topic = `bench-${Date.now()}`;
   const file = path.join(dir, 'records.txt');
@@ -84,7 +81,7 @@ async function kafkaBench(): Promise<void> {
   await recorder.stop();
   store.close();
   report(`Kafka capture, ${total.toLocaleString('en-US')} × 200 B records`, 'kcat -C to /dev/null', kcatMs, oursMs, total);
-  if (started) await started.stopKafka({ port: 39092 });
+  if (started) await stopKafka({ port: 39092 });
 }
 
 async function echoServer(): Promise<{ url: string; close: () => Promise<void> }> {

@@ -15,6 +15,8 @@ if (fs.existsSync(target)) process.exit(0);
 
 const electronVersion = require('electron/package.json').version;
 const sqliteDir = path.dirname(require.resolve('better-sqlite3/package.json'));
+// mkdtemp creates only the last path segment; a fresh clone has no .cache yet (issue 13).
+fs.mkdirSync(path.join(root, '.cache'), { recursive: true });
 const work = fs.mkdtempSync(path.join(root, '.cache', 'electron-native-'));
 fs.cpSync(sqliteDir, work, { recursive: true });
 fs.rmSync(path.join(work, 'build'), { recursive: true, force: true });

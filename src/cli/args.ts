@@ -10,7 +10,7 @@ export interface ParsedArgs {
   ordered: [string, string | true][];
 }
 
-const BOOLEAN = new Set(['json', 'firehose', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet']);
+const BOOLEAN = new Set(['json', 'firehose', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin']);
 
 /** A small, strict argument parser: `--name value`, `--name=value`, boolean flags. */
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -109,7 +109,7 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
         break;
       case 'management':
         if (current?.kind !== 'amqp') throw new UsageError('--management must follow --amqp URL');
-        current.managementUrl = v;
+        current.managementUrl = v === 'off' ? false : v;
         break;
       default:
         break;

@@ -64,7 +64,7 @@ export function untilSignal(): { promise: Promise<string>; dispose: () => void }
 }
 
 /** A live one-line status on a terminal, or a line every few seconds when piped. */
-export function progressLine(): { update: (text: string) => void; note: (text: string) => void; done: () => void } {
+export function progressLine(): { update: (text: string) => void; note: (text: string) => void; done: (text?: string) => void } {
   const tty = process.stderr.isTTY;
   let last = 0;
   let current = '';
@@ -83,8 +83,10 @@ export function progressLine(): { update: (text: string) => void; note: (text: s
       if (tty) process.stderr.write(`\r\x1b[2K${text}\n${current}`);
       else process.stderr.write(`${text}\n`);
     },
-    done() {
-      if (tty) process.stderr.write('\n');
+    /** Ends the live line, replacing it with `text` when given. */
+    done(text?: string) {
+      if (text !== undefined) process.stderr.write(tty ? `\r\x1b[2K${text}\n` : `${text}\n`);
+      else if (tty) process.stderr.write('\n');
     },
   };
 }

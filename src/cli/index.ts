@@ -1,11 +1,5 @@
+import { configureLogging, stderrSink } from '../core/common/logger.ts';
 import { UsageError, parseArgs } from './args.ts';
-import { record } from './commands/record.ts';
-import { inspect } from './commands/inspect.ts';
-import { exportCommand } from './commands/export.ts';
-import { importCommand } from './commands/import.ts';
-import { serve } from './commands/serve.ts';
-import { demo } from './commands/demo.ts';
-import { replay } from './commands/replay.ts';
 
 const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket)
 
@@ -15,12 +9,16 @@ Usage:
                   --ws URL                             record what a WebSocket endpoint sends
                   --kafka HOST:PORT[,…] --topic NAME_OR_/REGEX/ [--topic …] [--from-beginning]
                   --amqp amqp://user:pass@host/vhost --exchange NAME […] [--queue NAME] [--firehose]
-  flowscope inspect FILE [--json]
+                         [--management http://host:15672|off]   (default: the broker's host, port 15672)
+  flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
   flowscope export FILE --format jsonl [--out F]
   flowscope import FILE --format jsonl|kcat --out SESSION
   flowscope serve [FILE] [--port N] [--demo]
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]
   flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]… [--dry-run]
+      --dead-letters-to-origin   send the session's dead-lettered copies back to the exchange and
+                                 routing key they were first published with (from x-death)
+          [--dead-letter-queue NAME] [--dead-letter-reason expired|rejected|maxlen|delivery_limit]
 
 Analysis options (record, inspect, serve):
   --reply-timeout MS          a request with no reply after this long is unanswered (default 30000)
@@ -31,28 +29,36 @@ Analysis options (record, inspect, serve):
 
 Ctrl-C stops a recording cleanly: everything captured is flushed to the session file.`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  record,
-  inspect,
-  export: exportCommand,
-  import: importCommand,
-  serve,
-  demo,
-  replay,
+type Command = (argv: string[]) => Promise<number>;
+
+// Each command's module (and with it the engine, the broker clients and SQLite) loads only
+// when that command runs, so `--help` and a usage error start at once.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  record: async () => (await import('./commands/record.ts')).record,
+  inspect: async () => (await import('./commands/inspect.ts')).inspect,
+  export: async () => (await import('./commands/export.ts')).exportCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  serve: async () => (await import('./commands/serve.ts')).serve,
+  demo: async () => (await import('./commands/demo.ts')).demo,
+  replay: async () => (await import('./commands/replay.ts')).replay,
 };
 
 async function main(argv: string[]): Promise<number> {
+  // Warnings and errors from the engine go to stderr beside the command's own output.
+  configureLogging({ sink: stderrSink, level: 'warn' });
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return command ? 0 : 2;
   }
   if (command === '--version') {
-    console.log(process.env.npm_package_version ?? '0.1.0');
+    // The installed package's own version: npm_package_version would be whichever project's
+    // npm script or npx happened to start us.
+    console.log((await import('./context.ts')).version());
     return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) {
+  const load = COMMANDS[command];
+  if (!load) {
     console.error(`flowscope: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -60,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const run = await load();
   return run(rest);
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { app, BrowserWindow, Menu, dialog, shell, session, type MenuItemConstructorOptions } from 'electron';
 import { Engine } from '../core/engine/engine.ts';
+import { configureLogging, fileSink, getLogger } from '../core/common/logger.ts';
 import { forwardEvents, registerIpc } from './ipc/index.ts';
 import { SESSION_EXTENSION } from '../core/store/schema.ts';
 
@@ -21,6 +22,10 @@ function nativeBinding(): string | undefined {
   const candidate = path.join(app.getAppPath(), '.cache', 'electron-native', 'better_sqlite3.node');
   return fs.existsSync(candidate) ? candidate : undefined;
 }
+
+// The engine logs to a file beside Electron's own logs (FLOWSCOPE_LOG_LEVEL=debug for more).
+configureLogging({ sink: fileSink(path.join(app.getPath('logs'), 'engine.log')), level: 'info' });
+getLogger('app').info(`Flowscope ${app.getVersion()} starting`);
 
 const engine = new Engine({
   dataDir: path.join(app.getPath('userData'), 'sessions'),
@@ -81,7 +86,7 @@ async function saveAsWithDialog(win: BrowserWindow | null): Promise<void> {
   const r = await dialog.showSaveDialog({ title: 'Save session as', defaultPath: `session${SESSION_EXTENSION}` });
   if (r.canceled || !r.filePath) return;
   try {
-    await engine.handle('renderer:session:save-as', { sessionId, path: r.filePath });
+    await engine.call('renderer:session:save-as', { sessionId, path: r.filePath });
   } catch (err) {
     dialog.showErrorBox('Cannot save session', (err as Error).message);
   }

@@ -2,6 +2,7 @@
 // built from the contract, never ipcRenderer itself.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
+  ApiError,
   isEventChannel,
   isRequestChannel,
   type EventChannel,
@@ -11,20 +12,24 @@ import {
   type RequestInput,
   type RequestResult,
 } from '../shared/api.ts';
+import { decodeEvent, decodeReply, encodeRequest, payloadFor, resultOf } from '../shared/envelope.ts';
 
-type Envelope = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+let nextId = 1;
 
 const api: InspectorClient = {
   kind: 'ipc',
-  async invoke<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>> {
-    if (!isRequestChannel(channel)) throw new Error(`Unknown channel ${String(channel)}`);
-    const res = (await ipcRenderer.invoke(channel, input)) as Envelope;
-    if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
-    return res.result as RequestResult<C>;
+  async call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>> {
+    if (!isRequestChannel(channel)) throw new ApiError('bad-request', `Unknown channel ${String(channel)}`);
+    const reply = decodeReply(await ipcRenderer.invoke(channel, encodeRequest(nextId++, channel, input)));
+    return resultOf(channel, reply);
   },
   on<E extends EventChannel>(event: E, handler: (payload: Events[E]) => void): () => void {
-    if (!isEventChannel(event)) throw new Error(`Unknown event ${String(event)}`);
-    const listener = (_e: IpcRendererEvent, payload: Events[E]) => handler(payload);
+    if (!isEventChannel(event)) throw new ApiError('bad-request', `Unknown event ${String(event)}`);
+    const listener = (_e: IpcRendererEvent, raw: unknown) => {
+      const msg = decodeEvent(raw);
+      const payload = msg && payloadFor(event, msg);
+      if (payload) handler(payload);
+    };
     ipcRenderer.on(event, listener);
     return () => ipcRenderer.removeListener(event, listener);
   },

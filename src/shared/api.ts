@@ -3,17 +3,21 @@
  * result type, and every pushed event. Main (IPC), preload, the WebSocket bridge and the
  * renderer all import this file; nothing else names a channel.
  *
- * Channels read `direction:domain:action` (see STYLE.md).
+ * Channels read `direction:domain:action`: who sends, what about, what happens
+ * (`renderer:session:open`, `main:traffic:batch`).
  */
 import { z } from 'zod';
 import { messageFilterSchema } from './filter.ts';
 import type {
+  Analysed,
+  AnalysisStatus,
   AnalysisSummary,
   DestinationStats,
   EndpointView,
   LatencyHistogram,
   PairsPage,
   PlaybackState,
+  ReplayPlan,
   ReplayProgress,
   SessionInfo,
   TimelineSeries,
@@ -67,6 +71,7 @@ export const requests = {
   },
   'renderer:messages:get': { input: z.object({ sessionId, seq: z.number().int().positive() }).strict() },
   'renderer:messages:destinations': { input: z.object({ sessionId, filter: messageFilterSchema.optional() }).strict() },
+  /** With `untilTime`, the summary as it stood then: what playback seeked to that time shows. */
   'renderer:analysis:summary': { input: z.object({ sessionId, untilTime: z.number().optional() }).strict() },
   'renderer:analysis:pairs': {
     input: z
@@ -98,6 +103,8 @@ export const requests = {
       .strict(),
   },
   'renderer:replay:start': { input: replayRequestSchema },
+  /** What a replay would send (a dry run's plan, the first messages listed); sends nothing. */
+  'renderer:replay:plan': { input: replayRequestSchema },
   'renderer:replay:cancel': { input: z.object({ replayId: z.string().min(1).max(64) }).strict() },
 } as const;
 
@@ -121,14 +128,15 @@ export interface Results {
   'renderer:messages:query': { rows: MessageRow[]; total: number | null };
   'renderer:messages:get': MessageDetail | null;
   'renderer:messages:destinations': DestinationStats[];
-  'renderer:analysis:summary': AnalysisSummary;
-  'renderer:analysis:pairs': PairsPage;
-  'renderer:analysis:latency': LatencyHistogram;
-  'renderer:analysis:undelivered': UndeliveredGroup[];
-  'renderer:analysis:topology': TopologyGraph;
+  'renderer:analysis:summary': Analysed<AnalysisSummary>;
+  'renderer:analysis:pairs': Analysed<PairsPage>;
+  'renderer:analysis:latency': Analysed<LatencyHistogram>;
+  'renderer:analysis:undelivered': Analysed<{ groups: UndeliveredGroup[] }>;
+  'renderer:analysis:topology': Analysed<TopologyGraph>;
   'renderer:analysis:timeline': TimelineSeries;
   'renderer:playback:control': PlaybackState;
   'renderer:replay:start': { replayId: string };
+  'renderer:replay:plan': ReplayPlan;
   'renderer:replay:cancel': { cancelled: boolean };
 }
 
@@ -139,35 +147,37 @@ export type RequestInput<C extends RequestChannel> = z.input<(typeof requests)[C
 export type ParsedInput<C extends RequestChannel> = z.output<(typeof requests)[C]['input']>;
 export type RequestResult<C extends RequestChannel> = Results[C];
 
-/** Events the engine pushes. Live traffic arrives at most ten times a second per session. */
-export interface Events {
-  'main:traffic:batch': TrafficBatch;
-  'main:endpoint:status': { sessionId: string; endpoint: EndpointView };
-  'main:session:changed': SessionInfo;
-  'main:session:closed': { sessionId: string };
-  'main:playback:state': PlaybackState;
-  'main:replay:progress': ReplayProgress;
-  'main:app:error': { message: string };
-}
-export type EventChannel = keyof Events;
+/**
+ * Every event the engine pushes, with its payload type. The one source of the event list:
+ * `Events` and `EVENT_CHANNELS` are derived from it. Payloads come from the engine itself,
+ * so `z.custom` only carries the type. Live traffic arrives at most ten times a second per
+ * session.
+ */
+export const events = {
+  'main:traffic:batch': { payload: z.custom<TrafficBatch>() },
+  'main:endpoint:status': { payload: z.custom<{ sessionId: string; endpoint: EndpointView }>() },
+  'main:session:changed': { payload: z.custom<SessionInfo>() },
+  'main:session:closed': { payload: z.custom<{ sessionId: string }>() },
+  'main:playback:state': { payload: z.custom<PlaybackState>() },
+  'main:replay:progress': { payload: z.custom<ReplayProgress>() },
+  /** A saved session's analysis advancing (at most ten a second per session), and once when it is ready or failed. */
+  'main:analysis:progress': { payload: z.custom<{ sessionId: string; analysis: AnalysisStatus }>() },
+  'main:app:error': { payload: z.custom<{ message: string }>() },
+} as const;
+
+export type EventChannel = keyof typeof events;
+/** Each event's payload. */
+export type Events = { [E in EventChannel]: z.output<(typeof events)[E]['payload']> };
 
 export const REQUEST_CHANNELS = Object.keys(requests) as RequestChannel[];
-export const EVENT_CHANNELS: EventChannel[] = [
-  'main:traffic:batch',
-  'main:endpoint:status',
-  'main:session:changed',
-  'main:session:closed',
-  'main:playback:state',
-  'main:replay:progress',
-  'main:app:error',
-];
+export const EVENT_CHANNELS = Object.keys(events) as EventChannel[];
 
 export function isRequestChannel(c: unknown): c is RequestChannel {
   return typeof c === 'string' && Object.prototype.hasOwnProperty.call(requests, c);
 }
 
 export function isEventChannel(c: unknown): c is EventChannel {
-  return typeof c === 'string' && (EVENT_CHANNELS as string[]).includes(c);
+  return typeof c === 'string' && Object.prototype.hasOwnProperty.call(events, c);
 }
 
 /** Validates a request's input; throws an ApiError with a readable message when it is bad. */
@@ -196,18 +206,18 @@ export class ApiError extends Error {
 }
 
 /**
+ * The typed request call, the same in the engine's process (`Engine.call`) and over either
+ * transport (`InspectorClient.call`): the channel picks its input and result types.
+ */
+export interface InspectorApi {
+  call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>>;
+}
+
+/**
  * The client side of the contract, implemented by the preload (IPC) and by the browser's
  * bridge client. The renderer only ever sees this.
  */
-export interface InspectorClient {
-  invoke<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>>;
+export interface InspectorClient extends InspectorApi {
   on<E extends EventChannel>(event: E, handler: (payload: Events[E]) => void): () => void;
   readonly kind: 'ipc' | 'bridge';
 }
-
-/** Messages on the WebSocket bridge. */
-export type BridgeClientMessage = { id: number; channel: RequestChannel; input: unknown };
-export type BridgeServerMessage =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code: ApiErrorCode; message: string } }
-  | { event: EventChannel; payload: unknown };

@@ -23,6 +23,33 @@ export interface DiscoveredQueue {
   name: string;
   messages?: number;
   consumers?: number;
+  /** RabbitMQ queue type: classic, quorum or stream. */
+  type?: string;
+  /** The queue's own x-arguments as declared. */
+  arguments?: Record<string, JsonValue>;
+  /** Name of the policy that applies to it, if any. */
+  policy?: string;
+  /** What the broker does with messages that leave this queue unconsumed (arguments and policies merged). */
+  limits?: QueueLimits;
+}
+
+/**
+ * A queue's effective dead-lettering and limits. A queue argument wins over a policy for
+ * the dead-letter exchange, its routing key and the overflow behaviour; for the numeric
+ * limits the lower value applies (https://www.rabbitmq.com/docs/parameters#policies).
+ */
+export interface QueueLimits {
+  /** Where expired, rejected and overflowing messages go; '' is the default exchange. */
+  deadLetterExchange?: string;
+  /** Routing key dead-lettered messages get; without it they keep their own. */
+  deadLetterRoutingKey?: string;
+  messageTtlMs?: number;
+  maxLength?: number;
+  maxLengthBytes?: number;
+  /** drop-head (default), reject-publish or reject-publish-dlx. */
+  overflow?: string;
+  /** Quorum queues: deliveries after which a message is dropped or dead-lettered. */
+  deliveryLimit?: number;
 }
 
 export interface DiscoveredBinding {

@@ -71,7 +71,7 @@ export interface CapturedMessage {
   eventTime?: number;
   eventTimeSource?: EventTimeSource;
   transport: Transport;
-  /** Endpoint id inside the session (see EndpointInfo.id). */
+  /** Endpoint id inside the session (see EndpointView.id). */
   endpoint: string;
   event: MessageEventKind;
   destKind: DestinationKind;

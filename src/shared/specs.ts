@@ -32,7 +32,8 @@ export const endpointSpecSchema = z.discriminatedUnion('kind', [
       exchanges: z.array(z.string().max(255)).max(100),
       queues: z.array(z.string().min(1).max(255)).max(100).optional(),
       firehose: z.boolean().optional(),
-      managementUrl: z.string().regex(/^https?:\/\/.+/i).max(2048).optional(),
+      /** Left out: the broker's host on the plugin's default port is tried; false: never asked. */
+      managementUrl: z.union([z.string().regex(/^https?:\/\/.+/i, 'the management URL must start with http:// or https://').max(2048), z.literal(false)]).optional(),
     })
     .strict(),
 ]);
@@ -49,6 +50,17 @@ export const replayRequestSchema = z
     map: z.record(z.string().max(1024), z.string().max(1024)).optional(),
     filter: messageFilterSchema.optional(),
     dryRun: z.boolean().optional(),
+    /**
+     * Send dead-lettered AMQP copies back to the exchange and routing key they were first
+     * published with (their x-death), all of them or those of one queue or reason.
+     */
+    deadLettersToOrigin: z
+      .object({
+        queue: z.string().min(1).max(255).optional(),
+        reason: z.enum(['expired', 'rejected', 'maxlen', 'delivery_limit']).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ReplayRequest = z.infer<typeof replayRequestSchema>;

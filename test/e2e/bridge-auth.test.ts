@@ -51,6 +51,30 @@ test('with the token the socket answers requests', async () => {
   r.ws.close();
 });
 
+test('a malformed request gets an error reply, and the socket keeps answering', async () => {
+  const r = await connect(`ws://127.0.0.1:${h.bridge.port}/bridge?token=${encodeURIComponent(h.bridge.token)}`);
+  assert.ok('ws' in r, 'the socket opens');
+  const malformed = ['null', 'true', '"renderer:app:info"', '5', '{}', '{"id":4,"channel":"renderer:nope","input":{}}'];
+  const replies = new Promise<{ id: number; ok: boolean; error?: { code: string; message: string }; result?: { transport: string } }[]>((resolve) => {
+    const got: { id: number; ok: boolean }[] = [];
+    r.ws.on('message', (data) => {
+      got.push(JSON.parse(data.toString()));
+      if (got.length === malformed.length + 1) resolve(got);
+    });
+  });
+  for (const text of malformed) r.ws.send(text);
+  r.ws.send(JSON.stringify({ id: 8, channel: 'renderer:app:info', input: {} }));
+  const all = await replies;
+  const refused = all.filter((m) => !m.ok);
+  assert.equal(refused.length, malformed.length);
+  assert.ok(refused.every((m) => m.error?.code === 'bad-request'));
+  assert.ok(refused.some((m) => m.id === 4 && /Unknown channel renderer:nope/.test(m.error?.message ?? '')));
+  const answered = all.find((m) => m.ok);
+  assert.equal(answered?.id, 8);
+  assert.equal(answered?.result?.transport, 'bridge');
+  r.ws.close();
+});
+
 test('the page opened without the token says how to get in', async () => {
   const b = await launchBrowser();
   try {
@@ -59,4 +83,13 @@ test('the page opened without the token says how to get in', async () => {
   } finally {
     await b.close();
   }
+});
+
+test('a crafted path (NUL byte, traversal) is refused and the server keeps serving', async () => {
+  const base = `http://127.0.0.1:${h.bridge.port}`;
+  assert.equal((await fetch(`${base}/%00`)).status, 400);
+  assert.equal((await fetch(`${base}/index.html%00.js`)).status, 400);
+  assert.notEqual((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status, 200, 'nothing outside the renderer is served');
+  const page = await fetch(`${base}/`);
+  assert.equal(page.status, 200, 'the UI is still served after the crafted requests');
 });

@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Admin } from 'kafkajs';
-import type { SessionInfo } from '../../src/shared/views.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from '../../src/core/analysis/config.ts';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, kcatGroupConsumer, kcatProduce, stopProcess, uniqueName } from '../helpers/kafka.ts';
 import {
@@ -68,8 +67,8 @@ test('Kafka traffic: partitions and offsets, filters, consumer groups in the flo
   await page.getByTestId('empty-state').waitFor();
 
   // Recording started elsewhere (the CLI, the Electron menu) shows up as a new tab.
-  const created = (await h.engine.handle('renderer:session:new', {})) as SessionInfo;
-  await h.engine.handle('renderer:endpoint:connect', {
+  const created = await h.engine.call('renderer:session:new', {});
+  await h.engine.call('renderer:endpoint:connect', {
     sessionId: created.id,
     spec: { kind: 'kafka', brokers, topics: [ORDERS, AUDIT], fromBeginning: true },
   });

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { MessageFilter } from '../../src/shared/filter.ts';
-import type { StoredMessage } from '../../src/shared/model.ts';
+import type { JsonValue, StoredMessage } from '../../src/shared/model.ts';
+import { storableConfig } from '../../src/core/common/endpoint-label.ts';
 import { AmqpConnector } from '../../src/core/connectors/amqp/index.ts';
 import type { AmqpConnectorOptions } from '../../src/core/connectors/amqp/index.ts';
 import type { EndpointState } from '../../src/core/engine/recorder.ts';
@@ -139,6 +140,8 @@ export interface AmqpRecording {
   store: SessionStore;
   recorder: Recorder;
   connector: AmqpConnector;
+  /** The endpoint's settings as a session file stores them. */
+  storedConfig: Record<string, JsonValue>;
   /** Every status the endpoint went through, in order. */
   statuses: EndpointState[];
   /** Latest status. */
@@ -160,10 +163,20 @@ export function amqpRecording(opts: Omit<AmqpConnectorOptions, 'id'> & { id?: st
   const connector = new AmqpConnector({ ...opts, id }, recorder.sink(id));
   let stopped = false;
   let closed = false;
+  const { url, exchanges, queues, firehose, managementUrl } = opts;
+  const storedConfig = storableConfig({
+    kind: 'amqp',
+    url,
+    exchanges,
+    ...(queues ? { queues } : {}),
+    ...(firehose !== undefined ? { firehose } : {}),
+    ...(managementUrl ? { managementUrl } : {}),
+  });
   return {
     store,
     recorder,
     connector,
+    storedConfig,
     statuses,
     status: () => statuses.at(-1),
     messages(filter = {}) {

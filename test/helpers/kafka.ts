@@ -2,29 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { startKafka } from '../../scripts/kafka/index.ts';
 
 /**
  * Test helpers for real-broker Kafka tests. Brokers come from KAFKA_BROKERS (set by
- * scripts/test.mjs); without it the shared dev broker on 9092 is started with
- * scripts/kafka.mjs (idempotent) and left running for the next test run.
+ * scripts/test.ts); without it the shared dev broker on 9092 is started with
+ * scripts/kafka (idempotent) and left running for the next test run.
  */
 export async function kafkaBrokers(): Promise<string[]> {
   if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS.split(',').map((b) => b.trim());
-  const { brokers } = await (await kafkaScript()).startKafka({ port: 9092 });
+  const { brokers } = await startKafka({ port: 9092 });
   process.env.KAFKA_BROKERS = brokers;
   return [brokers];
-}
-
-export interface KafkaScript {
-  startKafka(o: { port: number; keepData?: boolean }): Promise<{ brokers: string; pid: number; alreadyRunning: boolean }>;
-  stopKafka(o: { port: number }): Promise<{ pid: number | null; wasRunning: boolean }>;
-  killKafka(o: { port: number }): Promise<{ pid: number | null; wasRunning: boolean }>;
-  kafkaStatus(o: { port: number }): Promise<{ running: boolean; pid: number | null }>;
-}
-
-/** scripts/kafka.mjs (plain JS, so imported through a URL and typed here). */
-export async function kafkaScript(): Promise<KafkaScript> {
-  return (await import(new URL('../../scripts/kafka.mjs', import.meta.url).href)) as KafkaScript;
 }
 
 export function uniqueName(prefix: string): string {

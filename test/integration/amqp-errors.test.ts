@@ -26,7 +26,7 @@ function visibleText(rec: AmqpRecording): string {
     rec.statuses,
     rec.store.endpointLog(),
     rec.connector.label,
-    rec.connector.safeConfig(),
+    rec.storedConfig,
   ]);
 }
 

@@ -4,9 +4,10 @@ import { AmqpClient, amqpPublishCli, amqpRecording, createVhost, suffix } from '
 import type { TestVhost } from '../helpers/amqp.ts';
 import { waitFor } from '../helpers/tmp.ts';
 
-// Taps without the firehose: the exchange type is learned from the broker and each type
-// gets the binding that sees all its messages; a direct exchange cannot be tapped without
-// knowing its keys, and the status says so. Queue consumer mode takes and acks messages.
+// Taps without the firehose and without the management API: the exchange type is learned
+// from the broker and each type gets the binding that sees all its messages; a direct
+// exchange cannot be tapped without knowing its keys, and the status says so. Queue
+// consumer mode takes and acks messages.
 
 let vh: TestVhost;
 let client: AmqpClient;
@@ -32,7 +33,8 @@ after(async () => {
 });
 
 test('learns each exchange type and taps fanout and headers exchanges completely', async (t) => {
-  const rec = amqpRecording({ url: vh.url, exchanges: [FANOUT, HEADERS, DIRECT] });
+  // The management API would name the direct exchange's keys: this test is about doing without.
+  const rec = amqpRecording({ url: vh.url, exchanges: [FANOUT, HEADERS, DIRECT], managementUrl: false });
   t.after(() => rec.close());
   await rec.recorder.add(rec.connector);
   const detail = rec.status()!.detail!;
@@ -56,6 +58,21 @@ test('learns each exchange type and taps fanout and headers exchanges completely
   // Binary header values stay JSON-safe; a millisecond timestamp is taken as milliseconds.
   assert.deepEqual(got[2]!.headers, { region: 'eu', blob: { $base64: 'AP8=' } });
   assert.equal(got[2]!.brokerTime, 1_700_000_000_123);
+});
+
+test('with the management API (found on its default port) a direct exchange is tapped for its bound keys', async (t) => {
+  const rec = amqpRecording({ url: vh.url, exchanges: [DIRECT] });
+  t.after(() => rec.close());
+  await rec.recorder.add(rec.connector);
+  assert.match(rec.status()!.detail!, new RegExp(`direct exchange '${DIRECT}' \\(keys work; other keys are only seen with the firehose\\)`));
+  await client.publish(DIRECT, 'work', 'tapped by its key');
+  const [m] = await waitFor('the tapped publish', () => {
+    const got = rec.messages({ events: ['publish'] });
+    return got.length ? got : null;
+  });
+  assert.deepEqual([m!.destination, m!.routingKey, Buffer.from(m!.payload).toString()], [DIRECT, 'work', 'tapped by its key']);
+  await rec.stop();
+  await client.ch.purgeQueue(WORK);
 });
 
 test('consumes an application queue when asked, and acks what it records', async (t) => {

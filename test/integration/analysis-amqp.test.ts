@@ -5,7 +5,8 @@ import { AmqpConnector } from '../../src/core/connectors/amqp/index.ts';
 import { Recorder } from '../../src/core/engine/recorder.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { createEnricher } from '../../src/core/analysis/correlation.ts';
-import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/core/engine/session-analysis.ts';
+import { AnalysisState } from '../../src/core/engine/session-analysis.ts';
+import { analyzeSaved } from '../helpers/analysis.ts';
 import type { AnalysisConfigInput } from '../../src/core/analysis/config.ts';
 import { AmqpClient, amqpPublishCli, createVhost, runPython, spawnPython, suffix } from '../helpers/amqp.ts';
 import type { TestVhost } from '../helpers/amqp.ts';
@@ -52,7 +53,7 @@ test('pika RPC: 200 requests with replyTo and correlationId, 190 answered → 19
   await waitFor('every publish and delivery in the session', () => count(['publish']) === 390 && count(['deliver']) === 390);
   await recorder.stop();
 
-  const r = analyzeStore(store);
+  const r = (await analyzeSaved(store)).finish();
   assert.equal(r.pairs.matched, 190);
   assert.equal(r.pairs.unanswered, 10);
   assert.equal(r.pairs.orphans, 0, 'reply deliveries are not orphans');
@@ -63,7 +64,7 @@ test('pika RPC: 200 requests with replyTo and correlationId, 190 answered → 19
   assert.equal(r.undelivered.total, 0, 'every request reached the server, every reply the client');
   t.diagnostic(`latency ms: p50 ${r.pairs.latencyMs.p50}, p95 ${r.pairs.latencyMs.p95}, p99 ${r.pairs.latencyMs.p99}, max ${r.pairs.latencyMs.max}`);
 
-  const state = analyzeStoreState(store);
+  const state = await analyzeSaved(store);
   const matched = state.pairsPage({ limit: 500, status: 'matched' });
   assert.equal(matched.total, 190);
   for (const p of matched.rows) {
@@ -76,7 +77,7 @@ test('pika RPC: 200 requests with replyTo and correlationId, 190 answered → 19
   assert.deepEqual(ns.sort((a, b) => a - b), [19, 39, 59, 79, 99, 119, 139, 159, 179, 199]);
 
   // The live analysis saw the same conversations.
-  const liveResult = live.finish(recordingEnd(store));
+  const liveResult = live.finish(store.recordingEnd());
   assert.deepEqual(
     [liveResult.pairs.matched, liveResult.pairs.unanswered, liveResult.pairs.latencyMs],
     [r.pairs.matched, r.pairs.unanswered, r.pairs.latencyMs],
@@ -118,7 +119,7 @@ test('publishes no binding matches are unroutable; messages left in a queue nobo
   assert.equal(decided.total, 7, 'the consumed messages are not reported');
   await recorder.stop();
 
-  const r = analyzeStore(store, config);
+  const r = (await analyzeSaved(store, config)).finish();
   assert.deepEqual(r.undelivered.byReason, { unroutable: 3, 'never-delivered': 4 });
   const unroutable = r.undelivered.items.filter((i) => i.reason === 'unroutable');
   assert.ok(unroutable.every((i) => i.destination === `${exchange} → nobody` && i.explanation.includes('"nobody"')));
@@ -127,7 +128,7 @@ test('publishes no binding matches are unroutable; messages left in a queue nobo
   const bodies = never.map((i) => Buffer.from(store.get(i.seq)!.payload).toString()).sort();
   assert.deepEqual(bodies, ['stuck 0', 'stuck 1', 'stuck 2', 'stuck 3']);
   assert.deepEqual(
-    live.finish(recordingEnd(store)).undelivered.items.map((i) => i.seq).sort((a, b) => a - b),
+    live.finish(store.recordingEnd()).undelivered.items.map((i) => i.seq).sort((a, b) => a - b),
     r.undelivered.items.map((i) => i.seq).sort((a, b) => a - b),
   );
 

@@ -7,7 +7,8 @@ import { KafkaConnector } from '../../src/core/connectors/kafka/index.ts';
 import { Recorder } from '../../src/core/engine/recorder.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { createEnricher } from '../../src/core/analysis/correlation.ts';
-import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/core/engine/session-analysis.ts';
+import { AnalysisState } from '../../src/core/engine/session-analysis.ts';
+import { analyzeSaved } from '../helpers/analysis.ts';
 import {
   adminClient,
   committed,
@@ -78,7 +79,7 @@ test('kcat records on a topic no group consumes are undelivered; those a group c
   });
   await recorder.stop();
 
-  const r = analyzeStore(store);
+  const r = (await analyzeSaved(store)).finish();
   assert.deepEqual(r.undelivered.byReason, { 'no-consumer-group': N + 5 }, JSON.stringify(r.undelivered.byReason));
   const byTopic = new Map<string, number>();
   for (const i of r.undelivered.items) byTopic.set(i.destination, (byTopic.get(i.destination) ?? 0) + 1);
@@ -88,7 +89,7 @@ test('kcat records on a topic no group consumes are undelivered; those a group c
 
   assert.equal(r.pairs.matched, 2);
   assert.equal(r.pairs.unanswered, 1);
-  const state = analyzeStoreState(store);
+  const state = await analyzeSaved(store);
   assert.deepEqual(state.pairsPage({ limit: 10, status: 'matched' }).rows.map((p) => [p.correlationId, p.destination, p.replyDestination]), [
     ['c0', requests, replies],
     ['c1', requests, replies],
@@ -99,7 +100,7 @@ test('kcat records on a topic no group consumes are undelivered; those a group c
   assert.ok(edges.includes(`checkout → ${consumed}: ${N}`), edges.join('\n'));
   assert.ok(edges.includes(`${consumed} → ${group}: ${N}`), edges.join('\n'));
 
-  const liveResult = live.finish(recordingEnd(store));
+  const liveResult = live.finish(store.recordingEnd());
   assert.deepEqual(liveResult.undelivered.byReason, r.undelivered.byReason);
   assert.deepEqual([liveResult.pairs.matched, liveResult.pairs.unanswered], [2, 1]);
 });

@@ -7,7 +7,8 @@ import { WsProxyConnector } from '../../src/core/connectors/ws/proxy.ts';
 import { Recorder } from '../../src/core/engine/recorder.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { createEnricher } from '../../src/core/analysis/correlation.ts';
-import { AnalysisState, analyzeStore, analyzeStoreState, recordingEnd } from '../../src/core/engine/session-analysis.ts';
+import { AnalysisState } from '../../src/core/engine/session-analysis.ts';
+import { analyzeSaved } from '../helpers/analysis.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
 interface Rpc {
@@ -104,12 +105,12 @@ test('WebSocket JSON-RPC through the proxy: pairs by id per connection, a notifi
   });
   await recorder.stop();
 
-  const r = analyzeStore(store);
+  const r = (await analyzeSaved(store)).finish();
   assert.equal(r.pairs.matched, 7, 'three adds on each connection, and shutdown');
   assert.equal(r.pairs.orphans + r.pairs.duplicates, 0, 'ids repeated across connections never cross');
   assert.equal(r.pairs.unanswered, 1);
   assert.deepEqual(r.pairs.unansweredByReason, { 'connection-closed': 1 });
-  const state = analyzeStoreState(store);
+  const state = await analyzeSaved(store);
   const pairs = state.pairsPage({ limit: 20, status: 'matched' }).rows;
   for (const p of pairs) {
     const req = store.get(p.requestSeq!)!;
@@ -134,6 +135,6 @@ test('WebSocket JSON-RPC through the proxy: pairs by id per connection, a notifi
   assert.match(r.undelivered.items[0]!.explanation, /Sent by the client while the server was closing/);
   assert.match(r.undelivered.items[1]!.explanation, /Request "slow" \(id 4\) got no reply before the connection closed \(1000\)/);
 
-  const live2 = live.finish(recordingEnd(store));
+  const live2 = live.finish(store.recordingEnd());
   assert.deepEqual([live2.pairs.matched, live2.pairs.unanswered, live2.undelivered.byReason], [7, 1, r.undelivered.byReason]);
 });

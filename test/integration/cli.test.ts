@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 import { freePort, runPythonClient, startPythonServer } from '../fixtures/ws_python.ts';
+import { writeRpcSession } from '../helpers/rpc-session.ts';
 
 const BIN = path.resolve('bin/flowscope.mjs');
 
@@ -93,6 +94,39 @@ test('record stops by itself after --max-messages', async () => {
   } finally {
     await server.stop();
   }
+});
+
+test('inspect on a large session: progress on stderr when asked, the report alone on stdout', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'rpc.flowscope');
+  const truth = writeRpcSession(file, { requests: 100_000 });
+
+  const inspect = flowscope(['inspect', file, '--json', '--progress'], { FLOWSCOPE_DATA_DIR: dir });
+  assert.equal(await inspect.exit, 0, inspect.stderr());
+  const report = JSON.parse(inspect.stdout()) as {
+    messages: number;
+    pairs: { matched: number; unanswered: number; orphans: number; latencyMs: { p50: number; max: number } };
+  };
+  assert.equal(report.messages, truth.messages);
+  assert.equal(report.pairs.matched, truth.matched);
+  assert.equal(report.pairs.unanswered, truth.unanswered);
+  assert.equal(report.pairs.orphans, 0);
+  assert.equal(report.pairs.latencyMs.max, truth.latencyMs);
+
+  // Progress counts up to the session's size, then says it is done.
+  const total = truth.messages.toLocaleString('en-US');
+  const progress = [...inspect.stderr().matchAll(/analysing… ([\d,]+) of ([\d,]+) messages/g)];
+  assert.ok(progress.length >= 1, inspect.stderr());
+  assert.ok(progress.every((m) => m[2] === total), inspect.stderr());
+  const done = progress.map((m) => Number(m[1]!.replace(/,/g, '')));
+  assert.deepEqual(done, [...done].sort((a, b) => a - b), 'done only grows');
+  assert.match(inspect.stderr(), new RegExp(`analysed ${total} messages in [\\d.]+ s`));
+
+  // Without a terminal or the flag, stderr stays quiet.
+  const quiet = flowscope(['inspect', file, '--json'], { FLOWSCOPE_DATA_DIR: dir });
+  assert.equal(await quiet.exit, 0, quiet.stderr());
+  assert.equal(quiet.stderr(), '');
+  assert.equal((JSON.parse(quiet.stdout()) as typeof report).pairs.matched, truth.matched);
 });
 
 test('the CLI explains bad usage and refuses a file that is not a session', async () => {

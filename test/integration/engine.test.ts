@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Engine } from '../../src/core/engine/engine.ts';
-import type { AnalysisSummary, PlaybackState, SessionInfo, TrafficBatch } from '../../src/shared/api.ts';
+import type { PlaybackState, TrafficBatch } from '../../src/shared/api.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
 /** What the UI sees through the InspectorApi, for a live demo recording and its saved file. */
@@ -11,18 +11,18 @@ test('the engine records the demo live, analyses it, and gives the same answers 
   const engine = new Engine({ dataDir: dir, version: 'test', transport: 'bridge' });
   const batches: TrafficBatch[] = [];
   const playback: PlaybackState[] = [];
-  engine.onEvent((event, payload) => {
-    if (event === 'main:traffic:batch') batches.push(payload as TrafficBatch);
-    if (event === 'main:playback:state') playback.push(payload as PlaybackState);
+  engine.onEvent((msg) => {
+    if (msg.event === 'main:traffic:batch') batches.push(msg.payload);
+    if (msg.event === 'main:playback:state') playback.push(msg.payload);
   });
   const file = path.join(dir, 'demo.flowscope');
-  const created = (await engine.handle('renderer:session:new', { path: file })) as SessionInfo;
-  await engine.handle('renderer:demo:start', { sessionId: created.id });
+  const created = await engine.call('renderer:session:new', { path: file });
+  await engine.call('renderer:demo:start', { sessionId: created.id });
 
   const live = await waitFor(
     'the demo to produce answered requests, fan-out and undelivered notifications',
     async () => {
-      const s = (await engine.handle('renderer:analysis:summary', { sessionId: created.id })) as AnalysisSummary;
+      const s = await engine.call('renderer:analysis:summary', { sessionId: created.id });
       return s.pairs.matched >= 20 && s.topology.edges.length >= 3 ? s : null;
     },
     60_000,
@@ -34,49 +34,46 @@ test('the engine records the demo live, analyses it, and gives the same answers 
   assert.ok(batches.every((b) => b.newest.length <= 200));
 
   // Filters run in the store: a correlation id narrows the list to a request and its reply.
-  const page = (await engine.handle('renderer:analysis:pairs', {
+  const page = await engine.call('renderer:analysis:pairs', {
     sessionId: created.id,
     offset: 0,
     limit: 5,
     status: 'matched',
-  })) as { rows: { correlationId: string; requestSeq: number; replySeq: number }[] };
-  const pair = page.rows[0]!;
-  const { rows } = (await engine.handle('renderer:messages:query', {
+  });
+  const { correlationId, requestSeq, replySeq } = page.rows[0]!;
+  assert.ok(requestSeq !== null && replySeq !== null, 'a matched pair has its request and its reply');
+  const { rows } = await engine.call('renderer:messages:query', {
     sessionId: created.id,
-    filter: { correlationId: pair.correlationId, seqs: [pair.requestSeq, pair.replySeq] },
+    filter: { correlationId, seqs: [requestSeq, replySeq] },
     limit: 10,
-  })) as { rows: { seq: number }[] };
-  assert.deepEqual(rows.map((r) => r.seq).sort((a, b) => a - b), [pair.requestSeq, pair.replySeq].sort((a, b) => a - b));
+  });
+  assert.deepEqual(rows.map((r) => r.seq).sort((a, b) => a - b), [requestSeq, replySeq].sort((a, b) => a - b));
 
-  await engine.handle('renderer:session:close', { sessionId: created.id });
+  await engine.call('renderer:session:close', { sessionId: created.id });
 
   // Reopened: the saved session's analysis is final and consistent with what was recorded.
-  const reopened = (await engine.handle('renderer:session:open', { path: file })) as SessionInfo;
+  const reopened = await engine.call('renderer:session:open', { path: file });
   assert.equal(reopened.live, false);
   assert.ok(reopened.messageCount >= total);
-  const saved = (await engine.handle('renderer:analysis:summary', { sessionId: reopened.id })) as AnalysisSummary;
+  const saved = await engine.call('renderer:analysis:summary', { sessionId: reopened.id });
   assert.ok(saved.pairs.matched >= live.pairs.matched);
   assert.ok(saved.undelivered.total > 0, 'the demo sends notifications to peers that already closed');
 
   // Playback at max speed rebuilds the same analysis as the saved session.
-  await engine.handle('renderer:playback:control', { sessionId: reopened.id, action: 'speed', speed: 'max' });
-  await engine.handle('renderer:playback:control', { sessionId: reopened.id, action: 'play' });
+  await engine.call('renderer:playback:control', { sessionId: reopened.id, action: 'speed', speed: 'max' });
+  await engine.call('renderer:playback:control', { sessionId: reopened.id, action: 'play' });
   await waitFor('playback to reach the end', () => playback.some((p) => !p.playing && p.playhead !== null && p.playhead >= (p.to ?? Infinity)), 60_000);
-  const played = (await engine.handle('renderer:analysis:summary', { sessionId: reopened.id })) as AnalysisSummary;
+  const played = await engine.call('renderer:analysis:summary', { sessionId: reopened.id });
   assert.equal(played.pairs.matched, saved.pairs.matched);
   assert.equal(played.topology.nodes.length, saved.topology.nodes.length);
 
   // Seeking back to the start shows nothing yet, as if the traffic had not happened.
   const first = reopened.firstTime!;
-  await engine.handle('renderer:playback:control', { sessionId: reopened.id, action: 'seek', time: first - 1 });
-  const atStart = (await engine.handle('renderer:messages:query', { sessionId: reopened.id, filter: {}, limit: 5, withTotal: true })) as {
-    total: number;
-  };
+  await engine.call('renderer:playback:control', { sessionId: reopened.id, action: 'seek', time: first - 1 });
+  const atStart = await engine.call('renderer:messages:query', { sessionId: reopened.id, filter: {}, limit: 5, withTotal: true });
   assert.equal(atStart.total, 0);
-  await engine.handle('renderer:playback:control', { sessionId: reopened.id, action: 'stop' });
-  const after = (await engine.handle('renderer:messages:query', { sessionId: reopened.id, filter: {}, limit: 5, withTotal: true })) as {
-    total: number;
-  };
+  await engine.call('renderer:playback:control', { sessionId: reopened.id, action: 'stop' });
+  const after = await engine.call('renderer:messages:query', { sessionId: reopened.id, filter: {}, limit: 5, withTotal: true });
   assert.equal(after.total, reopened.messageCount);
   await engine.shutdown();
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { SessionStore } from '../../src/core/store/session-store.ts';
-import { analyzeStoreState } from '../../src/core/engine/session-analysis.ts';
+import { analyzeSaved } from '../helpers/analysis.ts';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../helpers/kafka.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
@@ -173,10 +173,10 @@ function assertTruth(report: Report, truth: Truth, prefix: string, what: string)
 }
 
 /** Every pair of a saved session, reopened in-process: id → latency of the matched ones. */
-function pairsOf(file: string): Map<string, number> {
+async function pairsOf(file: string): Promise<Map<string, number>> {
   const store = SessionStore.open(file, { readonly: true });
   try {
-    const rows = analyzeStoreState(store).pairsPage({ limit: 1000, status: 'matched' }).rows;
+    const rows = (await analyzeSaved(store)).pairsPage({ limit: 1000, status: 'matched' }).rows;
     return new Map(rows.map((r) => [r.correlationId, r.latencyMs!]));
   } finally {
     store.close();
@@ -218,8 +218,8 @@ test('a request/reply history recorded --from-beginning and the same traffic rec
   // Reopened: the same pairs, one by one, with the same latencies, in both files.
   const strip = (m: Map<string, number>, prefix: string) => new Map([...m].map(([k, v]) => [k.slice(prefix.length), v]));
   const expected = strip(histTruth.latency, hist);
-  assert.deepEqual(strip(pairsOf(histFile), hist), expected);
-  assert.deepEqual(strip(pairsOf(liveFile), live), expected);
+  assert.deepEqual(strip(await pairsOf(histFile), hist), expected);
+  assert.deepEqual(strip(await pairsOf(liveFile), live), expected);
 });
 
 test('a pattern that matches nothing says so and lists the topics that exist', { timeout: 120_000 }, async () => {

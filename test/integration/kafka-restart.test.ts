@@ -5,18 +5,18 @@ import type { Admin } from 'kafkajs';
 import { KafkaConnector } from '../../src/core/connectors/kafka/index.ts';
 import { Recorder, type EndpointState } from '../../src/core/engine/recorder.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
-import { adminClient, createTopic, kafkaScript, kcatProduce, uniqueName, writeKeyedLines } from '../helpers/kafka.ts';
+import { kafkaStatus, killKafka, startKafka, stopKafka } from '../../scripts/kafka/index.ts';
+import { adminClient, createTopic, kcatProduce, uniqueName, writeKeyedLines } from '../helpers/kafka.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
 // This file runs its own broker, so killing it cannot disturb anybody else's tests.
 const PORT = Number(process.env.FLOWSCOPE_KAFKA_RESTART_PORT ?? 29092);
 const brokers = [`127.0.0.1:${PORT}`];
-const script = await kafkaScript();
 // A broker left on this port by an earlier, interrupted run of this file.
-if ((await script.kafkaStatus({ port: PORT })).running) await script.stopKafka({ port: PORT });
+if ((await kafkaStatus({ port: PORT })).running) await stopKafka({ port: PORT });
 let ourBroker = false;
 after(async () => {
-  if (ourBroker) await script.stopKafka({ port: PORT }); // by the pid scripts/kafka.mjs recorded for it
+  if (ourBroker) await stopKafka({ port: PORT }); // by the pid scripts/kafka recorded for it
 });
 
 const dir = tmpDir();
@@ -55,7 +55,7 @@ test('a tap started before the broker is reachable says so, then records once it
   assert.match(waiting.detail!, new RegExp(`127\\.0\\.0\\.1:${PORT}.*(ECONNREFUSED|connect)`, 'i'));
   assert.match(waiting.detail!, /retrying in/);
 
-  await script.startKafka({ port: PORT });
+  await startKafka({ port: PORT });
   ourBroker = true;
   admin = await adminClient(brokers);
   await createTopic(admin, topic, 2);
@@ -67,13 +67,13 @@ test('a tap started before the broker is reachable says so, then records once it
 test('a broker killed mid-recording: reconnecting, then recording again, every record exactly once', async (t) => {
   await admin?.disconnect();
   admin = null;
-  await script.killKafka({ port: PORT });
+  await killKafka({ port: PORT });
   const recordingAt = statuses().lastIndexOf('recording');
   await waitFor('reconnecting', () => statuses().indexOf('reconnecting', recordingAt) > recordingAt, 60_000);
   const lost = states.find((s, i) => i > recordingAt && s.status === 'reconnecting');
   assert.match(lost?.detail ?? '', /Kafka at 127\.0\.0\.1/);
 
-  await script.startKafka({ port: PORT, keepData: true });
+  await startKafka({ port: PORT, keepData: true });
   await produce('after', 300);
   // One last record per partition: a record fetched twice after the restart would arrive before it.
   const sentinels = path.join(dir, 'sentinel.txt');

@@ -4,7 +4,8 @@ import type { CapturedMessage } from '../../src/shared/model.ts';
 import { planTap } from '../../src/core/connectors/amqp/exchanges.ts';
 import { mapProperties, mapTraceProperties, timestampMs, toJson } from '../../src/core/connectors/amqp/properties.ts';
 import { fingerprint, TapReconciler } from '../../src/core/connectors/amqp/reconcile.ts';
-import { parseAmqpUrl, redactUrl, scrub } from '../../src/core/connectors/amqp/url.ts';
+import { parseAmqpUrl } from '../../src/core/connectors/amqp/url.ts';
+import { maskPassword, redactText } from '../../src/core/common/redact.ts';
 
 const msg = (body: string, time: number): CapturedMessage => ({
   time,
@@ -61,10 +62,10 @@ test('never holds more than maxHeld copies', () => {
 });
 
 test('URLs lose their password everywhere they are shown', () => {
-  assert.equal(redactUrl('amqp://bob:p%40ss@rabbit:5672/prod'), 'amqp://bob:***@rabbit:5672/prod');
-  assert.equal(redactUrl('amqp://rabbit/'), 'amqp://rabbit/');
-  assert.equal(redactUrl('not a url amqp://bob:hunter22@x'), 'not a url amqp://bob:***@x');
-  assert.equal(scrub('failed for amqp://u:hunter22@h and hunter22', 'hunter22'), 'failed for amqp://u:***@h and ***');
+  assert.equal(maskPassword('amqp://bob:p%40ss@rabbit:5672/prod'), 'amqp://bob:***@rabbit:5672/prod');
+  assert.equal(maskPassword('amqp://rabbit/'), 'amqp://rabbit/');
+  assert.equal(maskPassword('not a url amqp://bob:hunter22@x'), 'not a url amqp://bob:***@x');
+  assert.equal(redactText('failed for amqp://u:hunter22@h and hunter22', ['hunter22']), 'failed for amqp://u:***@h and ***');
   const t = parseAmqpUrl('amqps://bob:secret@rabbit.example/%2Fprod');
   assert.deepEqual(t, { protocol: 'amqps', host: 'rabbit.example', port: 5671, user: 'bob', vhost: '/prod', safeUrl: 'amqps://bob:***@rabbit.example/%2Fprod' });
   assert.equal(parseAmqpUrl('amqp://h').vhost, '/');

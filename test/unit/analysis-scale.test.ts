@@ -4,7 +4,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { SessionStore } from '../../src/core/store/session-store.ts';
-import { analyzeStoreAsync } from '../../src/core/engine/session-analysis.ts';
+import { AnalysisState, feedSession } from '../../src/core/engine/session-analysis.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { MixedTraffic } from './analysis-traffic.ts';
 
@@ -37,9 +37,10 @@ test(`${TOTAL.toLocaleString('en')} messages analyse from a saved session in bou
     let gcMs = 0;
     const cpu0 = process.cpuUsage();
     const start = performance.now();
-    const state = await analyzeStoreAsync(store, {}, {
-      chunk: 10_000,
-      onProgress: (done) => {
+    const state = new AnalysisState();
+    await feedSession(store, state, {
+      page: 10_000,
+      onProgress: ({ done }) => {
         peak = Math.max(peak, process.memoryUsage().heapUsed);
         // Every 100k messages: what the analysis really holds, without garbage.
         if (done % 100_000 < 10_000) {
@@ -50,7 +51,7 @@ test(`${TOTAL.toLocaleString('en')} messages analyse from a saved session in bou
         }
       },
     });
-    const result = state.finish();
+    const result = state.finish(store.recordingEnd());
     const ms = performance.now() - start - gcMs;
     const cpu = process.cpuUsage(cpu0);
     peak = Math.max(peak, process.memoryUsage().heapUsed);

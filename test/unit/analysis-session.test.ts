@@ -4,13 +4,8 @@ import path from 'node:path';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { Recorder } from '../../src/core/engine/recorder.ts';
 import { createEnricher } from '../../src/core/analysis/correlation.ts';
-import {
-  AnalysisState,
-  analyzeStore,
-  analyzeStoreAsync,
-  analyzeStoreState,
-  recordingEnd,
-} from '../../src/core/engine/session-analysis.ts';
+import { AnalysisState, feedSession } from '../../src/core/engine/session-analysis.ts';
+import { analyzeSaved } from '../helpers/analysis.ts';
 import type { CapturedMessage, StoredMessage } from '../../src/shared/model.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { isOffset } from './analysis-helpers.ts';
@@ -52,8 +47,8 @@ test('live analysis over recorder batches equals analysing the saved session', a
   const { live, store } = await recordLive(path.join(dir, 'mixed.flowscope'), 7, 30_000);
   try {
     // The Recorder logged "stopped" at wall-clock time, after the generated traffic's clock.
-    const incremental = live.finish(recordingEnd(store));
-    const saved = analyzeStore(store);
+    const incremental = live.finish(store.recordingEnd());
+    const saved = (await analyzeSaved(store)).finish();
     assert.ok(incremental.messages >= 30_000);
     // The traffic exercises every outcome, so equality below means something.
     assert.ok(incremental.pairs.matched > 1000 && incremental.pairs.unanswered > 10 && incremental.pairs.late > 0);
@@ -63,7 +58,7 @@ test('live analysis over recorder batches equals analysing the saved session', a
     }
     assert.deepEqual(saved, incremental);
 
-    const savedState = analyzeStoreState(store);
+    const savedState = await analyzeSaved(store);
     for (const status of ['matched', 'unanswered', 'orphan', 'duplicate'] as const) {
       assert.deepEqual(savedState.pairsPage({ limit: 50, offset: 20, status }), live.pairsPage({ limit: 50, offset: 20, status }));
     }
@@ -78,17 +73,17 @@ test('offsets handed over all at once and chunked async analysis agree', async (
   const dir = tmpDir();
   const { store } = await recordLive(path.join(dir, 'mixed2.flowscope'), 11, 10_000);
   try {
-    const reference = analyzeStore(store);
-    const chunked = await analyzeStoreAsync(store, {}, { chunk: 777 });
-    assert.deepEqual(chunked.finish(), reference);
+    const reference = (await analyzeSaved(store)).finish();
+    const chunked = new AnalysisState();
+    await feedSession(store, chunked, { page: 777 });
+    assert.deepEqual(chunked.finish(store.recordingEnd()), reference);
 
-    // Offsets first, then messages in odd-sized pages: how the engine catches up a saved session.
+    // Offsets all at once, then messages in odd-sized pages: how polls are handed over does not matter.
     const caughtUp = new AnalysisState();
     caughtUp.addOffsets(store.offsets());
     const all: StoredMessage[] = [...store.iterate()];
     for (let i = 0; i < all.length; i += 1234) caughtUp.ingest(all.slice(i, i + 1234));
-    assert.deepEqual(caughtUp.finish(recordingEnd(store)), reference);
-
+    assert.deepEqual(caughtUp.finish(store.recordingEnd()), reference);
   } finally {
     store.close();
   }

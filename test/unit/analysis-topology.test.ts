@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnalysisState } from '../../src/core/engine/session-analysis.ts';
 import type { AnalysisConfigInput } from '../../src/core/analysis/config.ts';
-import type { Topology } from '../../src/core/analysis/topology.ts';
+import type { TopologyGraph as Topology } from '../../src/shared/views.ts';
 import { RateMeter } from '../../src/core/analysis/rate.ts';
 import { Traffic, bytes } from './analysis-helpers.ts';
 
@@ -99,6 +99,32 @@ test('WebSocket: client ⇄ server edges per direction; clients beyond the cap m
     'ws-server:ws://127.0.0.1:9000/rpc → ws-client:c2 (127.0.0.1:40000): 2',
     'ws-server:ws://127.0.0.1:9000/rpc → ws-client:other clients of /rpc: 2',
   ]);
+});
+
+test('each node stands for what a click on it filters by: its destination, its connection, or its neighbours’', () => {
+  const t = new Traffic();
+  t.publish({ exchange: '', routingKey: 'jobs', body: 'j', props: { appId: 'shop' }, routed: ['jobs'] });
+  t.publish({ exchange: 'orders', routingKey: 'new', body: 'a', props: { appId: 'shop' }, routed: ['billing'] });
+  t.deliver({ queue: 'billing', routingKey: 'new', exchange: 'orders', body: 'a' });
+  t.record({ topic: 'payments', offset: 0, body: 'p', headers: { producer: 'checkout' } });
+  t.record({ topic: 'refunds', offset: 0, body: 'r', headers: { producer: 'checkout' } });
+  t.commit('ledger', 'payments', 0, 1);
+  t.commit('ledger', 'refunds', 0, 1);
+  t.wsOpen('c1');
+  t.wsOut('c1', 'ping');
+  const g = graph(t);
+  const by = (kind: string, label: string) => {
+    const n = g.nodes.find((x) => x.kind === kind && x.label === label);
+    assert.ok(n, `${kind} ${label} in ${g.nodes.map((x) => `${x.kind}:${x.label}`).join(', ')}`);
+    return { destinations: [...n.destinations].sort(), connection: n.connection };
+  };
+  assert.deepEqual(by('exchange', '(default exchange)'), { destinations: ['amq.default'], connection: null });
+  assert.deepEqual(by('queue', 'billing'), { destinations: ['billing'], connection: null });
+  assert.deepEqual(by('producer', 'shop'), { destinations: ['amq.default', 'orders'], connection: null });
+  assert.deepEqual(by('producer', 'checkout'), { destinations: ['payments', 'refunds'], connection: null });
+  assert.deepEqual(by('group', 'ledger'), { destinations: ['payments', 'refunds'], connection: null });
+  assert.deepEqual(by('ws-server', 'ws://127.0.0.1:9000/rpc'), { destinations: ['/rpc'], connection: null });
+  assert.deepEqual(by('ws-client', 'c1 (127.0.0.1:40000)'), { destinations: [], connection: 'c1' });
 });
 
 test('edges carry bytes, a recent rate and an average rate', () => {

@@ -63,7 +63,7 @@ test('RabbitMQ: identical payloads are matched one delivery per publish, and mes
   assert.equal(u.atEnd, 1);
 });
 
-test('RabbitMQ: x-death on a later delivery marks the original as expired or dead-lettered', () => {
+test('RabbitMQ: x-death on a later delivery marks the original as expired, rejected or pushed out by a length limit', () => {
   const t = new Traffic();
   t.publish({ exchange: 'work', routingKey: 'job', body: 'ttl', routed: ['jobs'] });
   t.publish({ exchange: 'work', routingKey: 'job', body: 'bad', routed: ['jobs'] });
@@ -74,10 +74,13 @@ test('RabbitMQ: x-death on a later delivery marks the original as expired or dea
   // Published before the recording: only the dead-letter copy is seen.
   t.wait(1).deliver({ queue: 'parking', routingKey: 'job', body: 'older', headers: death('maxlen') });
   const s = run(t);
-  assert.deepEqual(reasons(s), [[1, 'expired'], [2, 'dead-lettered'], [6, 'dead-lettered']]);
+  assert.deepEqual(reasons(s), [[1, 'expired'], [2, 'rejected'], [6, 'max-length']]);
   const items = s.finish().undelivered.items;
   assert.match(items[0]!.explanation, /Expired in queue "jobs"/);
-  assert.match(items[1]!.explanation, /rejected by a consumer/);
+  assert.match(items[1]!.explanation, /Rejected by a consumer of queue "jobs"/);
+  // Each links to its dead-lettered copy: the first one recorded (the tap of the exchange), the deliveries otherwise.
+  assert.deepEqual(items.map((i) => i.deadLetter?.seq), [3, 5, 6]);
+  assert.equal(items[2]!.destination, 'work → job', 'a copy without its original is named by where the original went');
 });
 
 test('RabbitMQ: basic.return is reported once even when the firehose also saw the unroutable publish', () => {

@@ -23,8 +23,8 @@ export async function demo(argv: string[]): Promise<number> {
   }
   console.error(`demo recording to ${session.store.path} (Ctrl-C to stop)`);
   const progress = progressLine();
-  engine.onEvent((event, payload) => {
-    if (event === 'main:traffic:batch') progress.update(`demo: ${(payload as { total: number }).total} messages`);
+  engine.onEvent((msg) => {
+    if (msg.event === 'main:traffic:batch') progress.update(`demo: ${msg.payload.total} messages`);
   });
   const signal = untilSignal();
   const timer = duration !== undefined ? new Promise((r) => setTimeout(r, duration * 1000)) : new Promise(() => undefined);

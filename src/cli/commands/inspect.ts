@@ -1,19 +1,28 @@
 import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
-import { analysisOptions, createEngine } from '../context.ts';
-import type { AnalysisSummary } from '../../shared/views.ts';
+import { analysisOptions, createEngine, progressLine } from '../context.ts';
+import type { Engine } from '../../core/engine/engine.ts';
 
-/** `flowscope inspect FILE [--json]`: what a session holds, its pairs, undelivered and topology. */
+/**
+ * `flowscope inspect FILE [--json] [--progress]`: what a session holds, its pairs,
+ * undelivered and topology. The analysis of a big file takes a while: its progress goes to
+ * stderr on a terminal (or with --progress), so stdout stays the report alone.
+ */
 export async function inspect(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const file = args.positionals[0];
   if (!file) throw new UsageError('inspect needs a session FILE');
   const engine = createEngine('bridge', false, analysisOptions(args));
+  const showProgress = args.flags.has('progress') || (process.stderr.isTTY && !args.flags.has('quiet'));
+  const stopProgress = showProgress ? reportProgress(engine) : (_complete: boolean) => undefined;
   const session = engine.openSession(path.resolve(file));
   try {
+    const analysis = await session.analysisRead();
+    stopProgress(analysis.state === 'ready');
+    if (analysis.state === 'failed') throw new Error(`the analysis of ${file} failed: ${analysis.message}`);
     const info = session.info();
     const destinations = session.destinations();
-    const summary = (await engine.handle('renderer:analysis:summary', { sessionId: session.id })) as AnalysisSummary;
+    const summary = await engine.call('renderer:analysis:summary', { sessionId: session.id });
     const report = {
       file: info.path,
       flowscopeVersion: info.flowscopeVersion,
@@ -59,8 +68,37 @@ export async function inspect(argv: string[]): Promise<number> {
     console.log(lines.join('\n'));
     return 0;
   } finally {
+    stopProgress(false);
     await engine.shutdown();
   }
+}
+
+/** Prints the analysis progress events on stderr until the returned function is called. */
+function reportProgress(engine: Engine): (complete: boolean) => void {
+  const line = progressLine();
+  const start = Date.now();
+  let total: number | null = null;
+  const off = engine.onEvent((msg) => {
+    if (msg.event !== 'main:analysis:progress') return;
+    const status = msg.payload.analysis;
+    if (status.state !== 'running') return;
+    total = status.total;
+    const pct = status.total > 0 ? Math.floor((status.done / status.total) * 100) : 100;
+    line.update(`analysing… ${count(status.done)} of ${count(status.total)} messages (${pct}%)`);
+  });
+  let stopped = false;
+  return (complete) => {
+    if (stopped) return;
+    stopped = true;
+    off();
+    if (total === null) return;
+    if (!complete) line.done();
+    else line.done(`analysed ${count(total)} messages in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  };
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function fmt(ms: number | null): string {

@@ -28,15 +28,14 @@ export async function record(argv: string[]): Promise<number> {
     wake();
   };
 
-  engine.onEvent((event, payload) => {
-    if (event === 'main:traffic:batch') {
-      const b = payload as { total: number };
-      total = b.total;
+  engine.onEvent((msg) => {
+    if (msg.event === 'main:traffic:batch') {
+      total = msg.payload.total;
       const secs = (Date.now() - started) / 1000;
       progress.update(`recording: ${total} messages (${(total / Math.max(secs, 0.001)).toFixed(0)}/s)`);
       if (maxMessages !== undefined && total >= maxMessages) stop(`reached ${maxMessages} messages`);
-    } else if (event === 'main:endpoint:status') {
-      const { endpoint } = payload as { endpoint: { label: string; status: string; detail: string | null } };
+    } else if (msg.event === 'main:endpoint:status') {
+      const { endpoint } = msg.payload;
       progress.note(`${endpoint.label}: ${endpoint.status}${endpoint.detail ? ` — ${endpoint.detail}` : ''}`);
     }
   });
@@ -44,7 +43,7 @@ export async function record(argv: string[]): Promise<number> {
   console.error(`recording to ${session.store.path} (Ctrl-C to stop)`);
   for (const spec of specs) {
     try {
-      await engine.handle('renderer:endpoint:connect', { sessionId: session.id, spec });
+      await engine.call('renderer:endpoint:connect', { sessionId: session.id, spec });
     } catch (err) {
       // The endpoint stays in the session as failed; the others keep recording.
       console.error(`could not start ${spec.kind}: ${(err as Error).message}`);

@@ -4,10 +4,14 @@ import { SessionStore } from '../../core/store/session-store.ts';
 import { Replayer, targetLabel } from '../../core/replay/index.ts';
 import { createProgressPrinter, formatPlan, formatReport, parseMapArgs, parseSpeed } from '../replay-format.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
+import type { DeadLetterNarrowing } from '../../core/replay/types.ts';
 
 /**
  * `flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]…
  * [--from ISO] [--to-time ISO] [--dry-run]`: re-publishes a saved session onto a broker.
+ * With `--dead-letters-to-origin [--dead-letter-queue Q] [--dead-letter-reason R]` it sends
+ * the dead-lettered AMQP copies back where they were first published (as fast as the broker
+ * takes them unless --speed says otherwise).
  */
 export async function replay(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -15,10 +19,15 @@ export async function replay(argv: string[]): Promise<number> {
   const to = flag(args, 'to');
   if (!file) throw new UsageError('replay needs a session FILE');
   if (!to) throw new UsageError('replay needs --to URL (kafka://, amqp(s)://, ws(s)://)');
+  const toOrigin = args.flags.has('dead-letters-to-origin');
+  const deadLetters = toOrigin ? deadLetterNarrowing(args) : undefined;
+  if (!toOrigin && (args.flags.has('dead-letter-queue') || args.flags.has('dead-letter-reason'))) {
+    throw new UsageError('--dead-letter-queue and --dead-letter-reason go with --dead-letters-to-origin');
+  }
   let speed;
   let map;
   try {
-    speed = parseSpeed(flag(args, 'speed'));
+    speed = toOrigin && !args.flags.has('speed') ? 'max' : parseSpeed(flag(args, 'speed'));
     map = parseMapArgs(args.flags.get('map') ?? []);
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -41,6 +50,7 @@ export async function replay(argv: string[]): Promise<number> {
     map,
     filter,
     dryRun,
+    ...(deadLetters ? { deadLettersToOrigin: deadLetters } : {}),
     onProgress: (p) => printer.update(p),
     ...(dryRun ? { onPlan: (p) => console.log(formatPlan(p)) } : {}),
   });
@@ -57,6 +67,17 @@ export async function replay(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     store.close();
   }
+}
+
+const REASONS = ['expired', 'rejected', 'maxlen', 'delivery_limit'];
+
+function deadLetterNarrowing(args: ReturnType<typeof parseArgs>): DeadLetterNarrowing {
+  const queue = flag(args, 'dead-letter-queue');
+  const reason = flag(args, 'dead-letter-reason');
+  if (reason !== undefined && !REASONS.includes(reason)) {
+    throw new UsageError(`--dead-letter-reason is one of ${REASONS.join(', ')} (RabbitMQ's x-death reasons), not "${reason}"`);
+  }
+  return { ...(queue ? { queue } : {}), ...(reason ? { reason } : {}) };
 }
 
 function parseTime(text: string, name: string): number {

@@ -1,29 +1,22 @@
 import type { GroupOffset, StoredMessage } from '../../shared/model.ts';
+import type {
+  AnalysisSummary,
+  LatencyHistogram,
+  LatencyStats,
+  PairsPage,
+  TopologyGraph,
+  UndeliveredGroup,
+  UndeliveredItem,
+  UndeliveredReason,
+} from '../../shared/views.ts';
 import { resolveAnalysisConfig } from './config.ts';
 import type { AnalysisConfig, AnalysisConfigInput } from './config.ts';
 import { classifyMessage } from './correlation.ts';
 import type { Correlation } from './correlation.ts';
-import type { HistogramBuckets } from './histogram.ts';
 import { PairTracker } from './pairing.ts';
-import type { PairsSummary } from './pairing.ts';
-import type { PairQuery, PairView } from './pair-store.ts';
+import type { PairQuery } from './pair-store.ts';
 import { TopologyBuilder } from './topology.ts';
-import type { Topology } from './topology.ts';
 import { UndeliveredTracker, isAbnormalClose } from './undelivered.ts';
-import type { UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary } from './undelivered.ts';
-
-/** What `flowscope inspect --json` prints (pairs, undelivered, topology), and what the UI's flow views show. */
-export interface AnalysisResult {
-  /** Messages analysed and the capture-time range they span. */
-  messages: number;
-  firstTime: number | null;
-  lastTime: number | null;
-  /** True once `finish` ran: nothing is pending any more. */
-  finished: boolean;
-  pairs: PairsSummary;
-  undelivered: UndeliveredSummary;
-  topology: Topology;
-}
 
 /**
  * A live clock may run ahead of what the recorder has stored (it flushes every ~100 ms);
@@ -37,8 +30,9 @@ const NO_CORRELATION: Correlation = { correlationId: null, messageId: null, repl
 /**
  * The analysis of one session, fed incrementally: batches of stored messages in seq order
  * (`ingest`) and consumer-group offset polls (`addOffsets`). The same state runs live,
- * from the Recorder's batches, and over a saved session (`analyzeStore`), with the same
- * result for the same traffic. Memory is bounded: messages are dropped once decided, and
+ * from the Recorder's batches, and over a saved session (engine/session-analysis.ts feeds
+ * it from the file), with the same result for the same traffic; every result is in the
+ * contract's own shapes (shared/views.ts). Memory is bounded: messages are dropped once decided, and
  * every list is capped while its count stays exact.
  */
 export class AnalysisState {
@@ -144,7 +138,7 @@ export class AnalysisState {
   }
 
   /** The result so far; requests and messages still inside their window count as pending. */
-  snapshot(now?: number): AnalysisResult {
+  snapshot(now?: number): AnalysisSummary {
     if (now !== undefined) this.tick(now);
     return this.result();
   }
@@ -153,7 +147,7 @@ export class AnalysisState {
    * The recording ended at `end` (default: the last message or offset poll): everything
    * still open is decided, as unanswered / undelivered "by the end of the recording".
    */
-  finish(end?: number): AnalysisResult {
+  finish(end?: number): AnalysisSummary {
     if (!this.finished) {
       if (this.queuedOffsets.length > this.queuedHead) this.applyOffsetsUpTo(Infinity);
       const last = end ?? Math.max(this.lastTime ?? -Infinity, this.lastOffsetTime);
@@ -165,7 +159,7 @@ export class AnalysisState {
     return this.result();
   }
 
-  private result(): AnalysisResult {
+  private result(): AnalysisSummary {
     return {
       messages: this.count,
       firstTime: this.firstTime,
@@ -177,15 +171,26 @@ export class AnalysisState {
     };
   }
 
+  /** The topology graph alone (cheaper than a whole snapshot). */
+  topologyGraph(): TopologyGraph {
+    return this.topology.snapshot();
+  }
+
   /** A page of request/reply pairs; `total` is exact even where the kept list is capped. */
-  pairsPage(q: PairQuery): { rows: PairView[]; total: number; listed: number } {
+  pairsPage(q: PairQuery): PairsPage {
     return this.pairs.page(q);
   }
 
-  /** Latency histogram (all pairs, or one request destination). */
-  latencyHistogram(destination?: string): HistogramBuckets & { count: number } {
-    const h = this.pairs.histogram(destination);
-    return { ...h.display(), count: h.count };
+  /** Latency histogram and percentiles (all pairs, or one request destination). */
+  latencyHistogram(destination?: string): LatencyHistogram {
+    const h = this.pairs.histogram(destination).display();
+    const summary = this.pairs.summary();
+    const s = destination ? summary.byDestination.find((d) => d.destination === destination) : summary.latencyMs;
+    const stats: LatencyStats = s
+      ? { count: s.count, p50: s.p50, p95: s.p95, p99: s.p99, max: s.max }
+      : { count: 0, p50: null, p95: null, p99: null, max: null };
+    // The display ladder starts at its lower edge; the contract names upper edges only.
+    return { destination: destination ?? null, edges: h.edges.slice(1), counts: h.counts, stats };
   }
 
   /** Undelivered messages grouped by reason and destination, with up to 5 example seqs each. */
@@ -197,4 +202,3 @@ export class AnalysisState {
     return this.undelivered.sink.page(q.offset ?? 0, q.limit, q.reason);
   }
 }
-

@@ -1,19 +1,10 @@
+import type { LatencySummary } from '../../shared/views.ts';
+
 /**
  * Latency figures in bounded memory. The first EXACT_LIMIT values are kept as they are, so
  * small samples get exact percentiles; beyond that only a log-scale histogram is kept
  * (≈1.6 % relative error), whatever the count: a million pairs cost the same 6.5 KB.
  */
-
-export interface LatencySummary {
-  count: number;
-  /** Milliseconds; null when there is no sample. */
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-  min: number | null;
-  mean: number | null;
-}
 
 export interface HistogramBuckets {
   /** Bucket edges in ms, ascending; `edges.length === counts.length + 1`. */

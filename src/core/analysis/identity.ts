@@ -74,16 +74,3 @@ export function formatDuration(ms: number): string {
   return `${Number((ms / 3600_000).toPrecision(2))} h`;
 }
 
-/** A list that keeps its first `cap` entries and counts the rest. */
-export class CappedList<T> {
-  readonly items: T[] = [];
-  total = 0;
-  constructor(private readonly cap: number) {}
-  push(item: T): void {
-    this.total += 1;
-    if (this.items.length < this.cap) this.items.push(item);
-  }
-  get truncated(): boolean {
-    return this.total > this.items.length;
-  }
-}

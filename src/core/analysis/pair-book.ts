@@ -5,7 +5,8 @@ import { FifoMap } from './fifo-map.ts';
 import { PairOutcomes } from './pair-outcomes.ts';
 import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
 import { asReply, type Identity, type Seen } from './pair-seen.ts';
-import type { PairQuery, PairView, UnansweredReason } from './pair-store.ts';
+import type { PairsPage } from '../../shared/views.ts';
+import type { PairQuery, UnansweredReason } from './pair-store.ts';
 
 /** A conversation decided for good, remembered to recognise duplicates and late replies. */
 export interface Closed {
@@ -367,7 +368,7 @@ export class PairBook {
     return this.out.summary(this.open.size - this.timedOutOpen + this.early.size - this.countedEarly);
   }
 
-  page(q: PairQuery): { rows: PairView[]; total: number; listed: number } {
+  page(q: PairQuery): PairsPage {
     return this.out.page(q);
   }
 

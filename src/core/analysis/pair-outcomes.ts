@@ -1,9 +1,11 @@
 import type { Transport } from '../../shared/model.ts';
+import type { PairsPage, PairsSummary, UnansweredReason } from '../../shared/views.ts';
 import type { PairingConfig } from './config.ts';
 import { LatencyHistogram } from './histogram.ts';
-import type { LatencySummary } from './histogram.ts';
 import { DestinationTable, PairStore } from './pair-store.ts';
-import type { DestinationPairs, PairQuery, PairView, UnansweredReason } from './pair-store.ts';
+import type { PairQuery } from './pair-store.ts';
+
+export type { PairsSummary };
 
 /** A request waiting for its reply. */
 export interface PendingRequest {
@@ -43,20 +45,6 @@ export interface ReplyRef {
   transport: Transport;
   /** Destination label of the reply. */
   label: string;
-}
-
-export interface PairsSummary {
-  matched: number;
-  unanswered: number;
-  orphans: number;
-  duplicates: number;
-  /** Replies that came after their request had timed out (those requests count as unanswered). */
-  late: number;
-  /** Requests still waiting for a reply, and replies still waiting for their request (only before `finish`). */
-  pending: number;
-  unansweredByReason: Partial<Record<UnansweredReason, number>>;
-  latencyMs: LatencySummary;
-  byDestination: DestinationPairs[];
 }
 
 /** Counts, latency figures and the listed rows of every decided conversation. */
@@ -197,7 +185,7 @@ export class PairOutcomes {
   }
 
   /** A page of the listed rows; `total` is the exact count behind the query. */
-  page(q: PairQuery): { rows: PairView[]; total: number; listed: number } {
+  page(q: PairQuery): PairsPage {
     const { rows, matching } = this.list.page(q);
     return { rows, listed: matching, total: this.totalFor(q) };
   }

@@ -1,44 +1,8 @@
 import type { Transport } from '../../shared/model.ts';
+import type { DestinationPairs, PairCounts, PairStatus, PairView, UnansweredReason } from '../../shared/views.ts';
 import { LatencyHistogram } from './histogram.ts';
-import type { LatencySummary } from './histogram.ts';
 
-export type PairStatus = 'matched' | 'unanswered' | 'orphan' | 'duplicate';
-
-/**
- * Why a request counts as unanswered:
- * - `timeout`: no reply within the timeout;
- * - `session-ended`: the recording ended before the timeout had passed and no reply had come;
- * - `connection-closed` / `connection-dropped`: its WebSocket closed (normally / abnormally) first;
- * - `sent-after-close`: it was sent on a WebSocket that was already closed;
- * - `evicted`: too many requests were open at once and it was the oldest.
- */
-export type UnansweredReason =
-  | 'timeout'
-  | 'session-ended'
-  | 'connection-closed'
-  | 'connection-dropped'
-  | 'sent-after-close'
-  | 'evicted';
-
-/** One row of the conversations list. */
-export interface PairView {
-  status: PairStatus;
-  correlationId: string;
-  transport: Transport;
-  requestSeq: number | null;
-  replySeq: number | null;
-  requestTime: number | null;
-  replyTime: number | null;
-  /** Where the request went. */
-  destination: string | null;
-  replyDestination: string | null;
-  latencyMs: number | null;
-  method: string | null;
-  /** Unanswered only. */
-  reason: UnansweredReason | null;
-  /** An unanswered request whose reply came after the timeout (replySeq/latencyMs say when). */
-  late: boolean;
-}
+export type { PairView, UnansweredReason };
 
 export interface PairQuery {
   offset?: number;
@@ -205,20 +169,6 @@ export class PairStore {
     return i >= 0 ? this.labels[i]! : null;
   }
 }
-
-/** One destination's pair counts. */
-interface PairCounts {
-  transport: Transport;
-  destination: string;
-  matched: number;
-  unanswered: number;
-  orphans: number;
-  duplicates: number;
-  late: number;
-}
-
-/** One destination's conversations: counts and latency figures side by side (flat, for a table). */
-export interface DestinationPairs extends PairCounts, LatencySummary {}
 
 export interface DestStats extends PairCounts {
   hist: LatencyHistogram;

@@ -7,7 +7,8 @@ import type { LatencyHistogram } from './histogram.ts';
 import { destinationLabel } from './identity.ts';
 import { PairBook, viewsOf, type Closed, type EarlyReply } from './pair-book.ts';
 import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
-import type { PairQuery, PairView } from './pair-store.ts';
+import type { PairsPage } from '../../shared/views.ts';
+import type { PairQuery } from './pair-store.ts';
 import { DIRECT_REPLY_TO, Interner, asReply, pairIdentity, replyName, type Seen } from './pair-seen.ts';
 
 export type { PairsSummary, PendingRequest };
@@ -312,7 +313,7 @@ export class PairTracker {
     return this.book.summary();
   }
 
-  page(q: PairQuery): { rows: PairView[]; total: number; listed: number } {
+  page(q: PairQuery): PairsPage {
     return this.book.page(q);
   }
 

@@ -11,7 +11,15 @@ export interface NodeState {
   label: string;
   transport: Transport;
   endpoint: string;
+  /** The destination the node is (topic, exchange, queue, socket path), to filter other views by it. */
+  destination: string | null;
+  /** The connection a WebSocket client node is. */
+  connection: string | null;
 }
+
+/** What a node stands for in the other views' filters. */
+type Facts = Pick<NodeState, 'destination' | 'connection'>;
+const NO_FACTS: Facts = { destination: null, connection: null };
 
 const MAX_ALIASES = 50_000;
 
@@ -55,14 +63,14 @@ export class NodeRegistry {
   topic(m: CapturedMessage, name: string): string {
     const cache = this.scope(m.endpoint).topics;
     let id = cache.get(name);
-    if (id === undefined) cache.set(name, (id = this.node(ids.topic(m.endpoint, name), 'topic', name, m)));
+    if (id === undefined) cache.set(name, (id = this.node(ids.topic(m.endpoint, name), 'topic', name, m, false, dest(name))));
     return id;
   }
 
   queue(m: CapturedMessage, name: string): string {
     const cache = this.scope(m.endpoint).queues;
     let id = cache.get(name);
-    if (id === undefined) cache.set(name, (id = this.node(ids.queue(m.endpoint, name), 'queue', name, m)));
+    if (id === undefined) cache.set(name, (id = this.node(ids.queue(m.endpoint, name), 'queue', name, m, false, dest(name))));
     return id;
   }
 
@@ -71,7 +79,7 @@ export class NodeRegistry {
     let id = cache.get(name);
     if (id === undefined) {
       const label = !name || name === DEFAULT_EXCHANGE ? '(default exchange)' : name;
-      cache.set(name, (id = this.node(ids.exchange(m.endpoint, name), 'exchange', label, m)));
+      cache.set(name, (id = this.node(ids.exchange(m.endpoint, name), 'exchange', label, m, false, dest(name || DEFAULT_EXCHANGE))));
     }
     return id;
   }
@@ -91,7 +99,9 @@ export class NodeRegistry {
   wsServer(m: CapturedMessage): string {
     const cache = this.scope(m.endpoint).servers;
     let id = cache.get(m.destination);
-    if (id === undefined) cache.set(m.destination, (id = this.node(ids.wsServer(m.endpoint, m.destination), 'ws-server', m.destination, m)));
+    if (id === undefined) {
+      cache.set(m.destination, (id = this.node(ids.wsServer(m.endpoint, m.destination), 'ws-server', m.destination, m, false, dest(m.destination))));
+    }
     const target = m.event === 'open' ? metaString(m.meta, 'target') : null;
     if (target) this.nodes.get(id)!.label = target;
     return id;
@@ -109,7 +119,7 @@ export class NodeRegistry {
     let resolved: string;
     if (n < this.cfg.maxClientsPerPath) {
       this.clientsPerPath.set(pathKey, n + 1);
-      resolved = this.node(id, 'ws-client', peer ? `${conn} (${peer})` : conn, m);
+      resolved = this.node(id, 'ws-client', peer ? `${conn} (${peer})` : conn, m, false, { destination: null, connection: conn });
     } else {
       resolved = this.node(`ws:${m.endpoint}:clients:${m.destination}`, 'ws-client', `other clients of ${m.destination}`, m, true);
       this.remember(id, resolved);
@@ -120,18 +130,18 @@ export class NodeRegistry {
     return resolved;
   }
 
-  node(id: string, kind: NodeKind, label: string, m: CapturedMessage, force = false): string {
+  node(id: string, kind: NodeKind, label: string, m: CapturedMessage, force = false, facts: Facts = NO_FACTS): string {
     const existing = this.resolveExisting(id);
     if (existing) return existing;
     if (!force && this.nodes.size >= this.cfg.maxNodes) {
       const merged = `${m.transport}:other:${kind}`;
       if (!this.nodes.has(merged)) {
-        this.nodes.set(merged, { id: merged, kind, label: `other ${kind} nodes`, transport: m.transport, endpoint: m.endpoint });
+        this.nodes.set(merged, { id: merged, kind, label: `other ${kind} nodes`, transport: m.transport, endpoint: m.endpoint, ...NO_FACTS });
       }
       this.remember(id, merged);
       return merged;
     }
-    this.nodes.set(id, { id, kind, label, transport: m.transport, endpoint: m.endpoint });
+    this.nodes.set(id, { id, kind, label, transport: m.transport, endpoint: m.endpoint, ...facts });
     return id;
   }
 
@@ -148,5 +158,8 @@ export class NodeRegistry {
     if (this.alias.size >= MAX_ALIASES) this.alias.shift();
     this.alias.set(id, merged);
   }
+}
 
+function dest(name: string): Facts {
+  return { destination: name, connection: null };
 }

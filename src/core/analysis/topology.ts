@@ -1,43 +1,14 @@
-import type { CapturedMessage, GroupOffset, Transport } from '../../shared/model.ts';
-import type { TopologyEdge as ViewTopologyEdge } from '../../shared/views.ts';
+import type { CapturedMessage, GroupOffset } from '../../shared/model.ts';
+import type { TopologyEdge, TopologyGraph, TopologyNode } from '../../shared/views.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { TopologyConfig } from './config.ts';
 import { isOwnName, routedQueues } from './identity.ts';
+import { deathOf } from '../decode/x-death.ts';
 import { RateMeter } from './rate.ts';
 import { consumerOf, ids } from './topology-ids.ts';
-import type { NodeKind } from './topology-ids.ts';
 import { NodeRegistry } from './topology-nodes.ts';
+import type { NodeState } from './topology-nodes.ts';
 import type { EdgeHint } from './undelivered-sink.ts';
-
-export type { NodeKind };
-
-export interface TopologyNode {
-  id: string;
-  kind: NodeKind;
-  label: string;
-  transport: Transport;
-  endpoint: string;
-  /** Messages on edges into / out of the node, and undelivered ones on those edges. */
-  counts: { in: number; out: number; undelivered: number };
-}
-
-/**
- * The UI's edge (count: for consumer-group edges, records the group committed past during
- * the recording; ratePerSec: over the last `rateWindowSec` seconds) plus what analysis knows.
- */
-export interface TopologyEdge extends ViewTopologyEdge {
-  /** Over the edge's whole active span. */
-  avgRatePerSec: number;
-  firstTime: number | null;
-  lastTime: number | null;
-  /** What the count is made of. */
-  via: 'publish' | 'routing' | 'delivery' | 'commits' | 'frames';
-}
-
-export interface Topology {
-  nodes: TopologyNode[];
-  edges: TopologyEdge[];
-}
 
 interface EdgeState {
   source: string;
@@ -106,6 +77,17 @@ export class TopologyBuilder {
 
   private ingestAmqp(m: CapturedMessage, size: number): string | null {
     if (m.event === 'publish' && m.destKind === 'exchange') {
+      const death = routedQueues(m) === null ? deathOf(m.headers) : null;
+      if (death) {
+        // A dead-lettered copy from the tap: the broker moved it out of the queue it died in.
+        const exchange = this.reg.exchange(m, m.destination);
+        this.link(this.reg.queue(m, death.queue), exchange, 'dead-letter', m.time, size);
+        const into = m.meta?.deadLetterQueues;
+        for (const q of Array.isArray(into) ? into : []) {
+          if (typeof q === 'string' && !isOwnName(q, this.ownPrefixes)) this.link(exchange, this.reg.queue(m, q), 'routing', m.time, size);
+        }
+        return null;
+      }
       const producer = this.reg.producer(m);
       const exchange = this.reg.exchange(m, m.destination);
       this.link(producer, exchange, 'publish', m.time, size);
@@ -167,7 +149,7 @@ export class TopologyBuilder {
     }
   }
 
-  snapshot(now = this.watermark): Topology {
+  snapshot(now = this.watermark): TopologyGraph {
     const commits = new Map<string, number>();
     for (const p of this.progress.values()) {
       const rec = this.firstRecord.get(p.partitionKey);
@@ -202,7 +184,13 @@ export class TopologyBuilder {
       countsOf(e.target).in += count;
       countsOf(e.source).undelivered += e.undelivered;
     }
-    const nodes: TopologyNode[] = this.reg.list().map((n) => ({ ...n, counts: countsOf(n.id) }));
+    const filters = standsFor(this.reg.list(), edges);
+    const nodes: TopologyNode[] = this.reg.list().map(({ destination: _d, connection, ...n }) => ({
+      ...n,
+      counts: countsOf(n.id),
+      destinations: [...filters.get(n.id)!],
+      connection,
+    }));
     return { nodes, edges };
   }
 
@@ -229,4 +217,26 @@ export class TopologyBuilder {
 
 function edgeId(source: string, target: string): string {
   return `${source}->${target}`;
+}
+
+/**
+ * The destinations each node stands for when clicked: its own (a topic, exchange, queue or
+ * socket path), else, for producers, groups, consumers and merged nodes, those of the
+ * nodes it is wired to.
+ */
+function standsFor(nodes: readonly NodeState[], edges: readonly TopologyEdge[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const borrows = new Set<string>();
+  for (const n of nodes) {
+    out.set(n.id, new Set(n.destination !== null ? [n.destination] : []));
+    if (n.destination === null && n.connection === null) borrows.add(n.id);
+  }
+  for (const e of edges) {
+    const s = out.get(e.source);
+    const d = out.get(e.target);
+    if (!s || !d) continue;
+    if (borrows.has(e.source)) for (const x of d) s.add(x);
+    if (borrows.has(e.target)) for (const x of s) d.add(x);
+  }
+  return out;
 }

@@ -1,32 +1,39 @@
-import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
+import type { CapturedMessage } from '../../shared/model.ts';
 import type { UndeliveredConfig } from './config.ts';
 import type { Correlation } from './correlation.ts';
+import { deadLetterLink, deathExplanation, deathOf, deathReason, isDirectReply, isPseudoQueue, originLabel, unwatchedQueues } from './amqp-death.ts';
+import type { Death } from './amqp-death.ts';
 import { FifoMap } from './fifo-map.ts';
 import { destinationLabel, formatDuration, isOwnName, messageIdentity, metaNumber, metaString, routedQueues } from './identity.ts';
 import { ids } from './topology-ids.ts';
-import type { UndeliveredReason, UndeliveredSink } from './undelivered-sink.ts';
+import type { UndeliveredItem, UndeliveredReason } from '../../shared/views.ts';
+import type { UndeliveredSink } from './undelivered-sink.ts';
 
-interface PendingPublish {
+interface Publish {
   seq: number;
   time: number;
   endpoint: string;
   exchange: string;
   label: string;
   identity: string;
+}
+
+interface PendingPublish extends Publish {
   /** Routed queues that have not delivered it yet. */
   waiting: string[];
 }
 
-interface Death {
-  queue: string;
-  reason: string;
-  routingKey: string | null;
-  count: number;
+interface Verdict {
+  item: UndeliveredItem;
+  /** identity|queue of every queue it waited for. */
+  slots: string[];
 }
 
 /** How long a basic.return and the firehose's unroutable publish of the same message are linked. */
 const TWIN_MS = 10_000;
 const MAX_TWINS = 10_000;
+/** Delivered publishes and never-delivered verdicts remembered for a dead-lettering that may follow. */
+const MAX_REMEMBERED = 10_000;
 
 /**
  * RabbitMQ delivery facts from the firehose: which queues each publish was routed to
@@ -34,6 +41,12 @@ const MAX_TWINS = 10_000;
  * queue delivered it; deliveries are matched to publishes by message identity (message id,
  * else payload hash) plus routing key. Publishes the capture saw no routing for (an
  * exchange tap without the firehose) are not judged.
+ *
+ * A dead-lettered copy (it carries `x-death`) names the queue the message left and why:
+ * the original publish is then reported with that reason and a link to the copy, whether it
+ * was still waiting (expired, pushed out by a length limit), already delivered (a consumer
+ * rejected it, or it passed a delivery limit), or already called never delivered (its TTL
+ * outlasted the window: the verdict is corrected).
  */
 export class AmqpUndelivered {
   /** Waiting publishes in seq order; resolved ones are removed, so memory follows the backlog. */
@@ -42,6 +55,10 @@ export class AmqpUndelivered {
   private readonly returned = new FifoMap<string, number>();
   private readonly unroutable = new FifoMap<string, number>();
   private readonly deaths = new FifoMap<string, number>();
+  /** identity|queue → the publish that queue delivered: a consumer may still reject it. */
+  private readonly deliveredFrom = new FifoMap<string, Publish>();
+  /** identity|queue → the never-delivered verdict, which a later dead-lettering corrects. */
+  private readonly verdicts = new FifoMap<string, Verdict>();
   private watermark = -Infinity;
 
   constructor(
@@ -61,9 +78,12 @@ export class AmqpUndelivered {
       if (death) return this.onDeath(m, c, death);
       const routed = routedQueues(m);
       if (routed === null) return;
-      const queues = routed.filter((q) => !isOwnName(q, this.cfg.ownPrefixes));
+      const unwatched = unwatchedQueues(m);
+      const queues = routed.filter((q) => !isOwnName(q, this.cfg.ownPrefixes) && !isPseudoQueue(q) && !unwatched.has(q));
       const identity = `${messageIdentity(m, c.messageId)}|${m.routingKey ?? ''}`;
       if (queues.length === 0) {
+        // Delivered without a queue (direct reply-to), or only to queues we cannot watch.
+        if (isDirectReply(m) || routed.some((q) => isPseudoQueue(q) || unwatched.has(q))) return;
         if (this.seenTwin(this.returned, identity, m.time)) return;
         this.remember(this.unroutable, identity, m.time);
         const onlyOwn = routed.length > 0;
@@ -79,7 +99,8 @@ export class AmqpUndelivered {
     } else if (m.event === 'deliver' && m.destKind === 'queue') {
       if (death) return this.onDeath(m, c, death);
       const identity = `${messageIdentity(m, c.messageId)}|${m.routingKey ?? ''}`;
-      this.delivered(identity, m.destination);
+      const p = this.take(identity, m.destination);
+      if (p) this.rememberKeyed(this.deliveredFrom, `${identity}|${m.destination}`, p);
     } else if (m.event === 'return') {
       const identity = `${messageIdentity(m, c.messageId)}|${m.routingKey ?? ''}`;
       if (this.seenTwin(this.unroutable, identity, m.time)) return;
@@ -119,10 +140,6 @@ export class AmqpUndelivered {
     return null;
   }
 
-  private delivered(identity: string, queue: string): void {
-    this.take(identity, queue);
-  }
-
   private drop(p: PendingPublish): void {
     this.pending.delete(p.seq);
     const list = this.byIdentity.get(p.identity);
@@ -134,29 +151,36 @@ export class AmqpUndelivered {
 
   private onDeath(m: CapturedMessage & { seq: number }, c: Correlation, d: Death): void {
     const base = messageIdentity(m, c.messageId);
-    const key = `${base}|${d.queue}|${d.count}`;
+    // The tap of the dead-letter exchange and a delivery from the dead-letter queue are one dead-lettering.
+    const key = `${base}|${d.queue}|${d.count}|${d.reason}`;
     if (this.deaths.has(key)) return;
     this.remember(this.deaths, key, m.time);
-    const reason: UndeliveredReason = d.reason === 'expired' ? 'expired' : 'dead-lettered';
-    const explanation =
-      reason === 'expired'
-        ? `Expired in queue "${d.queue}" (message TTL) before any consumer received it.`
-        : `Dead-lettered from queue "${d.queue}" (${d.reason === 'rejected' ? 'rejected by a consumer' : d.reason}).`;
-    const original = this.take(`${base}|${d.routingKey ?? m.routingKey ?? ''}`, d.queue);
-    const edge: [string, string][] = [];
+    const reason = deathReason(d.reason);
+    const deadLetter = deadLetterLink(m, d);
+    const explanation = deathExplanation(deadLetter);
+    const identity = `${base}|${d.routingKey ?? m.routingKey ?? ''}`;
+    const slot = `${identity}|${d.queue}`;
+
+    const verdict = this.verdicts.get(slot);
+    if (verdict) {
+      for (const s of verdict.slots) this.verdicts.delete(s);
+      this.sink.replace(verdict.item, { ...verdict.item, reason, explanation, atEnd: false, deadLetter });
+      return;
+    }
+    const original = this.take(identity, d.queue) ?? this.deliveredFrom.get(slot) ?? null;
     if (original) {
-      edge.push([ids.exchange(original.endpoint, original.exchange), ids.queue(original.endpoint, d.queue)]);
+      this.deliveredFrom.delete(slot);
       this.sink.add(
-        { seq: original.seq, time: original.time, transport: 'amqp', endpoint: original.endpoint, destination: original.label, reason, explanation, atEnd: false },
-        edge,
+        { seq: original.seq, time: original.time, transport: 'amqp', endpoint: original.endpoint, destination: original.label, reason, explanation, atEnd: false, deadLetter },
+        [[ids.exchange(original.endpoint, original.exchange), ids.queue(original.endpoint, d.queue)]],
       );
       return;
     }
     // Published before the recording started: the dead-letter copy is all we have.
-    this.sink.add(this.item(m, reason, explanation), edge);
+    this.sink.add({ ...this.item(m, reason, explanation), destination: originLabel(deadLetter), deadLetter }, []);
   }
 
-  private item(m: CapturedMessage & { seq: number }, reason: UndeliveredReason, explanation: string) {
+  private item(m: CapturedMessage & { seq: number }, reason: UndeliveredReason, explanation: string): UndeliveredItem {
     return { seq: m.seq, time: m.time, transport: m.transport, endpoint: m.endpoint, destination: destinationLabel(m), reason, explanation, atEnd: false };
   }
 
@@ -167,10 +191,14 @@ export class AmqpUndelivered {
     const explanation = atEnd
       ? `Routed to queue ${queues}, but no consumer received it before the recording ended (${waited} later).`
       : `Routed to queue ${queues}, but no consumer received it within ${formatDuration(this.cfg.amqpWindowMs)}${note}.`;
+    const item: UndeliveredItem = { seq: p.seq, time: p.time, transport: 'amqp', endpoint: p.endpoint, destination: p.label, reason: 'never-delivered', explanation, atEnd };
     this.sink.add(
-      { seq: p.seq, time: p.time, transport: 'amqp', endpoint: p.endpoint, destination: p.label, reason: 'never-delivered', explanation, atEnd },
+      item,
       p.waiting.map((q) => [ids.exchange(p.endpoint, p.exchange), ids.queue(p.endpoint, q)]),
     );
+    if (atEnd) return;
+    const verdict: Verdict = { item, slots: p.waiting.map((q) => `${p.identity}|${q}`) };
+    for (const s of verdict.slots) this.rememberKeyed(this.verdicts, s, verdict);
   }
 
   advance(time: number): void {
@@ -201,21 +229,10 @@ export class AmqpUndelivered {
     if (map.size >= MAX_TWINS) map.shift();
     map.set(key, time);
   }
-}
 
-/** The most recent entry of an `x-death` header (RabbitMQ dead-lettering), if any. */
-export function deathOf(headers: Record<string, JsonValue> | null | undefined): Death | null {
-  const xd = headers?.['x-death'];
-  if (!Array.isArray(xd) || xd.length === 0) return null;
-  const d = xd[0];
-  if (!d || typeof d !== 'object' || Array.isArray(d)) return null;
-  const queue = typeof d.queue === 'string' ? d.queue : null;
-  if (!queue) return null;
-  const rks = d['routing-keys'];
-  return {
-    queue,
-    reason: typeof d.reason === 'string' ? d.reason : 'dead-lettered',
-    routingKey: Array.isArray(rks) && typeof rks[0] === 'string' ? rks[0] : null,
-    count: typeof d.count === 'number' ? d.count : 1,
-  };
+  private rememberKeyed<V>(map: FifoMap<string, V>, key: string, value: V): void {
+    map.delete(key);
+    if (map.size >= MAX_REMEMBERED) map.shift();
+    map.set(key, value);
+  }
 }

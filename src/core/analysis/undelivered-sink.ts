@@ -1,66 +1,6 @@
-import type { Transport } from '../../shared/model.ts';
+import type { UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary } from '../../shared/views.ts';
 
-/**
- * Why a message never reached anyone, in words a user understands:
- * - `unroutable`: AMQP publish that no binding matched; the broker dropped it.
- * - `returned`: AMQP mandatory publish handed back to its publisher (basic.return).
- * - `never-delivered`: AMQP publish routed to a queue, but no consumer got it within the window.
- * - `expired` / `dead-lettered`: it left a queue through TTL expiry / rejection, overflow or a delivery limit.
- * - `not-consumed`: Kafka record no consumer group had committed past within the window.
- * - `no-consumer-group`: Kafka record on a topic no consumer group reads.
- * - `sent-after-close`: WebSocket frame sent while the peer was closing or after it closed.
- * - `lost-on-drop`: WebSocket frame in flight towards a side whose connection died (1006).
- * - `unanswered-before-close`: WebSocket JSON-RPC request the connection closed on before any reply.
- */
-export type UndeliveredReason =
-  | 'unroutable'
-  | 'returned'
-  | 'never-delivered'
-  | 'expired'
-  | 'dead-lettered'
-  | 'not-consumed'
-  | 'no-consumer-group'
-  | 'sent-after-close'
-  | 'lost-on-drop'
-  | 'unanswered-before-close';
-
-export interface UndeliveredItem {
-  seq: number;
-  /** Event time of the message. */
-  time: number;
-  transport: Transport;
-  endpoint: string;
-  /** Exchange (→ routing key), topic or socket path. */
-  destination: string;
-  reason: UndeliveredReason;
-  /** One line for the user. */
-  explanation: string;
-  /** Decided when the recording ended, before the window had fully passed. */
-  atEnd: boolean;
-}
-
-export interface UndeliveredGroup {
-  reason: UndeliveredReason;
-  transport: Transport;
-  destination: string;
-  count: number;
-  /** Up to 5 example seqs, the first ones seen. */
-  examples: number[];
-  /** The explanation of the first example. */
-  explanation: string;
-}
-
-export interface UndeliveredSummary {
-  total: number;
-  byReason: Partial<Record<UndeliveredReason, number>>;
-  /** How many were decided at the end of the recording rather than after their window. */
-  atEnd: number;
-  /** Messages still inside their window (only before `finish`). */
-  pending: number;
-  /** The first items, in the order they were decided; `total` stays exact. */
-  items: UndeliveredItem[];
-  truncated: boolean;
-}
+export type { UndeliveredReason };
 
 /** Topology edges an undelivered message counts against, as node-id pairs. */
 export type EdgeHint = [from: string, to: string];
@@ -91,6 +31,32 @@ export class UndeliveredSink {
     this.onItem?.(item, edges);
   }
 
+  /**
+   * A decided item turned out otherwise: a message called never delivered was dead-lettered
+   * later (its TTL outlasted the window). Counts move to the new reason; the item keeps its
+   * place in the list. Topology edges are the same and are not counted again.
+   */
+  replace(old: UndeliveredItem, next: UndeliveredItem): void {
+    const n = (this.byReason[old.reason] ?? 1) - 1;
+    if (n > 0) this.byReason[old.reason] = n;
+    else delete this.byReason[old.reason];
+    this.byReason[next.reason] = (this.byReason[next.reason] ?? 0) + 1;
+    if (old.atEnd) this.atEnd -= 1;
+    if (next.atEnd) this.atEnd += 1;
+    const i = this.items.indexOf(old);
+    if (i >= 0) this.items[i] = next;
+    const exact = `${old.reason}\0${old.transport}\0${old.destination}`;
+    const key = this.groups.has(exact) ? exact : `${old.reason}\0${old.transport}\0${OTHER}`;
+    const g = this.groups.get(key);
+    if (g) {
+      g.count -= 1;
+      g.examples = g.examples.filter((seq) => seq !== old.seq);
+      if (g.chains) g.chains = g.chains.filter((c) => c.seq !== old.seq);
+      if (g.count === 0) this.groups.delete(key);
+    }
+    this.group(next);
+  }
+
   private group(item: UndeliveredItem): void {
     let key = `${item.reason}\0${item.transport}\0${item.destination}`;
     let g = this.groups.get(key);
@@ -110,7 +76,10 @@ export class UndeliveredSink {
       this.groups.set(key, g);
     }
     g.count += 1;
-    if (g.examples.length < EXAMPLES) g.examples.push(item.seq);
+    if (g.examples.length < EXAMPLES) {
+      g.examples.push(item.seq);
+      if (item.deadLetter) (g.chains ??= []).push({ seq: item.seq, deadLetter: item.deadLetter });
+    }
   }
 
   summary(pending: number): UndeliveredSummary {
@@ -126,7 +95,7 @@ export class UndeliveredSink {
 
   groupList(): UndeliveredGroup[] {
     return [...this.groups.values()]
-      .map((g) => ({ ...g, examples: [...g.examples] }))
+      .map((g) => ({ ...g, examples: [...g.examples], ...(g.chains ? { chains: [...g.chains] } : {}) }))
       .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason) || a.destination.localeCompare(b.destination));
   }
 

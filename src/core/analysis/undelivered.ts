@@ -6,12 +6,11 @@ import type { PendingRequest } from './pairing.ts';
 import { AmqpUndelivered } from './undelivered-amqp.ts';
 import { KafkaUndelivered } from './undelivered-kafka.ts';
 import { UndeliveredSink } from './undelivered-sink.ts';
-import type { EdgeHint, UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary } from './undelivered-sink.ts';
+import type { UndeliveredGroup, UndeliveredSummary } from '../../shared/views.ts';
 import { WsUndelivered } from './undelivered-ws.ts';
 
-export type { EdgeHint, UndeliveredGroup, UndeliveredItem, UndeliveredReason, UndeliveredSummary };
 export { isAbnormalClose } from './undelivered-ws.ts';
-export { deathOf } from './undelivered-amqp.ts';
+export { deathOf } from './amqp-death.ts';
 
 /**
  * Fire-and-forget messages nobody received, per transport, decided incrementally: each

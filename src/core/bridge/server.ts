@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError, type BridgeServerMessage } from '../../shared/api.ts';
+import { answer, fromText, toText, type ServerMessage } from '../../shared/envelope.ts';
 import type { Engine } from '../engine/engine.ts';
 import { serveStatic } from './static.ts';
 
@@ -64,33 +64,23 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     });
   });
 
-  const send = (ws: WebSocket, msg: BridgeServerMessage): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  const send = (ws: WebSocket, msg: ServerMessage): void => {
+    if (ws.readyState === ws.OPEN) ws.send(toText(msg));
   };
 
   async function onMessage(ws: WebSocket, text: string, isBinary: boolean): Promise<void> {
-    let parsed: { id?: unknown; channel?: unknown; input?: unknown };
-    try {
-      if (isBinary) throw new Error('binary');
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
+    const raw = isBinary ? undefined : fromText(text);
+    if (raw === undefined) {
       ws.close(1003, 'expected JSON requests');
       return;
     }
-    const id = typeof parsed.id === 'number' ? parsed.id : -1;
-    try {
-      const result = await opts.engine.handle(parsed.channel, parsed.input);
-      send(ws, { id, ok: true, result: result ?? null });
-    } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError('failed', (err as Error).message);
-      send(ws, { id, ok: false, error: { code: e.code, message: e.message } });
-    }
+    send(ws, await answer(raw, (channel, input) => opts.engine.handle(channel, input)));
   }
 
-  const unsubscribe = opts.engine.onEvent((event, payload) => {
-    const text = JSON.stringify({ event, payload });
+  const unsubscribe = opts.engine.onEvent((msg) => {
+    const text = toText(msg);
     for (const ws of clients) {
-      if (event === 'main:traffic:batch' && ws.bufferedAmount > MAX_BUFFERED) continue;
+      if (msg.event === 'main:traffic:batch' && ws.bufferedAmount > MAX_BUFFERED) continue;
       if (ws.readyState === ws.OPEN) ws.send(text);
     }
   });

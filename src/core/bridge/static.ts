@@ -43,6 +43,12 @@ export function serveStatic(root: string, port: number, req: IncomingMessage, re
     res.writeHead(400).end('bad path');
     return;
   }
+  // A NUL byte makes fs throw synchronously, which would take the whole server down with it
+  // (any web page can send one: <img src="http://127.0.0.1:PORT/%00">).
+  if (rel.includes('\0')) {
+    res.writeHead(400).end('bad path');
+    return;
+  }
   if (rel === '/' || rel === '') rel = '/index.html';
   const file = path.resolve(root, `.${rel}`);
   if (!file.startsWith(path.resolve(root) + path.sep)) {

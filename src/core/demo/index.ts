@@ -63,6 +63,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoHandle> {
     traffic = new DemoTraffic(proxy.url, { rate: opts.rate ?? 30, seed: opts.seed ?? 20240601 });
     await traffic.start();
   } catch (err) {
+    // Tidying up after a failed start: the start's own error is the one to report.
     await traffic?.stop().catch(() => undefined);
     await opts.recorder.remove(endpointId).catch(() => undefined);
     await server.close();

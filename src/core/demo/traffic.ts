@@ -48,6 +48,7 @@ class Peer {
         if (this.stopped) return;
         this.retry = setTimeout(() => {
           this.retry = null;
+          // A failed connect closes the socket, and 'close' schedules the next try.
           this.connect().catch(() => undefined);
         }, 700);
       });

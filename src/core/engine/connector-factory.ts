@@ -25,7 +25,7 @@ export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSin
           exchanges: spec.exchanges,
           queues: spec.queues ?? [],
           firehose: spec.firehose ?? false,
-          ...(spec.managementUrl ? { managementUrl: spec.managementUrl } : {}),
+          ...(spec.managementUrl !== undefined ? { managementUrl: spec.managementUrl } : {}),
         },
         sink,
       );

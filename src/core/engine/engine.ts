@@ -7,18 +7,25 @@ import {
   parseInput,
   type EventChannel,
   type Events,
+  type InspectorApi,
   type ParsedInput,
   type RequestChannel,
+  type RequestInput,
   type RequestResult,
 } from '../../shared/api.ts';
+import { encodeEvent, type EventEnvelope } from '../../shared/envelope.ts';
 import { SessionStore, SessionFileError, SESSION_EXTENSION } from '../store/session-store.ts';
 import { SessionHandle, type SessionContext } from './session-handle.ts';
-import { createSessionAnalysis, createEnricher, type AnalysisConfigInput } from './analysis-bridge.ts';
+import { createEnricher, type AnalysisConfigInput } from './session-analysis.ts';
+import { analysisAt } from './analysis-at.ts';
 import { RecentSessions } from './recent.ts';
 import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
 import { importKcat } from '../io/kcat.ts';
 import { ReplayRegistry } from './replays.ts';
+import { getLogger } from '../common/logger.ts';
+
+const log = getLogger('engine');
 
 export interface EngineOptions {
   /** Where new recordings and the recent list live. */
@@ -33,13 +40,14 @@ export interface EngineOptions {
 }
 
 type Handler<C extends RequestChannel> = (input: ParsedInput<C>) => Promise<RequestResult<C>> | RequestResult<C>;
-type Listener = <E extends EventChannel>(event: E, payload: Events[E]) => void;
+type Listener = (msg: EventEnvelope) => void;
 
 /**
- * The engine behind the InspectorApi. Both transports (Electron IPC and the WebSocket
- * bridge) call `handle` with untrusted input and forward what `onEvent` emits.
+ * The engine behind the InspectorApi. In-process callers (the CLI, the Electron shell, the
+ * tests) use the typed `call`; both transports (Electron IPC and the WebSocket bridge) pass
+ * untrusted requests to `handle` and forward the envelopes `onEvent` emits.
  */
-export class Engine {
+export class Engine implements InspectorApi {
   private readonly sessions = new Map<string, SessionHandle>();
   private readonly listeners = new Set<Listener>();
   private readonly recent: RecentSessions;
@@ -54,21 +62,37 @@ export class Engine {
     this.handlers = this.buildHandlers();
   }
 
+  /** Every event, as an envelope that narrows on `event`. */
   onEvent(fn: Listener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
   emit<E extends EventChannel>(event: E, payload: Events[E]): void {
-    for (const l of this.listeners) l(event, payload);
+    const msg = encodeEvent(event, payload);
+    for (const l of this.listeners) l(msg);
   }
 
-  /** Validates and runs one request. Throws ApiError with a message fit for the user. */
-  async handle(channel: unknown, input: unknown): Promise<unknown> {
-    if (!isRequestChannel(channel)) throw new ApiError('bad-request', `Unknown channel ${String(channel).slice(0, 80)}`);
+  /** Runs one request with its contract types. Throws ApiError with a message fit for the user. */
+  call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>> {
+    return this.run(channel, input);
+  }
+
+  /**
+   * The untrusted entry, for the transports: the channel must be a contract channel and the
+   * input must pass its schema. Throws ApiError with a message fit for the user.
+   */
+  handle(channel: unknown, input: unknown): Promise<unknown> {
+    if (!isRequestChannel(channel)) return Promise.reject(new ApiError('bad-request', `Unknown channel ${String(channel).slice(0, 80)}`));
+    return this.run(channel, input);
+  }
+
+  private async run<C extends RequestChannel>(channel: C, input: unknown): Promise<RequestResult<C>> {
+    // Typed callers are validated too: the schema applies the defaults handlers rely on.
     const parsed = parseInput(channel, input);
+    const handler: Handler<C> = this.handlers[channel];
     try {
-      return await (this.handlers[channel] as Handler<typeof channel>)(parsed as never);
+      return await handler(parsed);
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof SessionFileError) throw new ApiError('failed', err.message);
@@ -88,9 +112,13 @@ export class Engine {
       emitBatch: (b) => this.emit('main:traffic:batch', b),
       emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
       emitPlayback: (s) => this.emit('main:playback:state', s),
-      newAnalysis: () => createSessionAnalysis(this.opts.analysis),
+      emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
+      analysis: this.opts.analysis ?? {},
       enrich: createEnricher(this.opts.analysis),
-      onError: (err) => this.emit('main:app:error', { message: err.message }),
+      onError: (err) => {
+        log.error('recording', err);
+        this.emit('main:app:error', { message: err.message });
+      },
     };
   }
 
@@ -105,6 +133,7 @@ export class Engine {
     return this.adopt(store);
   }
 
+  /** Opens a saved session; its analysis starts reading the file at once, reporting progress. */
   openSession(file: string): SessionHandle {
     const abs = path.resolve(file);
     for (const s of this.sessions.values()) if (s.store.path === abs) return s;
@@ -116,7 +145,9 @@ export class Engine {
     }
     const store = SessionStore.open(abs, { readonly, ...this.storeOptions() });
     this.recent.add(abs);
-    return this.adopt(store);
+    const handle = this.adopt(store);
+    handle.startAnalysis();
+    return handle;
   }
 
   private adopt(store: SessionStore): SessionHandle {
@@ -148,7 +179,10 @@ export class Engine {
 
   async shutdown(): Promise<void> {
     this.replays.cancelAll();
-    for (const id of [...this.sessions.keys()]) await this.closeSession(id).catch(() => undefined);
+    // One session failing to close must not keep the others from being flushed and closed.
+    for (const id of [...this.sessions.keys()]) {
+      await this.closeSession(id).catch((err: unknown) => log.warn(`closing session ${id} on shutdown failed`, err));
+    }
   }
 
   private buildHandlers(): { [C in RequestChannel]: Handler<C> } {
@@ -206,37 +240,31 @@ export class Engine {
       'renderer:messages:query': (i) => this.session(i.sessionId).query(i),
       'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
       'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
-      'renderer:analysis:summary': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.summary(now);
+      'renderer:analysis:summary': (i) => {
+        const s = this.session(i.sessionId);
+        if (i.untilTime === undefined) return s.analysisReader().summary();
+        s.recorder?.flush();
+        return analysisAt(s.store, this.opts.analysis ?? {}, i.untilTime).summary();
       },
-      'renderer:analysis:pairs': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.pairsPage(
-          {
+      'renderer:analysis:pairs': (i) =>
+        this.session(i.sessionId)
+          .analysisReader()
+          .pairs({
             offset: i.offset,
             limit: i.limit,
             ...(i.destination !== undefined ? { destination: i.destination } : {}),
             ...(i.status !== undefined ? { status: i.status } : {}),
-          },
-          now,
-        );
-      },
-      'renderer:analysis:latency': async (i) => (await this.session(i.sessionId).currentAnalysis()).analysis.latency(i.destination),
-      'renderer:analysis:undelivered': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.undelivered(now);
-      },
-      'renderer:analysis:topology': async (i) => {
-        const { analysis, now } = await this.session(i.sessionId).currentAnalysis();
-        return analysis.topology(now);
-      },
+          }),
+      'renderer:analysis:latency': (i) => this.session(i.sessionId).analysisReader().latency(i.destination),
+      'renderer:analysis:undelivered': (i) => this.session(i.sessionId).analysisReader().undelivered(),
+      'renderer:analysis:topology': (i) => this.session(i.sessionId).analysisReader().topology(),
       'renderer:analysis:timeline': (i) => this.session(i.sessionId).timeline(i.filter ?? {}, i.buckets),
       'renderer:playback:control': (i) => this.session(i.sessionId).playbackControl(i.action, i.time, i.speed),
       'renderer:replay:start': (i) => {
         const s = this.session(i.sessionId);
         return { replayId: this.replays.start(s, i) };
       },
+      'renderer:replay:plan': (i) => this.replays.plan(this.session(i.sessionId), i),
       'renderer:replay:cancel': (i) => ({ cancelled: this.replays.cancel(i.replayId) }),
     };
   }

@@ -1,12 +1,9 @@
 import type { PlaybackState } from '../../shared/views.ts';
 import type { StoredMessage } from '../../shared/model.ts';
 import type { SessionStore } from '../store/session-store.ts';
+import { PLAYBACK_MAX_PER_TICK, PLAYBACK_PAGE, PLAYBACK_TICK_MS } from '../common/constants.ts';
 
 export type Speed = PlaybackState['speed'];
-
-const TICK_MS = 100;
-/** Messages fed per tick at `max` speed: fast, yet the UI still sees the flow unfold. */
-const MAX_CHUNK = 20_000;
 
 /**
  * Plays a saved session back into the views: a playhead moves through the recorded time
@@ -52,7 +49,7 @@ export class Playback {
     if (this.playhead >= this.to) this.seek(this.from - 1);
     this.playing = true;
     this.lastTick = Date.now();
-    if (!this.timer) this.timer = setInterval(() => this.tick(), TICK_MS);
+    if (!this.timer) this.timer = setInterval(() => this.tick(), PLAYBACK_TICK_MS);
     this.hooks.onState(this.state());
   }
 
@@ -86,8 +83,8 @@ export class Playback {
     const elapsed = now - this.lastTick;
     this.lastTick = now;
     if (this.speed === 'max') {
-      const fed = this.feedUntil(this.to, MAX_CHUNK);
-      this.playhead = fed.count < MAX_CHUNK || fed.lastTime === null ? this.to : fed.lastTime;
+      const fed = this.feedUntil(this.to, PLAYBACK_MAX_PER_TICK);
+      this.playhead = fed.count < PLAYBACK_MAX_PER_TICK || fed.lastTime === null ? this.to : fed.lastTime;
     } else {
       this.playhead = Math.min(this.to, this.playhead + elapsed * this.speed);
       this.feedUntil(this.playhead, Number.POSITIVE_INFINITY);
@@ -104,14 +101,14 @@ export class Playback {
     let count = 0;
     let lastTime: number | null = null;
     while (count < max) {
-      const chunk = this.store.page(this.fedSeq, Math.min(5000, max - count), time);
+      const chunk = this.store.page(this.fedSeq, Math.min(PLAYBACK_PAGE, max - count), time);
       if (chunk.length === 0) break;
       const last = chunk[chunk.length - 1]!;
       this.fedSeq = last.seq;
       lastTime = last.time;
       count += chunk.length;
       this.hooks.onMessages(chunk);
-      if (chunk.length < 5000) break;
+      if (chunk.length < PLAYBACK_PAGE) break;
     }
     return { count, lastTime };
   }

@@ -2,6 +2,10 @@ import type { CapturedMessage, EndpointStatus, GroupOffset, StoredMessage } from
 import type { CaptureSink, Connector } from '../connectors/types.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import type { SessionStore } from '../store/session-store.ts';
+import { FLUSH_INTERVAL_MS, MAX_PENDING_BYTES, MAX_PENDING_MESSAGES } from '../common/constants.ts';
+import { getLogger } from '../common/logger.ts';
+
+const log = getLogger('recorder');
 
 export interface RecorderBatch {
   firstSeq: number;
@@ -55,9 +59,9 @@ export class Recorder {
     readonly store: SessionStore,
     private readonly opts: RecorderOptions = {},
   ) {
-    this.flushMs = opts.flushMs ?? 100;
-    this.maxPending = opts.maxPending ?? 20_000;
-    this.maxPendingBytes = opts.maxPendingBytes ?? 32 * 1024 * 1024;
+    this.flushMs = opts.flushMs ?? FLUSH_INTERVAL_MS;
+    this.maxPending = opts.maxPending ?? MAX_PENDING_MESSAGES;
+    this.maxPendingBytes = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
   }
 
   /** A sink bound to one endpoint id; hand it to that endpoint's connector. */
@@ -108,6 +112,7 @@ export class Recorder {
     if (prev && prev.status === status && prev.detail === (detail ?? null)) return;
     const state: EndpointState = { id, status, detail: detail ?? null, since: Date.now() };
     this.states.set(id, state);
+    log.info(`${id}: ${status}${detail ? ` (${detail})` : ''}`);
     if (!this.closed) {
       try {
         this.store.logEndpoint(state.since, id, status, detail);

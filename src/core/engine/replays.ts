@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../shared/api.ts';
 import type { ReplayRequest } from '../../shared/specs.ts';
-import type { ReplayProgress } from '../../shared/views.ts';
+import type { ReplayPlan, ReplayPlanItem, ReplayProgress } from '../../shared/views.ts';
 import type { SessionHandle } from './session-handle.ts';
 import { Replayer } from '../replay/replayer.ts';
 import { parseTarget, targetLabel, ReplayTargetError, scrubCredentials } from '../replay/target.ts';
 import { selectForReplay, NothingToReplayError } from '../replay/select.ts';
 import { checkReplayLoop, type RecordingEndpoint } from '../replay/loop-guard.ts';
+
+/** Messages a plan lists; the total stays exact. */
+const PLAN_ITEMS = 200;
 
 interface Running {
   sessionId: string;
@@ -31,18 +34,15 @@ export class ReplayRegistry {
    */
   start(session: SessionHandle, req: ReplayRequest): string {
     const label = targetLabel(req.to);
-    let target;
-    try {
-      target = parseTarget(req.to);
-    } catch (err) {
-      if (err instanceof ReplayTargetError) throw new ApiError('bad-request', err.message);
-      throw err;
-    }
+    const target = parseOrRefuse(req.to);
     // Everything captured so far is in the snapshot; what the replay causes is not.
     session.recorder?.flush();
     const upToSeq = session.store.lastSeq;
     const map = req.map ?? {};
-    if (session.live) {
+    // Sending dead letters back to origin is a targeted redrive of copies the user picked
+    // from the snapshot: recording them again is the point (to see them delivered this
+    // time), and the snapshot keeps the replay from reading its own sends.
+    if (session.live && !req.deadLettersToOrigin) {
       let destinations;
       try {
         destinations = selectForReplay(session.store, target.transport, req.filter ?? {}, upToSeq, map).destinations;
@@ -63,6 +63,7 @@ export class ReplayRegistry {
       map,
       ...(req.filter ? { filter: req.filter } : {}),
       ...(req.dryRun ? { dryRun: true } : {}),
+      ...(req.deadLettersToOrigin ? { deadLettersToOrigin: req.deadLettersToOrigin } : {}),
       upToSeq,
       targetLabel: label,
       onProgress: emit,
@@ -77,6 +78,27 @@ export class ReplayRegistry {
       })
       .finally(() => this.runs.delete(replayId));
     return replayId;
+  }
+
+  /** What `start` would send, from a dry run: the first PLAN_ITEMS messages and the report's notes. */
+  async plan(session: SessionHandle, req: ReplayRequest): Promise<ReplayPlan> {
+    parseOrRefuse(req.to);
+    session.recorder?.flush();
+    const items: ReplayPlanItem[] = [];
+    const replayer = new Replayer(session.store, {
+      to: req.to,
+      speed: req.speed,
+      map: req.map ?? {},
+      ...(req.filter ? { filter: req.filter } : {}),
+      ...(req.deadLettersToOrigin ? { deadLettersToOrigin: req.deadLettersToOrigin } : {}),
+      dryRun: true,
+      upToSeq: session.store.lastSeq,
+      onPlan: (p) => {
+        if (p.action === 'send' && items.length < PLAN_ITEMS) items.push({ seq: p.seq, atMs: p.atMs, from: p.from, to: p.to, detail: p.detail, size: p.size });
+      },
+    });
+    const r = await replayer.run();
+    return { total: r.total, items, truncated: r.planned > items.length, notes: r.notes, error: r.error && scrubCredentials(r.error, req.to) };
   }
 
   cancel(replayId: string): boolean {
@@ -112,4 +134,13 @@ function recordingEndpoints(session: SessionHandle): RecordingEndpoint[] {
 
 function bindingsOf(session: SessionHandle) {
   return session.store.latestDiscovery().flatMap((d) => d.bindings ?? []);
+}
+
+function parseOrRefuse(to: string) {
+  try {
+    return parseTarget(to);
+  } catch (err) {
+    if (err instanceof ReplayTargetError) throw new ApiError('bad-request', err.message);
+    throw err;
+  }
 }

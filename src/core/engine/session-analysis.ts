@@ -1,125 +1,268 @@
-import type { GroupOffset, StoredMessage } from '../../shared/model.ts';
+import type { CapturedMessage, GroupOffset, StoredMessage } from '../../shared/model.ts';
+import type {
+  Analysed,
+  AnalysisStatus,
+  AnalysisSummary,
+  LatencyHistogram,
+  PairsPage,
+  PairStatus,
+  TopologyGraph,
+  UndeliveredGroup,
+} from '../../shared/views.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { AnalysisState } from '../analysis/analysis-state.ts';
-import type { AnalysisResult } from '../analysis/analysis-state.ts';
-import type { AnalysisConfig, AnalysisConfigInput } from '../analysis/config.ts';
+import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
+import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
+import { ANALYSIS_FIRST_PAGE, ANALYSIS_PAGE, ANALYSIS_PROGRESS_MS, ANALYSIS_SLICE_MS } from '../common/constants.ts';
 
 /**
- * Analysis of a saved session, streamed from its file through the same `AnalysisState` that
- * runs live beside a Recorder (`onBatch` → `ingest`, `onOffsets` → `addOffsets`).
+ * The engine's one way into the analysis: a session's `AnalysisState`, fed live from the
+ * Recorder's batches and, for what is already in the file, by `feedSession`; and the
+ * readers that answer the analysis channels with how complete the answer is.
  */
-export { AnalysisState, LIVE_GRACE_MS } from '../analysis/analysis-state.ts';
-export type { AnalysisResult } from '../analysis/analysis-state.ts';
+export { AnalysisState };
+export type { AnalysisConfigInput };
 
-/**
- * When a saved recording ended: its last message, offset poll or endpoint status change
- * (the Recorder logs "stopped" when it stops). Windows that had passed by then are judged
- * as passed, as they were live; the rest is decided "by the end of the recording".
- */
-export function recordingEnd(store: SessionStore): number | undefined {
-  const [row] = store.select<{ t: number | null }>(
-    `SELECT MAX(t) AS t FROM (SELECT MAX(time) AS t FROM messages UNION ALL SELECT MAX(time) FROM group_offsets
-     UNION ALL SELECT MAX(time) FROM endpoint_log)`,
-  );
-  return row?.t ?? undefined;
+/** Fills correlation facts before a message is stored, per the session's analysis settings. */
+export function createEnricher(config: AnalysisConfigInput = {}): (m: CapturedMessage) => void {
+  return correlationEnricher(resolveAnalysisConfig(config).correlation);
 }
 
-/** Streams a saved session through a fresh state and finishes it; the state keeps the pages for the UI. */
-export function analyzeStoreState(store: SessionStore, config: AnalysisConfigInput | AnalysisConfig = {}, end = recordingEnd(store)): AnalysisState {
-  const state = new AnalysisState(config);
-  // Offset polls stream beside the messages (two read statements at once), each batch
-  // preceded by the polls up to its latest message: nothing grows with the session.
-  const polls = store.selectIterate<OffsetRow>(`${OFFSETS_SQL} ORDER BY time, rowid`);
-  let next = polls.next();
-  const pollsUpTo = (time: number): GroupOffset[] => {
-    const rows: GroupOffset[] = [];
-    while (!next.done && next.value.time <= time) {
-      rows.push(toGroupOffset(next.value));
-      next = polls.next();
-    }
-    return rows;
-  };
-  try {
-    let batch: StoredMessage[] = [];
-    let batchMax = -Infinity;
-    const flush = (): void => {
-      state.addOffsets(pollsUpTo(batchMax));
-      state.ingest(batch);
-      batch = [];
-    };
-    for (const m of store.iterate()) {
-      batch.push(m);
-      if (m.time > batchMax) batchMax = m.time;
-      if (batch.length >= 1000) flush();
-    }
-    flush();
-    state.addOffsets(pollsUpTo(Infinity));
-  } finally {
-    polls.return?.();
-  }
-  state.finish(end);
-  return state;
-}
-
-/** The analysis of a saved session: the same result the live analysis reached while recording it. */
-export function analyzeStore(store: SessionStore, config: AnalysisConfigInput | AnalysisConfig = {}, end = recordingEnd(store)): AnalysisResult {
-  return analyzeStoreState(store, config, end).finish();
+export interface FeedProgress {
+  /** The last seq fed. */
+  seq: number;
+  /** Messages fed so far, and how many there are in all (it grows while a recording continues). */
+  done: number;
+  total: number;
+  /** Nothing is left in the file: this was the last page. */
+  last: boolean;
 }
 
 /**
- * Like `analyzeStoreState`, yielding to the event loop between chunks so the main process
- * stays responsive over a million-message session. `onProgress` gets messages done so far.
+ * Feeds a stored session into `state` from its first message: messages in seq order, page
+ * by page, each page preceded by the consumer-group offset polls up to its latest message
+ * time. The first page is read at once; then it yields to the event loop every few tens of
+ * milliseconds, with no statement open across the wait (a writer on the same connection
+ * would find it busy). `onProgress` hears about every page, synchronously, so the last one
+ * can be acted on before anything else runs.
  */
-export async function analyzeStoreAsync(
+export async function feedSession(
   store: SessionStore,
-  config: AnalysisConfigInput | AnalysisConfig = {},
-  opts: { end?: number; signal?: AbortSignal; onProgress?: (done: number) => void; chunk?: number } = {},
-): Promise<AnalysisState> {
-  const end = opts.end ?? recordingEnd(store);
-  const state = new AnalysisState(config);
-  const chunk = opts.chunk ?? 20_000;
-  let afterSeq = 0;
+  state: AnalysisState,
+  opts: { page?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void } = {},
+): Promise<void> {
+  const page = opts.page ?? ANALYSIS_PAGE;
+  let seq = 0;
   let done = 0;
   let pollsDone = -Infinity;
+  let slice = performance.now();
   for (;;) {
     opts.signal?.throwIfAborted();
-    const batch: StoredMessage[] = [];
+    const limit = done === 0 ? Math.max(page, ANALYSIS_FIRST_PAGE) : page;
+    const batch: StoredMessage[] = store.page(seq, limit);
+    const last = batch.length < limit;
     let batchMax = pollsDone;
-    // Fresh statements per chunk: an open iterator must not span an await (a writer on
-    // the same connection would find it busy).
-    for (const m of store.iterate({}, { afterSeq })) {
-      batch.push(m);
-      if (m.time > batchMax) batchMax = m.time;
-      if (batch.length >= chunk) break;
-    }
-    const last = batch.length < chunk;
+    for (const m of batch) if (m.time > batchMax) batchMax = m.time;
     const upTo = last ? Infinity : batchMax;
     if (upTo > pollsDone) {
-      state.addOffsets(store.select<OffsetRow>(`${OFFSETS_SQL} WHERE time > ? AND time <= ? ORDER BY time, rowid`, [pollsDone, upTo]).map(toGroupOffset));
+      state.addOffsets(store.offsetsBetween(pollsDone, upTo));
       pollsDone = upTo;
     }
     state.ingest(batch);
     done += batch.length;
-    opts.onProgress?.(done);
-    if (last) break;
-    afterSeq = batch[batch.length - 1]!.seq;
-    await new Promise((r) => setImmediate(r));
+    if (batch.length > 0) seq = batch[batch.length - 1]!.seq;
+    opts.onProgress?.({ seq, done, total: done + Math.max(0, store.lastSeq - seq), last });
+    if (last) return;
+    if (performance.now() - slice >= ANALYSIS_SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      slice = performance.now();
+    }
   }
-  state.finish(end);
-  return state;
 }
 
-interface OffsetRow {
-  time: number;
-  endpoint: string;
-  group_id: string;
-  topic: string;
-  partition: number;
+export interface PairsQuery {
   offset: number;
+  limit: number;
+  destination?: string;
+  status?: PairStatus;
 }
 
-const OFFSETS_SQL = 'SELECT time, endpoint, group_id, topic, partition, offset FROM group_offsets';
+/** The analysis channels' answers from one state, each saying how complete it is. */
+export interface AnalysisReader {
+  summary(): Analysed<AnalysisSummary>;
+  pairs(q: PairsQuery): Analysed<PairsPage>;
+  latency(destination: string | undefined): Analysed<LatencyHistogram>;
+  undelivered(): Analysed<{ groups: UndeliveredGroup[] }>;
+  topology(): Analysed<TopologyGraph>;
+}
 
-function toGroupOffset(r: OffsetRow): GroupOffset {
-  return { time: r.time, endpoint: r.endpoint, groupId: r.group_id, topic: r.topic, partition: r.partition, offset: String(r.offset) };
+/**
+ * Reads `state` as of `now` (live: the wall clock; playback: the playhead). Without `now`
+ * the state's clock is left where its messages put it: a saved session still being read
+ * must not be timed out by the wall clock.
+ */
+export function readAnalysis(state: AnalysisState, analysis: AnalysisStatus, now?: number): AnalysisReader {
+  if (now !== undefined) state.tick(now);
+  return {
+    summary: () => ({ ...state.snapshot(), analysis }),
+    pairs: (q) => ({ ...state.pairsPage(q), analysis }),
+    latency: (destination) => ({ ...state.latencyHistogram(destination), analysis }),
+    undelivered: () => ({ groups: state.undeliveredGroups(), analysis }),
+    topology: () => ({ ...state.topologyGraph(), analysis }),
+  };
+}
+
+export interface SessionAnalysisHooks {
+  /** Reading the file advanced (at most every 100 ms), and once when it is ready or failed. */
+  onProgress?: (status: AnalysisStatus) => void;
+  onError?: (err: Error) => void;
+}
+
+/**
+ * The analysis of one open session. What is in the file is read by `feedSession` once the
+ * session is opened (or a view first asks); live batches go straight in once
+ * the file has been read, and are left to the feeder while it still reads (they are in
+ * the file by then). A saved session's analysis is finished at the recording's end, so
+ * what was still open is decided as `inspect` decides it.
+ */
+export class SessionAnalysis {
+  private state: AnalysisState;
+  private analysedSeq = 0;
+  private finished = false;
+  private live = false;
+  /** Set while the feeder reads the file. */
+  private progress: { done: number; total: number } | null = null;
+  private failure: string | null = null;
+  private feeding: Promise<void> | null = null;
+  private abort: AbortController | null = null;
+  private lastReport = 0;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly config: AnalysisConfigInput = {},
+    private readonly hooks: SessionAnalysisHooks = {},
+  ) {
+    this.state = new AnalysisState(config);
+  }
+
+  /** The state itself, as the views read it (tests compare it with a live one). */
+  get current(): AnalysisState {
+    return this.state;
+  }
+
+  status(): AnalysisStatus {
+    if (this.failure !== null) return { state: 'failed', message: this.failure };
+    if (this.progress) return { state: 'running', ...this.progress };
+    if (this.analysedSeq < this.store.lastSeq) return { state: 'running', done: 0, total: this.store.lastSeq - this.analysedSeq };
+    return { state: 'ready' };
+  }
+
+  /**
+   * Starts reading what the file holds beyond what was analysed. The first page is read
+   * before this returns, so a small session is ready at once.
+   */
+  start(): void {
+    if (this.progress || this.failure !== null) return;
+    if (this.analysedSeq >= this.store.lastSeq) {
+      this.settle();
+      return;
+    }
+    // Only a fresh state is fed from the file (the feeder starts at the first message).
+    if (this.analysedSeq > 0) this.reset();
+    const abort = (this.abort = new AbortController());
+    this.progress = { done: 0, total: this.store.lastSeq };
+    const feeding = feedSession(this.store, this.state, {
+      signal: abort.signal,
+      onProgress: (p) => {
+        this.analysedSeq = p.seq;
+        if (p.last) {
+          this.progress = null;
+          this.settle();
+        } else {
+          this.progress = { done: p.done, total: p.total };
+        }
+        this.report(p.last);
+      },
+    })
+      .catch((err: unknown) => {
+        if (abort.signal.aborted) return;
+        this.progress = null;
+        this.failure = (err as Error).message;
+        this.hooks.onError?.(err as Error);
+        this.report(true);
+      })
+      .finally(() => {
+        if (this.feeding === feeding) this.feeding = null;
+      });
+    this.feeding = feeding;
+  }
+
+  /** Resolves once the file has been read (at once when it has); the status says whether it failed. */
+  async whenRead(): Promise<AnalysisStatus> {
+    this.start();
+    await this.feeding;
+    return this.status();
+  }
+
+  /** What the views read now: live at the wall clock, a saved session as of its end. */
+  reader(): AnalysisReader {
+    this.start();
+    const status = this.status();
+    return readAnalysis(this.state, status, this.live && status.state === 'ready' ? Date.now() : undefined);
+  }
+
+  /** A recorder starts on the session: a finished analysis starts over from the file. */
+  recordingStarted(): void {
+    this.live = true;
+    if (this.finished) this.reset();
+    this.start();
+  }
+
+  recordingStopped(): void {
+    this.live = false;
+    if (!this.progress) this.settle();
+  }
+
+  /** A batch the Recorder just stored. */
+  ingest(b: { firstSeq: number; lastSeq: number; messages: readonly StoredMessage[] }): void {
+    if (this.progress || this.failure !== null) return;
+    if (b.firstSeq !== this.analysedSeq + 1) {
+      this.start();
+      return;
+    }
+    this.state.ingest(b.messages);
+    this.analysedSeq = b.lastSeq;
+  }
+
+  /** Offset polls the Recorder just stored. */
+  addOffsets(rows: readonly GroupOffset[]): void {
+    if (this.progress || this.failure !== null) return;
+    this.state.addOffsets(rows);
+  }
+
+  dispose(): void {
+    this.abort?.abort();
+  }
+
+  private reset(): void {
+    this.abort?.abort();
+    this.state = new AnalysisState(this.config);
+    this.analysedSeq = 0;
+    this.finished = false;
+    this.progress = null;
+  }
+
+  /** A saved session read to its end is decided as of the recording's end. */
+  private settle(): void {
+    if (this.live || this.finished || this.analysedSeq < this.store.lastSeq) return;
+    this.state.finish(this.store.recordingEnd());
+    this.finished = true;
+  }
+
+  private report(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastReport < ANALYSIS_PROGRESS_MS) return;
+    this.lastReport = now;
+    this.hooks.onProgress?.(this.status());
+  }
 }

@@ -1,10 +1,8 @@
 import type { MessageRow, StoredMessage } from '../../shared/model.ts';
 import type { TrafficBatch } from '../../shared/views.ts';
 import { previewPayload } from '../decode/payload.ts';
+import { KEY_PREVIEW_BYTES, NEWEST_ROWS, PREVIEW_BYTES, TRAFFIC_EVENT_INTERVAL_MS } from '../common/constants.ts';
 import { resolveEventTime } from '../common/event-time.ts';
-
-/** Newest rows sent with each batch event: enough to fill the tail of a list. */
-const NEWEST_ROWS = 200;
 
 export function toRow(m: StoredMessage): MessageRow {
   return {
@@ -20,12 +18,12 @@ export function toRow(m: StoredMessage): MessageRow {
     offset: m.offset ?? null,
     routingKey: m.routingKey ?? null,
     connection: m.connection ?? null,
-    key: m.key ? previewPayload(m.key, 256) : null,
+    key: m.key ? previewPayload(m.key, KEY_PREVIEW_BYTES) : null,
     size: m.size,
     correlationId: m.correlationId ?? null,
     messageId: m.messageId ?? null,
     replyTo: m.replyTo ?? null,
-    preview: previewPayload(m.payload, 160),
+    preview: previewPayload(m.payload, PREVIEW_BYTES),
   };
 }
 
@@ -44,7 +42,7 @@ export class TrafficBatcher {
   constructor(
     private readonly sessionId: string,
     private readonly emit: (batch: TrafficBatch) => void,
-    private readonly intervalMs = 100,
+    private readonly intervalMs = TRAFFIC_EVENT_INTERVAL_MS,
   ) {}
 
   push(messages: readonly StoredMessage[], total: number): void {

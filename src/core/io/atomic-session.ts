@@ -2,10 +2,49 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CapturedMessage } from '../../shared/model.ts';
+import { IMPORT_BATCH } from '../common/constants.ts';
 import { SessionFileError, SessionStore, type StoreOptions } from '../store/session-store.ts';
+import { readLines } from './lines.ts';
 
-/** Messages written per transaction while importing. */
-export const IMPORT_CHUNK = 5000;
+/**
+ * Imports a line-oriented file (JSON Lines, kcat -J) into a new session file, atomically.
+ * `toMessage` turns one line's bytes into a message, or null to skip the line; an error it
+ * throws (ImportLineError names the line) fails the whole import and leaves no file behind.
+ */
+export async function importLineFile(
+  inPath: string,
+  outPath: string,
+  meta: Record<string, string>,
+  format: string,
+  toMessage: (bytes: Buffer, line: number) => CapturedMessage | null,
+  /** The desktop app passes its Electron build of better-sqlite3 here. */
+  storeOptions: StoreOptions = {},
+): Promise<{ count: number }> {
+  assertReadable(inPath);
+  const info = { ...meta, imported_from: path.basename(inPath), import_format: format };
+  return createSessionAtomically(
+    outPath,
+    info,
+    async (w) => {
+      for await (const { line, bytes } of readLines(inPath)) {
+        const msg = toMessage(bytes, line);
+        if (msg) w.add(msg);
+      }
+      w.registerEndpoints(inPath, format);
+    },
+    storeOptions,
+  );
+}
+
+function assertReadable(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new Error(`${file} does not exist.`);
+  }
+  if (!st.isFile()) throw new Error(`${file} is not a file.`);
+}
 
 /**
  * Builds a new session file so that it appears complete or not at all: everything is
@@ -71,7 +110,7 @@ export class ChunkWriter {
   add(msg: CapturedMessage): void {
     this.pending.push(msg);
     if (!this.endpoints.has(msg.endpoint)) this.endpoints.set(msg.endpoint, msg.transport);
-    if (this.pending.length >= IMPORT_CHUNK) this.flush();
+    if (this.pending.length >= IMPORT_BATCH) this.flush();
   }
 
   flush(): void {

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { once } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import type { MessageFilter } from '../../shared/filter.ts';
+import type { CapturedMessage } from '../../shared/model.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { snapshotChunks } from './chunks.ts';
 import { fromJsonlRecord, toJsonlRecord } from './jsonl-record.ts';
-import { ImportLineError, isBlank, parseObject, readLines } from './lines.ts';
-import { createSessionAtomically } from './atomic-session.ts';
+import { ImportLineError, isBlank, parseObject } from './lines.ts';
+import { importLineFile } from './atomic-session.ts';
 import type { StoreOptions } from '../store/session-store.ts';
 
 export { toJsonlRecord, fromJsonlRecord } from './jsonl-record.ts';
@@ -70,31 +70,19 @@ export async function importJsonl(
   /** The desktop app passes its Electron build of better-sqlite3 here. */
   storeOptions: StoreOptions = {},
 ): Promise<{ count: number }> {
-  assertReadable(inPath);
-  const info = { ...meta, imported_from: path.basename(inPath), import_format: 'jsonl' };
-  return createSessionAtomically(outPath, info, async (w) => {
-    for await (const { line, bytes } of readLines(inPath)) {
-      const b = line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
-      if (isBlank(b)) continue;
-      if (!isUtf8(b)) {
-        throw new ImportLineError(line, 'not valid UTF-8 (JSON Lines is UTF-8 text; binary payloads go in "payloadBase64")');
-      }
-      const o = parseObject(b.toString('utf8'), line);
-      if (o.transport === undefined && typeof o.topic === 'string' && 'payload' in o) {
-        throw new ImportLineError(line, 'this looks like kcat -J output, not Flowscope JSON Lines; import it with the kcat format');
-      }
-      w.add(fromJsonlRecord(o, line));
-    }
-    w.registerEndpoints(inPath, 'jsonl');
-  }, storeOptions);
+  return importLineFile(inPath, outPath, meta, 'jsonl', jsonlLine, storeOptions);
 }
 
-export function assertReadable(file: string): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new Error(`${file} does not exist.`);
+function jsonlLine(bytes: Buffer, line: number): CapturedMessage | null {
+  // A byte-order mark some editors put in front of UTF-8 text.
+  const b = line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  if (isBlank(b)) return null;
+  if (!isUtf8(b)) {
+    throw new ImportLineError(line, 'not valid UTF-8 (JSON Lines is UTF-8 text; binary payloads go in "payloadBase64")');
   }
-  if (!st.isFile()) throw new Error(`${file} is not a file.`);
+  const o = parseObject(b.toString('utf8'), line);
+  if (o.transport === undefined && typeof o.topic === 'string' && 'payload' in o) {
+    throw new ImportLineError(line, 'this looks like kcat -J output, not Flowscope JSON Lines; import it with the kcat format');
+  }
+  return fromJsonlRecord(o, line);
 }

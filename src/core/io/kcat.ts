@@ -1,10 +1,8 @@
-import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
-import { ImportLineError, isBlank, parseObject, readLines } from './lines.ts';
-import { createSessionAtomically } from './atomic-session.ts';
+import { ImportLineError, isBlank, parseObject } from './lines.ts';
+import { importLineFile } from './atomic-session.ts';
 import type { StoreOptions } from '../store/session-store.ts';
-import { assertReadable } from './jsonl.ts';
 
 /** The endpoint id imported kcat records carry. */
 export const KCAT_ENDPOINT = 'kcat';
@@ -27,16 +25,12 @@ export async function importKcat(
   /** The desktop app passes its Electron build of better-sqlite3 here. */
   storeOptions: StoreOptions = {},
 ): Promise<{ count: number }> {
-  assertReadable(inPath);
-  const info = { ...meta, imported_from: path.basename(inPath), import_format: 'kcat' };
-  return createSessionAtomically(outPath, info, async (w) => {
-    for await (const { line, bytes } of readLines(inPath)) {
-      if (isBlank(bytes) || bytes[0] === 0x25 /* % */) continue;
-      const o = parseObject(bytes.toString('latin1'), line);
-      w.add(fromKcatEnvelope(o, line));
-    }
-    w.registerEndpoints(inPath, 'kcat');
-  }, storeOptions);
+  return importLineFile(inPath, outPath, meta, 'kcat', kcatLine, storeOptions);
+}
+
+function kcatLine(bytes: Buffer, line: number): CapturedMessage | null {
+  if (isBlank(bytes) || bytes[0] === 0x25 /* % */) return null;
+  return fromKcatEnvelope(parseObject(bytes.toString('latin1'), line), line);
 }
 
 /** One kcat `-J` envelope → a Kafka `publish` fact. */

@@ -82,13 +82,15 @@ export class AmqpPublisher implements Publisher {
 
   private async exists(check: (c: amqp.Channel) => Promise<unknown>): Promise<boolean> {
     const c = await this.conn!.createChannel();
+    // The check's own rejection carries the broker's reason.
     c.on('error', () => undefined);
     try {
       await check(c);
       await c.close();
       return true;
     } catch (err) {
-      if (/NOT_FOUND|404/.test((err as Error).message)) return false;
+      // amqplib puts the AMQP reply code of a channel close in `code`: 404 is NOT_FOUND.
+      if ((err as { code?: unknown }).code === 404) return false;
       throw err;
     }
   }
@@ -107,7 +109,7 @@ export class AmqpPublisher implements Publisher {
     while (ch && !this.blocked && !this.fatal && this.waiting.length) {
       const q = this.waiting.shift()!;
       const { exchange, routingKey } = addressOf(q.item);
-      const options = this.publishOptions(q.item.msg);
+      const options = this.publishOptions(q.item.msg, q.item.headers === undefined ? q.item.msg.headers : q.item.headers);
       // amqplib queues the frames even when publish returns false; it asks us to wait for 'drain'.
       this.blocked = !ch.publish(exchange, routingKey, Buffer.from(q.item.msg.payload), options, (err) => {
         if (!err) this.settleOne(q, { ok: true });
@@ -129,7 +131,7 @@ export class AmqpPublisher implements Publisher {
   }
 
   /** Recorded properties → amqplib publish options (headers' binary values back to bytes). */
-  private publishOptions(m: StoredMessage): Options.Publish {
+  private publishOptions(m: StoredMessage, headers: StoredMessage['headers']): Options.Publish {
     const p = m.properties ?? {};
     const o: Options.Publish = { mandatory: true };
     const str = (v: JsonValue | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
@@ -153,7 +155,7 @@ export class AmqpPublisher implements Publisher {
       this.droppedUserId = true;
       this.notes.push(`The user-id property ("${userId}") was left out: RabbitMQ only accepts the connecting user's name there.`);
     }
-    if (m.headers) o.headers = toAmqpTable(m.headers);
+    if (headers) o.headers = toAmqpTable(headers);
     for (const k of Object.keys(o) as (keyof Options.Publish)[]) if (o[k] === undefined) delete o[k];
     return o;
   }
@@ -167,6 +169,7 @@ export class AmqpPublisher implements Publisher {
     const conn = this.conn;
     this.conn = null;
     this.fatal ??= new Error('closed');
+    // A connection the broker already closed rejects close(); nothing is left to release.
     if (conn) await conn.close().catch(() => undefined);
   }
 }

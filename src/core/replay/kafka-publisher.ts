@@ -1,13 +1,7 @@
 import { Kafka, Partitioners, logLevel, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
 import type { JsonValue } from '../../shared/model.ts';
+import { REPLAY_KAFKA_BATCH_BYTES, REPLAY_KAFKA_BATCH_COUNT } from '../common/constants.ts';
 import type { DestinationPlan, Publisher, ReplayItem, Settlement } from './types.ts';
-
-/**
- * Records per produce request, and payload bytes: a record batch above the broker's
- * message.max.bytes (1 MiB by default) is refused whole.
- */
-const BATCH_COUNT = 5000;
-const BATCH_BYTES = 900 * 1024;
 
 /** Kafka errors about one record; anything else (connection, auth, topic) stops the replay. */
 const RECORD_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
@@ -110,7 +104,7 @@ export class KafkaPublisher implements Publisher {
     if (q.busy || q.items.length === 0 || !this.producer) return;
     const batch: Queued[] = [];
     let bytes = 0;
-    while (q.items.length && batch.length < BATCH_COUNT && (batch.length === 0 || bytes < BATCH_BYTES)) {
+    while (q.items.length && batch.length < REPLAY_KAFKA_BATCH_COUNT && (batch.length === 0 || bytes < REPLAY_KAFKA_BATCH_BYTES)) {
       const next = q.items.shift()!;
       bytes += next.item.msg.payload.byteLength;
       batch.push(next);

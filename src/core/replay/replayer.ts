@@ -1,19 +1,23 @@
+import {
+  REPLAY_MAX_IN_FLIGHT,
+  REPLAY_MAX_IN_FLIGHT_BYTES,
+  REPLAY_PROGRESS_MS,
+  REPLAY_SETTLE_TIMEOUT_MS,
+} from '../common/constants.ts';
+import { getLogger } from '../common/logger.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { snapshotChunks } from '../io/chunks.ts';
 import { actionFor, mapItem, selectForReplay, wsConnectionFacts, wsConnectionKey, type Selection } from './select.ts';
+import { selectDeadLetters } from './dead-letters.ts';
 import { parseTarget, scrubCredentials, targetLabel, type ReplayTarget } from './target.ts';
 import { KafkaPublisher } from './kafka-publisher.ts';
 import { AmqpPublisher } from './amqp-publisher.ts';
 import { WsPublisher } from './ws-publisher.ts';
 import { ReplayTally } from './tally.ts';
 import type { Publisher, ReplayItem, ReplayOptions, ReplayReport, ReplayStatus, Settlement, WsConnectionFacts } from './types.ts';
+import type { StoredMessage } from '../../shared/model.ts';
 
-/** Messages and payload bytes in flight before reading the session waits for the target. */
-const MAX_IN_FLIGHT = 5000;
-const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
-const PROGRESS_MS = 100;
-/** How long a cancelled or finished replay waits for confirmations of what is on the wire. */
-const SETTLE_TIMEOUT_MS = 10_000;
+const log = getLogger('replay');
 
 export function createPublisher(target: ReplayTarget): Publisher {
   switch (target.transport) {
@@ -71,12 +75,12 @@ export class Replayer {
 
   async run(): Promise<ReplayReport> {
     const started = performance.now();
-    const timer = setInterval(() => this.progress(false), PROGRESS_MS);
+    const timer = setInterval(() => this.progress(false), REPLAY_PROGRESS_MS);
     const r = this.tally.report;
     try {
       const target = parseTarget(this.opts.to);
       const upTo = this.opts.upToSeq ?? this.store.lastSeq;
-      const sel = selectForReplay(this.store, target.transport, this.opts.filter ?? {}, upTo, this.opts.map ?? {});
+      const sel = this.select(target.transport, upTo);
       r.total = sel.total;
       this.lastTime = sel.lastTime;
       r.notes.push(...sel.notes);
@@ -90,7 +94,7 @@ export class Replayer {
       if (sel.total > 0 && !this.stopped) await this.loop(sel, upTo, wsFacts);
       if (this.publisher) {
         if (this.stopped) this.publisher.abort();
-        await this.tally.drained(SETTLE_TIMEOUT_MS);
+        await this.tally.drained(REPLAY_SETTLE_TIMEOUT_MS);
       }
       r.state = this.tally.fatal ? 'failed' : this.cancelled ? 'cancelled' : 'done';
     } catch (err) {
@@ -99,7 +103,8 @@ export class Replayer {
     } finally {
       clearInterval(timer);
       if (this.publisher) {
-        await this.publisher.close().catch(() => undefined);
+        // What was published is tallied already; a failing close only loses the connection.
+        await this.publisher.close().catch((err: unknown) => log.debug('closing the replay target failed', err));
         r.notes.push(...(this.publisher.notes ?? []));
         r.unroutable = this.publisher.unroutable ?? 0;
       }
@@ -110,14 +115,23 @@ export class Replayer {
     return r;
   }
 
+  private select(transport: ReplayTarget['transport'], upTo: number): Selection {
+    const filter = this.opts.filter ?? {};
+    const map = this.opts.map ?? {};
+    if (!this.opts.deadLettersToOrigin) return selectForReplay(this.store, transport, filter, upTo, map);
+    if (transport !== 'amqp') throw new Error('Dead-lettered messages go back to RabbitMQ: the target must be amqp:// or amqps://.');
+    return selectDeadLetters(this.store, filter, upTo, map, this.opts.deadLettersToOrigin);
+  }
+
   private async loop(sel: Selection, upTo: number, wsFacts: Map<string, WsConnectionFacts> | null): Promise<void> {
     const map = this.opts.map ?? {};
+    const route = sel.route ?? ((m: StoredMessage) => mapItem(m, map));
     for await (const chunk of snapshotChunks(this.store, sel.filter, upTo, { count: 500, bytes: 8 * 1024 * 1024 })) {
       for (const msg of chunk) {
         if (this.stopped) return;
         const action = actionFor(msg, sel.sendEvents);
         if (!action) continue;
-        const item: ReplayItem = { msg, action, ...mapItem(msg, map) };
+        const item: ReplayItem = { msg, action, ...route(msg) };
         if (wsFacts) {
           const key = wsConnectionKey(msg.endpoint, msg.connection);
           item.ws = wsFacts.get(key) ?? { key, search: '', subprotocol: null };
@@ -135,8 +149,8 @@ export class Replayer {
         // A connection with no recorded open starts its handshake while the replay waits for its first frame.
         if (action === 'send' && item.ws && this.publisher?.prepare) void this.publisher.prepare(item);
         if (this.speed !== 'max') await this.sleepUntil(this.schedule.t0 + atMs);
-        if (this.tally.inFlight >= MAX_IN_FLIGHT || this.tally.inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
-          await this.wakeable(this.tally.room(MAX_IN_FLIGHT / 2, MAX_IN_FLIGHT_BYTES / 2));
+        if (this.tally.inFlight >= REPLAY_MAX_IN_FLIGHT || this.tally.inFlightBytes >= REPLAY_MAX_IN_FLIGHT_BYTES) {
+          await this.wakeable(this.tally.room(REPLAY_MAX_IN_FLIGHT / 2, REPLAY_MAX_IN_FLIGHT_BYTES / 2));
         }
         if (this.stopped) return;
         this.dispatch(item);

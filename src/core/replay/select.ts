@@ -1,7 +1,6 @@
 import type { MessageEventKind, StoredMessage, Transport } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { SessionStore } from '../store/session-store.ts';
-import { filterToSql } from '../store/filter-sql.ts';
 import type { DestinationPlan, ReplayItem, WsConnectionFacts } from './types.ts';
 
 /**
@@ -33,6 +32,8 @@ export interface Selection {
   lastTime: number | null;
   destinations: DestinationPlan[];
   notes: string[];
+  /** Where each message goes, when not where it was recorded (after `map`). */
+  route?: (msg: StoredMessage) => Pick<ReplayItem, 'destination' | 'routingKey' | 'label' | 'headers'>;
 }
 
 export class NothingToReplayError extends Error {}
@@ -63,7 +64,7 @@ export function selectForReplay(
     sendEvents = [...SENDABLE[transport]];
   }
   const sendFilter: MessageFilter = { ...base, events: sendEvents };
-  const stats = rangeOf(store, sendFilter, upToSeq);
+  const stats = store.rangeUpTo(sendFilter, upToSeq);
   const iterEvents = transport === 'ws' ? [...sendEvents, ...WS_CONTROL] : sendEvents;
   const destinations = destinationPlans(store, sendFilter, upToSeq, transport, map);
   const notes: string[] = [];
@@ -78,15 +79,7 @@ export function selectForReplay(
 }
 
 function count(store: SessionStore, filter: MessageFilter, upToSeq: number): number {
-  return rangeOf(store, filter, upToSeq).total;
-}
-
-function rangeOf(store: SessionStore, filter: MessageFilter, upToSeq: number) {
-  const { where, params } = filterToSql(filter);
-  const sql = `SELECT COUNT(*) AS n, MIN(time) AS first, MAX(time) AS last FROM messages
-    ${where ? `${where} AND` : 'WHERE'} seq <= @upToSeq`;
-  const r = store.select<{ n: number; first: number | null; last: number | null }>(sql, { ...params, upToSeq })[0]!;
-  return { total: r.n, firstTime: r.first, lastTime: r.last };
+  return store.rangeUpTo(filter, upToSeq).total;
 }
 
 function destinationPlans(
@@ -96,17 +89,7 @@ function destinationPlans(
   transport: Transport,
   map: Record<string, string>,
 ): DestinationPlan[] {
-  const { where, params } = filterToSql(filter);
-  // Publishes to the default exchange are addressed by routing key (= queue name): group by it.
-  const sql = `SELECT destination, dest_kind AS destKind,
-      CASE WHEN transport = 'amqp' AND destination IN ('', 'amq.default') THEN routing_key END AS rk,
-      MAX(partition) AS maxPartition, COUNT(*) AS n
-    FROM messages ${where ? `${where} AND` : 'WHERE'} seq <= @upToSeq GROUP BY destination, dest_kind, rk`;
-  const rows = store.select<{ destination: string; destKind: StoredMessage['destKind']; rk: string | null; maxPartition: number | null; n: number }>(
-    sql,
-    { ...params, upToSeq },
-  );
-  return rows.map((r) => {
+  return store.destinationsUpTo(filter, upToSeq).map((r) => {
     const probe = { transport, destination: r.destination, destKind: r.destKind, routingKey: r.rk } as StoredMessage;
     const m = mapItem(probe, map);
     return {
@@ -183,11 +166,7 @@ export function actionFor(msg: StoredMessage, sendEvents: readonly MessageEventK
  */
 export function wsConnectionFacts(store: SessionStore, upToSeq: number): Map<string, WsConnectionFacts> {
   const out = new Map<string, WsConnectionFacts>();
-  const rows = store.selectIterate<{ endpoint: string; connection: string | null; meta: string | null }>(
-    `SELECT endpoint, connection, meta FROM messages WHERE transport = 'ws' AND event = 'open' AND seq <= @upToSeq`,
-    { upToSeq },
-  );
-  for (const r of rows) {
+  for (const r of store.wsOpensUpTo(upToSeq)) {
     const key = wsConnectionKey(r.endpoint, r.connection);
     let meta: Record<string, unknown> = {};
     try {

@@ -1,4 +1,5 @@
-import { redactUrl } from '../common/endpoint-label.ts';
+import { BadInputError } from '../common/errors.ts';
+import { hidePassword, passwordOf, redactText } from '../common/redact.ts';
 
 export type ReplayTarget =
   | { transport: 'kafka'; brokers: string[]; url: string }
@@ -6,7 +7,7 @@ export type ReplayTarget =
   | { transport: 'ws'; url: URL };
 
 /** A target URL the user typed is wrong; the message says how. */
-export class ReplayTargetError extends Error {
+export class ReplayTargetError extends BadInputError {
   constructor(message: string) {
     super(message);
     this.name = 'ReplayTargetError';
@@ -46,20 +47,20 @@ export function parseTarget(to: string): ReplayTarget {
     };
   }
   if (scheme === 'ws' || scheme === 'wss') return { transport: 'ws', url: parseUrl(to) };
-  throw new ReplayTargetError(`Cannot replay to "${redactUrl(to)}": the target must be kafka://, amqp(s):// or ws(s)://.`);
+  throw new ReplayTargetError(`Cannot replay to "${hidePassword(to)}": the target must be kafka://, amqp(s):// or ws(s)://.`);
 }
 
 function parseUrl(to: string): URL {
   try {
     return new URL(to);
   } catch {
-    throw new ReplayTargetError(`"${redactUrl(to)}" is not a valid URL.`);
+    throw new ReplayTargetError(`"${hidePassword(to)}" is not a valid URL.`);
   }
 }
 
 /** The target as shown to the user: never with its password. */
 export function targetLabel(to: string): string {
-  return redactUrl(to);
+  return hidePassword(to);
 }
 
 /**
@@ -67,17 +68,7 @@ export function targetLabel(to: string): string {
  * URL they were given).
  */
 export function scrubCredentials(message: string, to: string): string {
-  let out = message;
-  try {
-    const u = new URL(to);
-    if (u.password) {
-      out = out.split(u.password).join('***');
-      out = out.split(decodeURIComponent(u.password)).join('***');
-    }
-  } catch {
-    // Not a URL (kafka:// broker lists): nothing to scrub.
-  }
-  return out;
+  return redactText(message, [passwordOf(to)]);
 }
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0', '::', '[::]']);

@@ -1,5 +1,6 @@
-import type { StoredMessage, Transport } from '../../shared/model.ts';
+import type { JsonValue, StoredMessage, Transport } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
+import type { ReplayProgress } from '../../shared/views.ts';
 
 export type ReplaySpeed = number | 'max';
 
@@ -22,16 +23,23 @@ export interface ReplayOptions {
   onPlan?: (item: PlannedSend) => void;
   /** Label for the target in messages; defaults to the target URL without its password. */
   targetLabel?: string;
+  /**
+   * AMQP: send the dead-lettered copies back to the exchange and routing key they were
+   * first published with (their x-death), instead of where they were recorded; `map` still
+   * applies. See dead-letters.ts.
+   */
+  deadLettersToOrigin?: DeadLetterNarrowing;
 }
 
-export interface ReplayStatus {
-  sent: number;
-  total: number;
-  failed: number;
-  etaMs: number | null;
-  state: 'running' | 'done' | 'cancelled' | 'failed';
-  message: string | null;
+/** Which dead-lettered copies go back: all, or those that died in one queue or for one reason. */
+export interface DeadLetterNarrowing {
+  queue?: string;
+  /** RabbitMQ's x-death reason: expired, rejected, maxlen, delivery_limit. */
+  reason?: string;
 }
+
+/** A replay's progress as the replayer knows it; the engine adds which replay it is. */
+export type ReplayStatus = Omit<ReplayProgress, 'replayId' | 'sessionId' | 'target'>;
 
 export interface DestinationCount {
   sent: number;
@@ -77,6 +85,8 @@ export interface ReplayItem {
   ws?: WsConnectionFacts;
   /** What to do with it: send it, or a WebSocket connection open/close to reproduce. */
   action: 'send' | 'open' | 'close';
+  /** AMQP: headers to send instead of the recorded ones (null: none). */
+  headers?: Record<string, JsonValue> | null;
 }
 
 export interface PlannedSend {

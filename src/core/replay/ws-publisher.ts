@@ -1,7 +1,8 @@
 import { WebSocket } from 'ws';
 import { isUtf8 } from 'node:buffer';
 import type { DestinationPlan, Publisher, ReplayItem, Settlement } from './types.ts';
-import { redactUrl } from '../common/endpoint-label.ts';
+import { WS_HANDSHAKE_TIMEOUT_MS, WS_MAX_PAYLOAD } from '../common/constants.ts';
+import { hidePassword } from '../common/redact.ts';
 
 const CLOSE_WAIT_MS = 3000;
 
@@ -61,8 +62,8 @@ export class WsPublisher implements Publisher {
     const sub = item.ws?.subprotocol;
     const ws = new WebSocket(url, sub ? [sub] : [], {
       perMessageDeflate: false,
-      maxPayload: 256 * 1024 * 1024,
-      handshakeTimeout: 10_000,
+      maxPayload: WS_MAX_PAYLOAD,
+      handshakeTimeout: WS_HANDSHAKE_TIMEOUT_MS,
       followRedirects: false,
     });
     let ready!: () => void;
@@ -80,7 +81,7 @@ export class WsPublisher implements Publisher {
     });
     ws.on('error', (err) => {
       const fatal = !this.everOpened && !conn.open;
-      this.kill(conn, new Error(`cannot use ${redactUrl(url)}: ${err.message}`), fatal);
+      this.kill(conn, new Error(`cannot use ${hidePassword(url)}: ${err.message}`), fatal);
     });
     ws.on('close', (code, reason) => {
       this.kill(conn, new Error(`the server closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`), false);
@@ -137,6 +138,7 @@ export class WsPublisher implements Publisher {
     try {
       c.ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     } catch {
+      // ws refuses codes a client may not send (1004, 1015, …): close normally instead.
       c.ws.close(1000);
     }
   }

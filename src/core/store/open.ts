@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
+import { SQLITE_CACHE_KIB, SQLITE_WAL_AUTOCHECKPOINT_PAGES } from '../common/constants.ts';
 import { APPLICATION_ID, FORMAT_NAME, SCHEMA_VERSION } from './schema.ts';
 
 /** Thrown when a file cannot be used as a session. The message is meant for the user. */
@@ -25,8 +26,8 @@ export interface StoreOptions {
  */
 export function tuneForWriting(db: Db): void {
   db.pragma('synchronous = NORMAL');
-  db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 8192');
+  db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_AUTOCHECKPOINT_PAGES}`);
   db.pragma('temp_store = MEMORY');
 }
 

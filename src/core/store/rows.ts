@@ -1,5 +1,6 @@
 import type { CapturedMessage, EventTimeSource, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import { previewPayload } from '../decode/payload.ts';
+import { KEY_PREVIEW_BYTES, PREVIEW_BYTES } from '../common/constants.ts';
 
 export interface Row {
   seq: number;
@@ -43,8 +44,6 @@ export function rowColumns(e: EventColumns): string {
   dest_kind, destination, partition, CAST(offset AS TEXT) AS offset, routing_key, connection, key, headers, properties, size,
   correlation_id, message_id, reply_to, meta`;
 }
-/** Bytes of payload fetched for a list row's preview. */
-export const PREVIEW_BYTES = 160;
 
 function json(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
@@ -87,7 +86,7 @@ export function toParams(seq: number, m: CapturedMessage): unknown[] {
 
 function keyText(key: Buffer | null): string | null {
   if (!key) return null;
-  return previewPayload(key, 256);
+  return previewPayload(key, KEY_PREVIEW_BYTES);
 }
 
 export function toListRow(r: Row): MessageRow {

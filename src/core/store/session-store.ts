@@ -8,11 +8,16 @@ import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
-import { EVENT_COLUMNS, INSERT_SQL, PREVIEW_BYTES, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toStored, type EventColumns, type Row } from './rows.ts';
+import { EVENT_COLUMNS, INSERT_SQL, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toStored, type EventColumns, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
+import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
+import { PREVIEW_BYTES } from '../common/constants.ts';
+import { getLogger } from '../common/logger.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
+
+const log = getLogger('store');
 
 export interface EndpointRecord {
   id: string;
@@ -213,22 +218,18 @@ export class SessionStore {
     const sql = `SELECT time, endpoint, group_id, topic, partition, CAST(offset AS TEXT) AS offset FROM group_offsets
       ${topic ? 'WHERE topic = ?' : ''} ORDER BY time`;
     const stmt = this.db.prepare(sql);
-    const rows = (topic ? stmt.all(topic) : stmt.all()) as {
-      time: number;
-      endpoint: string;
-      group_id: string;
-      topic: string;
-      partition: number;
-      offset: string;
-    }[];
-    return rows.map((r) => ({
-      time: r.time,
-      endpoint: r.endpoint,
-      groupId: r.group_id,
-      topic: r.topic,
-      partition: r.partition,
-      offset: String(r.offset),
-    }));
+    return toOffsets((topic ? stmt.all(topic) : stmt.all()) as OffsetRow[]);
+  }
+
+  /** Offset polls with `after < time <= upTo`, in the order they were polled. */
+  offsetsBetween(after: number, upTo: number): GroupOffset[] {
+    const rows = this.db
+      .prepare(
+        `SELECT time, endpoint, group_id, topic, partition, CAST(offset AS TEXT) AS offset FROM group_offsets
+         WHERE time > ? AND time <= ? ORDER BY time, rowid`,
+      )
+      .all(after, upTo) as OffsetRow[];
+    return toOffsets(rows);
   }
 
   count(filter: MessageFilter = {}): number {
@@ -338,14 +339,33 @@ export class SessionStore {
       .get(params) as never;
   }
 
-  /** Runs a read-only SQL statement; for analysis code that aggregates in the store. */
-  select<T>(sql: string, params: Record<string, unknown> | unknown[] = {}): T[] {
-    return this.db.prepare(sql).all(params as never) as T[];
+  /**
+   * When the recording ended: its last message, offset poll or endpoint status change (the
+   * Recorder logs "stopped" when it stops); undefined for an empty session.
+   */
+  recordingEnd(): number | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT MAX(t) AS t FROM (SELECT MAX(time) AS t FROM messages UNION ALL SELECT MAX(time) FROM group_offsets
+         UNION ALL SELECT MAX(time) FROM endpoint_log)`,
+      )
+      .get() as { t: number | null };
+    return row.t ?? undefined;
   }
 
-  /** Iterates a read-only SQL statement row by row. */
-  selectIterate<T>(sql: string, params: Record<string, unknown> | unknown[] = {}): IterableIterator<T> {
-    return this.db.prepare(sql).iterate(params as never) as IterableIterator<T>;
+  /** Count and time range of what `filter` selects among seq ≤ upToSeq. */
+  rangeUpTo(filter: MessageFilter, upToSeq: number): ReplayRange {
+    return replayRange(this.db, filter, upToSeq, this.eventCols.time);
+  }
+
+  /** The destinations `filter` selects among seq ≤ upToSeq, with their message counts. */
+  destinationsUpTo(filter: MessageFilter, upToSeq: number): ReplayDestinationRow[] {
+    return replayDestinations(this.db, filter, upToSeq, this.eventCols.time);
+  }
+
+  /** The WebSocket `open` events among seq ≤ upToSeq, streamed. */
+  wsOpensUpTo(upToSeq: number): IterableIterator<WsOpenRow> {
+    return wsOpens(this.db, upToSeq);
   }
 
   /** Writes a consistent copy of the session to another file (Save As). */
@@ -370,10 +390,24 @@ export class SessionStore {
     if (!this.readonly) {
       try {
         this.db.pragma('wal_checkpoint(TRUNCATE)');
-      } catch {
+      } catch (err) {
         // A failed checkpoint leaves the WAL beside the file; SQLite replays it on next open.
+        log.warn(`checkpoint of ${this.path} failed; its -wal file stays until the next open`, err);
       }
     }
     this.db.close();
   }
+}
+
+interface OffsetRow {
+  time: number;
+  endpoint: string;
+  group_id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+function toOffsets(rows: readonly OffsetRow[]): GroupOffset[] {
+  return rows.map((r) => ({ time: r.time, endpoint: r.endpoint, groupId: r.group_id, topic: r.topic, partition: r.partition, offset: r.offset }));
 }

@@ -36,7 +36,7 @@ export function App() {
       return;
     }
     const off = connectLive(client);
-    client.invoke('renderer:session:list', {}).then(
+    client.call('renderer:session:list', {}).then(
       (list) => {
         for (const s of list) upsertSession(s, false);
         // Restore the session from the URL if it is still open, else show the newest one.

@@ -12,6 +12,7 @@ import './styles/flow.css';
 import './styles/conversations.css';
 import './styles/undelivered.css';
 import './styles/timeline.css';
+import './styles/analysis.css';
 import { App } from './App.tsx';
 
 createRoot(document.getElementById('root')!).render(

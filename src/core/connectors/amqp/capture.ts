@@ -8,6 +8,23 @@ export function tapToCaptured(msg: ConsumeMessage, endpoint: string, time: numbe
   return fromConsumed(msg, endpoint, time, 'publish', exchangeLabel(msg.fields.exchange), 'tap');
 }
 
+/**
+ * A dead-lettered copy seen through a tap of its dead-letter exchange: recorded as the
+ * broker's publish of it to that exchange (`source: 'dead-letter'`), with the queues the
+ * exchange routes it to when the management API's bindings tell.
+ */
+export function deadLetterToCaptured(msg: ConsumeMessage, endpoint: string, time: number, queues: string[] | null): CapturedMessage {
+  const m = fromConsumed(msg, endpoint, time, 'publish', exchangeLabel(msg.fields.exchange), 'dead-letter');
+  if (queues) m.meta!.deadLetterQueues = queues;
+  return m;
+}
+
+/** Whether RabbitMQ dead-lettered this message at least once (it carries `x-death`). */
+export function isDeadLettered(msg: ConsumeMessage): boolean {
+  const xd = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-death'];
+  return Array.isArray(xd) && xd.length > 0;
+}
+
 /** A message Flowscope consumed from an application queue (queue consumer mode). */
 export function consumedToCaptured(queue: string, msg: ConsumeMessage, endpoint: string, time: number): CapturedMessage {
   return fromConsumed(msg, endpoint, time, 'deliver', queue, 'consumer');

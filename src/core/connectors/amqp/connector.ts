@@ -1,30 +1,41 @@
 import { connect } from 'amqplib';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
-import type { JsonValue } from '../../../shared/model.ts';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { Discovery } from '../../../shared/discovery.ts';
-import { consumedToCaptured, tapToCaptured } from './capture.ts';
-import { describeAmqpError } from './errors.ts';
+import { Backoff } from '../../common/backoff.ts';
+import {
+  AMQP_CONNECT_TIMEOUT_MS,
+  AMQP_DISCOVERY_MS,
+  AMQP_HEARTBEAT_S,
+  AMQP_MANAGEMENT_REFRESH_MS,
+  AMQP_RECONCILE_MS,
+  AMQP_RECONCILE_SWEEP_MS,
+  AMQP_RECONNECT,
+} from '../../common/constants.ts';
+import type { FlowscopeError } from '../../common/errors.ts';
+import { passwordOf } from '../../common/redact.ts';
+import { consumedToCaptured, isDeadLettered, tapToCaptured } from './capture.ts';
+import { DeadLetterTaps } from './dead-letter-taps.ts';
+import { amqpError } from './errors.ts';
 import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';
-import { fetchManagement } from './management.ts';
-import type { ManagementSnapshot } from './management.ts';
+import { ManagementWatch } from './management-watch.ts';
 import { ObservedTopology } from './observed.ts';
 import { fingerprint, TapReconciler } from './reconcile.ts';
 import { AmqpSession } from './session.ts';
-import { parseAmqpUrl, passwordOf, redactUrl } from './url.ts';
+import { parseAmqpUrl } from './url.ts';
 import type { AmqpTarget } from './url.ts';
 import type { AmqpConnectorOptions } from './options.ts';
 import { TraceHealth } from './trace-health.ts';
 
 export type { AmqpConnectorOptions } from './options.ts';
 
-const DISCOVERY_EVERY_MS = 2000;
-
 /**
- * RabbitMQ capture (amqplib). Three sources, all optional:
+ * RabbitMQ capture (amqplib). Four sources, all optional:
  * - exchange taps: publishes seen through an exclusive queue bound to each exchange;
  * - the firehose: publishes with their real routing and deliveries to every consumer;
- * - queue consumption: messages taken from application queues.
+ * - queue consumption: messages taken from application queues;
+ * - the dead-letter tap: copies RabbitMQ dead-letters, through the dead-letter exchanges
+ *   the management API names (see dead-letter-taps.ts).
  * With both taps and the firehose on, the firehose's publish event is the record and the
  * tap copy only fills gaps (see TapReconciler). The connector reconnects by itself with
  * backoff after a connection loss and re-declares everything.
@@ -43,12 +54,12 @@ export class AmqpConnector implements Connector {
   private running = false;
   private everRecorded = false;
   private generation = 0;
-  private attempts = 0;
+  private readonly backoff: Backoff;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly trace = new TraceHealth(() => this.reportRecording());
-  private management: ManagementSnapshot | null = null;
-  private managementNote: string | null = null;
+  private readonly management: ManagementWatch;
+  private readonly deadLetters: DeadLetterTaps;
 
   constructor(
     private readonly opts: AmqpConnectorOptions,
@@ -59,19 +70,19 @@ export class AmqpConnector implements Connector {
     this.password = passwordOf(opts.url);
     this.label = this.target.safeUrl;
     this.consumedQueues = new Set(opts.queues ?? []);
-    this.reconciler = new TapReconciler(opts.reconcileMs ?? 2000, (m) => this.sink.message(m));
-  }
-
-  /** Settings to store with the session: no password. */
-  safeConfig(): Record<string, JsonValue> {
-    return {
-      url: this.label,
-      vhost: this.target.vhost,
-      exchanges: [...this.opts.exchanges],
-      queues: [...(this.opts.queues ?? [])],
-      firehose: Boolean(this.opts.firehose),
-      ...(this.opts.managementUrl ? { managementUrl: redactUrl(this.opts.managementUrl) } : {}),
-    };
+    this.reconciler = new TapReconciler(opts.reconcileMs ?? AMQP_RECONCILE_MS, (m) => this.sink.message(m));
+    this.backoff = new Backoff({
+      initialMs: opts.retry?.initialMs ?? AMQP_RECONNECT.initialMs,
+      maxMs: opts.retry?.maxMs ?? AMQP_RECONNECT.maxMs,
+    });
+    this.management = new ManagementWatch(
+      opts.managementUrl,
+      this.target,
+      { user: this.target.user, password: this.password ?? 'guest' },
+      (d) => this.sink.discovery?.(d),
+      this.id,
+    );
+    this.deadLetters = new DeadLetterTaps(this.management, this.id, (m) => this.sink.message(m));
   }
 
   /**
@@ -88,10 +99,11 @@ export class AmqpConnector implements Connector {
       t.unref();
       this.timers.push(t);
     };
-    if (this.opts.firehose && this.opts.exchanges.length) every(500, () => this.sweep());
-    every(DISCOVERY_EVERY_MS, () => this.emitObserved());
+    if (this.opts.firehose && this.opts.exchanges.length) every(AMQP_RECONCILE_SWEEP_MS, () => this.sweep());
+    every(AMQP_DISCOVERY_MS, () => this.emitObserved());
+    if (this.management.url) every(this.opts.managementRefreshMs ?? AMQP_MANAGEMENT_REFRESH_MS, () => void this.refreshManagement());
     const problem = await this.attempt();
-    if (problem) throw new Error(problem);
+    if (problem) throw problem;
   }
 
   async stop(): Promise<void> {
@@ -109,19 +121,13 @@ export class AmqpConnector implements Connector {
   }
 
   async discover(): Promise<Discovery> {
-    if (this.opts.managementUrl) {
-      try {
-        await this.refreshManagement();
-      } catch {
-        /* fall back to what was observed */
-      }
-    }
-    if (this.management) return { endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management };
-    return this.topology.take(this.id, true)!;
+    // Falls back to what was observed when the API is not there; the status says why.
+    await this.management.refresh();
+    return this.management.discovery() ?? this.topology.take(this.id, true)!;
   }
 
-  /** One connection attempt. Returns a message when start must fail, else null. */
-  private async attempt(): Promise<string | null> {
+  /** One connection attempt. Returns the error when start must fail, else null. */
+  private async attempt(): Promise<FlowscopeError | null> {
     const gen = this.generation;
     let conn: ChannelModel | null = null;
     try {
@@ -133,17 +139,23 @@ export class AmqpConnector implements Connector {
           username: this.target.user,
           password: this.password ?? (this.target.user === 'guest' ? 'guest' : ''),
           vhost: this.target.vhost,
-          heartbeat: 15,
+          heartbeat: AMQP_HEARTBEAT_S,
         },
-        { timeout: this.opts.connectTimeoutMs ?? 10_000, clientProperties: { connection_name: `flowscope ${this.id}` } },
+        {
+          timeout: this.opts.connectTimeoutMs ?? AMQP_CONNECT_TIMEOUT_MS,
+          clientProperties: { connection_name: `flowscope ${this.id}` },
+        },
       );
-      // amqplib emits 'error' before 'close'; without a listener it would throw.
+      // amqplib emits 'error' before 'close'; without a listener it would throw. The
+      // session's 'close' handler reports the reason.
       conn.on('error', () => {});
-      if (this.opts.managementUrl && !this.management) await this.refreshManagement().catch(() => {});
+      // A failing management API is not fatal: its note in the status says so.
+      if (!this.management.snapshot) await this.management.refresh();
       // A loss during setup rejects `open` itself; only a session that opened can be lost.
       let opened: AmqpSession | null = null;
       const session = await AmqpSession.open(conn, this.plan(), {
         tap: (m) => this.onTap(m),
+        deadLetter: (m) => this.deadLetters.copy(m),
         trace: (m) => this.onTrace(m),
         consumed: (q, m) => this.sink.message(consumedToCaptured(q, m, this.id, Date.now())),
         lost: (err) => opened && this.onLost(opened, err),
@@ -154,21 +166,23 @@ export class AmqpConnector implements Connector {
         return null;
       }
       this.session = session;
-      this.attempts = 0;
+      this.backoff.reset();
       this.everRecorded = true;
       for (const [ex, type] of session.types) this.topology.exchange(ex, type);
+      await this.deadLetters.apply(session);
       this.reportRecording();
       if (session.traceQueue) this.trace.probe(() => session.probe(), () => this.session === session, true);
       return null;
     } catch (err) {
+      // The attempt failed already; a failing close of its connection adds nothing.
       if (conn) await conn.close().catch(() => {});
       if (gen !== this.generation || !this.running) return null;
-      const problem = describeAmqpError(err, this.target, this.password, 'setting up the tap');
-      if (problem.kind === 'config' && !this.everRecorded) {
+      const problem = amqpError(err, this.target, this.password, 'setting up the tap');
+      if (!problem.retriable && !this.everRecorded) {
         this.running = false;
         this.clearTimers();
         this.sink.status('failed', problem.message);
-        return problem.message;
+        return problem;
       }
       this.scheduleRetry(problem.message);
       return null;
@@ -177,7 +191,8 @@ export class AmqpConnector implements Connector {
 
   private plan() {
     const knownTypes = new Map<string, string>();
-    for (const e of this.management?.exchanges ?? []) knownTypes.set(e.name, e.type);
+    const snap = this.management.snapshot;
+    for (const e of snap?.exchanges ?? []) knownTypes.set(e.name, e.type);
     return {
       endpointId: this.id,
       exchanges: this.opts.exchanges,
@@ -186,7 +201,7 @@ export class AmqpConnector implements Connector {
       knownTypes,
       directKeys: (ex: string) => [
         ...this.topology.keysOf(ex),
-        ...(this.management?.bindings ?? []).filter((b) => b.source === ex).map((b) => b.routingKey),
+        ...(snap?.bindings ?? []).filter((b) => b.source === ex).map((b) => b.routingKey),
       ],
     };
   }
@@ -198,13 +213,9 @@ export class AmqpConnector implements Connector {
 
   private scheduleRetry(reason: string): void {
     if (!this.running) return;
-    const initial = this.opts.retry?.initialMs ?? 500;
-    const max = this.opts.retry?.maxMs ?? 15_000;
-    const base = Math.min(max, initial * 2 ** this.attempts);
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
-    this.attempts += 1;
+    const delay = this.backoff.next();
     const secs = delay < 1000 ? 'under a second' : `${Math.round(delay / 1000)} s`;
-    this.sink.status('reconnecting', `${reason}; retry ${this.attempts} in ${secs}`);
+    this.sink.status('reconnecting', `${reason}; retry ${this.backoff.attempts} in ${secs}`);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.attempt();
@@ -215,12 +226,18 @@ export class AmqpConnector implements Connector {
     if (this.session !== session || !this.running) return;
     this.session = null;
     void session.close(1000);
-    const problem = describeAmqpError(err, this.target, this.password);
+    const problem = amqpError(err, this.target, this.password);
     this.scheduleRetry(`connection lost: ${problem.message}`);
   }
 
   private onTap(msg: ConsumeMessage): void {
     const now = Date.now();
+    if (isDeadLettered(msg)) {
+      // The dead-letter tap records these; and the firehose never traces a dead-lettering,
+      // so a copy must not wait for a firehose twin.
+      if (this.session?.tapsDeadLetter(msg.fields.exchange, msg.fields.routingKey)) return;
+      return this.sink.message(tapToCaptured(msg, this.id, now));
+    }
     const captured = tapToCaptured(msg, this.id, now);
     if (!this.opts.firehose) return this.sink.message(captured);
     const fp = fingerprint(msg.fields.exchange, msg.fields.routingKey, captured.messageId ?? null, msg.content);
@@ -241,6 +258,8 @@ export class AmqpConnector implements Connector {
       if (ev.reachedTap) this.reconciler.traced(fingerprint(ev.exchange, key, captured.messageId ?? null, msg.content), now);
       this.topology.routed(exchangeLabel(ev.exchange), ev.routedQueues ?? [], key);
       if (ev.routedQueues?.length) s?.bindDirect(ev.exchange, key);
+      const untraced = this.management.streams(ev.routedQueues ?? []);
+      if (untraced.length) captured.meta = { ...captured.meta, untracedQueues: untraced };
       this.sink.message(captured);
       return;
     }
@@ -255,7 +274,7 @@ export class AmqpConnector implements Connector {
     const s = this.session;
     // Tap copies no firehose event claimed: if the firehose is silent too, tracing is off.
     if (this.reconciler.sweep(now) > 0 && s) {
-      this.trace.unclaimed(now, this.opts.reconcileMs ?? 2000, () => s.probe(), () => this.session === s);
+      this.trace.unclaimed(now, this.opts.reconcileMs ?? AMQP_RECONCILE_MS, () => s.probe(), () => this.session === s);
     }
   }
 
@@ -271,24 +290,19 @@ export class AmqpConnector implements Connector {
           : 'firehose: publishes with their routed queues, and deliveries',
       );
     }
-    if (this.managementNote) parts.push(this.managementNote);
+    parts.push(...this.deadLetters.status(s));
+    if (this.management.note) parts.push(this.management.note);
     this.sink.status('recording', `${this.label}: ${parts.join('; ') || 'connected, nothing to record'}`);
   }
 
+  /** Reads the management API again and taps dead-letter exchanges that appeared. */
   private async refreshManagement(): Promise<void> {
-    const url = this.opts.managementUrl;
-    if (!url) return;
-    try {
-      this.management = await fetchManagement(url, this.target.vhost, {
-        user: this.target.user,
-        password: this.password ?? 'guest',
-      });
-      this.managementNote = null;
-      this.sink.discovery?.({ endpoint: this.id, time: Date.now(), source: 'management-api', ...this.management });
-    } catch (err) {
-      this.managementNote = `${(err as Error).message}; topology comes from observed traffic`;
-      throw err;
-    }
+    const before = this.management.note;
+    await this.management.refresh();
+    const s = this.session;
+    if (!s || !this.running) return;
+    const changed = await this.deadLetters.apply(s);
+    if (changed || this.management.note !== before) this.reportRecording();
   }
 
   private emitObserved(force = false): void {

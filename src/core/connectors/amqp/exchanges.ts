@@ -54,6 +54,7 @@ export async function onThrowaway<T>(conn: ChannelModel, fn: (ch: Awaited<Return
   try {
     return await fn(ch);
   } finally {
+    // A channel error has closed it already; that error is what `fn` rejected with.
     await ch.close().catch(() => {});
   }
 }

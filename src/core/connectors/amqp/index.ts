@@ -1,3 +1,3 @@
 export { AmqpConnector } from './connector.ts';
 export type { AmqpConnectorOptions } from './options.ts';
-export { parseAmqpUrl, redactUrl } from './url.ts';
+export { parseAmqpUrl } from './url.ts';

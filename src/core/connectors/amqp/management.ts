@@ -2,13 +2,17 @@ import type { JsonValue } from '../../../shared/model.ts';
 import type { DiscoveredBinding, DiscoveredExchange, DiscoveredQueue } from '../../../shared/discovery.ts';
 import { toJson } from './properties.ts';
 import { isOwnQueue } from './firehose.ts';
-import { redactUrl } from './url.ts';
+import { queueLimits } from './queue-limits.ts';
+import { MANAGEMENT_TIMEOUT_MS } from '../../common/constants.ts';
+import { AuthenticationError, ConnectionError, FlowscopeError, NotFoundError } from '../../common/errors.ts';
+import { maskPassword } from '../../common/redact.ts';
 
 /**
  * RabbitMQ management HTTP API (rabbitmq_management plugin, usually port 15672):
- * https://www.rabbitmq.com/docs/http-api-reference. Optional: it gives exchange types and
- * the real bindings (so direct exchanges can be tapped per key); without it Flowscope
- * learns the topology from what it observes.
+ * https://www.rabbitmq.com/docs/http-api-reference. Optional: it gives exchange types,
+ * the real bindings (so direct exchanges can be tapped per key) and each queue's arguments
+ * and policy (dead-letter exchange, TTL, length and delivery limits, which AMQP cannot
+ * read); without it Flowscope learns the topology from what it observes.
  */
 export interface ManagementSnapshot {
   exchanges: DiscoveredExchange[];
@@ -26,7 +30,7 @@ export async function fetchManagement(
   baseUrl: string,
   vhost: string,
   auth: ManagementAuth,
-  timeoutMs = 5000,
+  timeoutMs = MANAGEMENT_TIMEOUT_MS,
 ): Promise<ManagementSnapshot> {
   const base = new URL(baseUrl);
   // Credentials in the management URL win over the AMQP ones.
@@ -37,17 +41,18 @@ export async function fetchManagement(
   const root = base.toString().replace(/\/+$/, '');
   const headers = { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
   const v = encodeURIComponent(vhost);
+  const where = `management API at ${maskPassword(baseUrl)}`;
   const get = async (path: string): Promise<unknown> => {
     let res: Response;
     try {
       res = await fetch(`${root}/api/${path}/${v}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new Error(`management API at ${redactUrl(baseUrl)} is not reachable (${cause})`);
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      throw new ConnectionError(`${where} is not reachable (${code ?? (err as Error).name})`, { cause: err, ...(code ? { code } : {}) });
     }
-    if (res.status === 401) throw new Error(`management API at ${redactUrl(baseUrl)} refused user '${user}'`);
-    if (res.status === 404) throw new Error(`management API at ${redactUrl(baseUrl)} does not know vhost '${vhost}'`);
-    if (!res.ok) throw new Error(`management API at ${redactUrl(baseUrl)} answered HTTP ${res.status}`);
+    if (res.status === 401) throw new AuthenticationError(`${where} refused user '${user}'`);
+    if (res.status === 404) throw new NotFoundError(`${where} does not know vhost '${vhost}'`);
+    if (!res.ok) throw new FlowscopeError(`${where} answered HTTP ${res.status}`);
     return res.json();
   };
   const [ex, qs, bs] = (await Promise.all([get('exchanges'), get('queues'), get('bindings')])) as Record<string, unknown>[][];
@@ -59,11 +64,19 @@ export async function fetchManagement(
     })),
     queues: (qs ?? [])
       .filter((q) => !isOwnQueue(String(q.name)))
-      .map((q) => ({
-        name: String(q.name),
-        ...(typeof q.messages === 'number' ? { messages: q.messages } : {}),
-        ...(typeof q.consumers === 'number' ? { consumers: q.consumers } : {}),
-      })),
+      .map((q) => {
+        const args = objectOf(q.arguments);
+        const limits = queueLimits(args, objectOf(q.effective_policy_definition));
+        return {
+          name: String(q.name),
+          ...(typeof q.messages === 'number' ? { messages: q.messages } : {}),
+          ...(typeof q.consumers === 'number' ? { consumers: q.consumers } : {}),
+          ...(typeof q.type === 'string' ? { type: q.type } : {}),
+          ...(Object.keys(args).length ? { arguments: args } : {}),
+          ...(typeof q.policy === 'string' && q.policy ? { policy: q.policy } : {}),
+          ...(Object.keys(limits).length ? { limits } : {}),
+        } satisfies DiscoveredQueue;
+      }),
     bindings: (bs ?? [])
       .filter((b) => String(b.source) !== '' && !isOwnQueue(String(b.destination)))
       .map((b) => {
@@ -77,4 +90,9 @@ export async function fetchManagement(
         } satisfies DiscoveredBinding;
       }),
   };
+}
+
+function objectOf(v: unknown): Record<string, JsonValue> {
+  const j = toJson(v ?? {});
+  return j && typeof j === 'object' && !Array.isArray(j) ? j : {};
 }

@@ -20,8 +20,15 @@ export interface AmqpConnectorOptions {
    * routed queues, every delivery. Needs `rabbitmqctl trace_on -p <vhost>` on the broker.
    */
   firehose?: boolean;
-  /** http://host:15672 of the management plugin; same credentials as the AMQP URL. */
-  managementUrl?: string;
+  /**
+   * http://host:15672 of the management plugin (same credentials as the AMQP URL unless
+   * the URL has its own). Left out, the broker's host on the plugin's default port is tried;
+   * `false` never asks. It gives exchange types, bindings and the queue arguments that
+   * dead-letter tapping needs.
+   */
+  managementUrl?: string | false;
+  /** How often the management API is read again while recording (default 10 s). */
+  managementRefreshMs?: number;
   /** Reconnect backoff: first delay and ceiling in ms (defaults 500 and 15 000). */
   retry?: { initialMs?: number; maxMs?: number };
   connectTimeoutMs?: number;

@@ -1,4 +1,5 @@
 import type { CapturedMessage } from '../../../shared/model.ts';
+import { AMQP_RECONCILE_MAX_HELD } from '../../common/constants.ts';
 
 /**
  * Keeps the exchange tap and the firehose from recording the same publish twice.
@@ -28,7 +29,7 @@ export class TapReconciler {
   constructor(
     private readonly graceMs: number,
     private readonly record: (msg: CapturedMessage) => void,
-    private readonly maxHeld = 200_000,
+    private readonly maxHeld = AMQP_RECONCILE_MAX_HELD,
   ) {}
 
   /** A firehose publish event whose routed queues included our tap queue. */

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { AMQP_CONSUMER_PREFETCH, AMQP_OWN_QUEUE_MAX_LENGTH } from '../../common/constants.ts';
+import { getLogger } from '../../common/logger.ts';
+import { topicMatch } from './dead-letter-plan.ts';
+import type { DeadLetterTap } from './dead-letter-plan.ts';
 import { onThrowaway, planTap, probeExchangeType } from './exchanges.ts';
 import { PROBE_KEY_PREFIX, TAP_QUEUE_PREFIX, TRACE_QUEUE_PREFIX } from './firehose.ts';
 
@@ -9,13 +13,9 @@ import { PROBE_KEY_PREFIX, TAP_QUEUE_PREFIX, TRACE_QUEUE_PREFIX } from './fireho
  * its connection; after a connection loss the connector opens a new one.
  */
 
-/**
- * Our queues are bounded so a stalled Flowscope can never fill the broker's memory:
- * past this many messages the broker drops the oldest (x-max-length, drop-head).
- */
-const OWN_QUEUE_MAX_LENGTH = 1_000_000;
-/** Unacked deliveries in flight per consumed application queue. */
-const CONSUMER_PREFETCH = 500;
+const log = getLogger('amqp');
+/** Our queues are bounded (see AMQP_OWN_QUEUE_MAX_LENGTH) so a stalled Flowscope never fills the broker. */
+const OWN_QUEUE = { exclusive: true, autoDelete: true, durable: false, maxLength: AMQP_OWN_QUEUE_MAX_LENGTH };
 
 export interface SessionPlan {
   endpointId: string;
@@ -30,6 +30,8 @@ export interface SessionPlan {
 
 export interface SessionHandlers {
   tap(msg: ConsumeMessage): void;
+  /** A copy from the dead-letter tap (any message routed through a tapped dead-letter exchange). */
+  deadLetter(msg: ConsumeMessage): void;
   trace(msg: ConsumeMessage): void;
   /** A message consumed from an application queue; the session acks it after this returns. */
   consumed(queue: string, msg: ConsumeMessage): void;
@@ -44,7 +46,13 @@ export class AmqpSession {
   readonly types = new Map<string, string>();
   /** One line per tapped exchange / consumed queue for the status message. */
   readonly notes: string[] = [];
+  /** Dead-letter exchanges bound to the dead-letter tap: their type and the bindings made. */
+  readonly deadLetterTaps = new Map<string, { type: string; bound: Set<string>; patterns: string[] }>();
+  /** Dead-letter exchanges the broker would not let us bind, with why. */
+  readonly deadLetterRefusals = new Map<string, string>();
   private readonly boundDirect = new Set<string>();
+  private deadLetterQueue: string | null = null;
+  private deadLetterWork: Promise<void> = Promise.resolve();
   private closing = false;
   private lostCalled = false;
 
@@ -53,6 +61,9 @@ export class AmqpSession {
     private readonly ch: Channel,
     tapQueue: string | null,
     traceQueue: string | null,
+    private readonly suffix: string,
+    private readonly handlers: SessionHandlers,
+    private readonly lose: (err: unknown) => void,
   ) {
     this.tapQueue = tapQueue;
     this.traceQueue = traceQueue;
@@ -76,18 +87,21 @@ export class AmqpSession {
       lastChannelError = err;
     });
     const tapped = plan.exchanges.length > 0;
-    const session = new AmqpSession(
-      conn,
-      ch,
-      tapped ? `${TAP_QUEUE_PREFIX}${suffix}` : null,
-      plan.firehose ? `${TRACE_QUEUE_PREFIX}${suffix}` : null,
-    );
-    for (const [k, v] of types) session.types.set(k, v);
     const lost = (err: unknown): void => {
       if (session.closing || session.lostCalled) return;
       session.lostCalled = true;
       h.lost(err);
     };
+    const session: AmqpSession = new AmqpSession(
+      conn,
+      ch,
+      tapped ? `${TAP_QUEUE_PREFIX}${suffix}` : null,
+      plan.firehose ? `${TRACE_QUEUE_PREFIX}${suffix}` : null,
+      suffix,
+      h,
+      lost,
+    );
+    for (const [k, v] of types) session.types.set(k, v);
     let lastConnError: unknown = null;
     conn.on('error', (err) => {
       lastConnError = err;
@@ -99,9 +113,8 @@ export class AmqpSession {
       setImmediate(() => lost(lastConnError ?? lastChannelError ?? new Error('the broker closed the tap channel'))),
     );
 
-    const ownQueue = { exclusive: true, autoDelete: true, durable: false, maxLength: OWN_QUEUE_MAX_LENGTH };
     if (session.tapQueue) {
-      await ch.assertQueue(session.tapQueue, ownQueue);
+      await ch.assertQueue(session.tapQueue, OWN_QUEUE);
       for (const ex of plan.exchanges) {
         if (ex === '' || ex === 'amq.default') {
           session.notes.push(
@@ -124,7 +137,7 @@ export class AmqpSession {
       });
     }
     if (session.traceQueue) {
-      await ch.assertQueue(session.traceQueue, ownQueue);
+      await ch.assertQueue(session.traceQueue, OWN_QUEUE);
       await ch.bindQueue(session.traceQueue, 'amq.rabbitmq.trace', 'publish.#');
       await ch.bindQueue(session.traceQueue, 'amq.rabbitmq.trace', 'deliver.#');
       await ch.consume(session.traceQueue, (m) => (m ? h.trace(m) : lost(new Error('the broker cancelled the firehose queue'))), {
@@ -132,7 +145,7 @@ export class AmqpSession {
       });
     }
     if (plan.queues.length) {
-      await ch.prefetch(CONSUMER_PREFETCH);
+      await ch.prefetch(AMQP_CONSUMER_PREFETCH);
       for (const q of plan.queues) {
         // A plain consumer competes with the application's consumers for messages: the
         // broker gives each message to one of them. Acked on receipt: the message is in
@@ -146,6 +159,56 @@ export class AmqpSession {
       }
     }
     return session;
+  }
+
+  /**
+   * Binds the dead-letter tap (a queue of ours, declared on first use) to each dead-letter
+   * exchange with the tap's keys. Each binding runs on a throwaway channel: a user who may
+   * not read one exchange loses that tap only, noted in `deadLetterRefusals`. Calls run one
+   * after another, so a refresh never races the previous one.
+   */
+  tapDeadLetters(taps: readonly DeadLetterTap[]): Promise<void> {
+    this.deadLetterWork = this.deadLetterWork.then(() => this.bindDeadLetters(taps)).catch((err: unknown) => this.lose(err));
+    return this.deadLetterWork;
+  }
+
+  private async bindDeadLetters(taps: readonly DeadLetterTap[]): Promise<void> {
+    // A refused exchange is not asked again every refresh; a reconnect tries it afresh.
+    const wanted = taps.filter((t) => !this.deadLetterRefusals.has(t.exchange) && t.bindings.some((b) => !this.deadLetterTaps.get(t.exchange)?.bound.has(bindingId(b))));
+    if (this.closing || wanted.length === 0) return;
+    if (!this.deadLetterQueue) {
+      const q = `${TAP_QUEUE_PREFIX}dl.${this.suffix}`;
+      await this.ch.assertQueue(q, OWN_QUEUE);
+      // No ack, as for the exchange tap: the queue is ours alone.
+      await this.ch.consume(q, (m) => (m ? this.handlers.deadLetter(m) : this.lose(new Error('the broker cancelled the dead-letter tap'))), {
+        noAck: true,
+      });
+      this.deadLetterQueue = q;
+    }
+    for (const t of wanted) {
+      let tap = this.deadLetterTaps.get(t.exchange);
+      for (const b of t.bindings) {
+        if (this.closing || tap?.bound.has(bindingId(b))) continue;
+        try {
+          await onThrowaway(this.conn, (c) => c.bindQueue(this.deadLetterQueue!, t.exchange, b.pattern, b.args));
+        } catch (err) {
+          this.deadLetterRefusals.set(t.exchange, (err as Error).message.replace(/^Channel closed by server: \d+ \(([^)]*)\) with message "(.*)"$/, '$1: $2'));
+          break;
+        }
+        if (!tap) this.deadLetterTaps.set(t.exchange, (tap = { type: t.type, bound: new Set(), patterns: [] }));
+        tap.bound.add(bindingId(b));
+        tap.patterns.push(b.pattern);
+      }
+    }
+  }
+
+  /** Whether a copy through `exchange` with `routingKey` also reaches the dead-letter tap. */
+  tapsDeadLetter(exchange: string, routingKey: string): boolean {
+    const tap = this.deadLetterTaps.get(exchange);
+    if (!tap) return false;
+    if (tap.type === 'fanout' || tap.type === 'headers') return true;
+    if (tap.type === 'topic') return tap.patterns.some((p) => topicMatch(p, routingKey));
+    return tap.patterns.includes(routingKey);
   }
 
   /** Adds a direct-exchange binding for a routing key learned while recording. */
@@ -169,15 +232,20 @@ export class AmqpSession {
     const key = `${PROBE_KEY_PREFIX}${randomBytes(6).toString('hex')}`;
     onThrowaway(this.conn, async (c) => {
       c.publish('', key, Buffer.alloc(0), { appId: 'flowscope' });
-    }).catch(() => {});
+    }).catch((err: unknown) => {
+      // TraceHealth reports a firehose that stays silent; this says why the probe did not go out.
+      log.debug('firehose probe not published', err);
+    });
   }
 
   /** Deletes our queues and closes the connection. Never rejects, never hangs long. */
   async close(timeoutMs = 3000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    // Best effort on a connection that may be gone already: exclusive queues die with it anyway.
     const work = (async () => {
-      for (const q of [this.tapQueue, this.traceQueue]) {
+      await this.deadLetterWork.catch(() => {});
+      for (const q of [this.tapQueue, this.traceQueue, this.deadLetterQueue]) {
         if (q) await this.ch.deleteQueue(q).catch(() => {});
       }
       await this.ch.close().catch(() => {});
@@ -187,4 +255,8 @@ export class AmqpSession {
     await Promise.race([work, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
   }
+}
+
+function bindingId(b: DeadLetterTap['bindings'][number]): string {
+  return `${b.pattern}\u0000${b.args ? JSON.stringify(b.args) : ''}`;
 }

@@ -136,11 +136,13 @@ export async function deleteTapGroup(admin: Admin, groupId: string): Promise<voi
       await admin.deleteGroups([groupId]);
       return;
     } catch (err) {
-      const text = JSON.stringify((err as { groups?: unknown }).groups ?? '') + (err as Error).message;
-      if (/GROUP_ID_NOT_FOUND|does not exist/i.test(text)) return;
+      // KafkaJSDeleteGroupsError lists each group's protocol error; other failures carry their own type.
+      const e = err as { type?: string; groups?: { error?: { type?: string } }[] };
+      const types = new Set([e.type, ...(e.groups ?? []).map((g) => g.error?.type)]);
+      if (types.has('GROUP_ID_NOT_FOUND')) return;
       // The member's LeaveGroup may still be in flight, or a member orphaned by a crash is
       // waiting for its session timeout (TapConsumer's, 6 s): the group is not empty yet.
-      if (!/NON_EMPTY_GROUP/i.test(text) || attempt >= 60) throw err;
+      if (!types.has('NON_EMPTY_GROUP') || attempt >= 60) throw err;
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -2,9 +2,21 @@ import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import type { EndpointStatus } from '../../../shared/model.ts';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { Discovery } from '../../../shared/discovery.ts';
+import { Backoff } from '../../common/backoff.ts';
+import {
+  KAFKA_CONNECT_TIMEOUT_MS,
+  KAFKA_DISCOVERY_MS,
+  KAFKA_GROUP_DELETE_TIMEOUT_MS,
+  KAFKA_GROUPS_POLL_MS,
+  KAFKA_RECONNECT,
+  KAFKA_TOPIC_REFRESH_MS,
+} from '../../common/constants.ts';
+import { ConnectionError, errorText } from '../../common/errors.ts';
+import { getLogger } from '../../common/logger.ts';
 import { registerCodecs } from './codecs.ts';
 import { discoverCluster, startOffsets, userTopics } from './cluster.ts';
-import { isConnectionTrouble, quietLogCreator, type KafkaLogEvent } from './logger.ts';
+import { kafkaError } from './errors.ts';
+import { quietLogCreator, type KafkaLogEvent } from './logger.ts';
 import { GroupOffsetsPoller } from './offsets-poller.ts';
 import { toCaptured, type KafkaRecord } from './record.ts';
 import { TapGroups } from './tap-groups.ts';
@@ -32,8 +44,7 @@ export interface KafkaConnectorOptions {
 
 type Trouble = { kind: 'crash'; err: Error } | { kind: 'topics' } | { kind: 'stop' };
 
-/** Errors that retrying cannot fix: the user has to change the settings. */
-const FATAL = /SASL|authenticat|authoriz|invalid topic pattern|not a valid regular expression/i;
+const log = getLogger('kafka');
 
 /**
  * Records every record of the selected topics, from now or from the beginning, without
@@ -58,7 +69,7 @@ export class KafkaConnector implements Connector {
   private existing: string[] = [];
   /** Topics that existed when the tap first reached the broker; later ones are read from their start. */
   private baselineTaken = false;
-  private failedAttempts = 0;
+  private readonly backoff = new Backoff(KAFKA_RECONNECT);
   private joinedOnce = false;
   private state: EndpointStatus = 'connecting';
   private stopping = false;
@@ -83,7 +94,8 @@ export class KafkaConnector implements Connector {
       brokers: opts.brokers,
       ...(opts.ssl !== undefined ? { ssl: opts.ssl } : {}),
       ...(opts.sasl !== undefined ? { sasl: opts.sasl } : {}),
-      connectionTimeout: 3000,
+      connectionTimeout: KAFKA_CONNECT_TIMEOUT_MS,
+      // Few retries inside kafkajs: the connector's own loop retries with backoff and says so.
       retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 2000 },
       logLevel: logLevel.WARN,
       logCreator: quietLogCreator((e) => this.onLog(e)),
@@ -109,12 +121,14 @@ export class KafkaConnector implements Connector {
   async start(): Promise<void> {
     this.setStatus('connecting', `Connecting to Kafka at ${this.brokersLabel}`);
     this.loopDone = this.loop();
-    const every = (ms: number, fn: () => Promise<void>): void => {
-      if (ms > 0) this.timers.push(setInterval(() => this.track(fn()), ms));
+    const every = (ms: number, what: string, fn: () => Promise<void>): void => {
+      // A failed round is tried again next interval; the main loop reports a dead broker.
+      const run = (): void => this.track(fn().catch((err: unknown) => log.debug(`${this.id}: ${what} failed`, err)));
+      if (ms > 0) this.timers.push(setInterval(run, ms));
     };
-    every(this.opts.groupsPollMs ?? 2000, () => this.pollOffsets());
-    every(this.opts.topicRefreshMs ?? 5000, () => this.refreshTopics());
-    every(this.opts.discoveryMs ?? 30_000, () => this.emitDiscovery());
+    every(this.opts.groupsPollMs ?? KAFKA_GROUPS_POLL_MS, 'polling group offsets', () => this.pollOffsets());
+    every(this.opts.topicRefreshMs ?? KAFKA_TOPIC_REFRESH_MS, 'refreshing topics', () => this.refreshTopics());
+    every(this.opts.discoveryMs ?? KAFKA_DISCOVERY_MS, 'discovery', () => this.emitDiscovery());
   }
 
   async stop(): Promise<void> {
@@ -128,10 +142,10 @@ export class KafkaConnector implements Connector {
     await Promise.all(this.inFlight);
     if (this.groups.all.length > 0) {
       try {
-        await this.groups.deleteAll(await this.ensureAdmin(), 20_000);
+        await this.groups.deleteAll(await this.ensureAdmin(), KAFKA_GROUP_DELETE_TIMEOUT_MS);
       } catch (err) {
         const names = this.groups.all.join(', ');
-        this.sink.status('stopped', `Could not delete the tap's consumer groups ${names}: ${describe(err)}`);
+        this.sink.status('stopped', `Could not delete the tap's consumer groups ${names}: ${errorText(err)}`);
       }
     }
     await this.dropAdmin();
@@ -165,27 +179,26 @@ export class KafkaConnector implements Connector {
             crashed: (err) => this.wake?.({ kind: 'crash', err }),
           });
           const trouble = this.waitForTrouble();
-          await this.tap.start(); // failedAttempts resets on join: a consumer that crashes at once still backs off
+          await this.tap.start(); // the backoff resets on join: a consumer that crashes at once still backs off
           await this.handle(await trouble);
         } else {
           this.setStatus('recording', this.missingDetail());
-          this.failedAttempts = 0;
+          this.backoff.reset();
           await this.handle(await this.waitForTrouble());
         }
       } catch (err) {
         if (this.stopping) break;
-        if (FATAL.test(describe(err))) {
-          this.setStatus('failed', `Kafka at ${this.brokersLabel}: ${describe(err)}`);
+        const problem = kafkaError(err);
+        if (!problem.retriable) {
+          this.setStatus('failed', `Kafka at ${this.brokersLabel}: ${problem.message}`);
           break;
         }
-        this.failedAttempts += 1;
-        const delay = Math.min(500 * 2 ** (this.failedAttempts - 1), 10_000);
-        const text = describe(err);
-        const unreachable = isConnectionTrouble({ level: 'error', namespace: '', message: text, error: null });
+        const delay = this.backoff.next();
+        const unreachable = problem instanceof ConnectionError;
         const what = !this.joinedOnce ? 'Cannot reach' : unreachable ? 'Lost the connection to' : 'Error from';
         this.setStatus(
           this.joinedOnce ? 'reconnecting' : 'connecting',
-          `${what} Kafka at ${this.brokersLabel}: ${text}; retrying in ${(delay / 1000).toFixed(1)} s`,
+          `${what} Kafka at ${this.brokersLabel}: ${problem.message}; retrying in ${(delay / 1000).toFixed(1)} s`,
         );
         await this.teardown();
         await this.dropAdmin();
@@ -225,7 +238,7 @@ export class KafkaConnector implements Connector {
   private async takeBaseline(admin: Admin, existing: string[]): Promise<void> {
     if (this.baselineTaken) return;
     if (!this.opts.fromBeginning) {
-      const since = this.failedAttempts > 0 ? this.startedAt : null;
+      const since = this.backoff.attempts > 0 ? this.startedAt : null;
       const offsets = await startOffsets(admin, matchTopics(this.selector, existing), since);
       for (const [k, v] of offsets) this.positions.set(k, v);
     }
@@ -234,7 +247,7 @@ export class KafkaConnector implements Connector {
 
   private onJoined(): void {
     this.joinedOnce = true;
-    this.failedAttempts = 0;
+    this.backoff.reset();
     if (this.admin) this.groups.retireOld(this.admin);
     this.setStatus('recording', this.missingDetail());
   }
@@ -265,7 +278,7 @@ export class KafkaConnector implements Connector {
   }
 
   private onLog(e: KafkaLogEvent): void {
-    if (this.stopping || !isConnectionTrouble(e)) return;
+    if (this.stopping || !e.connectionLost) return;
     if (this.state === 'recording' && this.joinedOnce) {
       this.setStatus('reconnecting', `Lost the connection to Kafka at ${this.brokersLabel}: ${e.error ?? e.message}`);
     }
@@ -308,8 +321,9 @@ export class KafkaConnector implements Connector {
     if (this.stopping || !this.admin || !this.sink.discovery) return;
     try {
       this.sink.discovery(await discoverCluster(this.admin, this.id));
-    } catch {
+    } catch (err) {
       // Discovery is best effort; the next interval tries again.
+      log.debug(`${this.id}: discovery failed`, err);
     }
   }
 
@@ -324,6 +338,7 @@ export class KafkaConnector implements Connector {
   private async dropAdmin(): Promise<void> {
     const admin = this.admin;
     this.admin = null;
+    // Dropped because it failed or the tap stops: a failing disconnect leaves nothing behind.
     if (admin) await admin.disconnect().catch(() => undefined);
   }
 
@@ -339,8 +354,3 @@ export class KafkaConnector implements Connector {
   }
 }
 
-function describe(err: unknown): string {
-  const e = err as Error & { cause?: Error };
-  const cause = e?.cause?.message && !e.message.includes(e.cause.message) ? ` (${e.cause.message})` : '';
-  return `${e?.message ?? String(err)}${cause}`;
-}

@@ -1,4 +1,10 @@
 import type { Consumer, Kafka } from 'kafkajs';
+import {
+  KAFKA_MAX_BYTES,
+  KAFKA_MAX_BYTES_PER_PARTITION,
+  KAFKA_MAX_WAIT_MS,
+  KAFKA_SESSION_TIMEOUT_MS,
+} from '../../common/constants.ts';
 import { partitionKey } from './cluster.ts';
 import type { KafkaRecord } from './record.ts';
 
@@ -40,14 +46,10 @@ export class TapConsumer {
     this.consumer = kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
-      // Short long-polls keep stop() and rebuilds quick; a fetch still returns at once when data is there.
-      maxWaitTimeInMs: 500,
-      // Bigger fetches: capture throughput is bound by round trips, not by memory (measured in bench/run.ts).
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
-      // A member left behind by a crash keeps its (throwaway) group non-empty this long, which
-      // delays deleting the group; 6 s is the broker's default minimum.
-      sessionTimeout: 6000,
+      maxWaitTimeInMs: KAFKA_MAX_WAIT_MS,
+      maxBytesPerPartition: KAFKA_MAX_BYTES_PER_PARTITION,
+      maxBytes: KAFKA_MAX_BYTES,
+      sessionTimeout: KAFKA_SESSION_TIMEOUT_MS,
       // The owner rebuilds a crashed consumer itself (with its own backoff and status).
       retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => false },
     });
@@ -92,6 +94,7 @@ export class TapConsumer {
 
   /** Leaves the group (nothing to commit) and closes the connections. */
   async stop(): Promise<void> {
+    // A consumer that crashed or lost its broker may fail to leave; its throwaway group is deleted anyway.
     await this.consumer.disconnect().catch(() => undefined);
   }
 }

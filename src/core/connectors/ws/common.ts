@@ -1,13 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
 import type { CapturedMessage, JsonValue, MessageEventKind } from '../../../shared/model.ts';
-import { hideSecretParams } from '../../common/redact.ts';
 
 /** Who ended a connection. 'proxy' means Flowscope itself (stop, unreachable target). */
 export type WsCloseBy = 'client' | 'server' | 'proxy';
-
-/** Largest frame relayed or recorded by default; ws's own default (100 MiB) is too tight for dumps. */
-export const DEFAULT_MAX_PAYLOAD = 256 * 1024 * 1024;
 
 const EMPTY = new Uint8Array(0);
 
@@ -119,18 +115,4 @@ export function targetFor(target: string, requestUrl: string): { url: string; pa
   base.pathname = path === '/' ? basePath || '/' : basePath + path;
   for (const [k, v] of req.searchParams) base.searchParams.append(k, v);
   return { url: base.toString(), path };
-}
-
-/** A URL safe to store: no user info, and values of credential-looking query parameters hidden. */
-export function redactUrl(url: string): string {
-  const u = new URL(url);
-  u.username = '';
-  u.password = '';
-  return hideSecretParams(u).toString();
-}
-
-export function errorText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code && !String(e.message).includes(e.code)) return `${e.message} (${e.code})`;
-  return e?.message ?? String(err);
 }

@@ -2,15 +2,10 @@ import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
-import { closeReason, errorText, mirrorClose, wsMessage } from './common.ts';
+import { WS_CLOSE_GRACE_MS, WS_HIGH_WATER, WS_LOW_WATER } from '../../common/constants.ts';
+import { errorText } from '../../common/errors.ts';
+import { closeReason, mirrorClose, wsMessage } from './common.ts';
 import type { WsCloseBy } from './common.ts';
-
-/** Bytes queued towards one leg before the other leg stops being read. */
-const HIGH_WATER = 8 * 1024 * 1024;
-/** Reading resumes once the queue has drained below this. */
-const LOW_WATER = 1024 * 1024;
-/** How long a leg may take to finish its closing handshake once the other has closed. */
-const CLOSE_GRACE_MS = 3000;
 
 export interface LinkInfo {
   endpoint: string;
@@ -89,10 +84,10 @@ export class Link {
       }
       to.send(bytes, { binary: isBinary, compress: false }, () => {
         queued -= bytes.byteLength;
-        if (from.isPaused && queued <= LOW_WATER) from.resume();
+        if (from.isPaused && queued <= WS_LOW_WATER) from.resume();
       });
       // Backpressure: stop reading the fast side while the slow side's socket drains.
-      if (queued > HIGH_WATER && !from.isPaused) from.pause();
+      if (queued > WS_HIGH_WATER && !from.isPaused) from.pause();
     });
   }
 
@@ -135,7 +130,7 @@ export class Link {
     this.graceTimer = setTimeout(() => {
       this.client.terminate();
       this.server.terminate();
-    }, CLOSE_GRACE_MS);
+    }, WS_CLOSE_GRACE_MS);
     this.graceTimer.unref();
   }
 

@@ -5,16 +5,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
-import {
-  DEFAULT_MAX_PAYLOAD,
-  closeReason,
-  errorText,
-  forwardHeaders,
-  offeredProtocols,
-  redactUrl,
-  targetFor,
-  wsMessage,
-} from './common.ts';
+import { WS_HANDSHAKE_TIMEOUT_MS, WS_MAX_PAYLOAD } from '../../common/constants.ts';
+import { errorText } from '../../common/errors.ts';
+import { hideUserinfo } from '../../common/redact.ts';
+import { closeReason, forwardHeaders, offeredProtocols, targetFor, wsMessage } from './common.ts';
 import { Link } from './link.ts';
 
 export interface WsProxyOptions {
@@ -61,7 +55,7 @@ export class WsProxyConnector implements Connector {
   ) {
     this.id = opts.id;
     this.host = opts.listenHost ?? '127.0.0.1';
-    this.maxPayload = opts.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.maxPayload = opts.maxPayload ?? WS_MAX_PAYLOAD;
     let protocol: string;
     try {
       protocol = new URL(opts.target).protocol;
@@ -85,7 +79,7 @@ export class WsProxyConnector implements Connector {
 
   async start(): Promise<void> {
     this.stopping = false;
-    const target = redactUrl(this.opts.target);
+    const target = hideUserinfo(this.opts.target);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.maxPayload,
@@ -147,7 +141,7 @@ export class WsProxyConnector implements Connector {
     const record = (m: CapturedMessage): void => this.sink.message(m);
     const fact = (event: CapturedMessage['event'], meta: Record<string, JsonValue>): void =>
       record(wsMessage(this.id, event, path, connection, null, meta));
-    const target = redactUrl(url);
+    const target = hideUserinfo(url);
 
     const upstream = new WebSocket(url, offered, {
       headers: fwd.headers,
@@ -156,7 +150,7 @@ export class WsProxyConnector implements Connector {
       perMessageDeflate: false,
       autoPong: false,
       followRedirects: false,
-      handshakeTimeout: this.opts.connectTimeoutMs ?? 10_000,
+      handshakeTimeout: this.opts.connectTimeoutMs ?? WS_HANDSHAKE_TIMEOUT_MS,
     });
     this.handshakes.add(upstream);
     let settled = false;
@@ -210,7 +204,7 @@ export class WsProxyConnector implements Connector {
         const link = new Link({ endpoint: this.id, connection, path }, ws, upstream, record);
         this.links.add(link);
         void link.closed.then(() => this.links.delete(link));
-        this.sink.status('recording', `listening on ${this.url}, relaying to ${redactUrl(this.opts.target)}`);
+        this.sink.status('recording', `listening on ${this.url}, relaying to ${hideUserinfo(this.opts.target)}`);
       });
       // ws answered the handshake with a 400 (malformed request): nothing to relay to.
       if (!accepted) upstream.terminate();
@@ -230,6 +224,7 @@ export class WsProxyConnector implements Connector {
     }
     if (offered[0]) this.chosenProtocol.set(req, offered[0]);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // The refusal is already recorded; a client that resets meanwhile changes nothing.
       ws.on('error', () => undefined);
       ws.close(1014, closeReason(reason));
       setTimeout(() => ws.terminate(), 2000).unref();
@@ -245,6 +240,7 @@ function relayRefusal(res: IncomingMessage, socket: Duplex, done: () => void): v
     if (size < 65_536) chunks.push(c);
     size += c.length;
   });
+  // Without a listener, a target that drops its refusal half-way would crash the process.
   res.on('error', () => undefined);
   res.once('end', () => {
     const body = Buffer.concat(chunks).subarray(0, 65_536);

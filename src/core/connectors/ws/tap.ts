@@ -2,7 +2,11 @@ import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import type { CaptureSink, Connector } from '../types.ts';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
-import { DEFAULT_MAX_PAYLOAD, closeReason, errorText, redactUrl, wsMessage } from './common.ts';
+import { Backoff } from '../../common/backoff.ts';
+import { WS_CLOSE_GRACE_MS, WS_HANDSHAKE_TIMEOUT_MS, WS_MAX_PAYLOAD, WS_RECONNECT } from '../../common/constants.ts';
+import { errorText } from '../../common/errors.ts';
+import { hideUserinfo } from '../../common/redact.ts';
+import { closeReason, wsMessage } from './common.ts';
 
 /** A message the tap sends after each (re)connect, e.g. a subscription request. */
 export type TapMessage = string | { data: string; binary?: boolean } | { base64: string };
@@ -32,7 +36,7 @@ export class WsTapConnector implements Connector {
   readonly id: string;
   private ws: WebSocket | null = null;
   private stopped = true;
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private connections = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly path: string;
@@ -54,13 +58,17 @@ export class WsTapConnector implements Connector {
       throw new Error(`WebSocket URL "${opts.url}" must start with ws:// or wss://`);
     }
     this.path = u.pathname;
-    this.target = redactUrl(opts.url);
+    this.target = hideUserinfo(opts.url);
     this.initial = (opts.send ?? []).map(toFrame);
+    this.backoff = new Backoff({
+      initialMs: opts.minBackoffMs ?? WS_RECONNECT.initialMs,
+      maxMs: opts.maxBackoffMs ?? WS_RECONNECT.maxMs,
+    });
   }
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.attempt = 0;
+    this.backoff.reset();
     this.connect();
   }
 
@@ -74,7 +82,7 @@ export class WsTapConnector implements Connector {
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
     if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
     else ws.close(1000, 'Flowscope tap stopped');
-    const cut = setTimeout(() => ws.terminate(), 3000);
+    const cut = setTimeout(() => ws.terminate(), WS_CLOSE_GRACE_MS);
     await closed;
     clearTimeout(cut);
   }
@@ -85,14 +93,14 @@ export class WsTapConnector implements Connector {
     const fact = (event: CapturedMessage['event'], payload: Uint8Array | null, meta: Record<string, JsonValue>): void =>
       this.sink.message(wsMessage(this.id, event, this.path, connection, payload, meta));
     // Retries keep the 'reconnecting' status set by scheduleReconnect.
-    if (this.attempt === 0) this.sink.status('connecting', `connecting to ${this.target}`);
+    if (this.backoff.attempts === 0) this.sink.status('connecting', `connecting to ${this.target}`);
 
     const ws = new WebSocket(this.opts.url, this.opts.protocols ?? [], {
       headers: this.opts.headers ?? {},
-      maxPayload: this.opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      maxPayload: this.opts.maxPayload ?? WS_MAX_PAYLOAD,
       // Record the bytes as sent: a server emitting invalid UTF-8 is exactly what to show.
       skipUTF8Validation: true,
-      handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
+      handshakeTimeout: this.opts.handshakeTimeoutMs ?? WS_HANDSHAKE_TIMEOUT_MS,
     });
     this.ws = ws;
     let opened = false;
@@ -105,7 +113,7 @@ export class WsTapConnector implements Connector {
     });
     ws.on('open', () => {
       opened = true;
-      this.attempt = 0;
+      this.backoff.reset();
       fact('open', null, { target: this.target, subprotocol: ws.protocol || null });
       this.sink.status('recording', `connected to ${this.target}`);
       for (const m of this.initial) {
@@ -134,12 +142,7 @@ export class WsTapConnector implements Connector {
 
   private scheduleReconnect(why: string | null): void {
     if (this.stopped) return;
-    const min = this.opts.minBackoffMs ?? 500;
-    const max = this.opts.maxBackoffMs ?? 30_000;
-    const base = Math.min(max, min * 2 ** this.attempt);
-    // Jitter keeps many taps from hammering a recovering server in lockstep.
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
-    this.attempt += 1;
+    const delay = this.backoff.next();
     this.sink.status('reconnecting', `${why ?? 'disconnected'}; retrying in ${(delay / 1000).toFixed(1)} s`);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

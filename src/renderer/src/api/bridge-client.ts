@@ -1,12 +1,14 @@
-import type {
-  BridgeServerMessage,
-  EventChannel,
-  Events,
-  InspectorClient,
-  RequestChannel,
-  RequestInput,
-  RequestResult,
-} from '../../../shared/api.ts';
+import type { EventChannel, Events, InspectorClient, RequestChannel, RequestInput, RequestResult } from '../../../shared/api.ts';
+import {
+  decodeServerMessage,
+  encodeRequest,
+  fromText,
+  payloadFor,
+  resultOf,
+  toText,
+  type EventEnvelope,
+  type ReplyEnvelope,
+} from '../../../shared/envelope.ts';
 
 const TOKEN_KEY = 'flowscope.bridge.token';
 
@@ -23,13 +25,13 @@ export function bridgeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Pending = { settle: (reply: ReplyEnvelope) => void; reject: (e: Error) => void };
 
 /** The InspectorApi over the WebSocket bridge (browser build and `flowscope serve`). */
 export function createBridgeClient(token: string, onConnection?: (up: boolean, why?: string) => void): InspectorClient {
   let nextId = 1;
   const pending = new Map<number, Pending>();
-  const handlers = new Map<EventChannel, Set<(p: unknown) => void>>();
+  const handlers = new Map<EventChannel, Set<(msg: EventEnvelope) => void>>();
   let socket: WebSocket | null = null;
   let ready: Promise<WebSocket> | null = null;
   let retryMs = 250;
@@ -44,16 +46,16 @@ export function createBridgeClient(token: string, onConnection?: (up: boolean, w
         resolve(ws);
       };
       ws.onmessage = (ev) => {
-        const msg = JSON.parse(String(ev.data)) as BridgeServerMessage;
+        const msg = decodeServerMessage(fromText(String(ev.data)));
+        if (!msg) return;
         if ('event' in msg) {
-          for (const h of handlers.get(msg.event) ?? []) h(msg.payload);
+          for (const h of handlers.get(msg.event) ?? []) h(msg);
           return;
         }
         const p = pending.get(msg.id);
         if (!p) return;
         pending.delete(msg.id);
-        if (msg.ok) p.resolve(msg.result);
-        else p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+        p.settle(msg);
       };
       ws.onclose = () => {
         const wasUp = socket === ws;
@@ -73,18 +75,28 @@ export function createBridgeClient(token: string, onConnection?: (up: boolean, w
 
   return {
     kind: 'bridge',
-    async invoke<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>> {
+    async call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C>> {
       const ws = socket ?? (await connect());
       const id = nextId++;
       return new Promise<RequestResult<C>>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        ws.send(JSON.stringify({ id, channel, input }));
+        const settle = (reply: ReplyEnvelope) => {
+          try {
+            resolve(resultOf(channel, reply));
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        };
+        pending.set(id, { settle, reject });
+        ws.send(toText(encodeRequest(id, channel, input)));
       });
     },
     on<E extends EventChannel>(event: E, handler: (payload: Events[E]) => void): () => void {
       let set = handlers.get(event);
       if (!set) handlers.set(event, (set = new Set()));
-      const h = handler as (p: unknown) => void;
+      const h = (msg: EventEnvelope) => {
+        const payload = payloadFor(event, msg);
+        if (payload) handler(payload);
+      };
       set.add(h);
       return () => set.delete(h);
     },

@@ -50,11 +50,11 @@ export function ConnectDialog({ sessionId, onClose }: { sessionId: string | null
     let target = sessionId;
     try {
       if (!target) {
-        const info = await client.invoke('renderer:session:new', {});
+        const info = await client.call('renderer:session:new', {});
         upsertSession(info, true);
         target = info.id;
       }
-      const ep = await client.invoke('renderer:endpoint:connect', { sessionId: target, spec: parsed.data });
+      const ep = await client.call('renderer:endpoint:connect', { sessionId: target, spec: parsed.data });
       updateEndpoint(target, ep);
       await refreshSession(target);
       onClose();

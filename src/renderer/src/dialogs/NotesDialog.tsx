@@ -11,7 +11,7 @@ export function NotesDialog({ session, onClose }: { session: SessionInfo; onClos
   const [error, setError] = useState<string | null>(null);
   const save = async () => {
     try {
-      upsertSession(await getClient().invoke('renderer:session:set-notes', { sessionId: session.id, notes }), false);
+      upsertSession(await getClient().call('renderer:session:set-notes', { sessionId: session.id, notes }), false);
       onClose();
     } catch (err) {
       setError(errorMessage(err));

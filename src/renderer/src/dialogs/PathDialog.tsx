@@ -39,15 +39,15 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
       if (mode === 'open') {
         const info =
           format === 'session'
-            ? await client.invoke('renderer:session:open', { path: p.trim() })
-            : await client.invoke('renderer:session:import', { path: p.trim(), format });
+            ? await client.call('renderer:session:open', { path: p.trim() })
+            : await client.call('renderer:session:import', { path: p.trim(), format });
         upsertSession(info, true);
       } else if (mode === 'save-as' && session) {
-        const info = await client.invoke('renderer:session:save-as', { sessionId: session.id, path: p.trim() });
+        const info = await client.call('renderer:session:save-as', { sessionId: session.id, path: p.trim() });
         upsertSession(info, false);
         toast(`Saved as ${p.trim()}`, 'info');
       } else if (mode === 'export' && session) {
-        const r = await client.invoke('renderer:session:export', {
+        const r = await client.call('renderer:session:export', {
           sessionId: session.id,
           path: p.trim(),
           format: 'jsonl',

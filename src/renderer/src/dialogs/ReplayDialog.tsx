@@ -60,13 +60,13 @@ export function ReplayDialog({ session, onClose }: { session: SessionInfo; onClo
     }
     setErrors({});
     try {
-      const r = await getClient().invoke('renderer:replay:start', req);
+      const r = await getClient().call('renderer:replay:start', req);
       setReplayId(r.replayId);
     } catch (err) {
       setErrors({ form: errorMessage(err) });
     }
   };
-  const cancel = () => replayId && void getClient().invoke('renderer:replay:cancel', { replayId });
+  const cancel = () => replayId && void getClient().call('renderer:replay:cancel', { replayId });
 
   return (
     <Dialog

@@ -112,7 +112,11 @@ export function AmqpForm({ v, set, errors }: { v: FormValues; set: Set; errors: 
           Enable it on the broker first: <code>rabbitmqctl trace_on</code> (add <code>-p VHOST</code> for another vhost)
         </p>
       </div>
-      <Field label="Management URL (optional)" error={errors.managementUrl} hint="http://host:15672 to discover exchanges, queues and bindings">
+      <Field
+        label="Management URL (optional)"
+        error={errors.managementUrl}
+        hint="for exchange types, bindings and queue arguments (dead-letter exchanges, TTL, limits); left empty, the broker's host on port 15672 is tried"
+      >
         <input value={v.managementUrl} onChange={(e) => set({ managementUrl: e.target.value })} placeholder="http://127.0.0.1:15672" />
       </Field>
     </>

@@ -5,9 +5,9 @@ import { removeSession, toast, upsertSession } from '../state/app.ts';
 import { errorMessage } from './format.ts';
 
 /** Runs a request; on failure shows its message as a toast and resolves to null. */
-export async function tryInvoke<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C> | null> {
+export async function tryCall<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestResult<C> | null> {
   try {
-    return await getClient().invoke(channel, input);
+    return await getClient().call(channel, input);
   } catch (err) {
     toast(errorMessage(err));
     return null;
@@ -15,25 +15,25 @@ export async function tryInvoke<C extends RequestChannel>(channel: C, input: Req
 }
 
 export async function startDemo(sessionId?: string): Promise<SessionInfo | null> {
-  const info = await tryInvoke('renderer:demo:start', sessionId ? { sessionId } : {});
+  const info = await tryCall('renderer:demo:start', sessionId ? { sessionId } : {});
   if (info) upsertSession(info, true);
   return info;
 }
 
 export async function newSession(): Promise<SessionInfo | null> {
-  const info = await tryInvoke('renderer:session:new', {});
+  const info = await tryCall('renderer:session:new', {});
   if (info) upsertSession(info, true);
   return info;
 }
 
 export async function closeSession(id: string): Promise<void> {
-  const r = await tryInvoke('renderer:session:close', { sessionId: id });
+  const r = await tryCall('renderer:session:close', { sessionId: id });
   if (r) removeSession(id);
 }
 
 export async function refreshSession(id: string): Promise<void> {
   const info = await getClient()
-    .invoke('renderer:session:info', { sessionId: id })
+    .call('renderer:session:info', { sessionId: id })
     .catch(() => null);
   if (info) upsertSession(info, false);
 }

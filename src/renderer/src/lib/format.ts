@@ -68,13 +68,6 @@ export function toLocalDateTimeInput(ms: number | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${formatClock(ms)}`;
 }
 
-/** A stable colour for a destination name, from a palette that reads in both themes. */
-const PALETTE = ['#3b82f6', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899', '#06b6d4', '#84cc16', '#f97316', '#6366f1', '#14b8a6', '#e11d48', '#a855f7'];
-export function colorFor(name: string): string {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
-  return PALETTE[Math.abs(h) % PALETTE.length]!;
-}
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

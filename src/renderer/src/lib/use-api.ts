@@ -56,7 +56,7 @@ export function useApi<C extends RequestChannel>(
       if (mine.dirty) setAgain((n) => n + 1);
     };
     getClient()
-      .invoke(channel, JSON.parse(inputKey) as RequestInput<C>)
+      .call(channel, JSON.parse(inputKey) as RequestInput<C>)
       .then(
         (data) => {
           if (my === gen.current) setState({ data, error: null, loading: false, key: inputKey });

@@ -1,13 +1,13 @@
 import { useApi } from '../lib/use-api.ts';
 import { openDialog, upsertSession } from '../state/app.ts';
-import { startDemo, tryInvoke } from '../lib/actions.ts';
+import { startDemo, tryCall } from '../lib/actions.ts';
 import { basename, formatDateTime } from '../lib/format.ts';
 
 /** No session open: say what Flowscope does and offer the three ways in. */
 export function EmptyState() {
   const recent = useApi('renderer:session:recent', {});
   const open = async (path: string) => {
-    const info = await tryInvoke('renderer:session:open', { path });
+    const info = await tryCall('renderer:session:open', { path });
     if (info) upsertSession(info, true);
   };
   return (

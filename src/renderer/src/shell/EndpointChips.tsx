@@ -1,6 +1,6 @@
 import type { EndpointView, SessionInfo } from '../../../shared/views.ts';
 import { StatusDot } from '../components/badges.tsx';
-import { tryInvoke } from '../lib/actions.ts';
+import { tryCall } from '../lib/actions.ts';
 
 const STATUS_TEXT: Record<EndpointView['status'], string> = {
   connecting: 'connecting',
@@ -27,7 +27,7 @@ export function EndpointChips({ session }: { session: SessionInfo }) {
                 type="button"
                 className="chip-x"
                 aria-label={`Stop recording ${e.label}`}
-                onClick={() => void tryInvoke('renderer:endpoint:disconnect', { sessionId: session.id, endpointId: e.id })}
+                onClick={() => void tryCall('renderer:endpoint:disconnect', { sessionId: session.id, endpointId: e.id })}
               >
                 ✕
               </button>

@@ -3,12 +3,15 @@ import { openDialog, useApp } from '../state/app.ts';
 import { basename, formatClock, formatCount, formatDateTime } from '../lib/format.ts';
 import { closeSession } from '../lib/actions.ts';
 import { EndpointChips } from './EndpointChips.tsx';
+import { useAnalysisStatus } from '../state/analysis.ts';
+import { AnalysisProgress } from '../components/AnalysisProgress.tsx';
 
 /** The active session: what it is, whether it is recording, its endpoints and the session actions. */
 export function SessionHeader({ session }: { session: SessionInfo }) {
   const count = useApp((s) => s.counts[session.id] ?? session.messageCount);
   const playback = useApp((s) => s.playback[session.id]);
   const inPlayback = playback !== undefined && playback.playhead !== null;
+  const analysis = useAnalysisStatus(session.id);
   return (
     <header className="session-header">
       <div className="session-title">
@@ -34,7 +37,9 @@ export function SessionHeader({ session }: { session: SessionInfo }) {
         <span className="session-count" data-testid="session-count">
           {formatCount(count)} messages
         </span>
-        {session.firstTime !== null && !session.live && (
+        {/* The progress takes the time range's place while it runs, so the header keeps its height. */}
+        {analysis.state === 'running' && <AnalysisProgress status={analysis} compact />}
+        {analysis.state !== 'running' && session.firstTime !== null && !session.live && (
           <span className="muted small">
             {formatDateTime(session.firstTime)} – {session.lastTime !== null ? formatClock(session.lastTime) : ''}
           </span>

@@ -1,5 +1,5 @@
 import type { MessageFilter } from '../../../shared/filter.ts';
-import type { EndpointView, PlaybackState, SessionInfo } from '../../../shared/views.ts';
+import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo } from '../../../shared/views.ts';
 import { createStore, useStore } from '../lib/store.ts';
 import { cleanFilter, parseViewState, serializeViewState, type ColumnId, type ViewId, type ViewState } from './view-state.ts';
 
@@ -16,6 +16,8 @@ export interface AppState extends ViewState {
   /** Live message counts per session, updated from traffic batches (throttled). */
   counts: Record<string, number>;
   playback: Record<string, PlaybackState>;
+  /** How far each session's analysis has got, from its info and the progress events. */
+  analysis: Record<string, AnalysisStatus>;
   dialog: DialogKind | null;
   connection: { up: boolean; why: string | null };
   toasts: Toast[];
@@ -29,6 +31,7 @@ export const app = createStore<AppState>({
   sessions: [],
   counts: {},
   playback: {},
+  analysis: {},
   dialog: null,
   connection: { up: true, why: null },
   toasts: [],
@@ -84,6 +87,7 @@ export function upsertSession(info: SessionInfo, activate: boolean): void {
     return {
       sessions,
       counts,
+      analysis: { ...s.analysis, [info.id]: info.analysis },
       ...(activate ? { sessionId: info.id } : {}),
       ...(switching ? { filter: {}, selectedSeq: null, detailOpen: false } : {}),
     };

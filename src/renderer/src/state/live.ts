@@ -3,6 +3,7 @@ import type { PlaybackState, TrafficBatch } from '../../../shared/views.ts';
 import { createStore, useStore } from '../lib/store.ts';
 import { onConnection } from '../api/client.ts';
 import { app, removeSession, toast, updateEndpoint, upsertSession } from './app.ts';
+import { setAnalysis } from './analysis.ts';
 
 /**
  * Live updates, coalesced: however often the engine pushes (≤ 10 batches a second per
@@ -126,6 +127,11 @@ export function connectLive(client: InspectorClient): () => void {
     client.on('main:session:changed', (info) => upsertSession(info, true)),
     client.on('main:session:closed', ({ sessionId }) => removeSession(sessionId)),
     client.on('main:endpoint:status', ({ sessionId, endpoint }) => updateEndpoint(sessionId, endpoint)),
+    client.on('main:analysis:progress', ({ sessionId, analysis }) => {
+      setAnalysis(sessionId, analysis);
+      // The views hold what they read while it ran: read the finished analysis.
+      if (analysis.state !== 'running') bump(sessionId);
+    }),
     client.on('main:app:error', ({ message }) => toast(message)),
     onConnection((up, why) => app.set({ connection: { up, why: why ?? null } })),
   ];

@@ -4,6 +4,8 @@ import type { PairView, SessionInfo } from '../../../../shared/views.ts';
 import { useApi } from '../../lib/use-api.ts';
 import { useTick } from '../../state/live.ts';
 import { useApp } from '../../state/app.ts';
+import { useAnalysisStatus } from '../../state/analysis.ts';
+import { AnalysisPending } from '../../components/AnalysisProgress.tsx';
 import { formatCount, formatMs } from '../../lib/format.ts';
 import { PairsTable } from './PairsTable.tsx';
 import { PairDetail } from './PairDetail.tsx';
@@ -20,6 +22,7 @@ export function ConversationsView({ session }: { session: SessionInfo }) {
   const [shown, setShown] = useState(0);
   const onTotal = useCallback((n: number) => setShown(n), []);
   const summary = useApi('renderer:analysis:summary', { sessionId: session.id }, tick);
+  const analysis = useAnalysisStatus(session.id, summary.data?.analysis);
   // The shared filter narrows the pairs when it names one destination (a node click in Flow).
   const destination = shared?.length === 1 ? shared[0] : undefined;
   const p = summary.data?.pairs;
@@ -30,6 +33,13 @@ export function ConversationsView({ session }: { session: SessionInfo }) {
     { id: 'orphan', label: 'Orphan replies', n: p?.orphans },
     { id: 'duplicate', label: 'Duplicates', n: p?.duplicates },
   ];
+  if (analysis.state !== 'ready') {
+    return (
+      <section className="view conversations-view" aria-label="Conversations">
+        <AnalysisPending status={analysis} />
+      </section>
+    );
+  }
   return (
     <section className="view conversations-view" aria-label="Conversations">
       <div className="stats" role="group" aria-label="Pair statistics">

@@ -25,7 +25,7 @@ export function PairsTable({ sessionId, status, destination, tick, selected, onS
     () =>
       new PageCache<PairView>(
         (offset, limit) =>
-          getClient().invoke('renderer:analysis:pairs', {
+          getClient().call('renderer:analysis:pairs', {
             sessionId,
             offset,
             limit,
@@ -112,7 +112,7 @@ const PairRow = memo(function PairRow({ start, pair, selected, onSelect }: { sta
       <div role="gridcell" title={pair.correlationId}>
         {pair.correlationId}
       </div>
-      <div role="gridcell" title={pair.replyDestination ? `${pair.destination} → ${pair.replyDestination}` : pair.destination}>
+      <div role="gridcell" title={pair.replyDestination ? `${pair.destination ?? ''} → ${pair.replyDestination}` : (pair.destination ?? '')}>
         {pair.destination}
         {pair.replyDestination ? <span className="muted"> → {pair.replyDestination}</span> : null}
       </div>

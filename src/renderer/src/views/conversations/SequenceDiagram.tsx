@@ -20,10 +20,12 @@ function clip(s: string, n = 26): string {
 
 function actors(req: MessageDetail | null, rep: MessageDetail | null, pair: PairView): [Actor, Actor, Actor] {
   const t = req?.transport ?? rep?.transport;
-  if (t === 'ws') return [['Client', shortConn(req?.connection)], ['Proxy', pair.destination], ['Server', '']];
+  // An orphan reply has no request, so no request destination: show where the reply went.
+  const via = pair.destination ?? pair.replyDestination ?? '';
+  if (t === 'ws') return [['Client', shortConn(req?.connection)], ['Proxy', via], ['Server', '']];
   return [
     ['Requester', shortConn(req?.connection) || (req?.endpoint ?? '')],
-    [t === 'kafka' ? 'Topic' : 'Broker', pair.destination],
+    [t === 'kafka' ? 'Topic' : 'Broker', via],
     ['Responder', shortConn(rep?.connection) || (rep?.endpoint ?? '')],
   ];
 }

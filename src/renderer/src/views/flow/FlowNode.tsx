@@ -21,13 +21,16 @@ const KIND_LABEL: Record<TopologyNode['kind'], string> = {
 /** One box in the flow graph: kind, name, message count, and a red badge for what was lost. */
 export const FlowNode = memo(function FlowNode({ data }: NodeProps<FlowNodeType>) {
   const n = data.node;
+  // What passed through the node: its inbound or outbound side, whichever carried more.
+  const count = Math.max(n.counts.in, n.counts.out);
+  const lost = n.counts.undelivered;
   return (
     <div
       className={`flow-node kind-${n.kind}${data.active ? ' active' : ''}${data.dimmed ? ' dimmed' : ''}`}
       data-testid="flow-node"
       data-kind={n.kind}
       data-label={n.label}
-      title={`${KIND_LABEL[n.kind]} ${n.label}\n${formatCount(n.count)} messages${n.undelivered ? `\n${formatCount(n.undelivered)} undelivered` : ''}${n.destinations.length || n.connection ? '\nClick to filter every view to it' : ''}`}
+      title={`${KIND_LABEL[n.kind]} ${n.label}\n${formatCount(count)} messages${lost ? `\n${formatCount(lost)} undelivered` : ''}${n.destinations.length || n.connection ? '\nClick to filter every view to it' : ''}`}
     >
       {/* Forward edges enter left and leave right; replies (against the flow) use the lower pair. */}
       <Handle type="target" id="in" position={Position.Left} style={{ top: '38%' }} />
@@ -38,10 +41,10 @@ export const FlowNode = memo(function FlowNode({ data }: NodeProps<FlowNodeType>
         <span className={`badge transport-${n.transport}`}>{n.transport}</span>
       </div>
       <div className="flow-node-label">{n.label}</div>
-      <div className="flow-node-count">{formatCount(n.count)} msgs</div>
-      {n.undelivered > 0 && (
-        <span className="undelivered-badge" data-testid="undelivered-badge" title={`${n.undelivered} undelivered`}>
-          {formatCount(n.undelivered)}
+      <div className="flow-node-count">{formatCount(count)} msgs</div>
+      {lost > 0 && (
+        <span className="undelivered-badge" data-testid="undelivered-badge" title={`${lost} undelivered`}>
+          {formatCount(lost)}
         </span>
       )}
       <Handle type="source" id="out" position={Position.Right} style={{ top: '38%' }} />

@@ -7,6 +7,8 @@ import { useSize } from '../../lib/use-size.ts';
 import { useTick } from '../../state/live.ts';
 import { setFilter, useApp } from '../../state/app.ts';
 import { formatCount, formatRate } from '../../lib/format.ts';
+import { useAnalysisStatus } from '../../state/analysis.ts';
+import { AnalysisPending } from '../../components/AnalysisProgress.tsx';
 import { layoutGraph, RANK } from './layout.ts';
 import { FlowNode, type FlowNodeType } from './FlowNode.tsx';
 
@@ -28,6 +30,7 @@ export function FlowView({ session }: { session: SessionInfo }) {
 function FlowGraph({ session, width, height }: { session: SessionInfo; width: number; height: number }) {
   const tick = useTick(session.id);
   const { data, error } = useApi('renderer:analysis:topology', { sessionId: session.id }, tick);
+  const analysis = useAnalysisStatus(session.id, data?.analysis);
   const destinations = useApp((s) => s.filter.destinations);
   const connection = useApp((s) => s.filter.connection);
   const dark = useDarkMode();
@@ -57,6 +60,7 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
   };
 
   if (error) return <p className="inline-error">{error}</p>;
+  if (analysis.state !== 'ready') return <AnalysisPending status={analysis} />;
   if (data && data.nodes.length === 0) {
     return (
       <div className="empty">

@@ -46,7 +46,7 @@ export function useMessageList(sessionId: string, filter: MessageFilter, knownTo
       });
     };
     return new PageCache<MessageRow>(
-      (offset, limit) => getClient().invoke('renderer:messages:query', { sessionId, filter: f, offset, limit }),
+      (offset, limit) => getClient().call('renderer:messages:query', { sessionId, filter: f, offset, limit }),
       changed,
       PAGE_SIZE,
       MAX_PAGES,
@@ -65,13 +65,13 @@ export function useMessageList(sessionId: string, filter: MessageFilter, knownTo
       // Unfiltered, the session's count is already known: the first rows come without waiting
       // for a COUNT over the whole (possibly cold, million-row) table. The count follows.
       const quick = unfiltered && hint !== undefined && hint > 0;
-      client.invoke('renderer:messages:query', { sessionId, filter, offset: 0, limit: PAGE_SIZE, withTotal: !quick }).then((r) => {
+      client.call('renderer:messages:query', { sessionId, filter, offset: 0, limit: PAGE_SIZE, withTotal: !quick }).then((r) => {
         if (!alive) return;
         cache.fill(0, r.rows);
         cache.setTotal(r.total ?? Math.max(cache.total, hint ?? 0, r.rows.length));
         setStatus({ key: listKey, loaded: true, error: null });
         if (quick) {
-          void client.invoke('renderer:messages:query', { sessionId, filter, offset: 0, limit: 1, withTotal: true }).then((c) => {
+          void client.call('renderer:messages:query', { sessionId, filter, offset: 0, limit: 1, withTotal: true }).then((c) => {
             if (alive && c.total !== null && c.total !== cache.total) cache.setTotal(c.total);
           }, fail);
         }
@@ -89,7 +89,7 @@ export function useMessageList(sessionId: string, filter: MessageFilter, knownTo
       if (counting) return;
       counting = true;
       client
-        .invoke('renderer:messages:query', { sessionId, filter, offset: 0, limit: 1, withTotal: true })
+        .call('renderer:messages:query', { sessionId, filter, offset: 0, limit: 1, withTotal: true })
         .then((r) => {
           if (!alive || r.total === null) return;
           if (r.total < cache.total) init();

@@ -7,7 +7,7 @@ const SPEEDS: PlaybackState['speed'][] = [1, 10, 100, 'max'];
 
 export function playbackControl(sessionId: string, action: 'play' | 'pause' | 'seek' | 'speed' | 'stop', extra: { time?: number; speed?: PlaybackState['speed'] } = {}): void {
   getClient()
-    .invoke('renderer:playback:control', { sessionId, action, ...extra })
+    .call('renderer:playback:control', { sessionId, action, ...extra })
     .catch((err: unknown) => toast(errorMessage(err)));
 }
 

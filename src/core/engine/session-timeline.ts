@@ -1,13 +1,13 @@
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { TimelineSeries } from '../../shared/views.ts';
-import type { SessionStore } from './session-store.ts';
+import type { SessionStore } from '../store/session-store.ts';
 
 /**
- * Message counts over event time, per destination, in about `buckets` buckets of a round
- * width. Event time, not capture time: a history read with `--from-beginning` shows when
- * its traffic happened, not the seconds in which it was read.
+ * Message counts per destination in about `buckets` buckets of event time, of a round
+ * width. Event time, not capture time: a history read with `--from-beginning` shows when its
+ * traffic happened, not the seconds in which it was read.
  */
-export function timelineSeries(store: SessionStore, filter: MessageFilter, buckets: number): TimelineSeries {
+export function timelineOf(store: SessionStore, filter: MessageFilter, buckets: number): TimelineSeries {
   const range = store.eventTimeRange(filter);
   if (range.first === null || range.last === null) return { from: null, to: null, bucketMs: 1000, buckets: [], series: [] };
   const span = Math.max(1, range.last - range.first);

@@ -1,0 +1,156 @@
+/**
+ * The engine's tuning values in one place, each with the reason for its size, so a
+ * maintainer can see and change them together (the model is ws's lib/constants.js).
+ * Protocol facts (ports, close codes, limits the specs set) stay where they are used;
+ * analysis settings a user can change live in analysis/config.ts.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+// ── Recording ────────────────────────────────────────────────────────────────────────────
+
+/** Longest a captured message waits before it is written: one transaction per flush, not per message. */
+export const FLUSH_INTERVAL_MS = 100;
+/** Flush early past this many waiting messages, so a burst never holds much in memory. */
+export const MAX_PENDING_MESSAGES = 20_000;
+/** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
+export const MAX_PENDING_BYTES = 32 * MiB;
+
+// ── Live views ───────────────────────────────────────────────────────────────────────────
+
+/** At most ten traffic events a second reach the renderer, however fast the broker is. */
+export const TRAFFIC_EVENT_INTERVAL_MS = 100;
+/** Newest rows sent with each traffic event: enough to fill the tail of a list. */
+export const NEWEST_ROWS = 200;
+/** Payload bytes shown in a list row's preview (and all the store reads for it). */
+export const PREVIEW_BYTES = 160;
+/** Key bytes shown in a list row: keys are short, but some are whole documents. */
+export const KEY_PREVIEW_BYTES = 256;
+/** Playback moves its playhead ten times a second: smooth enough, cheap enough. */
+export const PLAYBACK_TICK_MS = 100;
+/** Messages fed per tick at `max` speed: fast, yet the UI still sees the flow unfold. */
+export const PLAYBACK_MAX_PER_TICK = 20_000;
+/** Rows read from the store per query while playback catches up to the playhead. */
+export const PLAYBACK_PAGE = 5000;
+
+// ── Reading a saved session into the analysis ───────────────────────────────────────────
+
+/** Read before the session opens: a small session is analysed by the time it is on screen. */
+export const ANALYSIS_FIRST_PAGE = 5000;
+/** Messages per read after the first page. */
+export const ANALYSIS_PAGE = 1000;
+/** Work between two yields to the event loop, so requests and events still flow while it reads. */
+export const ANALYSIS_SLICE_MS = 40;
+/** Progress events at most ten a second: the UI redraws its bar on each one. */
+export const ANALYSIS_PROGRESS_MS = 100;
+/** Largest payload sent whole to the detail pane; bigger ones show a bounded text and hex head. */
+export const DETAIL_PAYLOAD_LIMIT = 2 * MiB;
+/** Other messages with the same correlation id listed beside one in the detail pane. */
+export const DETAIL_RELATED_LIMIT = 50;
+
+// ── Reconnecting (see backoff.ts) ───────────────────────────────────────────────────────
+
+/** Each reconnect delay is spread by ±20 % so taps that lost the same broker do not return in lockstep. */
+export const RECONNECT_JITTER = 0.2;
+/** RabbitMQ: a restarting broker is back within seconds; a stopped one is still tried four times a minute. */
+export const AMQP_RECONNECT = { initialMs: 500, maxMs: 15_000 } as const;
+/** Kafka: a lower ceiling, since each attempt already spends seconds in kafkajs's own connect retries. */
+export const KAFKA_RECONNECT = { initialMs: 500, maxMs: 10_000 } as const;
+/** WebSocket: a tap may point at someone else's public server, which should not see a reconnect storm. */
+export const WS_RECONNECT = { initialMs: 500, maxMs: 30_000 } as const;
+
+// ── Timeouts ─────────────────────────────────────────────────────────────────────────────
+
+/** AMQP connect and handshake: a remote broker over a slow link still answers within 10 s. */
+export const AMQP_CONNECT_TIMEOUT_MS = 10_000;
+/** AMQP heartbeat (s): a dead TCP connection is noticed within two beats. */
+export const AMQP_HEARTBEAT_S = 15;
+/** The RabbitMQ management API is optional: a slow one must not hold up recording. */
+export const MANAGEMENT_TIMEOUT_MS = 5000;
+/** Kafka TCP connect: kafkajs retries on its own, so each attempt may be short. */
+export const KAFKA_CONNECT_TIMEOUT_MS = 3000;
+/** How long stop() keeps trying to delete the tap's throwaway groups (members must leave or expire first). */
+export const KAFKA_GROUP_DELETE_TIMEOUT_MS = 20_000;
+/** WebSocket opening handshake (tap, proxy's target leg, replay). */
+export const WS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How long a WebSocket leg may take to finish its closing handshake before it is cut. */
+export const WS_CLOSE_GRACE_MS = 3000;
+
+// ── Polling ──────────────────────────────────────────────────────────────────────────────
+
+/** Application consumer groups' committed offsets: often enough to show lag as it moves. */
+export const KAFKA_GROUPS_POLL_MS = 2000;
+/** The topic list is re-read this often, to follow topics created during a recording. */
+export const KAFKA_TOPIC_REFRESH_MS = 5000;
+/** A full cluster snapshot (topics, partitions, groups) is costly on big clusters. */
+export const KAFKA_DISCOVERY_MS = 30_000;
+/** Observed RabbitMQ topology is cheap (in memory), so it is emitted often. */
+export const AMQP_DISCOVERY_MS = 2000;
+/**
+ * The management API is read again this often while recording, so dead-letter exchanges of
+ * queues declared meanwhile get tapped: three small HTTP reads per vhost.
+ */
+export const AMQP_MANAGEMENT_REFRESH_MS = 10_000;
+/** How often tap copies are checked against firehose events (see TapReconciler). */
+export const AMQP_RECONCILE_SWEEP_MS = 500;
+/**
+ * How long the firehose may be silent before tap copies are recorded on their own (tracing
+ * is off): short, so a vhost without tracing loses little. Lag under load does not count
+ * against it (see TapReconciler).
+ */
+export const AMQP_RECONCILE_MS = 2000;
+
+// ── Capture buffers and fetch sizes ──────────────────────────────────────────────────────
+
+/** Kafka long-poll: short, so stop() and rebuilds are quick; a fetch still returns at once when data is there. */
+export const KAFKA_MAX_WAIT_MS = 500;
+/** Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts). */
+export const KAFKA_MAX_BYTES_PER_PARTITION = 8 * MiB;
+export const KAFKA_MAX_BYTES = 32 * MiB;
+/**
+ * A member left behind by a crash keeps its throwaway group non-empty this long, which
+ * delays deleting the group; 6 s is the broker's default minimum (group.min.session.timeout.ms).
+ */
+export const KAFKA_SESSION_TIMEOUT_MS = 6000;
+/** Our RabbitMQ queues are bounded so a stalled Flowscope never fills the broker's memory (x-max-length, drop-head). */
+export const AMQP_OWN_QUEUE_MAX_LENGTH = 1_000_000;
+/** Unacked deliveries in flight per consumed application queue. */
+export const AMQP_CONSUMER_PREFETCH = 500;
+/** Tap copies held for their firehose twin at most; beyond, the oldest are recorded on their own. */
+export const AMQP_RECONCILE_MAX_HELD = 200_000;
+/** Largest WebSocket frame relayed or recorded; ws's own default (100 MiB) is too tight for dumps. */
+export const WS_MAX_PAYLOAD = 256 * MiB;
+/** Bytes queued towards one proxy leg before the other leg stops being read. */
+export const WS_HIGH_WATER = 8 * MiB;
+/** Reading resumes once that queue has drained below this. */
+export const WS_LOW_WATER = 1 * MiB;
+
+// ── Replay ───────────────────────────────────────────────────────────────────────────────
+
+/** Messages in flight before reading the session waits for the target. */
+export const REPLAY_MAX_IN_FLIGHT = 5000;
+/** Payload bytes in flight, likewise. */
+export const REPLAY_MAX_IN_FLIGHT_BYTES = 64 * MiB;
+/** Replay progress reaches the UI ten times a second. */
+export const REPLAY_PROGRESS_MS = 100;
+/** How long a cancelled or finished replay waits for confirmations of what is on the wire. */
+export const REPLAY_SETTLE_TIMEOUT_MS = 10_000;
+/** Records per Kafka produce request. */
+export const REPLAY_KAFKA_BATCH_COUNT = 5000;
+/** A record batch above the broker's message.max.bytes (1 MiB by default) is refused whole. */
+export const REPLAY_KAFKA_BATCH_BYTES = 900 * KiB;
+
+// ── Session files ────────────────────────────────────────────────────────────────────────
+
+/** Messages written per transaction while importing a file: large enough to amortise the commit. */
+export const IMPORT_BATCH = 5000;
+/** SQLite page cache (KiB): a larger cache and rarer checkpoints roughly double the insert rate with four indexes. */
+export const SQLITE_CACHE_KIB = 64 * KiB;
+/** WAL pages between automatic checkpoints (SQLite's default is 1000). */
+export const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 8192;
+
+// ── Logging ──────────────────────────────────────────────────────────────────────────────
+
+/** The desktop app's log file is rotated (one previous generation kept) past this size. */
+export const LOG_FILE_MAX_BYTES = 5 * MiB;
