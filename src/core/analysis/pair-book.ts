@@ -2,50 +2,17 @@ import type { PairingConfig } from './config.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import type { LatencyHistogram } from './histogram.ts';
 import { FifoMap } from './fifo-map.ts';
+import { Connections, ReplyNames } from './pair-names.ts';
 import { PairOutcomes } from './pair-outcomes.ts';
 import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
-import { asReply, type Identity, type Seen } from './pair-seen.ts';
+import { asReply, viewsOf, type Closed, type EarlyReply, type Seen } from './pair-seen.ts';
 import type { PairsPage } from '../../shared/views.ts';
 import type { PairQuery, UnansweredReason } from './pair-store.ts';
-
-/** A conversation decided for good, remembered to recognise duplicates and late replies. */
-export interface Closed {
-  kind: 'answered' | 'unanswered' | 'orphan';
-  req: PendingRequest | null;
-  /** The orphan itself (broker orphans), so a request coming after all can still claim it. */
-  reply: Seen | null;
-  /** Event time it was decided at (the reply's, or the request's for unanswered). */
-  at: number;
-  captured: number;
-  reason: UnansweredReason | null;
-  replyIdentity: Identity | null;
-  views: string[];
-}
-
-/** A reply seen before any request with its id. */
-export interface EarlyReply {
-  key: string;
-  correlationId: string;
-  reply: Seen;
-  /** Observers that saw it besides `reply.view` (null while there are none: most have none). */
-  views: string[] | null;
-  /** Counted as an orphan already (the watermark passed it); taken back if its request comes. */
-  counted: boolean;
-  /** Further, different replies with the same id before any request (duplicates once it comes). */
-  others: Seen[] | null;
-}
-
-/** Every observer that saw a waiting reply. */
-export function viewsOf(e: EarlyReply): string[] {
-  return e.views ? [e.reply.view, ...e.views] : [e.reply.view];
-}
 
 type Waiting = PendingRequest | EarlyReply;
 
 /** Decided conversations remembered at most (to recognise duplicates and late replies). */
 const MAX_REMEMBERED = 50_000;
-const MAX_REPLY_NAMES = 10_000;
-const MAX_CLOSED_CONNECTIONS = 10_000;
 /**
  * Capture time an entry is held at least before its decision becomes final: long enough for
  * a history read to have fetched every partition's share around it.
@@ -70,10 +37,8 @@ export class PairBook {
   readonly early = new FifoMap<string, EarlyReply>();
   readonly closed = new FifoMap<string, Closed>();
   private readonly deadlines = new DeadlineHeap<Waiting>();
-  private readonly byConnection = new Map<string, Set<string>>();
-  private readonly closedConnections = new FifoMap<string, number>();
-  private readonly replyNames = new FifoMap<string, number>();
-  private stamp = 0;
+  private readonly connections = new Connections();
+  private readonly replyNames = new ReplyNames();
   /** Newest event time and newest capture time of the messages seen. */
   private eventMax = -Infinity;
   private captureMax = -Infinity;
@@ -110,7 +75,7 @@ export class PairBook {
 
   openRequest(req: PendingRequest): void {
     this.rememberReplyName(req.replyTo);
-    if (req.connKey && this.closedConnections.has(req.connKey)) {
+    if (req.connKey && this.connections.isClosed(req.connKey)) {
       this.resolveUnanswered(req, 'sent-after-close');
       return;
     }
@@ -121,11 +86,7 @@ export class PairBook {
       return;
     }
     this.open.set(req.key, req);
-    if (req.connKey) {
-      let set = this.byConnection.get(req.connKey);
-      if (!set) this.byConnection.set(req.connKey, (set = new Set()));
-      set.add(req.key);
-    }
+    if (req.connKey) this.connections.hold(req.connKey, req.key);
     this.schedule(req.time, req);
   }
 
@@ -277,11 +238,7 @@ export class PairBook {
         this.decidedFirst.delete(req.key);
       }
     }
-    if (req.connKey) {
-      const set = this.byConnection.get(req.connKey);
-      set?.delete(req.key);
-      if (set && set.size === 0) this.byConnection.delete(req.connKey);
-    }
+    if (req.connKey) this.connections.release(req.connKey, req.key);
   }
 
   private remember(key: string, closed: Closed): void {
@@ -291,31 +248,24 @@ export class PairBook {
   }
 
   rememberReplyName(name: string | null): void {
-    if (!name || this.replyNames.has(name)) return;
-    if (this.replyNames.size >= MAX_REPLY_NAMES) this.replyNames.shift();
-    this.replyNames.set(name, ++this.stamp);
+    this.replyNames.add(name);
   }
 
   /** Whether replies have been seen addressed to this name (or a request named it for them). */
   isReplyName(name: string | null): boolean {
-    return name !== null && this.replyNames.has(name);
+    return this.replyNames.has(name);
   }
 
   connectionOpened(connKey: string): void {
-    this.closedConnections.delete(connKey);
+    this.connections.opened(connKey);
   }
 
   /** A WebSocket connection closed: its open requests will never be answered. */
   closeConnection(connKey: string, abnormal: boolean): void {
-    if (this.closedConnections.size >= MAX_CLOSED_CONNECTIONS) this.closedConnections.shift();
-    this.closedConnections.set(connKey, ++this.stamp);
-    const keys = this.byConnection.get(connKey);
-    if (!keys) return;
-    for (const key of [...keys]) {
+    for (const key of this.connections.close(connKey)) {
       const req = this.open.get(key);
       if (req) this.resolveUnanswered(req, abnormal ? 'connection-dropped' : 'connection-closed');
     }
-    this.byConnection.delete(connKey);
   }
 
   private moveTo(watermark: number, capture: number): void {

@@ -1,6 +1,7 @@
 import type { CapturedMessage } from '../../shared/model.ts';
 import { isDefaultExchange, payloadHash } from './identity.ts';
 import type { PendingRequest, ReplyRef } from './pair-outcomes.ts';
+import type { UnansweredReason } from './pair-store.ts';
 
 /** RabbitMQ's direct reply-to pseudo-queue; replies to it are addressed `amq.rabbitmq.reply-to.<token>`. */
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -19,6 +20,38 @@ export interface Seen extends ReplyRef {
   view: string;
   /** Capture time. */
   captured: number;
+}
+
+/** A conversation decided for good, remembered to recognise duplicates and late replies. */
+export interface Closed {
+  kind: 'answered' | 'unanswered' | 'orphan';
+  req: PendingRequest | null;
+  /** The orphan itself (broker orphans), so a request coming after all can still claim it. */
+  reply: Seen | null;
+  /** Event time it was decided at (the reply's, or the request's for unanswered). */
+  at: number;
+  captured: number;
+  reason: UnansweredReason | null;
+  replyIdentity: Identity | null;
+  views: string[];
+}
+
+/** A reply seen before any request with its id. */
+export interface EarlyReply {
+  key: string;
+  correlationId: string;
+  reply: Seen;
+  /** Observers that saw it besides `reply.view` (null while there are none: most have none). */
+  views: string[] | null;
+  /** Counted as an orphan already (the watermark passed it); taken back if its request comes. */
+  counted: boolean;
+  /** Further, different replies with the same id before any request (duplicates once it comes). */
+  others: Seen[] | null;
+}
+
+/** Every observer that saw a waiting reply. */
+export function viewsOf(e: EarlyReply): string[] {
+  return e.views ? [e.reply.view, ...e.views] : [e.reply.view];
 }
 
 /** A message id, or its payload hash and length packed into one number (a string per waiting message would cost more). */

@@ -5,11 +5,11 @@ import type { PairingConfig } from './config.ts';
 import type { Correlation } from './correlation.ts';
 import type { LatencyHistogram } from './histogram.ts';
 import { destinationLabel } from './identity.ts';
-import { PairBook, viewsOf, type Closed, type EarlyReply } from './pair-book.ts';
+import { PairBook } from './pair-book.ts';
 import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
 import type { PairsPage } from '../../shared/views.ts';
 import type { PairQuery } from './pair-store.ts';
-import { DIRECT_REPLY_TO, Interner, asReply, pairIdentity, replyName, type Seen } from './pair-seen.ts';
+import { DIRECT_REPLY_TO, Interner, asReply, pairIdentity, replyName, viewsOf, type Closed, type EarlyReply, type Seen } from './pair-seen.ts';
 
 export type { PairsSummary, PendingRequest };
 
