@@ -14,10 +14,12 @@ export const messageFilterSchema = z
     destinations: z.array(z.string().max(1024)).max(200).optional(),
     endpoint: z.string().max(256).optional(),
     connection: z.string().max(256).optional(),
-    /** Epoch ms, inclusive. */
+    /** Event time (see CapturedMessage.eventTime), epoch ms, inclusive. */
     fromTime: z.number().finite().optional(),
-    /** Epoch ms, inclusive. */
+    /** Event time, epoch ms, inclusive. */
     toTime: z.number().finite().optional(),
+    /** Capture time, epoch ms, inclusive: nothing recorded after it (a playback's playhead). */
+    untilCapture: z.number().finite().optional(),
     correlationId: z.string().max(1024).optional(),
     /** Exact key (UTF-8). */
     key: z.string().max(1024).optional(),

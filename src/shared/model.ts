@@ -44,12 +44,32 @@ export type JsonValue =
   | JsonValue[]
   | { [key: string]: JsonValue };
 
+/**
+ * Which clock a message's event time was read from:
+ * - `kafka-create`: the Kafka record timestamp, CreateTime (set by the producer);
+ * - `kafka-log-append`: the Kafka record timestamp, LogAppendTime (set by the broker);
+ * - `kafka-unknown`: a Kafka record timestamp of unknown type (old message format, an import without it);
+ * - `amqp-timestamp`: the AMQP `timestamp` property (whole seconds), or RabbitMQ's `timestamp_in_ms` header;
+ * - `capture`: Flowscope's own capture time (WebSocket, and messages without a usable stamp).
+ */
+export type EventTimeSource = 'kafka-create' | 'kafka-log-append' | 'kafka-unknown' | 'amqp-timestamp' | 'capture';
+
+export const EVENT_TIME_SOURCES: readonly EventTimeSource[] = ['kafka-create', 'kafka-log-append', 'kafka-unknown', 'amqp-timestamp', 'capture'];
+
 /** A message as a connector hands it over, before the store gives it a sequence number. */
 export interface CapturedMessage {
-  /** Capture time, epoch milliseconds (fractional). */
+  /** Capture time, epoch milliseconds (fractional): when Flowscope saw it. */
   time: number;
   /** The broker's own timestamp when it has one (Kafka record timestamp, AMQP timestamp property). */
   brokerTime?: number | null;
+  /**
+   * Event time, epoch milliseconds: when the system itself says it happened (see
+   * EventTimeSource). Pairing, latency, timeouts and the timeline run on it. A connector
+   * may leave it out: the store fills it from `brokerTime` and `meta.timestampType`
+   * (core/common/event-time.ts).
+   */
+  eventTime?: number;
+  eventTimeSource?: EventTimeSource;
   transport: Transport;
   /** Endpoint id inside the session (see EndpointView.id). */
   endpoint: string;
@@ -88,7 +108,11 @@ export interface StoredMessage extends CapturedMessage {
 /** The list-row view of a message: no payload bytes, a short preview instead. */
 export interface MessageRow {
   seq: number;
+  /** Capture time. */
   time: number;
+  /** Event time (see CapturedMessage.eventTime); capture time in files written before it existed. */
+  eventTime: number;
+  eventTimeSource: EventTimeSource;
   transport: Transport;
   endpoint: string;
   event: MessageEventKind;

@@ -106,6 +106,7 @@ test('export → import keeps every byte, header, property, partition, offset an
   assert.equal(first.keyBase64, INVALID_UTF8.toString('base64'));
   assert.equal(first.payloadBase64, ALL_BYTES.toString('base64'));
   assert.equal(first.offset, '1234567890123');
+  assert.deepEqual([first.eventTime, first.eventTimeMs, first.eventTimeSource], ['2023-11-14T22:13:20.000Z', 1_700_000_000_000, 'kafka-create']);
   const second = JSON.parse(lines[1]!) as Record<string, unknown>;
   assert.equal(second.payload, '{"total":12.5,"text":"naïve ☕ \\n"}');
   assert.equal(second.key, 'ключ');
@@ -121,6 +122,36 @@ test('export → import keeps every byte, header, property, partition, offset an
   assert.deepEqual(back.endpoints().map((e) => e.id).sort(), ['amqp-1', 'kafka-1', 'ws-proxy-1']);
   back.close();
   src.close();
+});
+
+test('imported lines keep their event time, or get one as a recording would', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'in.jsonl');
+  const base = { transport: 'kafka', event: 'publish', destination: 'orders', payload: 'x' };
+  fs.writeFileSync(
+    file,
+    [
+      { ...base, time: '2024-01-01T00:00:10.000Z', eventTime: '2024-01-01T00:00:01.000Z', eventTimeSource: 'kafka-log-append' },
+      { ...base, time: '2024-01-01T00:00:10.000Z', brokerTime: 1_704_067_202_000, meta: { timestampType: 'CreateTime' } },
+      { ...base, time: '2024-01-01T00:00:10.000Z' },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n'),
+  );
+  const out = path.join(dir, 'in.flowscope');
+  await importJsonl(file, out, {});
+  const store = SessionStore.open(out, { readonly: true });
+  assert.deepEqual(
+    store.rows({}, { limit: 5 }).map((r) => [new Date(r.eventTime).toISOString(), r.eventTimeSource]),
+    [
+      ['2024-01-01T00:00:01.000Z', 'kafka-log-append'],
+      ['2024-01-01T00:00:02.000Z', 'kafka-create'],
+      ['2024-01-01T00:00:10.000Z', 'capture'],
+    ],
+  );
+  store.close();
+  fs.writeFileSync(file, JSON.stringify({ ...base, time: 1, eventTimeSource: 'sundial', eventTimeMs: 1 }));
+  await assert.rejects(importJsonl(file, path.join(dir, 'bad.flowscope'), {}), /line 1.*eventTimeSource/);
 });
 
 test('export honours a filter and writes to a caller-owned stream without ending it', async () => {

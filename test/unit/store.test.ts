@@ -206,3 +206,57 @@ test('a 10 MB payload, keys and metadata round-trip exactly, also after reopenin
     again.close();
   }
 });
+
+test('event time: stamped from the Kafka record timestamp and its type, filtered and counted on the timeline by it', () => {
+  const store = sessionWith([
+    msg({ time: 90_000, brokerTime: 1_000, meta: { timestampType: 'CreateTime' } }),
+    msg({ time: 90_001, brokerTime: 2_000, meta: { timestampType: 'LogAppendTime' } }),
+    msg({ time: 90_002, brokerTime: 3_000 }),
+    msg({ time: 90_003, transport: 'ws', destKind: 'socket', destination: '/s', event: 'frame-in' }),
+  ]);
+  try {
+    const rows = store.rows({}, { limit: 10 });
+    assert.deepEqual(rows.map((r) => [r.eventTime, r.eventTimeSource]), [
+      [1_000, 'kafka-create'],
+      [2_000, 'kafka-log-append'],
+      [3_000, 'kafka-unknown'],
+      [90_003, 'capture'],
+    ]);
+    assert.equal(store.get(2)!.eventTimeSource, 'kafka-log-append');
+    assert.deepEqual(store.rows({ fromTime: 1_500, toTime: 3_000 }, { limit: 10 }).map((r) => r.seq), [2, 3], 'the time range is on event time');
+    assert.deepEqual(store.eventTimeRange(), { first: 1_000, last: 90_003, count: 4 });
+    assert.deepEqual(store.timeRange(), { first: 90_000, last: 90_003, count: 4 }, 'the capture range is what the recording spans');
+    assert.deepEqual(store.timeline({ transports: ['kafka'] }, 10_000), [{ bucket: 0, destination: 'orders', count: 3 }]);
+  } finally {
+    store.close();
+  }
+});
+
+test('a schema-1 session opens with event time = capture time, untouched; recording into it adds the columns', () => {
+  const file = fresh('v1.flowscope');
+  const v2 = SessionStore.create(file);
+  v2.close();
+  // Turn it into what Flowscope wrote before schema 2.
+  const db = new Database(file);
+  db.exec(`DROP INDEX messages_event_time; ALTER TABLE messages DROP COLUMN event_time; ALTER TABLE messages DROP COLUMN event_time_source;
+    UPDATE meta SET value = '1' WHERE key = 'schema_version';
+    INSERT INTO messages (seq, time, broker_time, transport, endpoint, event, dest_kind, destination, payload, size)
+    VALUES (1, 5000, 1000, 'kafka', 'k1', 'publish', 'topic', 'orders', x'7b7d', 2)`);
+  db.pragma('journal_mode = DELETE');
+  db.close();
+  const before = snapshot(file);
+
+  const old = SessionStore.open(file, { readonly: true });
+  assert.deepEqual(old.rows({}, { limit: 5 }).map((r) => [r.time, r.eventTime, r.eventTimeSource]), [[5000, 5000, 'capture']]);
+  assert.equal(old.count({ fromTime: 4000 }), 1);
+  assert.deepEqual(old.eventTimeRange(), { first: 5000, last: 5000, count: 1 });
+  old.close();
+  assert.deepEqual(snapshot(file), before, 'reading it changes nothing');
+
+  const rec = SessionStore.open(file);
+  assert.equal(rec.get(1)!.eventTime, 5000, 'open read-write, still readable before any write');
+  rec.insertBatch([msg({ time: 9000, brokerTime: 8000, meta: { timestampType: 'CreateTime' } })]);
+  assert.deepEqual(rec.rows({}, { limit: 5 }).map((r) => [r.eventTime, r.eventTimeSource]), [[5000, 'capture'], [8000, 'kafka-create']]);
+  assert.equal(rec.getMeta().schema_version, '2');
+  rec.close();
+});

@@ -23,7 +23,7 @@ export interface CorrelationConfig {
 }
 
 export interface PairingConfig {
-  /** A request with no reply this long after it (by capture time) is unanswered. */
+  /** A request with no reply this long after it (by event time) is unanswered. */
   timeoutMs: number;
   /** Replies arriving after the timeout are still recognised as late (not orphans) this long after the request. */
   lateReplyMs: number;
@@ -34,7 +34,11 @@ export interface PairingConfig {
    * reply destination (Kafka request/reply without a reply header).
    */
   implicitRequests: boolean;
-  /** Open requests kept at most; beyond, the oldest is declared unanswered early. */
+  /**
+   * Open requests, and replies waiting for their request, kept at most (each). Beyond, the
+   * oldest already timed out is decided for good, else the newcomer is (see PairBook). A
+   * history read whose topics arrive far apart needs room for all that waits between them.
+   */
   maxOpen: number;
   /** Pairs kept for paging (counts stay exact beyond these). */
   maxListedMatched: number;
@@ -94,7 +98,7 @@ export const DEFAULT_ANALYSIS_CONFIG: AnalysisConfig = {
     lateReplyMs: 300_000,
     duplicateWindowMs: 60_000,
     implicitRequests: true,
-    maxOpen: 200_000,
+    maxOpen: 500_000,
     maxListedMatched: 100_000,
     maxListedUnanswered: 10_000,
     maxListedOrphans: 10_000,

@@ -1,8 +1,7 @@
-import type { CapturedMessage, Transport } from '../../shared/model.ts';
+import type { Transport } from '../../shared/model.ts';
 import type { PairsPage, PairsSummary, UnansweredReason } from '../../shared/views.ts';
 import type { PairingConfig } from './config.ts';
 import { LatencyHistogram } from './histogram.ts';
-import { destinationLabel } from './identity.ts';
 import { DestinationTable, PairStore } from './pair-store.ts';
 import type { PairQuery } from './pair-store.ts';
 
@@ -12,22 +11,41 @@ export type { PairsSummary };
 export interface PendingRequest {
   key: string;
   seq: number;
+  /** Event time. */
   time: number;
+  /** Capture time (how long it has been held is measured on this clock). */
+  captured: number;
   correlationId: string;
   transport: Transport;
   endpoint: string;
-  connection: string | null;
   connKey: string | null;
   /** WebSocket: true for a client→server request, false for server→client; null elsewhere. */
   outbound: boolean | null;
   /** Destination label of the request. */
   label: string;
   replyTo: string | null;
-  identity: string;
+  /** Message id, or payload hash and length (see pair-seen.ts pairIdentity). */
+  identity: string | number;
   method: string | null;
+  /** The name a reply to it would be addressed to, were it itself a reply (see pairing's replyName). */
+  name: string | null;
+  /** Which observer saw it (endpoint and event). */
+  view: string;
+  /** Opened only because it was the first message with its id: it names no reply destination and no method. */
+  implicit: boolean;
+  /** Already counted as unanswered (timeout): the watermark passed it. A reply in time takes that back. */
+  timedOut: boolean;
 }
 
-type Stored = CapturedMessage & { seq: number };
+/** A reply, as the outcomes record it. */
+export interface ReplyRef {
+  seq: number;
+  /** Event time. */
+  time: number;
+  transport: Transport;
+  /** Destination label of the reply. */
+  label: string;
+}
 
 /** Counts, latency figures and the listed rows of every decided conversation. */
 export class PairOutcomes {
@@ -51,7 +69,7 @@ export class PairOutcomes {
     });
   }
 
-  addMatched(req: PendingRequest, reply: Stored, latency: number): void {
+  addMatched(req: PendingRequest, reply: ReplyRef, latency: number): void {
     this.matched += 1;
     const dest = this.dests.get(req.transport, req.label);
     dest.matched += 1;
@@ -66,7 +84,7 @@ export class PairOutcomes {
       requestTime: req.time,
       replyTime: reply.time,
       destination: req.label,
-      replyDestination: destinationLabel(reply),
+      replyDestination: reply.label,
       latencyMs: round(latency),
       method: req.method,
       reason: null,
@@ -101,15 +119,15 @@ export class PairOutcomes {
     this.list.removeUnanswered(req.seq);
   }
 
-  addLate(req: PendingRequest, reply: Stored): void {
+  addLate(req: PendingRequest, reply: ReplyRef): void {
     this.late += 1;
     this.dests.get(req.transport, req.label).late += 1;
-    this.list.markLate(req.seq, reply.seq, reply.time, destinationLabel(reply), round(Math.max(0, reply.time - req.time)));
+    this.list.markLate(req.seq, reply.seq, reply.time, reply.label, round(Math.max(0, reply.time - req.time)));
   }
 
-  addOrphan(reply: Stored, correlationId: string): void {
+  addOrphan(reply: ReplyRef, correlationId: string): void {
     this.orphans += 1;
-    this.dests.get(reply.transport, destinationLabel(reply)).orphans += 1;
+    this.dests.get(reply.transport, reply.label).orphans += 1;
     this.list.add({
       status: 'orphan',
       correlationId,
@@ -119,16 +137,23 @@ export class PairOutcomes {
       requestTime: null,
       replyTime: reply.time,
       destination: null,
-      replyDestination: destinationLabel(reply),
+      replyDestination: reply.label,
       latencyMs: null,
       method: null,
       reason: null,
     });
   }
 
-  addDuplicate(req: PendingRequest | null, reply: Stored, correlationId: string): void {
+  /** Takes back an orphan reply whose request showed up after all. */
+  retractOrphan(reply: ReplyRef): void {
+    this.orphans -= 1;
+    this.dests.get(reply.transport, reply.label).orphans -= 1;
+    this.list.removeOrphan(reply.seq);
+  }
+
+  addDuplicate(req: PendingRequest | null, reply: ReplyRef, correlationId: string): void {
     this.duplicates += 1;
-    this.dests.get(req?.transport ?? reply.transport, req?.label ?? destinationLabel(reply)).duplicates += 1;
+    this.dests.get(req?.transport ?? reply.transport, req?.label ?? reply.label).duplicates += 1;
     this.list.add({
       status: 'duplicate',
       correlationId,
@@ -138,7 +163,7 @@ export class PairOutcomes {
       requestTime: req?.time ?? null,
       replyTime: reply.time,
       destination: req?.label ?? null,
-      replyDestination: destinationLabel(reply),
+      replyDestination: reply.label,
       latencyMs: req ? round(Math.max(0, reply.time - req.time)) : null,
       method: req?.method ?? null,
       reason: null,

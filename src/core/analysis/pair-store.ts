@@ -44,6 +44,8 @@ export class PairStore {
   private readonly labelIndex = new Map<string, number>();
   /** Row of each listed unanswered request, to mark a late reply or take it back. */
   private readonly unansweredRow = new Map<number, number>();
+  /** Row of each listed orphan reply, to take it back when its request shows up. */
+  private readonly orphanRow = new Map<number, number>();
 
   constructor(private readonly caps: Record<PairStatus, number>) {}
 
@@ -65,6 +67,7 @@ export class PairStore {
     this.reason.push(p.reason ? REASONS.indexOf(p.reason) : -1);
     this.transport.push(TRANSPORTS.indexOf(p.transport));
     if (p.status === 'unanswered' && p.requestSeq !== null) this.unansweredRow.set(p.requestSeq, row);
+    if (p.status === 'orphan' && p.replySeq !== null) this.orphanRow.set(p.replySeq, row);
   }
 
   /** Records that an unanswered request's reply came late. */
@@ -85,6 +88,15 @@ export class PairStore {
     this.unansweredRow.delete(requestSeq);
     this.status[row] = DELETED;
     this.listed[1]! -= 1;
+  }
+
+  /** Takes back an orphan row (its request came after all). */
+  removeOrphan(replySeq: number): void {
+    const row = this.orphanRow.get(replySeq);
+    if (row === undefined) return;
+    this.orphanRow.delete(replySeq);
+    this.status[row] = DELETED;
+    this.listed[2]! -= 1;
   }
 
   listedCount(status: PairStatus): number {

@@ -1,18 +1,21 @@
 import type { CapturedMessage } from '../../shared/model.ts';
+import { eventTimeOf } from '../common/event-time.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { PairingConfig } from './config.ts';
 import type { Correlation } from './correlation.ts';
 import type { LatencyHistogram } from './histogram.ts';
-import { destinationLabel, isDefaultExchange, messageIdentity } from './identity.ts';
-import { FifoMap } from './fifo-map.ts';
-import { PairOutcomes } from './pair-outcomes.ts';
+import { destinationLabel } from './identity.ts';
+import { PairBook } from './pair-book.ts';
 import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
-import type { PairQuery, PairView, UnansweredReason } from './pair-store.ts';
+import type { PairsPage } from '../../shared/views.ts';
+import type { PairQuery } from './pair-store.ts';
+import { DIRECT_REPLY_TO, Interner, asReply, pairIdentity, replyName, viewsOf, type Closed, type EarlyReply, type Seen } from './pair-seen.ts';
 
 export type { PairsSummary, PendingRequest };
 
 /**
- * Request → reply pairing, fed message by message in seq order.
+ * Request → reply pairing, fed message by message in seq (capture) order, judged on event
+ * time (core/common/event-time.ts).
  *
  * A request is a message that names a reply destination (replyTo), a JSON-RPC call
  * (method + id), or, with `implicitRequests`, the first message carrying a correlation id
@@ -21,142 +24,211 @@ export type { PairsSummary, PendingRequest };
  * of the same WebSocket connection (JSON-RPC ids repeat across connections, so WebSocket
  * ids are scoped per connection and direction).
  *
+ * Capture order is not event order: a history read fetches topics and partitions one after
+ * another, so a reply may be seen before its request. Such a reply waits for its request
+ * (`early`); when the request shows up they pair. Of two implicit "requests" with one id on
+ * two destinations, the earlier in event time is the request and the other its reply.
+ *
  * The same message seen twice (the firehose records an AMQP publish and its delivery;
  * two taps may see one publish) is recognised by its identity (message id, else payload
  * hash) and never counts as a reply or a duplicate. A second, different reply is a
  * duplicate; a reply to an id never seen as a request is an orphan.
  *
- * Time is capture time. A request is unanswered when no reply came within `timeoutMs`;
- * a reply after that is "late" (the request stays unanswered and shows the late reply).
- * At the end of a recording (`finish`) every request still open is unanswered, with reason
- * `session-ended` when its timeout had not yet passed. Outcomes depend only on the
- * messages, never on when `advance` ran, so live and saved analysis agree.
+ * Time: a request is unanswered when no reply came within `timeoutMs` of event time; a
+ * reply after that is "late" (the request stays unanswered and shows the late reply).
+ * Timeouts are judged against an event-time watermark: the newest event time seen, run on
+ * at wall speed by a live clock (`advance`) while nothing arrives. Those judgements are
+ * provisional until their entries leave memory (see PairBook). At `finish` every request
+ * still open is unanswered (reason `session-ended` when its timeout had not passed) and
+ * every waiting reply an orphan.
  */
-
-interface Closed {
-  kind: 'answered' | 'unanswered' | 'orphan';
-  req: PendingRequest | null;
-  at: number;
-  reason: UnansweredReason | null;
-  replyIdentity: string | null;
-  views: string[];
-}
 
 type Stored = CapturedMessage & { seq: number };
 
-/** Answered and timed-out conversations remembered at most (to recognise duplicates and late replies). */
-const MAX_REMEMBERED = 50_000;
-const MAX_REPLY_NAMES = 10_000;
-const MAX_CLOSED_CONNECTIONS = 10_000;
-const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+const MAX_EARLY_OTHERS = 16;
+/** A reply stamped this much before a request is still taken as its answer (producers' clocks differ). */
+const MAX_CLOCK_SKEW_MS = 10_000;
 
 export class PairTracker {
-  private readonly open = new FifoMap<string, PendingRequest>();
-  private readonly closed = new FifoMap<string, Closed>();
-  private readonly byConnection = new Map<string, Set<string>>();
-  private readonly closedConnections = new FifoMap<string, number>();
-  private readonly replyNames = new FifoMap<string, number>();
-  private stamp = 0;
-  private readonly out: PairOutcomes;
-  private watermark = -Infinity;
-  /** Called when a WebSocket request is left unanswered by its connection closing. */
-  onConnectionUnanswered: ((req: PendingRequest, abnormal: boolean) => void) | null = null;
+  private readonly book: PairBook;
+  private readonly names = new Interner();
 
   constructor(private readonly cfg: PairingConfig = DEFAULT_ANALYSIS_CONFIG.pairing) {
-    this.out = new PairOutcomes(cfg);
+    this.book = new PairBook(cfg);
+  }
+
+  /** Called when a WebSocket request is left unanswered by its connection closing. */
+  set onConnectionUnanswered(fn: ((req: PendingRequest, abnormal: boolean) => void) | null) {
+    this.book.onConnectionUnanswered = fn;
   }
 
   /** Feeds one message (in seq order) with what `classifyMessage` read from it. */
   ingest(m: Stored, c: Correlation): void {
-    this.advance(m.time);
+    const t = eventTimeOf(m);
+    this.book.see(t, m.time);
     if (m.transport === 'ws') {
-      if (m.event === 'open') this.closedConnections.delete(connKeyOf(m));
+      if (m.event === 'open') this.book.connectionOpened(connKeyOf(m));
       if (m.event !== 'frame-in' && m.event !== 'frame-out') return;
     } else if (m.event !== 'publish' && m.event !== 'deliver') {
       return;
     }
     if (!c.correlationId || c.role === 'notification') return;
-    const identity = messageIdentity(m, c.messageId);
-    const view = `${m.endpoint}\0${m.event}`;
-    if (m.transport === 'ws') this.ingestWs(m, c, identity, view);
-    else this.ingestBroker(m, c, identity, view);
+    const names = this.names;
+    const seen: Seen = {
+      seq: m.seq,
+      time: t,
+      transport: m.transport,
+      label: names.get(destinationLabel(m)),
+      identity: pairIdentity(m, c.messageId),
+      name: names.get(replyName(m)),
+      destination: names.get(m.destination),
+      view: names.get(`${m.endpoint}\0${m.event}`),
+      captured: m.time,
+    };
+    if (m.transport === 'ws') this.ingestWs(m, c, seen);
+    else this.ingestBroker(m, c, seen);
   }
 
-  private ingestBroker(m: Stored, c: Correlation, identity: string, view: string): void {
-    const key = `${m.transport}\0${c.correlationId}`;
-    const req = this.open.get(key);
+  private ingestBroker(m: Stored, c: Correlation, s: Seen): void {
+    // Kafka ids are their own key (one string per waiting request, not two); a NUL never starts one.
+    const key = m.transport === 'kafka' ? c.correlationId! : `a\0${c.correlationId}`;
+    const req = this.book.open.get(key);
     if (req) {
-      if (c.role === 'reply' || this.isReplyTo(req, m, identity)) this.match(req, m, identity, view);
+      if (this.answersEarlier(req, c, s)) this.swap(req, m, c, s);
+      else if (c.role === 'reply' || this.isReplyTo(req, s)) this.book.answer(req, s, [s.view]);
       // Otherwise: the request seen again (its delivery, a second tap) or re-sent.
       return;
     }
-    const closed = this.closed.get(key);
-    if (closed && this.relevant(closed, m.time) && this.onClosed(closed, key, m, c, identity, view)) return;
-    if (c.role === 'reply' || (c.role === null && this.isReplyName(m))) {
-      this.orphan(key, m, c.correlationId!, identity, view);
+    const early = this.book.early.get(key);
+    if (early && this.onEarly(early, m, c, s)) return;
+    const closed = this.book.closed.get(key);
+    if (closed && this.relevant(closed, s.time) && this.onClosed(closed, key, m, c, s)) return;
+    if (c.role === 'reply' || (c.role === null && this.isReplyName(s))) {
+      this.book.waitForRequest(key, c.correlationId!, s);
       return;
     }
-    if (this.opensRequest(c)) this.openRequest(key, m, c, identity, null);
+    if (this.opensRequest(c)) this.openRequest(key, m, c, s, null);
   }
 
-  private ingestWs(m: Stored, c: Correlation, identity: string, view: string): void {
+  private ingestWs(m: Stored, c: Correlation, s: Seen): void {
     const connKey = connKeyOf(m);
     const outbound = m.event === 'frame-out';
     const own = `w\0${connKey}\0${outbound ? 'o' : 'i'}\0${c.correlationId}`;
     const opposite = `w\0${connKey}\0${outbound ? 'i' : 'o'}\0${c.correlationId}`;
     if (c.role !== 'request') {
-      const req = this.open.get(opposite);
+      const req = this.book.open.get(opposite);
       if (req) {
-        this.match(req, m, identity, view);
+        this.book.answer(req, s, [s.view]);
         return;
       }
-      const closed = this.closed.get(opposite);
-      if (closed && this.relevant(closed, m.time) && this.onClosed(closed, opposite, m, c, identity, view)) return;
+      const closed = this.book.closed.get(opposite);
+      if (closed && this.relevant(closed, s.time) && this.onClosed(closed, opposite, m, c, s)) return;
+      // One connection's frames are captured in order: a reply with no request before it has none.
       if (c.role === 'reply') {
-        this.orphan(opposite, m, c.correlationId!, identity, view);
+        this.book.orphan(opposite, c.correlationId!, s, false);
         return;
       }
     }
     // A repeated id while the first request is still open is a retry, not a new conversation.
-    if (this.open.has(own)) return;
-    if (this.opensRequest(c)) this.openRequest(own, m, c, identity, connKey);
+    if (this.book.open.has(own)) return;
+    if (this.opensRequest(c)) this.openRequest(own, m, c, s, connKey);
+  }
+
+  /**
+   * An implicit request (first with its id, naming nothing) followed by a message with the
+   * same id that happened earlier on another destination: the newcomer is the request and
+   * the open one its reply, read first.
+   */
+  private answersEarlier(req: PendingRequest, c: Correlation, s: Seen): boolean {
+    return req.implicit && c.role !== 'reply' && s.time < req.time && s.label !== req.label && s.identity !== req.identity;
+  }
+
+  private swap(was: PendingRequest, m: Stored, c: Correlation, s: Seen): void {
+    this.book.withdraw(was);
+    const reply = asReply(was);
+    this.book.answer(this.newRequest(was.key, m, c, s, null), reply, [reply.view]);
+  }
+
+  /** A message with the id of a reply that came before any request; false if it starts something else. */
+  private onEarly(early: EarlyReply, m: Stored, c: Correlation, s: Seen): boolean {
+    if (s.identity === early.reply.identity) {
+      if (s.view !== early.reply.view && !early.views?.includes(s.view)) (early.views ??= []).push(s.view);
+      return true;
+    }
+    if (c.role === 'reply' || (c.role === null && s.label === early.reply.label)) {
+      const others = (early.others ??= []);
+      if (others.some((o) => o.identity === s.identity)) return true;
+      if (others.length < MAX_EARLY_OTHERS) {
+        others.push(s);
+        if (early.counted) this.book.out.addOrphan(s, early.correlationId);
+      } else {
+        this.book.out.addOrphan(s, early.correlationId);
+      }
+      return true;
+    }
+    if (!this.opensRequest(c)) return false;
+    const req = this.newRequest(early.key, m, c, s, null);
+    if (early.reply.time < s.time - MAX_CLOCK_SKEW_MS || !this.isReplyTo(req, early.reply)) {
+      // Not this request's answer: the reply stays an orphan, the request opens on its own.
+      this.book.finalizeEarly(early);
+      return false;
+    }
+    this.book.claimEarly(early);
+    this.book.rememberReplyName(c.replyTo);
+    this.book.answer(req, early.reply, viewsOf(early));
+    for (const o of early.others ?? []) this.book.out.addDuplicate(req, o, early.correlationId);
+    return true;
   }
 
   /** Handles a message whose id belongs to a finished conversation; false if it starts a new one. */
-  private onClosed(closed: Closed, key: string, m: Stored, c: Correlation, identity: string, view: string): boolean {
-    if (closed.replyIdentity === identity) {
+  private onClosed(closed: Closed, key: string, m: Stored, c: Correlation, s: Seen): boolean {
+    if (closed.replyIdentity === s.identity) {
       // The same reply again: another observer's view of it, or really sent twice.
-      if (closed.views.includes(view) && m.meta?.redelivered !== true) this.out.addDuplicate(closed.req, m, c.correlationId!);
-      else closed.views.push(view);
+      if (closed.views.includes(s.view) && m.meta?.redelivered !== true) this.book.out.addDuplicate(closed.req, s, c.correlationId!);
+      else closed.views.push(s.view);
       return true;
     }
     const req = closed.req;
-    if (req && identity === req.identity) return true;
-    const isReply = c.role === 'reply' || (req ? this.isReplyTo(req, m, identity) : c.role === null && this.isReplyName(m));
+    if (req && s.identity === req.identity) return true;
+    const isReply = c.role === 'reply' || (req ? this.isReplyTo(req, s) : c.role === null && this.isReplyName(s));
     if (!isReply) {
-      if (c.role === 'request') {
-        // The id is reused by a new request.
-        this.closed.delete(key);
+      if (closed.kind === 'orphan' && closed.reply && this.claimsOrphan(closed, key, m, c, s)) return true;
+      if (c.role === 'request' || closed.kind === 'orphan') {
+        // The id is reused by a new request, or an orphan's id starts one.
+        this.book.closed.delete(key);
         return false;
       }
-      return closed.kind !== 'orphan';
+      return true;
     }
     if (closed.kind === 'answered') {
-      this.out.addDuplicate(req, m, c.correlationId!);
+      this.book.out.addDuplicate(req, s, c.correlationId!);
     } else if (closed.kind === 'orphan') {
-      this.out.addOrphan(m, c.correlationId!);
+      this.book.out.addOrphan(s, c.correlationId!);
     } else if (req) {
-      if (closed.reason === 'timeout' && m.time - req.time <= this.cfg.timeoutMs) {
-        // Capture times of different connectors can interleave: the reply was in time after all.
-        this.out.retract(req, 'timeout');
-        this.closed.delete(key);
-        this.match(req, m, identity, view);
+      if ((closed.reason === 'timeout' || closed.reason === 'evicted') && s.time - req.time <= this.cfg.timeoutMs) {
+        // Given up before its reply was read: the reply was in time after all.
+        this.book.out.retract(req, closed.reason);
+        this.book.closed.delete(key);
+        this.book.answer({ ...req, timedOut: false }, s, [s.view]);
         return true;
       }
-      this.out.addLate(req, m);
-      closed.replyIdentity = identity;
-      closed.views = [view];
+      this.book.out.addLate(req, s);
+      closed.replyIdentity = s.identity;
+      closed.views = [s.view];
     }
+    return true;
+  }
+
+  /** A request for an orphan still remembered: they pair after all (its decision was not yet forgotten). */
+  private claimsOrphan(closed: Closed, key: string, m: Stored, c: Correlation, s: Seen): boolean {
+    const reply = closed.reply!;
+    if (!this.opensRequest(c) || reply.time < s.time - MAX_CLOCK_SKEW_MS) return false;
+    const req = this.newRequest(key, m, c, s, null);
+    if (!this.isReplyTo(req, reply)) return false;
+    this.book.closed.delete(key);
+    this.book.out.retractOrphan(reply);
+    this.book.rememberReplyName(c.replyTo);
+    this.book.answer(req, reply, closed.views);
     return true;
   }
 
@@ -169,161 +241,84 @@ export class PairTracker {
     return c.role === 'request' || (this.cfg.implicitRequests && c.source !== 'traceparent');
   }
 
+  /** Whether a message at event time `time` still relates to a finished conversation. */
   private relevant(closed: Closed, time: number): boolean {
-    if (closed.kind === 'unanswered') return time - closed.req!.time <= this.cfg.lateReplyMs;
-    return time - closed.at <= this.cfg.duplicateWindowMs;
+    if (closed.kind === 'unanswered') return Math.abs(time - closed.req!.time) <= this.cfg.lateReplyMs;
+    return Math.abs(time - closed.at) <= this.cfg.duplicateWindowMs;
   }
 
-  /** Whether m can be the reply to req (it is not req itself, and went where replies go). */
-  private isReplyTo(req: PendingRequest, m: CapturedMessage, identity: string): boolean {
-    if (identity === req.identity) return false;
+  /** Whether r can be the reply to req (it is not req itself, and went where replies go). */
+  private isReplyTo(req: PendingRequest, r: Seen): boolean {
+    if (r.identity === req.identity) return false;
     if (req.transport === 'ws') return true;
     if (req.replyTo) {
-      const name = replyName(m);
-      if (name === req.replyTo || m.destination === req.replyTo) return true;
-      return req.replyTo.startsWith(DIRECT_REPLY_TO) && name !== null && name.startsWith(DIRECT_REPLY_TO);
+      if (r.name === req.replyTo || r.destination === req.replyTo) return true;
+      return req.replyTo.startsWith(DIRECT_REPLY_TO) && r.name !== null && r.name.startsWith(DIRECT_REPLY_TO);
     }
-    return destinationLabel(m) !== req.label;
+    return r.label !== req.label;
   }
 
-  private isReplyName(m: CapturedMessage): boolean {
-    const name = replyName(m);
-    return name !== null && (this.replyNames.has(name) || name.startsWith(DIRECT_REPLY_TO));
+  private isReplyName(s: Seen): boolean {
+    return this.book.isReplyName(s.name) || (s.name !== null && s.name.startsWith(DIRECT_REPLY_TO));
   }
 
-  private rememberReplyName(name: string | null): void {
-    if (!name || this.replyNames.has(name)) return;
-    if (this.replyNames.size >= MAX_REPLY_NAMES) this.replyNames.shift();
-    this.replyNames.set(name, ++this.stamp);
-  }
-
-  private openRequest(key: string, m: Stored, c: Correlation, identity: string, connKey: string | null): void {
-    const req: PendingRequest = {
+  private newRequest(key: string, m: Stored, c: Correlation, s: Seen, connKey: string | null): PendingRequest {
+    return {
       key,
-      seq: m.seq,
-      time: m.time,
+      seq: s.seq,
+      time: s.time,
+      captured: s.captured,
       correlationId: c.correlationId!,
       transport: m.transport,
-      endpoint: m.endpoint,
-      connection: m.connection ?? null,
+      endpoint: this.names.get(m.endpoint),
       connKey,
       outbound: m.transport === 'ws' ? m.event === 'frame-out' : null,
-      label: destinationLabel(m),
-      replyTo: c.replyTo,
-      identity,
-      method: c.method,
+      label: s.label,
+      replyTo: this.names.get(c.replyTo),
+      identity: s.identity,
+      method: this.names.get(c.method),
+      name: s.name,
+      view: s.view,
+      implicit: c.role === null && !c.replyTo,
+      timedOut: false,
     };
-    this.rememberReplyName(c.replyTo);
-    if (connKey && (m.meta?.dropped === true || this.closedConnections.has(connKey))) {
-      this.resolveUnanswered(req, 'sent-after-close');
+  }
+
+  private openRequest(key: string, m: Stored, c: Correlation, s: Seen, connKey: string | null): void {
+    const req = this.newRequest(key, m, c, s, connKey);
+    if (connKey && m.meta?.dropped === true) {
+      this.book.rememberReplyName(req.replyTo);
+      this.book.resolveUnanswered(req, 'sent-after-close');
       return;
     }
-    if (this.open.size >= this.cfg.maxOpen) this.resolveUnanswered(this.open.first()![1], 'evicted');
-    this.open.set(key, req);
-    if (connKey) {
-      let set = this.byConnection.get(connKey);
-      if (!set) this.byConnection.set(connKey, (set = new Set()));
-      set.add(key);
-    }
-  }
-
-  private match(req: PendingRequest, m: Stored, identity: string, view: string): void {
-    const latency = Math.max(0, m.time - req.time);
-    this.rememberReplyName(replyName(m));
-    if (latency > this.cfg.timeoutMs) {
-      // Decided as if the timeout had fired first, whenever `advance` happened to run.
-      this.resolveUnanswered(req, 'timeout');
-      const closed = this.closed.get(req.key)!;
-      this.out.addLate(req, m);
-      closed.replyIdentity = identity;
-      closed.views = [view];
-      return;
-    }
-    this.forget(req);
-    this.out.addMatched(req, m, latency);
-    this.remember(req.key, { kind: 'answered', req, at: m.time, reason: null, replyIdentity: identity, views: [view] });
-  }
-
-  private resolveUnanswered(req: PendingRequest, reason: UnansweredReason): void {
-    this.forget(req);
-    this.out.addUnanswered(req, reason);
-    this.remember(req.key, { kind: 'unanswered', req, at: req.time, reason, replyIdentity: null, views: [] });
-    if ((reason === 'connection-closed' || reason === 'connection-dropped') && this.onConnectionUnanswered) {
-      this.onConnectionUnanswered(req, reason === 'connection-dropped');
-    }
-  }
-
-  private orphan(key: string, m: Stored, correlationId: string, identity: string, view: string): void {
-    this.out.addOrphan(m, correlationId);
-    this.remember(key, { kind: 'orphan', req: null, at: m.time, reason: null, replyIdentity: identity, views: [view] });
-  }
-
-  private forget(req: PendingRequest): void {
-    this.open.delete(req.key);
-    if (req.connKey) {
-      const set = this.byConnection.get(req.connKey);
-      set?.delete(req.key);
-      if (set && set.size === 0) this.byConnection.delete(req.connKey);
-    }
-  }
-
-  private remember(key: string, closed: Closed): void {
-    this.closed.delete(key);
-    if (this.closed.size >= MAX_REMEMBERED) this.closed.shift();
-    this.closed.set(key, closed);
+    this.book.openRequest(req);
   }
 
   /** A WebSocket connection closed: its open requests will never be answered. */
   closeConnection(m: CapturedMessage, abnormal: boolean): void {
-    const connKey = connKeyOf(m);
-    if (this.closedConnections.size >= MAX_CLOSED_CONNECTIONS) {
-      this.closedConnections.shift();
-    }
-    this.closedConnections.set(connKey, ++this.stamp);
-    const keys = this.byConnection.get(connKey);
-    if (!keys) return;
-    for (const key of [...keys]) {
-      const req = this.open.get(key);
-      if (req) this.resolveUnanswered(req, abnormal ? 'connection-dropped' : 'connection-closed');
-    }
-    this.byConnection.delete(connKey);
+    this.book.closeConnection(connKeyOf(m), abnormal);
   }
 
-  /** Moves time forward (message time, or a live clock): requests past their timeout become unanswered. */
-  advance(time: number): void {
-    if (!(time > this.watermark)) return;
-    this.watermark = time;
-    for (;;) {
-      const first = this.open.first()?.[1];
-      if (!first || time - first.time <= this.cfg.timeoutMs) break;
-      this.resolveUnanswered(first, 'timeout');
-    }
-    const keep = Math.max(this.cfg.duplicateWindowMs, this.cfg.lateReplyMs);
-    for (;;) {
-      const first = this.closed.first();
-      if (!first || time - first[1].at <= keep) break;
-      this.closed.delete(first[0]);
-    }
+  /** The live clock (capture time) moved on; see PairBook.advance. */
+  advance(now: number): void {
+    this.book.advance(now);
   }
 
-  /** The recording ended at `end`: whatever is still open is unanswered. */
+  /** The recording ended at `end` (capture time): whatever still waits is decided. */
   finish(end: number): void {
-    this.advance(end);
-    for (const req of [...this.open.values()]) {
-      this.resolveUnanswered(req, end - req.time > this.cfg.timeoutMs ? 'timeout' : 'session-ended');
-    }
+    this.book.finish(end);
   }
 
   summary(): PairsSummary {
-    return this.out.summary(this.open.size);
+    return this.book.summary();
   }
 
-  page(q: PairQuery): { rows: PairView[]; total: number; listed: number } {
-    return this.out.page(q);
+  page(q: PairQuery): PairsPage {
+    return this.book.page(q);
   }
 
   histogram(destination?: string): LatencyHistogram {
-    return this.out.histogram(destination);
+    return this.book.histogram(destination);
   }
 }
 
@@ -331,12 +326,3 @@ function connKeyOf(m: CapturedMessage): string {
   return `${m.endpoint}\0${m.connection ?? ''}`;
 }
 
-/** The name a reply is addressed to: the queue (routing key on the default exchange) or the topic. */
-function replyName(m: CapturedMessage): string | null {
-  if (m.transport === 'amqp') {
-    if (m.destKind === 'queue') return m.destination;
-    return m.routingKey ?? (isDefaultExchange(m.destination) ? null : m.destination);
-  }
-  if (m.transport === 'kafka') return m.destination;
-  return null;
-}

@@ -1,4 +1,5 @@
 import type { CapturedMessage, GroupOffset } from '../../shared/model.ts';
+import { eventTimeOf } from '../common/event-time.ts';
 import type { UndeliveredConfig } from './config.ts';
 import { formatDuration, isOwnName } from './identity.ts';
 import { ids } from './topology-ids.ts';
@@ -6,6 +7,12 @@ import type { UndeliveredSink } from './undelivered-sink.ts';
 
 /** Distinct producer node ids remembered for edge attribution. */
 const MAX_PRODUCERS = 10_000;
+/**
+ * Time a record is watched at least after Flowscope saw it, whatever its timestamp says: a
+ * producer may stamp records in the past (Kafka Streams and MirrorMaker keep their input's
+ * timestamp), and a group commits on its own interval.
+ */
+const CAPTURE_GRACE_MS = 10_000;
 
 /**
  * Records of one partition waiting for their window to pass, as parallel number columns
@@ -14,7 +21,10 @@ const MAX_PRODUCERS = 10_000;
 class PartitionQueue {
   offsets: number[] = [];
   seqs: number[] = [];
+  /** Event time of each record. */
   times: number[] = [];
+  /** When its window starts (see KafkaUndelivered.ingest). */
+  since: number[] = [];
   producers: number[] = [];
   head = 0;
 
@@ -28,10 +38,11 @@ class PartitionQueue {
     return this.offsets.length - this.head;
   }
 
-  push(offset: number, seq: number, time: number, producer: number): void {
+  push(offset: number, seq: number, time: number, since: number, producer: number): void {
     this.offsets.push(offset);
     this.seqs.push(seq);
     this.times.push(time);
+    this.since.push(since);
     this.producers.push(producer);
   }
 
@@ -41,6 +52,7 @@ class PartitionQueue {
     this.offsets = this.offsets.slice(this.head);
     this.seqs = this.seqs.slice(this.head);
     this.times = this.times.slice(this.head);
+    this.since = this.since.slice(this.head);
     this.producers = this.producers.slice(this.head);
     this.head = 0;
   }
@@ -50,8 +62,11 @@ class PartitionQueue {
  * Kafka: a record is undelivered when, past the window, no consumer group had committed an
  * offset beyond it on its partition, or its topic has no consumer group at all. Committed
  * offsets come from the polls stored in the session (group_offsets); a record is judged at
- * the first poll at least `kafkaWindowMs` after it was captured, with the latest commit of
- * every group. Flowscope's own groups are ignored.
+ * the first poll at least `kafkaWindowMs` after it was written (its event time, or its
+ * capture if that came first) and at least CAPTURE_GRACE_MS after it was captured, with the
+ * latest commit of every group. So a history read judges old records with the commits of
+ * now, as a live recording judged them when their window passed. Flowscope's own groups
+ * are ignored.
  */
 export class KafkaUndelivered {
   private readonly partitions = new Map<string, PartitionQueue>();
@@ -78,7 +93,10 @@ export class KafkaUndelivered {
     const key = `${m.endpoint}\0${m.destination}\0${partition}`;
     let q = this.partitions.get(key);
     if (!q) this.partitions.set(key, (q = new PartitionQueue(m.endpoint, m.destination, partition)));
-    q.push(Number(m.offset), m.seq, m.time, this.intern(producer));
+    const time = eventTimeOf(m);
+    const grace = Math.min(this.cfg.kafkaWindowMs, CAPTURE_GRACE_MS);
+    const since = Math.max(Math.min(time, m.time), m.time + grace - this.cfg.kafkaWindowMs);
+    q.push(Number(m.offset), m.seq, time, since, this.intern(producer));
   }
 
   addOffsets(rows: readonly GroupOffset[]): void {
@@ -105,16 +123,16 @@ export class KafkaUndelivered {
 
   private judgeUpTo(cutoff: number, atEnd: boolean, now: number): void {
     for (const q of this.partitions.values()) {
-      while (q.head < q.offsets.length && q.times[q.head]! <= cutoff) {
+      while (q.head < q.offsets.length && q.since[q.head]! <= cutoff) {
         const h = q.head;
-        this.judge(q, q.offsets[h]!, q.seqs[h]!, q.times[h]!, q.producers[h]!, atEnd && now - q.times[h]! < this.cfg.kafkaWindowMs, now);
+        this.judge(q, q.offsets[h]!, q.seqs[h]!, q.times[h]!, q.since[h]!, q.producers[h]!, atEnd && now - q.since[h]! < this.cfg.kafkaWindowMs, now);
         q.head += 1;
       }
       q.compact();
     }
   }
 
-  private judge(q: PartitionQueue, offset: number, seq: number, time: number, producer: number, atEnd: boolean, now: number): void {
+  private judge(q: PartitionQueue, offset: number, seq: number, time: number, since: number, producer: number, atEnd: boolean, now: number): void {
     const parts = this.committed.get(`${q.endpoint}\0${q.topic}`);
     const groups = parts?.get(q.partition);
     const base = { seq, time, transport: 'kafka' as const, endpoint: q.endpoint, destination: q.topic, atEnd };
@@ -135,7 +153,7 @@ export class KafkaUndelivered {
       }
     }
     if (best > offset) return;
-    const when = atEnd ? `by the end of the recording (${formatDuration(Math.max(0, now - time))} later)` : `within ${formatDuration(this.cfg.kafkaWindowMs)}`;
+    const when = atEnd ? `by the end of the recording (${formatDuration(Math.max(0, now - since))} later)` : `within ${formatDuration(this.cfg.kafkaWindowMs)}`;
     const furthest =
       bestGroup === null
         ? `no group has committed anything on partition ${q.partition}`

@@ -1,4 +1,5 @@
 import type { CapturedMessage } from '../../shared/model.ts';
+import { eventTimeOf } from '../common/event-time.ts';
 import type { UndeliveredConfig } from './config.ts';
 import type { Correlation } from './correlation.ts';
 import { FifoMap } from './fifo-map.ts';
@@ -42,7 +43,7 @@ export function isAbnormalClose(m: CapturedMessage): boolean {
 }
 
 /**
- * WebSocket: frames the proxy could not deliver (`meta.dropped`: the other side was closing
+ * WebSocket (event time is capture time here: frames carry no clock of their own): frames the proxy could not deliver (`meta.dropped`: the other side was closing
  * or closed) or recorded after the connection's close; frames in flight towards a side
  * whose connection dropped abnormally; JSON-RPC requests still open when it closed (told by
  * the pair tracker through `requestLeftOpen`).
@@ -76,7 +77,7 @@ export class WsUndelivered {
         for (const f of r) if (f.rpcId === c.correlationId && f.toServer !== toServer) f.answered = true;
       }
       if (r.length >= RECENT_FRAMES) r.shift();
-      r.push({ seq: m.seq, time: m.time, toServer, rpcId: c.role === 'request' ? c.correlationId : null, answered: false });
+      r.push({ seq: m.seq, time: eventTimeOf(m), toServer, rpcId: c.role === 'request' ? c.correlationId : null, answered: false });
       return;
     }
     if (m.event === 'close') {
@@ -85,7 +86,7 @@ export class WsUndelivered {
       conn.closed = true;
       conn.closedBy = metaString(m.meta, 'by');
       conn.code = metaNumber(m.meta, 'code');
-      if (isAbnormalClose(m)) this.lostOnDrop(conn, m.time);
+      if (isAbnormalClose(m)) this.lostOnDrop(conn, eventTimeOf(m));
       conn.recent = [];
       if (this.closed.size >= MAX_CLOSED) this.closed.shift();
       this.closed.set(key, conn);
@@ -162,7 +163,7 @@ export class WsUndelivered {
   }
 
   private item(m: CapturedMessage & { seq: number }, reason: 'sent-after-close', explanation: string) {
-    return { seq: m.seq, time: m.time, transport: m.transport, endpoint: m.endpoint, destination: m.destination, reason, explanation, atEnd: false };
+    return { seq: m.seq, time: eventTimeOf(m), transport: m.transport, endpoint: m.endpoint, destination: m.destination, reason, explanation, atEnd: false };
   }
 }
 

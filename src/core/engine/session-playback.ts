@@ -52,7 +52,8 @@ export class SessionPlayback {
   scoped(filter: MessageFilter): MessageFilter {
     const head = this.playback?.state().playhead;
     if (head === undefined || head === null) return filter;
-    return { ...filter, toTime: Math.min(filter.toTime ?? Number.POSITIVE_INFINITY, head) };
+    // The playhead runs on capture time, the order the session is played back in.
+    return { ...filter, untilCapture: Math.min(filter.untilCapture ?? Number.POSITIVE_INFINITY, head) };
   }
 
   /** The analysis at the playhead, or null when not playing back. */

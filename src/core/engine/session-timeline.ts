@@ -2,9 +2,13 @@ import type { MessageFilter } from '../../shared/filter.ts';
 import type { TimelineSeries } from '../../shared/views.ts';
 import type { SessionStore } from '../store/session-store.ts';
 
-/** Message counts per destination in about `buckets` time buckets of a round width. */
+/**
+ * Message counts per destination in about `buckets` buckets of event time, of a round
+ * width. Event time, not capture time: a history read with `--from-beginning` shows when its
+ * traffic happened, not the seconds in which it was read.
+ */
 export function timelineOf(store: SessionStore, filter: MessageFilter, buckets: number): TimelineSeries {
-  const range = store.timeRange(filter);
+  const range = store.eventTimeRange(filter);
   if (range.first === null || range.last === null) return { from: null, to: null, bucketMs: 1000, buckets: [], series: [] };
   const span = Math.max(1, range.last - range.first);
   const bucketMs = niceBucket(span / buckets);

@@ -2,11 +2,13 @@ import type { MessageRow, StoredMessage } from '../../shared/model.ts';
 import type { TrafficBatch } from '../../shared/views.ts';
 import { previewPayload } from '../decode/payload.ts';
 import { KEY_PREVIEW_BYTES, NEWEST_ROWS, PREVIEW_BYTES, TRAFFIC_EVENT_INTERVAL_MS } from '../common/constants.ts';
+import { resolveEventTime } from '../common/event-time.ts';
 
 export function toRow(m: StoredMessage): MessageRow {
   return {
     seq: m.seq,
     time: m.time,
+    ...resolveEventTime(m),
     transport: m.transport,
     endpoint: m.endpoint,
     event: m.event,

@@ -1,12 +1,13 @@
 import type {
   CapturedMessage,
   DestinationKind,
+  EventTimeSource,
   JsonValue,
   MessageEventKind,
   StoredMessage,
   Transport,
 } from '../../shared/model.ts';
-import { MESSAGE_EVENTS } from '../../shared/model.ts';
+import { EVENT_TIME_SOURCES, MESSAGE_EVENTS } from '../../shared/model.ts';
 import { isUtf8 } from 'node:buffer';
 import { ImportLineError, decodeBase64 } from './lines.ts';
 import { MAX_JSON_DEPTH, exactIntegerProblem, int64Problem, nestedDeeperThan, partitionProblem, timeProblem } from './validate.ts';
@@ -17,7 +18,9 @@ import { MAX_JSON_DEPTH, exactIntegerProblem, int64Problem, nestedDeeperThan, pa
  * Bytes: `payload`/`key` hold text when the bytes are valid UTF-8, else `payloadBase64`/
  * `keyBase64` hold them base64-encoded, so every byte survives a round trip.
  * Time: `time` is ISO 8601 with milliseconds for people and tools; `timeMs` is the exact
- * epoch time (capture times have sub-millisecond precision), and wins on import.
+ * epoch time (capture times have sub-millisecond precision), and wins on import. Event time
+ * likewise: `eventTime` (ISO 8601), `eventTimeMs`, and `eventTimeSource`; a line without it
+ * gets one from `brokerTime` and `meta.timestampType` as a recording would.
  * `headers`, `properties` and `meta` are the JSON stored in the session (binary values as
  * `{ "$base64": … }`). Offsets are decimal strings (int64).
  */
@@ -27,6 +30,9 @@ export function toJsonlRecord(m: StoredMessage): Record<string, unknown> {
     // A time no calendar shows (in a session from an older, unvalidated import) is left to timeMs.
     time: timeProblem(m.time) ? null : new Date(m.time).toISOString(),
     timeMs: m.time,
+    eventTime: new Date(m.eventTime ?? m.time).toISOString(),
+    eventTimeMs: m.eventTime ?? m.time,
+    eventTimeSource: m.eventTimeSource ?? 'capture',
     transport: m.transport,
     endpoint: m.endpoint,
     event: m.event,
@@ -118,6 +124,11 @@ export function fromJsonlRecord(o: Record<string, unknown>, line: number): Captu
     replyTo: str('replyTo'),
     meta: obj('meta'),
   };
+  const eventTime = eventTimeOf(o, fail);
+  if (eventTime !== null) {
+    msg.eventTime = eventTime;
+    msg.eventTimeSource = eventSourceOf(o.eventTimeSource, fail);
+  }
   return msg;
 }
 
@@ -162,6 +173,22 @@ function timeOf(o: Record<string, unknown>, fail: (p: string) => never): number 
     if (Number.isFinite(ms)) return validTime(ms, 'time', fail);
   }
   return fail(`"time" must be an ISO 8601 date or epoch milliseconds, found ${shown(t)}`);
+}
+
+function eventTimeOf(o: Record<string, unknown>, fail: (p: string) => never): number | null {
+  if (typeof o.eventTimeMs === 'number' && Number.isFinite(o.eventTimeMs)) return o.eventTimeMs;
+  if (o.eventTimeMs !== undefined && o.eventTimeMs !== null) fail('"eventTimeMs" must be a number (epoch milliseconds)');
+  const t = o.eventTime;
+  if (t === undefined || t === null) return null;
+  if (typeof t === 'number' && Number.isFinite(t)) return t;
+  if (typeof t === 'string' && Number.isFinite(Date.parse(t))) return Date.parse(t);
+  return fail('"eventTime" must be an ISO 8601 date or epoch milliseconds');
+}
+
+function eventSourceOf(v: unknown, fail: (p: string) => never): EventTimeSource {
+  if (v === undefined || v === null) return 'capture';
+  if (EVENT_TIME_SOURCES.includes(v as EventTimeSource)) return v as EventTimeSource;
+  return fail(`"eventTimeSource" must be one of ${EVENT_TIME_SOURCES.join(', ')}`);
 }
 
 function brokerTimeOf(v: unknown, fail: (p: string) => never): number | null {

@@ -7,12 +7,14 @@ function likeLiteral(s: string): string {
 
 /**
  * Turns a filter into a WHERE clause with named parameters. Every branch is served by an
- * index (time, destination, correlation id, key) or is a bounded scan the user asked for
- * (payload text, header).
+ * index (event time, destination, correlation id, key) or is a bounded scan the user asked
+ * for (payload text, header). The time range is on event time, the clock the timeline
+ * draws: `eventTimeColumn` names it (plain `time` in a file of schema version 1).
  */
 export function filterToSql(
   f: MessageFilter,
   extra: { afterSeq?: number } = {},
+  eventTimeColumn = 'event_time',
 ): { where: string; params: Record<string, unknown> } {
   const clauses: string[] = [];
   const params: Record<string, unknown> = {};
@@ -36,12 +38,16 @@ export function filterToSql(
     params.connection = f.connection;
   }
   if (f.fromTime !== undefined) {
-    clauses.push('time >= @fromTime');
+    clauses.push(`${eventTimeColumn} >= @fromTime`);
     params.fromTime = f.fromTime;
   }
   if (f.toTime !== undefined) {
-    clauses.push('time <= @toTime');
+    clauses.push(`${eventTimeColumn} <= @toTime`);
     params.toTime = f.toTime;
+  }
+  if (f.untilCapture !== undefined) {
+    clauses.push('time <= @untilCapture');
+    params.untilCapture = f.untilCapture;
   }
   if (f.correlationId !== undefined) {
     clauses.push('correlation_id = @correlationId');

@@ -30,13 +30,14 @@ export interface WsOpenRow {
   meta: string | null;
 }
 
-function upTo(filter: MessageFilter): { where: string; params: Record<string, unknown> } {
-  const { where, params } = filterToSql(filter);
+/** `eventTimeColumn`: where the filter's time range reads event time (see filterToSql). */
+function upTo(filter: MessageFilter, eventTimeColumn: string): { where: string; params: Record<string, unknown> } {
+  const { where, params } = filterToSql(filter, {}, eventTimeColumn);
   return { where: `${where ? `${where} AND` : 'WHERE'} seq <= @upToSeq`, params };
 }
 
-export function replayRange(db: Db, filter: MessageFilter, upToSeq: number): ReplayRange {
-  const { where, params } = upTo(filter);
+export function replayRange(db: Db, filter: MessageFilter, upToSeq: number, eventTimeColumn: string): ReplayRange {
+  const { where, params } = upTo(filter, eventTimeColumn);
   const r = db.prepare(`SELECT COUNT(*) AS n, MIN(time) AS first, MAX(time) AS last FROM messages ${where}`).get({ ...params, upToSeq }) as {
     n: number;
     first: number | null;
@@ -45,8 +46,8 @@ export function replayRange(db: Db, filter: MessageFilter, upToSeq: number): Rep
   return { total: r.n, firstTime: r.first, lastTime: r.last };
 }
 
-export function replayDestinations(db: Db, filter: MessageFilter, upToSeq: number): ReplayDestinationRow[] {
-  const { where, params } = upTo(filter);
+export function replayDestinations(db: Db, filter: MessageFilter, upToSeq: number, eventTimeColumn: string): ReplayDestinationRow[] {
+  const { where, params } = upTo(filter, eventTimeColumn);
   // Publishes to the default exchange are addressed by routing key (= queue name): group by it.
   const sql = `SELECT destination, dest_kind AS destKind,
       CASE WHEN transport = 'amqp' AND destination IN ('', 'amq.default') THEN routing_key END AS rk,

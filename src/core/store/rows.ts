@@ -1,4 +1,4 @@
-import type { CapturedMessage, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
+import type { CapturedMessage, EventTimeSource, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import { previewPayload } from '../decode/payload.ts';
 import { KEY_PREVIEW_BYTES, PREVIEW_BYTES } from '../common/constants.ts';
 
@@ -6,6 +6,8 @@ export interface Row {
   seq: number;
   time: number;
   broker_time: number | null;
+  event_time: number;
+  event_time_source: string;
   transport: string;
   endpoint: string;
   event: string;
@@ -27,20 +29,40 @@ export interface Row {
   meta: string | null;
 }
 
-// offset is read as text: it is an int64 and a JS number would round it past 2^53.
-export const ROW_COLUMNS = `seq, time, broker_time, transport, endpoint, event, dest_kind, destination, partition,
-  CAST(offset AS TEXT) AS offset, routing_key, connection, key, headers, properties, size, correlation_id, message_id, reply_to, meta`;
+/** SQL of the event-time columns: their own, or capture time in a file of schema version 1. */
+export interface EventColumns {
+  time: string;
+  source: string;
+}
+export const EVENT_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source' };
+export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'" };
+
+/** The columns every row read selects. */
+export function rowColumns(e: EventColumns): string {
+  // offset is read as text: it is an int64 and a JS number would round it past 2^53.
+  return `seq, time, broker_time, ${e.time} AS event_time, ${e.source} AS event_time_source, transport, endpoint, event,
+  dest_kind, destination, partition, CAST(offset AS TEXT) AS offset, routing_key, connection, key, headers, properties, size,
+  correlation_id, message_id, reply_to, meta`;
+}
 
 function json(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
 }
 
-/** Insert parameters in column order (see the INSERT statement). */
+/** The INSERT statement toParams fills. */
+export const INSERT_SQL = `INSERT INTO messages (seq, time, broker_time, event_time, event_time_source, transport, endpoint,
+  event, dest_kind, destination, partition, offset, routing_key, connection, key, headers, properties, payload, size,
+  correlation_id, message_id, reply_to, meta)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Insert parameters in column order (see INSERT_SQL); the message's event time is already stamped. */
 export function toParams(seq: number, m: CapturedMessage): unknown[] {
   return [
     seq,
     m.time,
     m.brokerTime ?? null,
+    m.eventTime ?? m.time,
+    m.eventTimeSource ?? 'capture',
     m.transport,
     m.endpoint,
     m.event,
@@ -71,6 +93,8 @@ export function toListRow(r: Row): MessageRow {
   return {
     seq: r.seq,
     time: r.time,
+    eventTime: r.event_time,
+    eventTimeSource: r.event_time_source as EventTimeSource,
     transport: r.transport as MessageRow['transport'],
     endpoint: r.endpoint,
     event: r.event as MessageRow['event'],
@@ -95,6 +119,8 @@ export function toStored(r: Row): StoredMessage {
     seq: r.seq,
     time: r.time,
     brokerTime: r.broker_time,
+    eventTime: r.event_time,
+    eventTimeSource: r.event_time_source as EventTimeSource,
     transport: r.transport as StoredMessage['transport'],
     endpoint: r.endpoint,
     event: r.event as StoredMessage['event'],

@@ -6,7 +6,13 @@
 /** `PRAGMA application_id` of every Flowscope session: 'FSCP'. */
 export const APPLICATION_ID = 0x46534350;
 export const FORMAT_NAME = 'flowscope-session';
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: `event_time` and `event_time_source` (the time the system gave a message, see
+ * core/common/event-time.ts), indexed. Files of version 1 still open: read-only they are
+ * read with event time = capture time; the first recording into one adds the columns
+ * (MIGRATE_V1_SQL).
+ */
+export const SCHEMA_VERSION = 2;
 export const SESSION_EXTENSION = '.flowscope';
 
 export const SCHEMA_SQL = `
@@ -25,6 +31,8 @@ CREATE TABLE messages (
   seq            INTEGER PRIMARY KEY,
   time           REAL    NOT NULL,
   broker_time    REAL,
+  event_time     REAL    NOT NULL,
+  event_time_source TEXT NOT NULL,
   transport      TEXT    NOT NULL,
   endpoint       TEXT    NOT NULL,
   event          TEXT    NOT NULL,
@@ -45,6 +53,7 @@ CREATE TABLE messages (
   meta           TEXT
 );
 CREATE INDEX messages_time ON messages (time);
+CREATE INDEX messages_event_time ON messages (event_time);
 CREATE INDEX messages_destination ON messages (destination, seq);
 CREATE INDEX messages_correlation ON messages (correlation_id) WHERE correlation_id IS NOT NULL;
 CREATE INDEX messages_key ON messages (key) WHERE key IS NOT NULL;
@@ -69,4 +78,13 @@ CREATE TABLE endpoint_log (
   status   TEXT NOT NULL,
   detail   TEXT
 );
+`;
+
+/** Brings a version-1 file to version 2: its messages' event time is their capture time. */
+export const MIGRATE_V1_SQL = `
+ALTER TABLE messages ADD COLUMN event_time REAL;
+ALTER TABLE messages ADD COLUMN event_time_source TEXT;
+UPDATE messages SET event_time = time, event_time_source = 'capture';
+CREATE INDEX messages_event_time ON messages (event_time);
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
 `;

@@ -76,8 +76,18 @@ function finish(props: Record<string, JsonValue>, headers: Record<string, JsonVa
     correlationId: str(props.correlationId),
     messageId: str(props.messageId),
     replyTo: str(props.replyTo),
-    brokerTime: timestampMs(props.timestamp),
+    brokerTime: brokerStampMs(headers) ?? timestampMs(props.timestamp),
   };
+}
+
+/**
+ * RabbitMQ's message timestamp interceptor (`message_interceptors.incoming.set_header_timestamp`,
+ * formerly the rabbitmq_message_timestamp plugin) stamps `timestamp_in_ms` on arrival: the
+ * broker's clock in milliseconds, finer than the whole-second `timestamp` property.
+ */
+function brokerStampMs(headers: Record<string, JsonValue> | null): number | null {
+  const v = headers?.timestamp_in_ms;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
 }
 
 /**

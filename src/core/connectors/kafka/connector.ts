@@ -21,7 +21,7 @@ import { GroupOffsetsPoller } from './offsets-poller.ts';
 import { toCaptured, type KafkaRecord } from './record.ts';
 import { TapGroups } from './tap-groups.ts';
 import { TapConsumer } from './tap.ts';
-import { matchTopics, parseTopics, type TopicSelector, type TopicSpec } from './topics.ts';
+import { matchTopics, parseTopics, unmatchedDetail, type TopicSelector, type TopicSpec } from './topics.ts';
 
 export interface KafkaConnectorOptions {
   id: string;
@@ -65,6 +65,8 @@ export class KafkaConnector implements Connector {
   private admin: Admin | null = null;
   private tap: TapConsumer | null = null;
   private topics: string[] = [];
+  /** The broker's topics as last listed, to say what exists when a name or pattern finds nothing. */
+  private existing: string[] = [];
   /** Topics that existed when the tap first reached the broker; later ones are read from their start. */
   private baselineTaken = false;
   private readonly backoff = new Backoff(KAFKA_RECONNECT);
@@ -76,6 +78,8 @@ export class KafkaConnector implements Connector {
   private cancelSleep: (() => void) | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly warned = new Set<string>();
+  /** Admin calls of the timers and discovery still running; stop waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly opts: KafkaConnectorOptions,
@@ -119,7 +123,7 @@ export class KafkaConnector implements Connector {
     this.loopDone = this.loop();
     const every = (ms: number, what: string, fn: () => Promise<void>): void => {
       // A failed round is tried again next interval; the main loop reports a dead broker.
-      const run = (): void => void fn().catch((err: unknown) => log.debug(`${this.id}: ${what} failed`, err));
+      const run = (): void => this.track(fn().catch((err: unknown) => log.debug(`${this.id}: ${what} failed`, err)));
       if (ms > 0) this.timers.push(setInterval(run, ms));
     };
     every(this.opts.groupsPollMs ?? KAFKA_GROUPS_POLL_MS, 'polling group offsets', () => this.pollOffsets());
@@ -133,6 +137,9 @@ export class KafkaConnector implements Connector {
     this.wake?.({ kind: 'stop' });
     this.cancelSleep?.();
     await this.loopDone;
+    // An admin call still running when the admin disconnects retries on a fresh connection
+    // that nothing closes, and the process cannot exit.
+    await Promise.all(this.inFlight);
     if (this.groups.all.length > 0) {
       try {
         await this.groups.deleteAll(await this.ensureAdmin(), KAFKA_GROUP_DELETE_TIMEOUT_MS);
@@ -159,8 +166,9 @@ export class KafkaConnector implements Connector {
         const admin = await this.ensureAdmin();
         const existing = await userTopics(admin);
         await this.takeBaseline(admin, existing);
+        this.existing = existing;
         this.topics = matchTopics(this.selector, existing);
-        void this.emitDiscovery();
+        this.track(this.emitDiscovery());
         if (this.topics.length > 0) {
           this.tap = new TapConsumer(this.kafka, this.groups.next(), this.topics, this.positions, {
             records: (topic, partition, recs) => this.onRecords(topic, partition, recs),
@@ -174,7 +182,7 @@ export class KafkaConnector implements Connector {
           await this.tap.start(); // the backoff resets on join: a consumer that crashes at once still backs off
           await this.handle(await trouble);
         } else {
-          this.setStatus('recording', `Waiting for a topic matching ${this.selector.label} to exist`);
+          this.setStatus('recording', this.missingDetail());
           this.backoff.reset();
           await this.handle(await this.waitForTrouble());
         }
@@ -245,8 +253,7 @@ export class KafkaConnector implements Connector {
   }
 
   private missingDetail(): string | undefined {
-    const missing = [...this.selector.names].filter((n) => !this.topics.includes(n));
-    return missing.length > 0 ? `Waiting for topic ${missing.join(', ')} to exist` : undefined;
+    return unmatchedDetail(this.selector, this.existing);
   }
 
   private onRecords(topic: string, partition: number, recs: KafkaRecord[]): void {
@@ -285,13 +292,24 @@ export class KafkaConnector implements Connector {
   private async refreshTopics(): Promise<void> {
     if (this.stopping || !this.admin || !this.wake) return;
     try {
-      const now = matchTopics(this.selector, await userTopics(this.admin));
+      const existing = await userTopics(this.admin);
+      const now = matchTopics(this.selector, existing);
       if (now.join('\u0000') !== this.topics.join('\u0000')) this.wake?.({ kind: 'topics' });
+      else if (existing.join('\u0000') !== this.existing.join('\u0000')) {
+        // Still waiting for a name or pattern: keep the list of what exists current.
+        this.existing = existing;
+        if (this.topics.length === 0) this.setStatus('recording', this.missingDetail());
+      }
     } catch (err) {
       // With a consumer running, the consumer notices a dead broker itself; without one
       // (waiting for a topic to appear), this is the only thing talking to the broker.
       if (!this.tap) this.wake?.({ kind: 'crash', err: err as Error });
     }
+  }
+
+  private track(work: Promise<void>): void {
+    const p = work.catch(() => undefined).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
   private async pollOffsets(): Promise<void> {

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
 import { UNDECODABLE_HEADER } from './codecs.ts';
+import { resolveEventTime } from '../../common/event-time.ts';
 
 /** The parts of a kafkajs record (RecordBatchEntry) the tap reads. */
 export interface KafkaRecord {
@@ -14,7 +15,11 @@ export interface KafkaRecord {
 
 const EMPTY = new Uint8Array(0);
 
-/** kafkajs/src/protocol/timestampTypes.js */
+/**
+ * kafkajs/src/protocol/timestampTypes.js: the record batch decoder reads bit 3 of the batch
+ * attributes into `batchContext.timestampType`. Legacy message sets (format v0/v1) have no
+ * batch context: their type stays unknown.
+ */
 const TIMESTAMP_TYPES: Record<number, string> = { 0: 'CreateTime', 1: 'LogAppendTime' };
 
 /** Turns one record seen in a partition into a captured `publish` fact. */
@@ -40,7 +45,7 @@ export function toCaptured(
   }
 
   const ts = Number(rec.timestamp);
-  return {
+  const msg: CapturedMessage = {
     time: now,
     brokerTime: Number.isFinite(ts) && ts >= 0 ? ts : null,
     transport: 'kafka',
@@ -55,6 +60,10 @@ export function toCaptured(
     payload: rec.value ?? EMPTY,
     meta,
   };
+  const event = resolveEventTime(msg);
+  msg.eventTime = event.eventTime;
+  msg.eventTimeSource = event.eventTimeSource;
+  return msg;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { JsonValue, MessageDetail } from '../../../shared/model.ts';
+import type { EventTimeSource, JsonValue, MessageDetail } from '../../../shared/model.ts';
 import { useApi } from '../lib/use-api.ts';
 import { closeDetail, selectMessage, setFilter } from '../state/app.ts';
 import { formatBytes, formatDateTime, formatMs } from '../lib/format.ts';
@@ -41,10 +41,36 @@ function meta(d: MessageDetail, k: string): JsonValue | undefined {
   return d.meta?.[k];
 }
 
+/** Which clock the event time was read from, in words. */
+const EVENT_SOURCE: Record<EventTimeSource, string> = {
+  'kafka-create': 'Kafka CreateTime, set by the producer',
+  'kafka-log-append': 'Kafka LogAppendTime, set by the broker',
+  'kafka-unknown': 'Kafka record timestamp',
+  'amqp-timestamp': 'AMQP timestamp',
+  capture: 'capture time',
+};
+
+/** Both clocks: when it happened (what pairing and the timeline use) and when Flowscope saw it. */
+function timeFacts(d: MessageDetail): [string, ReactNode][] {
+  const lag = d.time - d.eventTime;
+  const facts: [string, ReactNode][] = [
+    ['Event time', <span data-testid="event-time">{formatDateTime(d.eventTime)} <span className="muted">({EVENT_SOURCE[d.eventTimeSource] ?? d.eventTimeSource})</span></span>],
+    [
+      'Captured',
+      <span data-testid="capture-time">
+        {formatDateTime(d.time)}
+        {d.eventTimeSource !== 'capture' && <span className="muted"> ({lag >= 0 ? `${formatMs(lag)} after the event` : `${formatMs(-lag)} before the event`})</span>}
+      </span>,
+    ],
+  ];
+  // A stamp the event time did not take (an AMQP timestamp that agreed with the capture).
+  if (d.brokerTime !== null && d.brokerTime !== d.eventTime) facts.push(['Broker time', formatDateTime(d.brokerTime)]);
+  return facts;
+}
+
 function DetailContent({ d }: { d: MessageDetail }) {
   const facts: [string, ReactNode][] = [
-    ['Time', formatDateTime(d.time)],
-    ...(d.brokerTime !== null ? ([['Broker time', `${formatDateTime(d.brokerTime)} (${formatMs(d.time - d.brokerTime)} before capture)`]] as [string, ReactNode][]) : []),
+    ...timeFacts(d),
     ['Destination', visible(`${d.destKind} ${d.destination}`)],
     ['Size', formatBytes(d.size)],
     ['Endpoint', visible(d.endpoint)],

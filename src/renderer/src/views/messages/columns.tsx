@@ -27,7 +27,14 @@ export function position(row: MessageRow): string {
 
 export const COLUMN_DEFS: Record<ColumnId, Column> = {
   seq: { id: 'seq', label: '#', width: '64px', render: (r) => r.seq, align: 'right' },
-  time: { id: 'time', label: 'Time', width: '104px', render: (r) => formatClock(r.time), title: (r) => new Date(r.time).toISOString() },
+  time: {
+    id: 'time',
+    label: 'Time',
+    width: '104px',
+    render: (r) => formatClock(r.eventTime),
+    title: (r) => `${new Date(r.eventTime).toISOString()} (${r.eventTimeSource === 'capture' ? 'captured' : `${r.eventTimeSource}; captured ${new Date(r.time).toISOString()}`})`,
+    help: 'Event time: the Kafka record timestamp or AMQP timestamp where there is one, else when Flowscope saw it',
+  },
   transport: { id: 'transport', label: 'Via', width: '68px', render: (r) => <TransportBadge transport={r.transport} />, help: 'Transport' },
   event: { id: 'event', label: 'Event', width: '72px', render: (r) => <EventBadge event={r.event} /> },
   destination: {
