@@ -91,6 +91,8 @@ export class PairBook {
   }
 
   waitForRequest(key: string, correlationId: string, s: Seen): void {
+    const before = this.early.get(key);
+    if (before) this.finalizeEarly(before);
     const e: EarlyReply = { key, correlationId, reply: s, views: null, counted: false, others: null };
     if (this.early.size >= this.cfg.maxOpen && !this.makeRoom()) {
       this.early.set(key, e);
