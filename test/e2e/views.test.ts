@@ -277,7 +277,7 @@ test('every view in the dark theme', async () => {
 test('an endpoint that cannot connect says why, in plain words, and can be stopped', async () => {
   const { page } = b;
   const port = await freePort(); // nobody listens there
-  await page.getByRole('button', { name: '＋ Record' }).click();
+  await page.getByRole('button', { name: 'Record', exact: true }).click();
   const dialog = page.getByTestId('connect-dialog');
   await dialog.getByRole('tab', { name: 'WebSocket tap' }).click();
   await dialog.getByLabel('URL', { exact: true }).fill(`ws://127.0.0.1:${port}/feed`);

@@ -1,4 +1,5 @@
 import { cloneElement, useEffect, useId, useRef, type ReactElement, type ReactNode } from 'react';
+import { CloseIcon } from './icons.tsx';
 
 interface Props {
   title: string;
@@ -23,7 +24,7 @@ export function Dialog({ title, onClose, children, footer, wide, testid }: Props
       <header>
         <h2 id={titleId}>{title}</h2>
         <button type="button" className="icon-btn" aria-label="Close dialog" onClick={onClose}>
-          ✕
+          <CloseIcon />
         </button>
       </header>
       <div className="dialog-body">{children}</div>

@@ -7,6 +7,7 @@ import { EventBadge, TransportBadge } from '../components/badges.tsx';
 import { KeyValueTable } from './KeyValueTable.tsx';
 import { PayloadView } from './PayloadView.tsx';
 import { visible } from '../components/Visible.tsx';
+import { CloseIcon } from '../components/icons.tsx';
 
 /** Everything about one message: facts, payload, headers/properties, related messages. */
 export function DetailPane({ sessionId, seq }: { sessionId: string; seq: number }) {
@@ -24,7 +25,7 @@ export function DetailPane({ sessionId, seq }: { sessionId: string; seq: number 
           )}
         </h2>
         <button type="button" className="icon-btn" aria-label="Close detail" title="Close (Esc)" onClick={closeDetail}>
-          ✕
+          <CloseIcon />
         </button>
       </header>
       <div className="detail-body">

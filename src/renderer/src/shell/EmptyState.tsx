@@ -2,6 +2,7 @@ import { useApi } from '../lib/use-api.ts';
 import { openDialog, upsertSession } from '../state/app.ts';
 import { startDemo, tryCall } from '../lib/actions.ts';
 import { basename, formatDateTime } from '../lib/format.ts';
+import { PlayIcon, PlusIcon } from '../components/icons.tsx';
 
 /** No session open: say what Flowscope does and offer the three ways in. */
 export function EmptyState() {
@@ -20,11 +21,11 @@ export function EmptyState() {
         </p>
         <div className="welcome-actions">
           <button type="button" className="btn primary big" onClick={() => void startDemo()} data-testid="start-demo">
-            ▶ Start demo
+            <PlayIcon /> Start demo
             <span>WebSocket traffic with JSON-RPC, pub-sub and notifications — no broker needed</span>
           </button>
           <button type="button" className="btn big" onClick={() => openDialog('connect-new')}>
-            ＋ Record from an endpoint
+            <PlusIcon /> Record from an endpoint
             <span>Kafka brokers, a RabbitMQ URL, or a WebSocket proxy/tap</span>
           </button>
           <button type="button" className="btn big" onClick={() => openDialog('open')}>

@@ -1,6 +1,7 @@
 import type { EndpointView, SessionInfo } from '../../../shared/views.ts';
 import { StatusDot } from '../components/badges.tsx';
 import { tryCall } from '../lib/actions.ts';
+import { CloseIcon } from '../components/icons.tsx';
 
 const STATUS_TEXT: Record<EndpointView['status'], string> = {
   connecting: 'connecting',
@@ -29,7 +30,7 @@ export function EndpointChips({ session }: { session: SessionInfo }) {
                 aria-label={`Stop recording ${e.label}`}
                 onClick={() => void tryCall('renderer:endpoint:disconnect', { sessionId: session.id, endpointId: e.id })}
               >
-                ✕
+                <CloseIcon />
               </button>
             )}
           </li>

@@ -2,6 +2,7 @@ import type { MessageFilter } from '../../../shared/filter.ts';
 import { replaceFilter, setFilter, useApp } from '../state/app.ts';
 import { formatHeaderFilter, isEmptyFilter } from '../state/view-state.ts';
 import { formatClock } from '../lib/format.ts';
+import { CloseIcon } from '../components/icons.tsx';
 
 interface Chip {
   label: string;
@@ -37,7 +38,7 @@ export function FilterChips() {
         <span key={c.label} className="chip" data-testid="filter-chip">
           {c.label}
           <button type="button" className="chip-x" aria-label={`Remove filter ${c.label}`} onClick={() => setFilter(c.remove)}>
-            ✕
+            <CloseIcon />
           </button>
         </span>
       ))}

@@ -5,6 +5,7 @@ import { closeSession } from '../lib/actions.ts';
 import { EndpointChips } from './EndpointChips.tsx';
 import { useAnalysisStatus } from '../state/analysis.ts';
 import { AnalysisProgress } from '../components/AnalysisProgress.tsx';
+import { PlayIcon } from '../components/icons.tsx';
 
 /** The active session: what it is, whether it is recording, its endpoints and the session actions. */
 export function SessionHeader({ session }: { session: SessionInfo }) {
@@ -27,7 +28,7 @@ export function SessionHeader({ session }: { session: SessionInfo }) {
           </span>
         ) : inPlayback ? (
           <span className="state-pill playback" data-testid="session-state">
-            ▶ Playback {formatClock(playback.playhead!)}
+            <PlayIcon size={12} /> Playback {formatClock(playback.playhead!)}
           </span>
         ) : (
           <span className="state-pill" data-testid="session-state">

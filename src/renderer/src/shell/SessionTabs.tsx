@@ -1,6 +1,7 @@
 import { useApp, activateSession, openDialog } from '../state/app.ts';
 import { basename } from '../lib/format.ts';
 import { closeSession, startDemo } from '../lib/actions.ts';
+import { CloseIcon, PlusIcon } from '../components/icons.tsx';
 
 /** One tab per open session; several can be open at once. */
 export function SessionTabs() {
@@ -27,14 +28,14 @@ export function SessionTabs() {
               {basename(s.path)}
             </button>
             <button type="button" className="tab-close" aria-label={`Close session ${basename(s.path)}`} onClick={() => void closeSession(s.id)}>
-              ✕
+              <CloseIcon size={12} />
             </button>
           </div>
         ))}
       </div>
       <div className="session-bar-actions">
         <button type="button" className="btn ghost" onClick={() => openDialog('connect-new')} title="Record from Kafka, RabbitMQ or WebSocket into a new session">
-          ＋ Record
+          <PlusIcon /> Record
         </button>
         <button type="button" className="btn ghost" onClick={() => openDialog('open')}>
           Open…

@@ -1,4 +1,5 @@
 import { dismissToast, useApp } from '../state/app.ts';
+import { CloseIcon } from '../components/icons.tsx';
 
 /** Errors the engine reports, and short confirmations; errors stay until dismissed. */
 export function Toasts() {
@@ -15,7 +16,7 @@ export function Toasts() {
         <div key={t.id} className={`toast ${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'} data-testid="toast">
           <span>{t.text}</span>
           <button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => dismissToast(t.id)}>
-            ✕
+            <CloseIcon />
           </button>
         </div>
       ))}

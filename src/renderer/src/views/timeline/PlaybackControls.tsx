@@ -2,6 +2,7 @@ import type { PlaybackState, SessionInfo } from '../../../../shared/views.ts';
 import { getClient } from '../../api/client.ts';
 import { toast } from '../../state/app.ts';
 import { errorMessage, formatClock } from '../../lib/format.ts';
+import { PauseIcon, PlayIcon } from '../../components/icons.tsx';
 
 const SPEEDS: PlaybackState['speed'][] = [1, 10, 100, 'max'];
 
@@ -27,7 +28,15 @@ export function PlaybackControls({ session, state }: { session: SessionInfo; sta
         onClick={() => playbackControl(session.id, playing ? 'pause' : 'play')}
         data-testid="playback-toggle"
       >
-        {playing ? '❚❚ Pause' : '▶ Play'}
+        {playing ? (
+          <>
+            <PauseIcon /> Pause
+          </>
+        ) : (
+          <>
+            <PlayIcon /> Play
+          </>
+        )}
       </button>
       <div className="seg" role="group" aria-label="Playback speed">
         {SPEEDS.map((s) => (
