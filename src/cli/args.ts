@@ -1,4 +1,5 @@
 import type { EndpointSpec } from '../shared/specs.ts';
+import { hideUserinfo } from '../core/common/redact.ts';
 
 /** Thrown for bad command lines; the CLI prints the message and the usage, exit 2. */
 export class UsageError extends Error {}
@@ -74,7 +75,7 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
     switch (name) {
       case 'ws-proxy': {
         const m = /^(\d{1,5})=(wss?:\/\/.+)$/i.exec(v);
-        if (!m) throw new UsageError(`--ws-proxy takes LISTEN_PORT=ws://target, got "${v}"`);
+        if (!m) throw new UsageError(`--ws-proxy takes LISTEN_PORT=ws://target, got "${hideUserinfo(v)}"`);
         specs.push((current = { kind: 'ws-proxy', listenPort: Number(m[1]), target: m[2]! }));
         break;
       }

@@ -6,6 +6,7 @@ import { Engine } from '../core/engine/engine.ts';
 import { SessionStore } from '../core/store/session-store.ts';
 import { analysisConfigSchema, type AnalysisConfigInput } from '../core/analysis/config.ts';
 import { UsageError, numberFlag, type ParsedArgs } from './args.ts';
+import { forTerminal } from './terminal.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -69,7 +70,8 @@ export function progressLine(): { update: (text: string) => void; note: (text: s
   let last = 0;
   let current = '';
   return {
-    update(text: string) {
+    update(line: string) {
+      const text = forTerminal(line);
       current = text;
       const now = Date.now();
       if (tty) process.stderr.write(`\r\x1b[2K${text}`);
@@ -79,7 +81,8 @@ export function progressLine(): { update: (text: string) => void; note: (text: s
       }
     },
     /** A line that stays (a status change), printed above the live line. */
-    note(text: string) {
+    note(line: string) {
+      const text = forTerminal(line);
       if (tty) process.stderr.write(`\r\x1b[2K${text}\n${current}`);
       else process.stderr.write(`${text}\n`);
     },

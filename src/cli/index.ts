@@ -1,5 +1,6 @@
 import { configureLogging, stderrSink } from '../core/common/logger.ts';
 import { UsageError, parseArgs } from './args.ts';
+import { forTerminal } from './terminal.ts';
 
 const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket)
 
@@ -79,7 +80,8 @@ main(process.argv.slice(2)).then(
       console.error(`flowscope: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else {
-      console.error(`flowscope: ${(err as Error).message}`);
+      // Error texts can quote what came off the wire (a name, a close reason): shown, not applied.
+      console.error(`flowscope: ${forTerminal((err as Error).message)}`);
       if (process.env.FLOWSCOPE_DEBUG) console.error(err);
       process.exitCode = 1;
     }

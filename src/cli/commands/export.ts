@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, flag, parseArgs } from '../args.ts';
-import { SessionStore } from '../../core/store/session-store.ts';
+import { SessionStore, asSessionFileError } from '../../core/store/session-store.ts';
 import { exportJsonl } from '../../core/io/jsonl.ts';
 
 /** `flowscope export FILE --format jsonl [--out F]`: one JSON object per message. */
@@ -13,9 +13,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const store = SessionStore.open(path.resolve(file), { readonly: true });
   try {
     const out = flag(args, 'out');
-    const count = await exportJsonl(store, out && out !== '-' ? path.resolve(out) : process.stdout);
+    // On a terminal, characters that would reorder or hide text are written as \u escapes.
+    const count = await exportJsonl(store, out && out !== '-' ? path.resolve(out) : process.stdout, {}, { escapeInvisible: process.stdout.isTTY === true });
     if (out && out !== '-') console.error(`exported ${count} messages to ${out}`);
     return 0;
+  } catch (err) {
+    throw asSessionFileError(err, store.path);
   } finally {
     store.close();
   }

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
 import { analysisOptions, createEngine, progressLine } from '../context.ts';
 import type { Engine } from '../../core/engine/engine.ts';
+import { asSessionFileError } from '../../core/store/session-store.ts';
+import { forTerminal, jsonForTerminal } from '../terminal.ts';
 
 /**
  * `flowscope inspect FILE [--json] [--progress]`: what a session holds, its pairs,
@@ -15,8 +17,8 @@ export async function inspect(argv: string[]): Promise<number> {
   const engine = createEngine('bridge', false, analysisOptions(args));
   const showProgress = args.flags.has('progress') || (process.stderr.isTTY && !args.flags.has('quiet'));
   const stopProgress = showProgress ? reportProgress(engine) : (_complete: boolean) => undefined;
-  const session = engine.openSession(path.resolve(file));
   try {
+    const session = engine.openSession(path.resolve(file));
     const analysis = await session.analysisRead();
     stopProgress(analysis.state === 'ready');
     if (analysis.state === 'failed') throw new Error(`the analysis of ${file} failed: ${analysis.message}`);
@@ -30,8 +32,8 @@ export async function inspect(argv: string[]): Promise<number> {
       notes: info.notes,
       messages: info.messageCount,
       timeRange: {
-        first: info.firstTime === null ? null : new Date(info.firstTime).toISOString(),
-        last: info.lastTime === null ? null : new Date(info.lastTime).toISOString(),
+        first: isoTime(info.firstTime),
+        last: isoTime(info.lastTime),
       },
       endpoints: info.endpoints.map((e) => ({ id: e.id, transport: e.transport, label: e.label, lastStatus: e.detail })),
       destinations: destinations.map((d) => ({
@@ -46,7 +48,7 @@ export async function inspect(argv: string[]): Promise<number> {
       topology: summary.topology,
     };
     if (args.flags.has('json')) {
-      console.log(JSON.stringify(report, null, 2));
+      console.log(jsonForTerminal(report));
       return 0;
     }
     const lines = [
@@ -65,12 +67,21 @@ export async function inspect(argv: string[]): Promise<number> {
           : ''),
       `  topology: ${summary.topology.nodes.length} nodes, ${summary.topology.edges.length} edges`,
     ];
-    console.log(lines.join('\n'));
+    console.log(forTerminal(lines.join('\n')));
     return 0;
+  } catch (err) {
+    throw asSessionFileError(err, path.resolve(file));
   } finally {
     stopProgress(false);
     await engine.shutdown();
   }
+}
+
+/** ISO 8601, or the raw number for a time no calendar shows (a session from an unvalidated import). */
+function isoTime(ms: number | null): string | null {
+  if (ms === null) return null;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} (not a valid time)` : d.toISOString();
 }
 
 /** Prints the analysis progress events on stderr until the returned function is called. */

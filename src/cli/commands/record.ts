@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
 import { analysisOptions, countMessages, createEngine, progressLine, untilSignal } from '../context.ts';
+import { forTerminal } from '../terminal.ts';
 
 /** `flowscope record`: any mix of endpoints into one session file, until stopped. */
 export async function record(argv: string[]): Promise<number> {
@@ -41,13 +43,26 @@ export async function record(argv: string[]): Promise<number> {
   });
 
   console.error(`recording to ${session.store.path} (Ctrl-C to stop)`);
+  let running = 0;
   for (const spec of specs) {
     try {
       await engine.call('renderer:endpoint:connect', { sessionId: session.id, spec });
+      running += 1;
     } catch (err) {
       // The endpoint stays in the session as failed; the others keep recording.
-      console.error(`could not start ${spec.kind}: ${(err as Error).message}`);
+      console.error(forTerminal(`could not start ${spec.kind}: ${(err as Error).message}`));
     }
+  }
+  if (running === 0) {
+    signal.dispose();
+    const file = session.store.path;
+    await engine.closeSession(session.id);
+    progress.done();
+    // Nothing was recorded: a failed command leaves no file behind (the reasons are above).
+    const kept = countMessages(file) > 0;
+    if (!kept) for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    console.error(`flowscope: no endpoint could be started, so nothing was recorded${kept ? '' : ` (${file} was not kept)`}.`);
+    return 1;
   }
   const timer = duration !== undefined ? setTimeout(() => stop(`${duration}s elapsed`), duration * 1000) : null;
   void signal.promise.then((sig) => stop(sig === 'SIGINT' ? 'interrupted' : sig));

@@ -5,6 +5,7 @@ import { Replayer, targetLabel } from '../../core/replay/index.ts';
 import { createProgressPrinter, formatPlan, formatReport, parseMapArgs, parseSpeed } from '../replay-format.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { DeadLetterNarrowing } from '../../core/replay/types.ts';
+import { forTerminal } from '../terminal.ts';
 
 /**
  * `flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]…
@@ -52,7 +53,7 @@ export async function replay(argv: string[]): Promise<number> {
     dryRun,
     ...(deadLetters ? { deadLettersToOrigin: deadLetters } : {}),
     onProgress: (p) => printer.update(p),
-    ...(dryRun ? { onPlan: (p) => console.log(formatPlan(p)) } : {}),
+    ...(dryRun ? { onPlan: (p) => console.log(forTerminal(formatPlan(p))) } : {}),
   });
   const onSignal = () => replayer.cancel();
   process.once('SIGINT', onSignal);
@@ -60,7 +61,7 @@ export async function replay(argv: string[]): Promise<number> {
   try {
     const report = await replayer.run();
     printer.end();
-    console.error(formatReport(report, ''));
+    console.error(forTerminal(formatReport(report, '')));
     return report.state === 'done' ? 0 : report.state === 'cancelled' ? 130 : 1;
   } finally {
     process.off('SIGINT', onSignal);

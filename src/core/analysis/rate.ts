@@ -26,7 +26,9 @@ export class RateMeter {
   rate(now: number): number {
     const nb = Math.floor(now / 1000);
     let sum = 0;
-    for (let b = nb - this.windowSec + 1; b <= nb; b++) {
+    // Counted by slot, not by `b++`: past 2^53 s (a time of 1e300) b++ no longer moves b.
+    for (let i = this.windowSec - 1; i >= 0; i--) {
+      const b = nb - i;
       if (b > this.last || b <= this.last - this.windowSec) continue;
       sum += this.slots[mod(b, this.windowSec)]!;
     }

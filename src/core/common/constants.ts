@@ -149,6 +149,18 @@ export const IMPORT_BATCH = 5000;
 export const SQLITE_CACHE_KIB = 64 * KiB;
 /** WAL pages between automatic checkpoints (SQLite's default is 1000). */
 export const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 8192;
+/**
+ * Files up to this size get SQLite's full `quick_check` when opened (about 5 ms per MiB, so
+ * at most about 0.3 s); larger ones a walk of every b-tree page (about 1 ms per MiB). See
+ * store/integrity.ts.
+ */
+export const QUICK_CHECK_MAX_BYTES = 64 * MiB;
+/**
+ * Deepest nesting an import accepts in headers, properties, meta and JSON payload objects
+ * (serde_json's default): deeper JSON cannot be stored or shown without running out of
+ * stack. Also the deepest payload JSON that is pretty-printed; deeper is shown as sent.
+ */
+export const MAX_JSON_DEPTH = 128;
 
 // ── Logging ──────────────────────────────────────────────────────────────────────────────
 

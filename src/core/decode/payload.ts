@@ -1,4 +1,5 @@
 import type { PayloadEncoding } from '../../shared/model.ts';
+import { MAX_JSON_DEPTH } from '../common/constants.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -58,7 +59,7 @@ export function decodePayload(bytes: Uint8Array, prettyLimit = 2_000_000): Decod
   if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && text.length <= prettyLimit) {
     try {
       const json: unknown = JSON.parse(text);
-      return { encoding: 'json', text: reindent(text), json };
+      return { encoding: 'json', text: reindent(text) ?? text, json };
     } catch {
       // Not JSON after all: show it as text.
     }
@@ -72,9 +73,11 @@ const STRUCTURAL = new Set(['{', '}', '[', ']', ',', ':', '"', ' ', '\n', '\r', 
  * Pretty-prints JSON text that is known to be valid by re-indenting its tokens rather than
  * re-serialising the parsed value, so what is shown is what was sent: int64 ids such as
  * 12345678901234567890 keep every digit (JSON.parse rounds them), 1.0 stays 1.0, escapes
- * and duplicate keys stay as written.
+ * and duplicate keys stay as written. Returns null past MAX_JSON_DEPTH levels: indentation
+ * grows with depth, so a 60 KB payload nested 10,000 deep would print as 200 MB of spaces;
+ * such JSON is shown as sent.
  */
-function reindent(text: string): string {
+function reindent(text: string): string | null {
   const out: string[] = [];
   let depth = 0;
   const newline = (): string => `\n${'  '.repeat(depth)}`;
@@ -94,6 +97,7 @@ function reindent(text: string): string {
         i = j + 1;
       } else {
         depth += 1;
+        if (depth > MAX_JSON_DEPTH) return null;
         out.push(c, newline());
         i += 1;
       }

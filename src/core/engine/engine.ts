@@ -14,7 +14,8 @@ import {
   type RequestResult,
 } from '../../shared/api.ts';
 import { encodeEvent, type EventEnvelope } from '../../shared/envelope.ts';
-import { SessionStore, SessionFileError, SESSION_EXTENSION } from '../store/session-store.ts';
+import { SessionStore, SessionFileError, SESSION_EXTENSION, asSessionFileError } from '../store/session-store.ts';
+import { isFileOrSidecar } from '../common/same-file.ts';
 import { SessionHandle, type SessionContext } from './session-handle.ts';
 import { createEnricher, type AnalysisConfigInput } from './session-analysis.ts';
 import { analysisAt } from './analysis-at.ts';
@@ -96,7 +97,24 @@ export class Engine implements InspectorApi {
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof SessionFileError) throw new ApiError('failed', err.message);
-      throw new ApiError('failed', (err as Error).message);
+      // Damage on a page only this query reached reads as the open check would have said it.
+      const file = this.fileOf(parsed);
+      throw new ApiError('failed', ((file ? asSessionFileError(err, file) : err) as Error).message);
+    }
+  }
+
+  /** The file of the open session a request names, if any. */
+  private fileOf(input: unknown): string | null {
+    const id = (input as { sessionId?: unknown } | null)?.sessionId;
+    return typeof id === 'string' ? (this.sessions.get(id)?.store.path ?? null) : null;
+  }
+
+  /** Refuses to write a file over a session that is open (its connection would lose the file). */
+  private assertNotOpen(target: string): void {
+    for (const s of this.sessions.values()) {
+      if (isFileOrSidecar(target, s.store.path)) {
+        throw new ApiError('failed', `${target} is a session open in Flowscope; close it or choose another file.`);
+      }
     }
   }
 
@@ -201,6 +219,8 @@ export class Engine implements InspectorApi {
       'renderer:session:save-as': async (i) => {
         const s = this.session(i.sessionId);
         s.recorder?.flush();
+        // Its own file gets the store's own refusal; another open session's file is refused here.
+        if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
         await s.store.saveAs(path.resolve(i.path));
         this.recent.add(path.resolve(i.path));
         return s.info();
@@ -220,6 +240,7 @@ export class Engine implements InspectorApi {
       'renderer:session:export': async (i) => {
         const s = this.session(i.sessionId);
         s.recorder?.flush();
+        if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
         const count = await exportJsonl(s.store, i.path, i.filter ?? {});
         return { path: i.path, count };
       },

@@ -9,7 +9,7 @@ import type {
   TopologyGraph,
   UndeliveredGroup,
 } from '../../shared/views.ts';
-import type { SessionStore } from '../store/session-store.ts';
+import { asSessionFileError, type SessionStore } from '../store/session-store.ts';
 import { AnalysisState } from '../analysis/analysis-state.ts';
 import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
 import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
@@ -187,7 +187,8 @@ export class SessionAnalysis {
       .catch((err: unknown) => {
         if (abort.signal.aborted) return;
         this.progress = null;
-        this.failure = (err as Error).message;
+        // Damage on a page the open check does not read is named as the open check names it.
+        this.failure = (asSessionFileError(err, this.store.path) as Error).message;
         this.hooks.onError?.(err as Error);
         this.report(true);
       })

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { CapturedMessage } from '../../shared/model.ts';
 import { IMPORT_BATCH } from '../common/constants.ts';
 import { SessionFileError, SessionStore, type StoreOptions } from '../store/session-store.ts';
+import { sameFile, siblingTemp } from '../common/same-file.ts';
 import { readLines } from './lines.ts';
 
 /**
@@ -33,6 +33,7 @@ export async function importLineFile(
       w.registerEndpoints(inPath, format);
     },
     storeOptions,
+    inPath,
   );
 }
 
@@ -49,17 +50,22 @@ function assertReadable(file: string): void {
 /**
  * Builds a new session file so that it appears complete or not at all: everything is
  * written to a hidden temp file beside `outPath`, which is linked into place only when
- * `fill` succeeds, and removed (with its WAL) when it fails.
+ * `fill` succeeds, and removed (with its WAL) when it fails. `inputPath`, the file being
+ * imported, is never written over.
  */
 export async function createSessionAtomically(
   outPath: string,
   meta: Record<string, string>,
   fill: (writer: ChunkWriter) => Promise<void>,
   storeOptions: StoreOptions = {},
+  inputPath?: string,
 ): Promise<{ count: number }> {
   const out = path.resolve(outPath);
-  if (fs.existsSync(out)) throw new SessionFileError(`${out} already exists; choose another file name.`, 'exists');
-  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(4).toString('hex')}.importing`);
+  if (inputPath !== undefined && sameFile(out, inputPath)) {
+    throw new SessionFileError(`${out} is the file being imported; choose another name for the new session.`, 'own-input');
+  }
+  if (fs.existsSync(out)) throw existing(out, storeOptions);
+  const tmp = siblingTemp(out, 'importing');
   const store = SessionStore.create(tmp, meta, storeOptions);
   const writer = new ChunkWriter(store);
   try {
@@ -73,6 +79,19 @@ export async function createSessionAtomically(
     removeSessionFiles(tmp);
     throw err;
   }
+}
+
+/**
+ * Why an existing target is refused. A damaged session is described in the words every
+ * command uses for it, so the user learns what the file is, not only that it is there.
+ */
+function existing(out: string, storeOptions: StoreOptions): SessionFileError {
+  try {
+    SessionStore.open(out, { readonly: true, ...storeOptions }).close();
+  } catch (err) {
+    if (err instanceof SessionFileError && err.code === 'corrupt') return err;
+  }
+  return new SessionFileError(`${out} already exists; choose another file name.`, 'exists');
 }
 
 /** Moves the finished file into place without ever replacing a file someone created meanwhile. */

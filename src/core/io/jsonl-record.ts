@@ -10,6 +10,7 @@ import type {
 import { EVENT_TIME_SOURCES, MESSAGE_EVENTS } from '../../shared/model.ts';
 import { isUtf8 } from 'node:buffer';
 import { ImportLineError, decodeBase64 } from './lines.ts';
+import { MAX_JSON_DEPTH, exactIntegerProblem, int64Problem, nestedDeeperThan, partitionProblem, timeProblem } from './validate.ts';
 
 /**
  * One line of Flowscope's JSON Lines format (the CLI's `export`/`import` and the UI's).
@@ -26,7 +27,8 @@ import { ImportLineError, decodeBase64 } from './lines.ts';
 export function toJsonlRecord(m: StoredMessage): Record<string, unknown> {
   const r: Record<string, unknown> = {
     seq: m.seq,
-    time: new Date(m.time).toISOString(),
+    // A time no calendar shows (in a session from an older, unvalidated import) is left to timeMs.
+    time: timeProblem(m.time) ? null : new Date(m.time).toISOString(),
     timeMs: m.time,
     eventTime: new Date(m.eventTime ?? m.time).toISOString(),
     eventTimeMs: m.eventTime ?? m.time,
@@ -83,6 +85,7 @@ export function fromJsonlRecord(o: Record<string, unknown>, line: number): Captu
     const v = o[name];
     if (v === undefined || v === null) return null;
     if (typeof v !== 'object' || Array.isArray(v)) fail(`"${name}" must be a JSON object`);
+    if (nestedDeeperThan(v)) fail(`"${name}" is nested deeper than ${MAX_JSON_DEPTH} levels`);
     return v as Record<string, JsonValue>;
   };
 
@@ -96,14 +99,9 @@ export function fromJsonlRecord(o: Record<string, unknown>, line: number): Captu
   if (!DEST_KINDS.includes(destKind as DestinationKind)) fail(`"destKind" must be one of ${DEST_KINDS.join(', ')}`);
 
   const partition = o.partition ?? null;
-  if (partition !== null && !(Number.isInteger(partition) && (partition as number) >= 0)) {
-    fail('"partition" must be a non-negative integer');
-  }
-  let offset: string | null = null;
-  if (o.offset !== undefined && o.offset !== null) {
-    offset = String(o.offset);
-    if (!/^-?\d+$/.test(offset)) fail('"offset" must be an integer (a decimal string or a number)');
-  }
+  const partitionBad = partition === null ? null : partitionProblem(partition);
+  if (partitionBad) fail(`"partition" ${partitionBad}`);
+  const offset = offsetOf(o.offset, fail);
 
   const msg: CapturedMessage = {
     time: timeOf(o, fail),
@@ -134,6 +132,30 @@ export function fromJsonlRecord(o: Record<string, unknown>, line: number): Captu
   return msg;
 }
 
+function offsetOf(v: unknown, fail: (p: string) => never): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number') {
+    const bad = exactIntegerProblem(v);
+    if (bad) fail(`"offset" ${shown(v)} ${bad}`);
+  } else if (typeof v !== 'string') {
+    fail('"offset" must be an integer (a decimal string or a number)');
+  }
+  const text = String(v);
+  const bad = int64Problem(text);
+  return bad ? fail(`"offset" ${shown(v)} ${bad}`) : text;
+}
+
+/** A value as quoted in an error message, cut short. */
+function shown(v: unknown): string {
+  return (JSON.stringify(v) ?? String(v)).slice(0, 60);
+}
+
+/** A time, refused unless a calendar can show it. */
+function validTime(ms: number, field: string, fail: (p: string) => never): number {
+  const bad = timeProblem(ms);
+  return bad ? fail(`"${field}" ${shown(ms)} ${bad}`) : ms;
+}
+
 function defaultDestKind(transport: Transport, event: MessageEventKind): DestinationKind {
   if (transport === 'kafka') return 'topic';
   if (transport === 'ws') return 'socket';
@@ -141,26 +163,26 @@ function defaultDestKind(transport: Transport, event: MessageEventKind): Destina
 }
 
 function timeOf(o: Record<string, unknown>, fail: (p: string) => never): number {
-  if (typeof o.timeMs === 'number' && Number.isFinite(o.timeMs)) return o.timeMs;
+  if (typeof o.timeMs === 'number') return validTime(o.timeMs, 'timeMs', fail);
   if (o.timeMs !== undefined) fail('"timeMs" must be a number (epoch milliseconds)');
   const t = o.time;
   if (t === undefined || t === null) return fail('missing "time"');
-  if (typeof t === 'number' && Number.isFinite(t)) return t;
+  if (typeof t === 'number') return validTime(t, 'time', fail);
   if (typeof t === 'string') {
     const ms = Date.parse(t);
-    if (Number.isFinite(ms)) return ms;
+    if (Number.isFinite(ms)) return validTime(ms, 'time', fail);
   }
-  return fail(`"time" must be an ISO 8601 date or epoch milliseconds, found ${JSON.stringify(t).slice(0, 60)}`);
+  return fail(`"time" must be an ISO 8601 date or epoch milliseconds, found ${shown(t)}`);
 }
 
 function eventTimeOf(o: Record<string, unknown>, fail: (p: string) => never): number | null {
-  if (typeof o.eventTimeMs === 'number' && Number.isFinite(o.eventTimeMs)) return o.eventTimeMs;
+  if (typeof o.eventTimeMs === 'number') return validTime(o.eventTimeMs, 'eventTimeMs', fail);
   if (o.eventTimeMs !== undefined && o.eventTimeMs !== null) fail('"eventTimeMs" must be a number (epoch milliseconds)');
   const t = o.eventTime;
   if (t === undefined || t === null) return null;
-  if (typeof t === 'number' && Number.isFinite(t)) return t;
-  if (typeof t === 'string' && Number.isFinite(Date.parse(t))) return Date.parse(t);
-  return fail('"eventTime" must be an ISO 8601 date or epoch milliseconds');
+  if (typeof t === 'number') return validTime(t, 'eventTime', fail);
+  if (typeof t === 'string' && Number.isFinite(Date.parse(t))) return validTime(Date.parse(t), 'eventTime', fail);
+  return fail(`"eventTime" must be an ISO 8601 date or epoch milliseconds, found ${shown(t)}`);
 }
 
 function eventSourceOf(v: unknown, fail: (p: string) => never): EventTimeSource {
@@ -171,8 +193,8 @@ function eventSourceOf(v: unknown, fail: (p: string) => never): EventTimeSource 
 
 function brokerTimeOf(v: unknown, fail: (p: string) => never): number | null {
   if (v === undefined || v === null) return null;
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && Number.isFinite(Date.parse(v))) return Date.parse(v);
+  if (typeof v === 'number') return validTime(v, 'brokerTime', fail);
+  if (typeof v === 'string' && Number.isFinite(Date.parse(v))) return validTime(Date.parse(v), 'brokerTime', fail);
   return fail('"brokerTime" must be epoch milliseconds or an ISO 8601 date');
 }
 
@@ -194,6 +216,9 @@ function bytesOf(
   if (text === undefined || text === null) return null;
   if (typeof text === 'string') return Buffer.from(text, 'utf8');
   // A hand-written file may hold a JSON payload as an object: keep its JSON text.
-  if (field === 'payload' && typeof text === 'object') return Buffer.from(JSON.stringify(text), 'utf8');
+  if (field === 'payload' && typeof text === 'object') {
+    if (nestedDeeperThan(text)) fail(`"payload" is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    return Buffer.from(JSON.stringify(text), 'utf8');
+  }
   return fail(`"${field}" must be a string`);
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import type { MessageFilter } from '../../shared/filter.ts';
@@ -8,7 +9,9 @@ import { snapshotChunks } from './chunks.ts';
 import { fromJsonlRecord, toJsonlRecord } from './jsonl-record.ts';
 import { ImportLineError, isBlank, parseObject } from './lines.ts';
 import { importLineFile } from './atomic-session.ts';
-import type { StoreOptions } from '../store/session-store.ts';
+import { SessionFileError, asSessionFileError, type StoreOptions } from '../store/session-store.ts';
+import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
+import { escapeInvisibleInJson } from '../../shared/invisible.ts';
 
 export { toJsonlRecord, fromJsonlRecord } from './jsonl-record.ts';
 export { ImportLineError } from './lines.ts';
@@ -18,16 +21,46 @@ export { ImportLineError } from './lines.ts';
  * seq order (format: jsonl-record.ts). `out` is a file path, `-` for stdout, or a stream
  * the caller owns (it is not ended). Reads a snapshot in chunks and waits for the stream
  * to drain, so memory stays bounded and a live recording keeps writing meanwhile.
- * Returns the number of messages written.
+ * A file is written beside its target and renamed into place only when complete: a failed
+ * export leaves no file and an existing one as it was. `escapeInvisible` writes invisible and
+ * bidi control characters as `\u` escapes (the same JSON), for a terminal that would apply
+ * them. Returns the number of messages written.
  */
 export async function exportJsonl(
   store: SessionStore,
   out: string | NodeJS.WritableStream,
   filter: MessageFilter = {},
+  opts: { escapeInvisible?: boolean } = {},
 ): Promise<number> {
-  const owned = typeof out === 'string' && out !== '-';
-  const stream: NodeJS.WritableStream =
-    typeof out !== 'string' ? out : out === '-' ? process.stdout : fs.createWriteStream(out);
+  if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), filter);
+  return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter, opts.escapeInvisible ?? false);
+}
+
+async function exportToFile(store: SessionStore, out: string, filter: MessageFilter): Promise<number> {
+  if (isFileOrSidecar(out, store.path)) {
+    throw new SessionFileError(`${out} is the session being exported; choose another file to export to.`, 'own-input');
+  }
+  const tmp = siblingTemp(out, 'exporting');
+  const stream = fs.createWriteStream(tmp, { flags: 'wx' });
+  try {
+    await once(stream, 'open');
+    const count = await writeJsonl(store, stream, filter);
+    stream.end();
+    await once(stream, 'finish');
+    fs.renameSync(tmp, out);
+    return count;
+  } catch (err) {
+    // Wait for the descriptor to close, or the file could be created after it is removed.
+    if (!stream.closed) {
+      stream.destroy();
+      await once(stream, 'close').catch(() => undefined);
+    }
+    fs.rmSync(tmp, { force: true });
+    throw asSessionFileError(err, store.path);
+  }
+}
+
+async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, filter: MessageFilter, escape = false): Promise<number> {
   let failure: Error | null = null;
   const onError = (err: Error): void => {
     failure ??= err;
@@ -37,23 +70,16 @@ export async function exportJsonl(
   try {
     for await (const chunk of snapshotChunks(store, filter, store.lastSeq)) {
       let text = '';
-      for (const m of chunk) text += `${JSON.stringify(toJsonlRecord(m))}\n`;
+      for (const m of chunk) {
+        const line = JSON.stringify(toJsonlRecord(m));
+        text += `${escape ? escapeInvisibleInJson(line) : line}\n`;
+      }
       count += chunk.length;
       if (failure) throw failure;
       if (!stream.write(text)) await once(stream as NodeJS.EventEmitter, 'drain');
     }
     if (failure) throw failure;
-    if (owned) {
-      stream.end();
-      await once(stream as NodeJS.EventEmitter, 'finish');
-    }
     return count;
-  } catch (err) {
-    if (owned) {
-      (stream as fs.WriteStream).destroy();
-      fs.rmSync(out as string, { force: true });
-    }
-    throw err;
   } finally {
     stream.off('error', onError);
   }

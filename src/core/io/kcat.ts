@@ -3,6 +3,8 @@ import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
 import { ImportLineError, isBlank, parseObject } from './lines.ts';
 import { importLineFile } from './atomic-session.ts';
 import type { StoreOptions } from '../store/session-store.ts';
+import { setOwn } from '../common/own-key.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan, partitionProblem, timeProblem } from './validate.ts';
 
 /** The endpoint id imported kcat records carry. */
 export const KCAT_ENDPOINT = 'kcat';
@@ -42,21 +44,31 @@ export function fromKcatEnvelope(o: Record<string, unknown>, line: number): Capt
     fail('this looks like Flowscope JSON Lines, not kcat -J output; import it with the jsonl format');
   }
   if (typeof o.topic !== 'string') fail(o.topic === undefined ? 'missing "topic"' : '"topic" must be a string');
-  if (!Number.isInteger(o.partition) || (o.partition as number) < 0) {
-    fail(o.partition === undefined ? 'missing "partition"' : '"partition" must be a non-negative integer');
-  }
-  if (!Number.isInteger(o.offset)) fail(o.offset === undefined ? 'missing "offset"' : '"offset" must be an integer');
+  if (o.partition === undefined) fail('missing "partition"');
+  const partitionBad = partitionProblem(o.partition);
+  if (partitionBad) fail(`"partition" ${partitionBad}`);
+  if (o.offset === undefined) fail('missing "offset"');
+  if (typeof o.offset !== 'number') fail('"offset" must be an integer');
+  const offsetBad = !Number.isInteger(o.offset)
+    ? 'must be an integer'
+    : !Number.isSafeInteger(o.offset) || (o.offset as number) < 0
+      ? `is out of range (offsets from 0 to ${Number.MAX_SAFE_INTEGER} read exactly from JSON)`
+      : null;
+  if (offsetBad) fail(`"offset" ${String(o.offset)} ${offsetBad}`);
   if (!('payload' in o)) fail('missing "payload"');
   const ts = o.ts;
   if (ts !== undefined && typeof ts !== 'number') fail('"ts" must be a number (epoch milliseconds)');
+  // -1 is Kafka's "no timestamp"; anything else must be a time a calendar can show.
+  const tsBad = typeof ts === 'number' && ts !== -1 ? timeProblem(ts) : null;
+  if (tsBad) fail(`"ts" ${String(ts)} ${tsBad}`);
 
   const meta: Record<string, JsonValue> = {};
-  if (typeof o.tstype === 'string') meta.timestampType = TSTYPES[o.tstype] ?? o.tstype;
-  if (typeof o.broker === 'number') meta.broker = o.broker;
+  if (typeof o.tstype === 'string') meta.timestampType = Object.hasOwn(TSTYPES, o.tstype) ? TSTYPES[o.tstype]! : o.tstype;
+  if (Number.isSafeInteger(o.broker)) meta.broker = o.broker as number;
   const payload = kcatBytes(o.payload, 'payload', fail);
   if (payload === null) meta.tombstone = true;
   // kcat has no capture time of its own: the record's timestamp stands in for it.
-  const brokerTime = typeof ts === 'number' && ts >= 0 ? ts : null;
+  const brokerTime = typeof ts === 'number' && ts !== -1 ? ts : null;
   return {
     time: brokerTime ?? Date.now(),
     brokerTime,
@@ -82,6 +94,7 @@ function kcatBytes(v: unknown, field: string, fail: (p: string) => never): Buffe
   if (typeof v === 'string') return rawBytes(v);
   // With a deserializer (-s avro) kcat prints decoded values as JSON: keep their JSON text.
   if (typeof v === 'object' || typeof v === 'number' || typeof v === 'boolean') {
+    if (nestedDeeperThan(v)) fail(`"${field}" is nested deeper than ${MAX_JSON_DEPTH} levels`);
     return Buffer.from(JSON.stringify(v), 'utf8');
   }
   return fail(`"${field}" must be a string or null`);
@@ -102,9 +115,10 @@ function kcatHeaders(v: unknown, fail: (p: string) => never): Record<string, Jso
     // A name repeated in one record becomes an array in record order, as the Kafka tap stores it.
     if (Object.prototype.hasOwnProperty.call(out, key)) {
       const prev = out[key]!;
-      out[key] = Array.isArray(prev) ? [...prev, stored] : [prev, stored];
+      setOwn(out, key, Array.isArray(prev) ? [...prev, stored] : [prev, stored]);
     } else {
-      out[key] = stored;
+      // A header named __proto__ is stored like any other (see setOwn).
+      setOwn(out, key, stored);
     }
   }
   return Object.keys(out).length ? out : null;

@@ -5,7 +5,7 @@ import {
   REPLAY_SETTLE_TIMEOUT_MS,
 } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
-import type { SessionStore } from '../store/session-store.ts';
+import { asSessionFileError, type SessionStore } from '../store/session-store.ts';
 import { snapshotChunks } from '../io/chunks.ts';
 import { actionFor, mapItem, selectForReplay, wsConnectionFacts, wsConnectionKey, type Selection } from './select.ts';
 import { selectDeadLetters } from './dead-letters.ts';
@@ -99,7 +99,7 @@ export class Replayer {
       r.state = this.tally.fatal ? 'failed' : this.cancelled ? 'cancelled' : 'done';
     } catch (err) {
       r.state = 'failed';
-      r.error ??= (err as Error).message;
+      r.error ??= (asSessionFileError(err, this.store.path) as Error).message;
     } finally {
       clearInterval(timer);
       if (this.publisher) {

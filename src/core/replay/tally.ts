@@ -126,6 +126,9 @@ export class ReplayTally {
 
 /** One sentence saying what a replay did. */
 export function summarizeReport(r: ReplayReport): string {
+  if (r.dryRun && r.state === 'failed') {
+    return `Dry run failed after planning ${r.planned} of ${r.total} message(s) to ${r.target}: ${r.error ?? 'unknown error'}`;
+  }
   if (r.dryRun) return `Dry run: would send ${r.planned} of ${r.total} message(s) to ${r.target}; nothing was sent.`;
   if (r.total === 0 && r.state === 'done') return `Nothing to replay to ${r.target}.`;
   const extra = [r.failed ? `${r.failed} failed` : '', r.unroutable ? `${r.unroutable} unroutable` : ''].filter(Boolean).join(', ');

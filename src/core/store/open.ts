@@ -3,17 +3,9 @@ import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { SQLITE_CACHE_KIB, SQLITE_WAL_AUTOCHECKPOINT_PAGES } from '../common/constants.ts';
 import { APPLICATION_ID, FORMAT_NAME, SCHEMA_VERSION } from './schema.ts';
+import { SessionFileError, damagedError } from './errors.ts';
 
-/** Thrown when a file cannot be used as a session. The message is meant for the user. */
-export class SessionFileError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'not-found' | 'not-a-session' | 'newer-schema' | 'corrupt' | 'exists',
-  ) {
-    super(message);
-    this.name = 'SessionFileError';
-  }
-}
+export { SessionFileError } from './errors.ts';
 
 export interface StoreOptions {
   /** Path of an Electron-ABI build of better-sqlite3 (the desktop app passes one). */
@@ -95,10 +87,7 @@ export function checkHeader(path: string): void {
     const pages = head.readUInt32BE(28);
     const size = fs.fstatSync(fd).size;
     if (pages > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) && !fs.existsSync(`${path}-wal`) && size < pages * pageSize) {
-      throw new SessionFileError(
-        `${path} is truncated or damaged: it should hold ${pages * pageSize} bytes but has ${size}.`,
-        'corrupt',
-      );
+      throw damagedError(path, `it should hold ${pages * pageSize} bytes but has ${size}`, 'truncated or damaged');
     }
   } finally {
     fs.closeSync(fd);
@@ -112,17 +101,14 @@ export function verifySession(db: Db, path: string): void {
     meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
     db.prepare('SELECT seq FROM messages LIMIT 1').all();
   } catch (err) {
-    throw new SessionFileError(
-      `${path} cannot be read as a Flowscope session: ${(err as Error).message}.`,
-      'corrupt',
-    );
+    throw damagedError(path, (err as Error).message);
   }
   if (meta.format !== FORMAT_NAME) {
     throw new SessionFileError(`${path} is not a Flowscope session (format "${meta.format ?? 'missing'}").`, 'not-a-session');
   }
   const version = Number(meta.schema_version);
   if (!Number.isInteger(version)) {
-    throw new SessionFileError(`${path} has no valid schema version.`, 'corrupt');
+    throw damagedError(path, 'it has no valid schema version');
   }
   if (version > SCHEMA_VERSION) {
     throw new SessionFileError(

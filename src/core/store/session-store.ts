@@ -13,9 +13,12 @@ import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
 import { PREVIEW_BYTES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
+import { checkIntegrity } from './integrity.ts';
+import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
+export { asSessionFileError, damagedError, isCorruption } from './errors.ts';
 
 const log = getLogger('store');
 
@@ -103,15 +106,16 @@ export class SessionStore {
   }
 
   /**
-   * Opens an existing session. The file is first inspected read-only, so a foreign or
-   * newer file is refused without a single byte of it changing.
+   * Opens an existing session. The file is first inspected read-only, so a foreign, newer
+   * or damaged file is refused without a single byte of it changing.
    */
-  static open(path: string, opts: { readonly?: boolean } & StoreOptions = {}): SessionStore {
+  static open(path: string, opts: { readonly?: boolean; quickCheckMaxBytes?: number } & StoreOptions = {}): SessionStore {
     if (!fs.existsSync(path)) throw new SessionFileError(`${path} does not exist.`, 'not-found');
     checkHeader(path);
     const probe = openQuietly(path, opts);
     try {
       verifySession(probe, path);
+      checkIntegrity(probe, path, opts.quickCheckMaxBytes !== undefined ? { quickCheckMaxBytes: opts.quickCheckMaxBytes } : {});
     } finally {
       probe.close();
     }
@@ -368,15 +372,28 @@ export class SessionStore {
     return wsOpens(this.db, upToSeq);
   }
 
-  /** Writes a consistent copy of the session to another file (Save As). */
+  /**
+   * Writes a consistent copy of the session to another file (Save As). The copy is made
+   * beside the target and renamed over it only when complete, so a failed Save As leaves
+   * no half-written file and an existing target intact. Saving onto the session's own file
+   * is refused: replacing it would pull the file from under this connection.
+   */
   async saveAs(path: string): Promise<void> {
-    if (fs.existsSync(path)) fs.rmSync(path);
-    await this.db.backup(path);
-    const copy = new Database(path);
+    if (isFileOrSidecar(path, this.path)) {
+      throw new SessionFileError(`${path} is this session's own file; choose another name to save a copy.`, 'own-input');
+    }
+    const tmp = siblingTemp(path, 'saving');
     try {
-      copy.pragma('journal_mode = DELETE');
+      await this.db.backup(tmp);
+      const copy = new Database(tmp);
+      try {
+        copy.pragma('journal_mode = DELETE');
+      } finally {
+        copy.close();
+      }
+      fs.renameSync(tmp, path);
     } finally {
-      copy.close();
+      for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`, `${tmp}-journal`]) fs.rmSync(f, { force: true });
     }
   }
 

@@ -1,4 +1,6 @@
+import { types } from 'node:util';
 import type { JsonValue } from '../../../shared/model.ts';
+import { setOwn } from '../../common/own-key.ts';
 
 /**
  * AMQP basic properties → CapturedMessage fields. The same mapping serves consumed
@@ -105,7 +107,11 @@ function toJsonObject(v: unknown): Record<string, JsonValue> | null {
   return j && typeof j === 'object' && !Array.isArray(j) ? j : null;
 }
 
-/** JSON-safe copy of an AMQP field value: binary → `{ $base64 }`, bigint → string, NaN → string. */
+/**
+ * JSON-safe copy of an AMQP field value: binary → `{ $base64 }`, bigint → string, NaN → string.
+ * Every field name of a table is stored exactly, and none (`__proto__`, `constructor`) can
+ * change the object it lands in (see setOwn).
+ */
 export function toJson(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
@@ -121,12 +127,20 @@ export function toJson(v: unknown): JsonValue {
     default:
       return String(v);
   }
-  if (v instanceof Uint8Array) return { $base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
-  if (v instanceof Date) return v.getTime();
+  // Not `instanceof`: a table whose prototype a `__proto__` field replaced (below) would pass it.
+  if (types.isUint8Array(v)) return { $base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  if (types.isDate(v)) return v.getTime();
   if (Array.isArray(v)) return v.map(toJson);
   const out: Record<string, JsonValue> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (x !== undefined) out[k] = toJson(x);
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) setOwn(out, k, toJson(x));
   }
+  // amqplib decodes a table by assignment (`fields[key] = val`), so a `__proto__` field whose
+  // value is a table, an array, bytes or void became the table's prototype instead of a
+  // field: it is recovered from there. One with a string or number value is dropped inside
+  // amqplib before Flowscope sees it (SECURITY.md).
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && !Object.hasOwn(out, '__proto__')) setOwn(out, '__proto__', toJson(proto));
   return out;
 }

@@ -60,10 +60,10 @@ export class WsProxyConnector implements Connector {
     try {
       protocol = new URL(opts.target).protocol;
     } catch {
-      throw new Error(`WebSocket target "${opts.target}" is not a URL; expected ws://host:port/path or wss://…`);
+      throw new Error(`WebSocket target "${hideUserinfo(opts.target)}" is not a URL; expected ws://host:port/path or wss://…`);
     }
     if (protocol !== 'ws:' && protocol !== 'wss:') {
-      throw new Error(`WebSocket target "${opts.target}" must start with ws:// or wss://`);
+      throw new Error(`WebSocket target "${hideUserinfo(opts.target)}" must start with ws:// or wss://`);
     }
   }
 

@@ -52,10 +52,10 @@ export class WsTapConnector implements Connector {
     try {
       u = new URL(opts.url);
     } catch {
-      throw new Error(`WebSocket URL "${opts.url}" is not a URL; expected ws://host:port/path or wss://…`);
+      throw new Error(`WebSocket URL "${hideUserinfo(opts.url)}" is not a URL; expected ws://host:port/path or wss://…`);
     }
     if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
-      throw new Error(`WebSocket URL "${opts.url}" must start with ws:// or wss://`);
+      throw new Error(`WebSocket URL "${hideUserinfo(opts.url)}" must start with ws:// or wss://`);
     }
     this.path = u.pathname;
     this.target = hideUserinfo(opts.url);

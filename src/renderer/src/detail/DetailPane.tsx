@@ -6,6 +6,7 @@ import { formatBytes, formatDateTime, formatMs } from '../lib/format.ts';
 import { EventBadge, TransportBadge } from '../components/badges.tsx';
 import { KeyValueTable } from './KeyValueTable.tsx';
 import { PayloadView } from './PayloadView.tsx';
+import { visible } from '../components/Visible.tsx';
 
 /** Everything about one message: facts, payload, headers/properties, related messages. */
 export function DetailPane({ sessionId, seq }: { sessionId: string; seq: number }) {
@@ -70,27 +71,27 @@ function timeFacts(d: MessageDetail): [string, ReactNode][] {
 function DetailContent({ d }: { d: MessageDetail }) {
   const facts: [string, ReactNode][] = [
     ...timeFacts(d),
-    ['Destination', `${d.destKind} ${d.destination}`],
+    ['Destination', visible(`${d.destKind} ${d.destination}`)],
     ['Size', formatBytes(d.size)],
-    ['Endpoint', d.endpoint],
+    ['Endpoint', visible(d.endpoint)],
   ];
   if (d.partition !== null) facts.push(['Partition / offset', `${d.partition} / ${d.offset ?? '?'}`]);
-  if (d.routingKey !== null) facts.push(['Routing key', d.routingKey || '(empty)']);
+  if (d.routingKey !== null) facts.push(['Routing key', d.routingKey ? visible(d.routingKey) : '(empty)']);
   const exchange = meta(d, 'exchange');
-  if (exchange !== undefined) facts.push(['Exchange', String(exchange) || '(default)']);
+  if (exchange !== undefined) facts.push(['Exchange', String(exchange) ? visible(String(exchange)) : '(default)']);
   const redelivered = meta(d, 'redelivered');
   if (redelivered !== undefined) facts.push(['Redelivered', redelivered ? 'yes' : 'no']);
   const routed = meta(d, 'routedQueues');
-  if (Array.isArray(routed)) facts.push(['Routed to queues', routed.length ? routed.join(', ') : <span className="danger">none (unroutable)</span>]);
-  if (d.key !== null) facts.push(['Key', d.key]);
-  if (d.connection !== null) facts.push(['Connection', d.connection]);
-  if (d.messageId !== null) facts.push(['Message ID', d.messageId]);
-  if (d.replyTo !== null) facts.push(['Reply to', d.replyTo]);
+  if (Array.isArray(routed)) facts.push(['Routed to queues', routed.length ? visible(routed.join(', ')) : <span className="danger">none (unroutable)</span>]);
+  if (d.key !== null) facts.push(['Key', visible(d.key)]);
+  if (d.connection !== null) facts.push(['Connection', visible(d.connection)]);
+  if (d.messageId !== null) facts.push(['Message ID', visible(d.messageId)]);
+  if (d.replyTo !== null) facts.push(['Reply to', visible(d.replyTo)]);
   if (d.correlationId !== null) {
     facts.push([
       'Correlation ID',
       <button type="button" className="link" title="Show every message with this correlation ID" onClick={() => setFilter({ correlationId: d.correlationId! })}>
-        {d.correlationId}
+        {visible(d.correlationId)}
       </button>,
     ]);
   }
@@ -113,7 +114,7 @@ function DetailContent({ d }: { d: MessageDetail }) {
                 <button type="button" className="link" onClick={() => selectMessage(r.seq, true)} data-testid="related-link">
                   #{r.seq}
                 </button>{' '}
-                <EventBadge event={r.event} /> {r.destination}{' '}
+                <EventBadge event={r.event} /> {visible(r.destination)}{' '}
                 <span className="muted">{r.time >= d.time ? `+${formatMs(r.time - d.time)}` : `−${formatMs(d.time - r.time)}`}</span>
               </li>
             ))}

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../../../shared/model.ts';
+import { visible } from '../components/Visible.tsx';
 
 function show(v: JsonValue | undefined): string {
   if (v === null || v === undefined) return 'null';
@@ -18,8 +19,8 @@ export function KeyValueTable({ title, data }: { title: string; data: Record<str
         <tbody>
           {entries.map(([k, v]) => (
             <tr key={k}>
-              <th scope="row">{k}</th>
-              <td>{show(v)}</td>
+              <th scope="row">{visible(k)}</th>
+              <td>{visible(show(v))}</td>
             </tr>
           ))}
         </tbody>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { MessageDetail } from '../../../shared/model.ts';
 import { formatBytes } from '../lib/format.ts';
 import { JsonHighlight } from './json-highlight.tsx';
+import { visible } from '../components/Visible.tsx';
 
 type Tab = 'pretty' | 'text' | 'hex';
 
@@ -33,7 +34,7 @@ export function PayloadView({ detail }: { detail: MessageDetail }) {
         ) : tab === 'pretty' ? (
           <JsonHighlight text={detail.text ?? ''} />
         ) : tab === 'text' ? (
-          (rawText ?? detail.text ?? '')
+          visible(rawText ?? detail.text ?? '', true)
         ) : (
           detail.hex
         )}

@@ -5,6 +5,7 @@ import type { PairView } from '../../../../shared/views.ts';
 import { getClient } from '../../api/client.ts';
 import { PageCache } from '../../lib/page-cache.ts';
 import { formatClock, formatMs } from '../../lib/format.ts';
+import { visible, visibleTitle } from '../../components/Visible.tsx';
 
 const ROW_HEIGHT = 24;
 
@@ -109,12 +110,12 @@ const PairRow = memo(function PairRow({ start, pair, selected, onSelect }: { sta
       <div role="gridcell">
         <span className={`pill-status ${pair.status}`}>{STATUS_LABEL[pair.status]}</span>
       </div>
-      <div role="gridcell" title={pair.correlationId}>
-        {pair.correlationId}
+      <div role="gridcell" title={visibleTitle(pair.correlationId)}>
+        {visible(pair.correlationId)}
       </div>
-      <div role="gridcell" title={pair.replyDestination ? `${pair.destination ?? ''} → ${pair.replyDestination}` : (pair.destination ?? '')}>
-        {pair.destination}
-        {pair.replyDestination ? <span className="muted"> → {pair.replyDestination}</span> : null}
+      <div role="gridcell" title={visibleTitle(pair.replyDestination ? `${pair.destination ?? ''} → ${pair.replyDestination}` : (pair.destination ?? ''))}>
+        {visible(pair.destination ?? '')}
+        {pair.replyDestination ? <span className="muted"> → {visible(pair.replyDestination)}</span> : null}
       </div>
       <div role="gridcell">{pair.requestTime !== null ? formatClock(pair.requestTime) : '–'}</div>
       <div role="gridcell">{pair.replyTime !== null ? formatClock(pair.replyTime) : '–'}</div>

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { TopologyNode } from '../../../../shared/views.ts';
 import { formatCount } from '../../lib/format.ts';
+import { visible, visibleTitle } from '../../components/Visible.tsx';
 
 export type FlowNodeData = { node: TopologyNode; active: boolean; dimmed: boolean };
 export type FlowNodeType = Node<FlowNodeData, 'flow'>;
@@ -30,7 +31,7 @@ export const FlowNode = memo(function FlowNode({ data }: NodeProps<FlowNodeType>
       data-testid="flow-node"
       data-kind={n.kind}
       data-label={n.label}
-      title={`${KIND_LABEL[n.kind]} ${n.label}\n${formatCount(count)} messages${lost ? `\n${formatCount(lost)} undelivered` : ''}${n.destinations.length || n.connection ? '\nClick to filter every view to it' : ''}`}
+      title={`${KIND_LABEL[n.kind]} ${visibleTitle(n.label)!}\n${formatCount(count)} messages${lost ? `\n${formatCount(lost)} undelivered` : ''}${n.destinations.length || n.connection ? '\nClick to filter every view to it' : ''}`}
     >
       {/* Forward edges enter left and leave right; replies (against the flow) use the lower pair. */}
       <Handle type="target" id="in" position={Position.Left} style={{ top: '38%' }} />
@@ -40,7 +41,7 @@ export const FlowNode = memo(function FlowNode({ data }: NodeProps<FlowNodeType>
         {KIND_LABEL[n.kind]}
         <span className={`badge transport-${n.transport}`}>{n.transport}</span>
       </div>
-      <div className="flow-node-label">{n.label}</div>
+      <div className="flow-node-label">{visible(n.label)}</div>
       <div className="flow-node-count">{formatCount(count)} msgs</div>
       {lost > 0 && (
         <span className="undelivered-badge" data-testid="undelivered-badge" title={`${lost} undelivered`}>

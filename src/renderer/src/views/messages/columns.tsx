@@ -3,6 +3,7 @@ import type { MessageRow } from '../../../../shared/model.ts';
 import type { ColumnId } from '../../state/view-state.ts';
 import { formatBytes, formatClock } from '../../lib/format.ts';
 import { EventBadge, TransportBadge } from '../../components/badges.tsx';
+import { visible, visibleTitle } from '../../components/Visible.tsx';
 
 export interface Column {
   id: ColumnId;
@@ -40,20 +41,33 @@ export const COLUMN_DEFS: Record<ColumnId, Column> = {
     id: 'destination',
     label: 'Destination',
     width: 'minmax(120px, 1.2fr)',
-    render: (r) => r.destination,
-    title: (r) => `${r.destKind}: ${r.destination}`,
+    render: (r) => visible(r.destination),
+    title: (r) => visibleTitle(`${r.destKind}: ${r.destination}`),
   },
-  position: { id: 'position', label: 'Route', width: 'minmax(80px, 0.7fr)', render: position, title: position, help: 'Kafka partition @ offset, AMQP routing key, or WebSocket connection' },
-  key: { id: 'key', label: 'Key', width: 'minmax(70px, 0.6fr)', render: (r) => r.key ?? '', title: (r) => r.key ?? undefined },
+  position: {
+    id: 'position',
+    label: 'Route',
+    width: 'minmax(80px, 0.7fr)',
+    render: (r) => visible(position(r)),
+    title: (r) => visibleTitle(position(r)),
+    help: 'Kafka partition @ offset, AMQP routing key, or WebSocket connection',
+  },
+  key: { id: 'key', label: 'Key', width: 'minmax(70px, 0.6fr)', render: (r) => visible(r.key ?? ''), title: (r) => visibleTitle(r.key ?? undefined) },
   correlationId: {
     id: 'correlationId',
     label: 'Corr. ID',
     width: 'minmax(86px, 0.6fr)',
-    render: (r) => r.correlationId ?? '',
-    title: (r) => r.correlationId ?? undefined,
+    render: (r) => visible(r.correlationId ?? ''),
+    title: (r) => visibleTitle(r.correlationId ?? undefined),
   },
   size: { id: 'size', label: 'Size', width: '60px', render: (r) => formatBytes(r.size), align: 'right' },
-  preview: { id: 'preview', label: 'Payload', width: 'minmax(160px, 3fr)', render: (r) => r.preview, title: (r) => r.preview.slice(0, 400) },
+  preview: {
+    id: 'preview',
+    label: 'Payload',
+    width: 'minmax(160px, 3fr)',
+    render: (r) => visible(r.preview),
+    title: (r) => visibleTitle(r.preview.slice(0, 400)),
+  },
 };
 
 export function gridTemplate(columns: readonly ColumnId[]): string {

@@ -4,6 +4,7 @@ import { useApi } from '../../lib/use-api.ts';
 import { useTick } from '../../state/live.ts';
 import { selectMessage, useApp } from '../../state/app.ts';
 import { formatCount } from '../../lib/format.ts';
+import { visible } from '../../components/Visible.tsx';
 import { useAnalysisStatus } from '../../state/analysis.ts';
 import { AnalysisPending } from '../../components/AnalysisProgress.tsx';
 import { DeadLetterChains, narrowReason, type SendBackSelection } from './DeadLetterChains.tsx';
@@ -86,7 +87,7 @@ export function UndeliveredView({ session }: { session: SessionInfo }) {
                     <Fragment key={g.destination}>
                       <tr data-testid="undelivered-group" data-reason={g.reason} data-destination={g.destination} data-count={g.count}>
                         <td>
-                          {g.destination}
+                          {visible(g.destination)}
                           {g.explanation !== gs[0]!.explanation && <div className="muted small">{g.explanation}</div>}
                         </td>
                         <td>{formatCount(g.count)}</td>
