@@ -30,7 +30,7 @@ export function toJsonlRecord(m: StoredMessage): Record<string, unknown> {
     // A time no calendar shows (in a session from an older, unvalidated import) is left to timeMs.
     time: timeProblem(m.time) ? null : new Date(m.time).toISOString(),
     timeMs: m.time,
-    eventTime: new Date(m.eventTime ?? m.time).toISOString(),
+    eventTime: timeProblem(m.eventTime ?? m.time) ? null : new Date(m.eventTime ?? m.time).toISOString(),
     eventTimeMs: m.eventTime ?? m.time,
     eventTimeSource: m.eventTimeSource ?? 'capture',
     transport: m.transport,
