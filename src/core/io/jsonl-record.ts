@@ -176,13 +176,13 @@ function timeOf(o: Record<string, unknown>, fail: (p: string) => never): number 
 }
 
 function eventTimeOf(o: Record<string, unknown>, fail: (p: string) => never): number | null {
-  if (typeof o.eventTimeMs === 'number' && Number.isFinite(o.eventTimeMs)) return o.eventTimeMs;
+  if (typeof o.eventTimeMs === 'number') return validTime(o.eventTimeMs, 'eventTimeMs', fail);
   if (o.eventTimeMs !== undefined && o.eventTimeMs !== null) fail('"eventTimeMs" must be a number (epoch milliseconds)');
   const t = o.eventTime;
   if (t === undefined || t === null) return null;
-  if (typeof t === 'number' && Number.isFinite(t)) return t;
-  if (typeof t === 'string' && Number.isFinite(Date.parse(t))) return Date.parse(t);
-  return fail('"eventTime" must be an ISO 8601 date or epoch milliseconds');
+  if (typeof t === 'number') return validTime(t, 'eventTime', fail);
+  if (typeof t === 'string' && Number.isFinite(Date.parse(t))) return validTime(Date.parse(t), 'eventTime', fail);
+  return fail(`"eventTime" must be an ISO 8601 date or epoch milliseconds, found ${shown(t)}`);
 }
 
 function eventSourceOf(v: unknown, fail: (p: string) => never): EventTimeSource {
