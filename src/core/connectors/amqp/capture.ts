@@ -48,7 +48,8 @@ function fromConsumed(
   if (event === 'deliver') meta.consumerTag = msg.fields.consumerTag;
   return {
     time,
-    brokerTime: p.brokerTime,
+    // The mapped AMQP properties: headers, the rest, correlation facts and the broker's stamp.
+    ...p,
     transport: 'amqp',
     endpoint,
     event,
@@ -57,12 +58,7 @@ function fromConsumed(
     routingKey: msg.fields.routingKey,
     // The tap cannot know the publisher; a queue consumer is identified by its tag.
     connection: event === 'deliver' ? msg.fields.consumerTag : null,
-    headers: p.headers,
-    properties: p.properties,
     payload: msg.content,
-    correlationId: p.correlationId,
-    messageId: p.messageId,
-    replyTo: p.replyTo,
     meta,
   };
 }

@@ -92,7 +92,8 @@ export function traceToCaptured(ev: TraceEvent, msg: Message, endpoint: string, 
   if (ev.channel !== null) meta.channel = ev.channel;
   return {
     time,
-    brokerTime: p.brokerTime,
+    // The mapped AMQP properties: headers, the rest, correlation facts and the broker's stamp.
+    ...p,
     transport: 'amqp',
     endpoint,
     event: ev.kind,
@@ -100,12 +101,7 @@ export function traceToCaptured(ev: TraceEvent, msg: Message, endpoint: string, 
     destination: ev.kind === 'publish' ? exchangeLabel(ev.exchange) : (ev.queue ?? ''),
     routingKey: ev.routingKeys[0] ?? null,
     connection: ev.connection,
-    headers: p.headers,
-    properties: p.properties,
     payload: msg.content,
-    correlationId: p.correlationId,
-    messageId: p.messageId,
-    replyTo: p.replyTo,
     meta,
   };
 }
