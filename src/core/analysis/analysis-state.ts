@@ -17,6 +17,7 @@ import { PairTracker } from './pairing.ts';
 import type { PairQuery } from './pair-store.ts';
 import { TopologyBuilder } from './topology.ts';
 import { UndeliveredTracker, isAbnormalClose } from './undelivered.ts';
+import { decodeGraph, encodeGraph, revive } from './analysis-snapshot.ts';
 
 /**
  * A live clock may run ahead of what the recorder has stored (it flushes every ~100 ms);
@@ -55,8 +56,45 @@ export class AnalysisState {
     this.pairs = new PairTracker(this.config.pairing);
     this.undelivered = new UndeliveredTracker(this.config.undelivered);
     this.topology = new TopologyBuilder(this.config.topology, this.config.undelivered.ownPrefixes);
+    this.wire();
+  }
+
+  /** The parts tell each other what they decided (callbacks: wired again after a snapshot is loaded). */
+  private wire(): void {
     this.pairs.onConnectionUnanswered = (req, abnormal) => this.undelivered.requestLeftOpen(req, abnormal);
     this.undelivered.sink.onItem = (_item, edges) => this.topology.noteUndelivered(edges);
+  }
+
+  /**
+   * The whole state as bytes (see analysis-snapshot.ts); `AnalysisState.restore` gives back
+   * a state that goes on exactly as this one would. The config is not in it: the caller
+   * keeps its digest beside the bytes.
+   */
+  save(): Buffer {
+    this.pairs.onConnectionUnanswered = null;
+    this.undelivered.sink.onItem = null;
+    try {
+      const { config: _config, ...fields } = this as unknown as Record<string, unknown>;
+      return encodeGraph(fields);
+    } finally {
+      this.wire();
+    }
+  }
+
+  /** A state saved by `save` with this same config; throws on damaged or foreign bytes. */
+  static restore(bytes: Uint8Array, config: AnalysisConfigInput | AnalysisConfig = {}): AnalysisState {
+    const fields = decodeGraph(bytes) as Record<string, unknown>;
+    if (fields === null || typeof fields !== 'object' || typeof fields.count !== 'number') throw new Error('analysis snapshot: not a saved analysis');
+    revive(fields);
+    const state = new AnalysisState(config);
+    Object.assign(state, fields);
+    state.wire();
+    return state;
+  }
+
+  /** Messages analysed so far. */
+  get messages(): number {
+    return this.count;
   }
 
   /** Messages in seq order (a Recorder batch, or a page of a saved session). */
