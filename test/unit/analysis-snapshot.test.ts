@@ -80,7 +80,7 @@ test('damaged or foreign snapshot bytes are refused, not half-loaded', () => {
   const cut = bytes.subarray(0, bytes.length >> 1);
   assert.throws(() => AnalysisState.restore(cut));
   const flipped = Buffer.from(bytes);
-  flipped[flipped.length >> 1] ^= 0xff;
+  flipped[flipped.length >> 1]! ^= 0xff;
   assert.throws(() => AnalysisState.restore(flipped));
   assert.throws(() => AnalysisState.restore(Buffer.from('not a snapshot')));
 });

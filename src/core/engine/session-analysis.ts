@@ -13,7 +13,15 @@ import { asSessionFileError, type SessionStore } from '../store/session-store.ts
 import { AnalysisState } from '../analysis/analysis-state.ts';
 import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
 import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
-import { ANALYSIS_FIRST_PAGE, ANALYSIS_PAGE, ANALYSIS_PROGRESS_MS, ANALYSIS_SLICE_MS } from '../common/constants.ts';
+import {
+  ANALYSIS_CHECKPOINT_MIN,
+  ANALYSIS_CHECKPOINT_MS,
+  ANALYSIS_FIRST_PAGE,
+  ANALYSIS_PAGE,
+  ANALYSIS_PROGRESS_MS,
+  ANALYSIS_SLICE_MS,
+} from '../common/constants.ts';
+import { loadCheckpoint, saveCheckpoint, type AnalysedUpTo } from './analysis-checkpoint.ts';
 
 /**
  * The engine's one way into the analysis: a session's `AnalysisState`, fed live from the
@@ -39,9 +47,9 @@ export interface FeedProgress {
 }
 
 /**
- * Feeds a stored session into `state` from its first message: messages in seq order, page
- * by page, each page preceded by the consumer-group offset polls up to its latest message
- * time. The first page is read at once; then it yields to the event loop every few tens of
+ * Feeds a stored session into `state` from its first message (or, with `from`, after what a
+ * kept analysis covers): messages in seq order, page by page, each page preceded by the
+ * consumer-group offset polls up to its latest message time. The first page is read at once; then it yields to the event loop every few tens of
  * milliseconds, with no statement open across the wait (a writer on the same connection
  * would find it busy). `onProgress` hears about every page, synchronously, so the last one
  * can be acted on before anything else runs.
@@ -49,12 +57,17 @@ export interface FeedProgress {
 export async function feedSession(
   store: SessionStore,
   state: AnalysisState,
-  opts: { page?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void } = {},
+  opts: { page?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void; from?: AnalysedUpTo } = {},
 ): Promise<void> {
   const page = opts.page ?? ANALYSIS_PAGE;
-  let seq = 0;
+  let seq = opts.from?.seq ?? 0;
   let done = 0;
   let pollsDone = -Infinity;
+  if (opts.from) {
+    // Polls stored after the kept ones but stamped no later (another endpoint's clock) go first.
+    pollsDone = store.snapshots.offsetTimeUpTo(opts.from.offsets);
+    state.addOffsets(store.snapshots.offsetsAfterRow(opts.from.offsets, pollsDone));
+  }
   let slice = performance.now();
   for (;;) {
     opts.signal?.throwIfAborted();
@@ -113,6 +126,8 @@ export function readAnalysis(state: AnalysisState, analysis: AnalysisStatus, now
 }
 
 export interface SessionAnalysisHooks {
+  /** The Flowscope version, written beside the analysis it keeps in the file. */
+  version?: string;
   /** Reading the file advanced (at most every 100 ms), and once when it is ready or failed. */
   onProgress?: (status: AnalysisStatus) => void;
   onError?: (err: Error) => void;
@@ -124,10 +139,20 @@ export interface SessionAnalysisHooks {
  * the file has been read, and are left to the feeder while it still reads (they are in
  * the file by then). A saved session's analysis is finished at the recording's end, so
  * what was still open is decided as `inspect` decides it.
+ *
+ * The analysis is kept in the file (analysis-checkpoint.ts), undecided, with what it
+ * covers: at the end of a recording, every ANALYSIS_CHECKPOINT_MS while recording, and
+ * after reading a file that had none. Opening loads it and reads only the messages after
+ * it, so a reopen costs what the tail and the views cost, not the session's size.
  */
 export class SessionAnalysis {
   private state: AnalysisState;
   private analysedSeq = 0;
+  /** Consumer-group poll rows of the file the state has been given. */
+  private offsetsFed = 0;
+  /** What the file keeps (-1: not looked at yet), and when it was last written. */
+  private keptSeq = -1;
+  private keptAt = 0;
   private finished = false;
   private live = false;
   /** Set while the feeder reads the file. */
@@ -167,16 +192,26 @@ export class SessionAnalysis {
       this.settle();
       return;
     }
-    // Only a fresh state is fed from the file (the feeder starts at the first message).
+    // Only a fresh state is fed from the file (the feeder starts where the kept analysis ends).
     if (this.analysedSeq > 0) this.reset();
+    const from = this.resume();
+    if (this.analysedSeq >= this.store.lastSeq) {
+      this.settle();
+      return;
+    }
     const abort = (this.abort = new AbortController());
-    this.progress = { done: 0, total: this.store.lastSeq };
+    this.progress = { done: 0, total: this.store.lastSeq - from.seq };
     const feeding = feedSession(this.store, this.state, {
       signal: abort.signal,
+      from,
       onProgress: (p) => {
         this.analysedSeq = p.seq;
         if (p.last) {
           this.progress = null;
+          // Every poll stored so far has been handed over (the last page reads them all).
+          this.offsetsFed = this.store.snapshots.offsetRows();
+          // Kept before it is decided: the next open, or a recording into it, goes on from here.
+          this.checkpoint();
           this.settle();
         } else {
           this.progress = { done: p.done, total: p.total };
@@ -221,7 +256,10 @@ export class SessionAnalysis {
 
   recordingStopped(): void {
     this.live = false;
-    if (!this.progress) this.settle();
+    if (!this.progress) {
+      this.checkpoint();
+      this.settle();
+    }
   }
 
   /** A batch the Recorder just stored. */
@@ -233,12 +271,39 @@ export class SessionAnalysis {
     }
     this.state.ingest(b.messages);
     this.analysedSeq = b.lastSeq;
+    if (Date.now() - this.keptAt >= ANALYSIS_CHECKPOINT_MS && this.analysedSeq - this.keptSeq >= ANALYSIS_CHECKPOINT_MIN) this.checkpoint();
   }
 
   /** Offset polls the Recorder just stored. */
   addOffsets(rows: readonly GroupOffset[]): void {
     if (this.progress || this.failure !== null) return;
     this.state.addOffsets(rows);
+    this.offsetsFed += rows.length;
+  }
+
+  /**
+   * Keeps the state, undecided, in the file, unless it is what the file keeps already
+   * (or is decided, failed or still reading: then it is not the state to go on from).
+   */
+  checkpoint(): boolean {
+    if (this.finished || this.progress || this.failure !== null || this.store.readonly) return false;
+    if (this.analysedSeq === this.keptSeq) return false;
+    this.keptAt = Date.now();
+    if (!saveCheckpoint(this.store, this.state, { seq: this.analysedSeq, offsets: this.offsetsFed }, this.hooks.version ?? '')) return false;
+    this.keptSeq = this.analysedSeq;
+    return true;
+  }
+
+  /** A fresh state takes the analysis the file keeps, if it can; where to read on from. */
+  private resume(): AnalysedUpTo {
+    const kept = this.analysedSeq === 0 ? loadCheckpoint(this.store, this.config) : null;
+    this.keptSeq = kept?.seq ?? 0;
+    this.keptAt = Date.now();
+    if (!kept) return { seq: 0, offsets: 0 };
+    this.state = kept.state;
+    this.analysedSeq = kept.seq;
+    this.offsetsFed = kept.offsets;
+    return kept;
   }
 
   dispose(): void {
@@ -249,6 +314,7 @@ export class SessionAnalysis {
     this.abort?.abort();
     this.state = new AnalysisState(this.config);
     this.analysedSeq = 0;
+    this.offsetsFed = 0;
     this.finished = false;
     this.progress = null;
   }

@@ -42,6 +42,7 @@ export class SessionHandle {
   ) {
     this.batcher = new TrafficBatcher(id, ctx.emitBatch);
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
+      version: ctx.version,
       onProgress: (status) => ctx.emitAnalysis(id, status),
       onError: ctx.onError,
     });

@@ -15,6 +15,7 @@ import { PREVIEW_BYTES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
 import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
+import { AnalysisSnapshots } from './analysis-snapshot.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
@@ -42,6 +43,7 @@ export class SessionStore {
   /** Where event time is read from: its columns, or capture time in a version-1 file. */
   private eventCols: EventColumns;
   private rowCols: string;
+  private snapshotTable: AnalysisSnapshots | null = null;
 
   private constructor(
     readonly path: string,
@@ -126,6 +128,11 @@ export class SessionStore {
       tuneForWriting(db);
     }
     return new SessionStore(path, db, readonly);
+  }
+
+  /** The analysis kept in the file (see analysis-snapshot.ts). */
+  get snapshots(): AnalysisSnapshots {
+    return (this.snapshotTable ??= new AnalysisSnapshots(this.db, this.readonly));
   }
 
   get lastSeq(): number {
