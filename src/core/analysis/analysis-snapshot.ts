@@ -3,6 +3,7 @@ import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import type { AnalysisConfig } from './config.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
+import { DestinationTally } from './destination-tally.ts';
 import { FifoMap } from './fifo-map.ts';
 import { LatencyHistogram } from './histogram.ts';
 import { PairBook } from './pair-book.ts';
@@ -72,6 +73,7 @@ function mapValues(m: unknown): Iterable<unknown> {
  * classes again. Throws when the shape is not the expected one (a damaged or foreign snapshot).
  */
 export function revive(fields: Obj): void {
+  as(fields.destinations, DestinationTally);
   const pairs = as(fields.pairs, PairTracker);
   as(pairs.names, Interner);
   const book = as(pairs.book, PairBook);

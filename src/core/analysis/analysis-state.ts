@@ -1,6 +1,7 @@
 import type { GroupOffset, StoredMessage } from '../../shared/model.ts';
 import type {
   AnalysisSummary,
+  DestinationStats,
   LatencyHistogram,
   LatencyStats,
   PairsPage,
@@ -18,6 +19,7 @@ import type { PairQuery } from './pair-store.ts';
 import { TopologyBuilder } from './topology.ts';
 import { UndeliveredTracker, isAbnormalClose } from './undelivered.ts';
 import { decodeGraph, encodeGraph, revive } from './analysis-snapshot.ts';
+import { DestinationTally } from './destination-tally.ts';
 
 /**
  * A live clock may run ahead of what the recorder has stored (it flushes every ~100 ms);
@@ -41,6 +43,7 @@ export class AnalysisState {
   private readonly pairs: PairTracker;
   private readonly undelivered: UndeliveredTracker;
   private readonly topology: TopologyBuilder;
+  private readonly destinations = new DestinationTally();
   private count = 0;
   private firstTime: number | null = null;
   private lastTime: number | null = null;
@@ -108,6 +111,7 @@ export class AnalysisState {
       if (this.lastTime === null || m.time > this.lastTime) this.lastTime = m.time;
       const fact = m.event === 'open' || m.event === 'close' || m.event === 'error';
       const c = fact ? NO_CORRELATION : classifyMessage(m, cc);
+      this.destinations.add(m);
       const producer = this.topology.ingest(m);
       this.pairs.ingest(m, c);
       this.undelivered.ingest(m, c, producer);
@@ -207,6 +211,11 @@ export class AnalysisState {
       undelivered: this.undelivered.summary(),
       topology: this.topology.snapshot(),
     };
+  }
+
+  /** Messages and bytes per destination, busiest first (null: too many destinations to count). */
+  destinationList(): DestinationStats[] | null {
+    return this.destinations.list();
   }
 
   /** The topology graph alone (cheaper than a whole snapshot). */

@@ -3,6 +3,7 @@ import type {
   Analysed,
   AnalysisStatus,
   AnalysisSummary,
+  DestinationStats,
   LatencyHistogram,
   PairsPage,
   PairStatus,
@@ -245,6 +246,15 @@ export class SessionAnalysis {
     this.start();
     const status = this.status();
     return readAnalysis(this.state, status, this.live && status.state === 'ready' ? Date.now() : undefined);
+  }
+
+  /**
+   * Messages and bytes per destination of the whole session, from the analysis once it has
+   * read the file (as the store would count them, without a scan); null until then.
+   */
+  destinations(): DestinationStats[] | null {
+    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    return this.state.destinationList();
   }
 
   /** A recorder starts on the session: a finished analysis starts over from the file. */

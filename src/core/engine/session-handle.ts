@@ -120,7 +120,10 @@ export class SessionHandle {
   }
 
   destinations(filter: MessageFilter = {}) {
-    return this.store.destinations(this.playback.scoped(filter));
+    const scoped = this.playback.scoped(filter);
+    // The whole session's list is the analysis's own tally: no scan of every row.
+    const whole = Object.values(scoped).every((v) => v === undefined) ? this.analysis.destinations() : null;
+    return whole ?? this.store.destinations(scoped);
   }
 
   timeline(filter: MessageFilter = {}, buckets: number): TimelineSeries {
