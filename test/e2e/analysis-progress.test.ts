@@ -92,3 +92,32 @@ test(`opening a ${REQUESTS.toLocaleString('en-US')}-call saved session shows the
   assert.equal(seen.figuresWhileRunning, 0, 'no figures were shown beside the progress');
   console.log(`# ${truth.messages.toLocaleString('en-US')} messages: progress on screen ${firstShown} ms after Open, pairs shown after ${ready} ms`);
 });
+
+// The file above had no kept analysis (written straight into the store), so it was read
+// with progress; reading it kept the analysis in the file (issue 12). Reopened, the same
+// session shows its pairs at once, with no progress on screen at all.
+test('reopened, the same session shows its pairs at once: the analysis is kept in the file', { timeout: 300_000 }, async () => {
+  const { page } = b;
+  await page.locator('header.session-header').getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByRole('button', { name: /Open a session file/ }).waitFor();
+  await page.evaluate(WATCH);
+  await page.getByRole('button', { name: /Open a session file/ }).click();
+  await page.getByTestId('path-dialog').getByLabel('File path').fill(file);
+  const t0 = Date.now();
+  await page.getByTestId('path-dialog').getByRole('button', { name: 'Open' }).click();
+  await openView(page, 'Conversations');
+  await waitForNum(page.getByTestId('pairs-matched'), 'data-value', (n) => n === truth.matched, 'the matched pairs', 60_000);
+  const ready = Date.now() - t0;
+  assert.equal(await numAttr(page.getByTestId('pairs-unanswered'), 'data-value'), truth.unanswered);
+  assert.equal(await numAttr(page.getByTestId('pairs-orphans'), 'data-value'), 0);
+  await page.getByTestId('pair-row').first().waitFor();
+  await screenshot(page, 'analysis-kept-conversations');
+  await openView(page, 'Undelivered');
+  await waitForNum(page.getByTestId('undelivered-total'), 'data-total', (n) => n === truth.messages, 'every record undelivered');
+  await openView(page, 'Flow');
+  await waitForNum(page.getByTestId('flow-summary'), 'data-edges', (n) => n === 2, 'the two edges');
+  const seen = (await page.evaluate('window.__seen')) as { progress: number; empty: string[]; figuresWhileRunning: number };
+  assert.equal(seen.progress, 0, 'no progress: nothing was read again');
+  assert.deepEqual(seen.empty, [], 'no empty answer was shown at any time');
+  console.log(`# ${truth.messages.toLocaleString('en-US')} messages reopened with the kept analysis: pairs shown after ${ready} ms`);
+});

@@ -73,6 +73,24 @@ test('a state saved midway and restored goes on exactly as the original', () => 
   assert.deepEqual(figures(again), a);
 });
 
+test('a finished state keeps its results alone, a fraction of the state, with the same figures', () => {
+  const gen = new MixedTraffic(9);
+  const s = new AnalysisState();
+  for (const part of [gen.take(30_000), gen.end()]) {
+    s.addOffsets(part.offsets);
+    s.ingest(part.messages);
+  }
+  const whole = s.save();
+  s.finish(gen.t.time + 1000);
+  const bytes = s.saveResults();
+  const r = AnalysisState.restoreResults(bytes);
+  assert.deepEqual(figures(r), figures(s));
+  assert.ok(bytes.length < whole.length / 2, `results ${bytes.length} bytes, the whole state ${whole.length}`);
+  assert.throws(() => r.ingest([]), /finished/);
+  assert.throws(() => AnalysisState.restoreResults(whole), 'a whole state is not results');
+  assert.throws(() => AnalysisState.restore(bytes), 'nor results a whole state');
+});
+
 test('damaged or foreign snapshot bytes are refused, not half-loaded', () => {
   const s = new AnalysisState();
   s.ingest(new MixedTraffic(5).take(2000).messages);

@@ -59,6 +59,7 @@ async function figures(engine: Engine, sessionId: string) {
     calls: await engine.call('renderer:analysis:latency', { sessionId, destination: 'calls.req' }).then(strip),
     undelivered: await engine.call('renderer:analysis:undelivered', { sessionId }).then(strip),
     topology: await engine.call('renderer:analysis:topology', { sessionId }).then(strip),
+    destinations: await engine.call('renderer:messages:destinations', { sessionId }),
   };
 }
 type Figures = Awaited<ReturnType<typeof figures>>;
@@ -100,6 +101,18 @@ function assertTruth(f: Figures, truth: KnownTruth, when: string): void {
   assert.equal(groups['no-consumer-group telemetry'], truth.noConsumerGroup, `${when}: the Undelivered view's groups`);
 }
 
+/** The destinations the analysis tallied are those the store counts, row by row. */
+function assertDestinationsAsStored(f: Figures, file: string): void {
+  const store = SessionStore.open(file, { readonly: true });
+  try {
+    const key = (d: { transport: string; destKind: string; destination: string }) => `${d.transport} ${d.destKind} ${d.destination}`;
+    const sorted = <T extends { transport: string; destKind: string; destination: string }>(l: T[]) => [...l].sort((a, b) => key(a).localeCompare(key(b)));
+    assert.deepEqual(sorted(f.destinations), sorted(store.destinations()), 'the destinations as the store counts them');
+  } finally {
+    store.close();
+  }
+}
+
 /** Opens `file` in a fresh engine, noting the analysis progress it reports. */
 async function reopen(name: string, file: string) {
   const engine = engineFor(name);
@@ -139,6 +152,7 @@ test(`a ${TOTAL.toLocaleString('en')}-message session reopens with the figures i
   const recorded = await figures(first, s1.id);
   assertTruth(recorded, gen.truth, 'recorded');
   await first.shutdown();
+  assertDestinationsAsStored(recorded, file);
 
   const r1 = await reopen('open1', file);
   t.diagnostic(`reopened in ${r1.ms.toFixed(0)} ms`);
@@ -180,6 +194,7 @@ test(`a ${TOTAL.toLocaleString('en')}-message session reopens with the figures i
   assert.ok(r3.running.length > 0, 'the tail is read with progress');
   assert.ok(r3.running.every((s) => s.total === tail), `progress counts the ${tail} new messages only, not the session`);
   assertTruth(r3.f, gen.truth, 'reopened with a tail');
+  assertDestinationsAsStored(r3.f, file);
   await r3.engine.shutdown();
 
   // The kept analysis removed: the whole file is analysed again, with progress, to the same figures.
@@ -207,16 +222,18 @@ test('a kept analysis from an older analysis format, other settings or damaged i
   assertTruth(recorded, gen.truth, 'recorded');
   await engine.shutdown();
 
-  const cases: [string, string][] = [
-    ['an older analysis format', 'UPDATE analysis_snapshot SET format = 0'],
-    ['damaged', "UPDATE analysis_snapshot SET state = X'00010203'"],
-    ['about other messages', 'UPDATE analysis_snapshot SET seq_time = seq_time + 1'],
+  const cases: [string, string, boolean][] = [
+    // Results damaged, the undecided state intact: it is decided again, nothing is read.
+    ['its results damaged', "UPDATE analysis_snapshot SET results = X'00010203'", false],
+    ['an older analysis format', 'UPDATE analysis_snapshot SET format = 0', true],
+    ['damaged', "UPDATE analysis_snapshot SET state = X'00010203', results = X'00010203'", true],
+    ['about other messages', 'UPDATE analysis_snapshot SET seq_time = seq_time + 1', true],
   ];
-  for (const [what, sql] of cases) {
+  for (const [what, sql, again] of cases) {
     keptAnalysis(file, sql);
     const r = await reopen(`small-${what}`, file);
-    assert.ok(r.running.length > 0, `${what}: analysed again with progress`);
-    assert.deepEqual(recomputed(r.f), recomputed(recorded), `${what}: the same figures`);
+    assert.equal(r.running.length > 0, again, `${what}: ${again ? '' : 'not '}analysed again with progress`);
+    assert.deepEqual(again ? recomputed(r.f) : r.f, again ? recomputed(recorded) : recorded, `${what}: the same figures`);
     await r.engine.shutdown();
   }
 

@@ -75,18 +75,7 @@ function mapValues(m: unknown): Iterable<unknown> {
 export function revive(fields: Obj): void {
   as(fields.destinations, DestinationTally);
   const pairs = as(fields.pairs, PairTracker);
-  as(pairs.names, Interner);
-  const book = as(pairs.book, PairBook);
-  for (const k of ['open', 'early', 'closed', 'decidedFirst']) as(book[k], FifoMap);
-  as(book.deadlines, DeadlineHeap);
-  as(as(book.connections, Connections).closed, FifoMap);
-  as(as(book.replyNames, ReplyNames).names, FifoMap);
-  const out = as(book.out, PairOutcomes);
-  as(out.overall, LatencyHistogram);
-  as(out.list, PairStore);
-  const dests = as(out.dests, DestinationTable);
-  for (const d of mapValues(dests.rows)) as((d as Obj).hist, LatencyHistogram);
-
+  reviveOutcomes(book(pairs).out);
   const und = as(fields.undelivered, UndeliveredTracker);
   as(und.sink, UndeliveredSink);
   const amqp = as(und.amqp, AmqpUndelivered);
@@ -94,8 +83,37 @@ export function revive(fields: Obj): void {
   const kafka = as(und.kafka, KafkaUndelivered);
   for (const q of mapValues(kafka.partitions)) as(q, PartitionQueue);
   as(as(und.ws, WsUndelivered).closed, FifoMap);
+  reviveTopology(fields.topology);
+}
 
-  const topo = as(fields.topology, TopologyBuilder);
+/** The same for kept results (AnalysisState.saveResults): what the views read, nothing else. */
+export function reviveResults(fields: Obj): void {
+  as(fields.destinations, DestinationTally);
+  reviveOutcomes(fields.outcomes);
+  as(fields.sink, UndeliveredSink);
+  reviveTopology(fields.topology);
+}
+
+function book(pairs: Obj): Obj {
+  as(pairs.names, Interner);
+  const book = as(pairs.book, PairBook);
+  for (const k of ['open', 'early', 'closed', 'decidedFirst']) as(book[k], FifoMap);
+  as(book.deadlines, DeadlineHeap);
+  as(as(book.connections, Connections).closed, FifoMap);
+  as(as(book.replyNames, ReplyNames).names, FifoMap);
+  return book;
+}
+
+function reviveOutcomes(o: unknown): void {
+  const out = as(o, PairOutcomes);
+  as(out.overall, LatencyHistogram);
+  as(out.list, PairStore);
+  const dests = as(out.dests, DestinationTable);
+  for (const d of mapValues(dests.rows)) as((d as Obj).hist, LatencyHistogram);
+}
+
+function reviveTopology(t: unknown): void {
+  const topo = as(t, TopologyBuilder);
   const reg = as(topo.reg, NodeRegistry);
   as(reg.alias, FifoMap);
   for (const sc of mapValues(reg.scopes)) as((sc as Obj).clients, FifoMap);

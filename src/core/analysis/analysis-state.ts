@@ -18,7 +18,7 @@ import { PairTracker } from './pairing.ts';
 import type { PairQuery } from './pair-store.ts';
 import { TopologyBuilder } from './topology.ts';
 import { UndeliveredTracker, isAbnormalClose } from './undelivered.ts';
-import { decodeGraph, encodeGraph, revive } from './analysis-snapshot.ts';
+import { decodeGraph, encodeGraph, revive, reviveResults } from './analysis-snapshot.ts';
 import { DestinationTally } from './destination-tally.ts';
 
 /**
@@ -92,6 +92,54 @@ export class AnalysisState {
     const state = new AnalysisState(config);
     Object.assign(state, fields);
     state.wire();
+    return state;
+  }
+
+  /**
+   * A finished state's results alone: what the views read (pair outcomes, undelivered,
+   * topology, destinations, counts), without what it kept to go on deciding (waiting
+   * entries, decided conversations remembered for duplicates, delivery bookkeeping). A
+   * fraction of `save`'s size: what reopening a session that is not recorded into loads.
+   */
+  saveResults(): Buffer {
+    if (!this.finished) throw new Error('Only a finished analysis has results to keep.');
+    const sink = this.undelivered.sink;
+    const onItem = sink.onItem;
+    sink.onItem = null;
+    try {
+      return encodeGraph({
+        results: true,
+        count: this.count,
+        firstTime: this.firstTime,
+        lastTime: this.lastTime,
+        lastOffsetTime: this.lastOffsetTime,
+        outcomes: this.pairs.outcomes,
+        sink,
+        topology: this.topology,
+        destinations: this.destinations,
+      });
+    } finally {
+      sink.onItem = onItem;
+    }
+  }
+
+  /** A finished state from `saveResults` bytes: it answers every view and takes no more messages. */
+  static restoreResults(bytes: Uint8Array, config: AnalysisConfigInput | AnalysisConfig = {}): AnalysisState {
+    const g = decodeGraph(bytes) as Record<string, unknown>;
+    if (g === null || typeof g !== 'object' || g.results !== true || typeof g.count !== 'number') throw new Error('analysis results: not saved results');
+    reviveResults(g);
+    const state = new AnalysisState(config);
+    state.pairs.outcomes = g.outcomes as AnalysisState['pairs']['outcomes'];
+    state.undelivered.sink = g.sink as UndeliveredTracker['sink'];
+    Object.assign(state, {
+      count: g.count,
+      firstTime: g.firstTime,
+      lastTime: g.lastTime,
+      lastOffsetTime: g.lastOffsetTime,
+      topology: g.topology,
+      destinations: g.destinations,
+      finished: true,
+    });
     return state;
   }
 

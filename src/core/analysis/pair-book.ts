@@ -32,7 +32,8 @@ const HOLD_MS = 60_000;
  * counts stay exact either way. A waiting entry costs about 350 bytes.
  */
 export class PairBook {
-  readonly out: PairOutcomes;
+  /** Replaced only by a state restored from kept results (AnalysisState.restoreResults). */
+  out: PairOutcomes;
   // Entries are fresh objects, never set again once they left (see FifoMap's objectsOnce).
   readonly open = new FifoMap<string, PendingRequest>(true);
   readonly early = new FifoMap<string, EarlyReply>(true);

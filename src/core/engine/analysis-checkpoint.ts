@@ -1,6 +1,6 @@
 import type { SessionStore } from '../store/session-store.ts';
 import { AnalysisState } from '../analysis/analysis-state.ts';
-import type { AnalysisConfigInput } from '../analysis/config.ts';
+import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
 import { ANALYSIS_FORMAT, configDigest } from '../analysis/analysis-snapshot.ts';
 import { getLogger } from '../common/logger.ts';
 
@@ -14,6 +14,8 @@ export interface AnalysedUpTo {
 
 export interface Checkpoint extends AnalysedUpTo {
   state: AnalysisState;
+  /** The kept results, decided at the recording's end: the state takes no more messages. */
+  finished: boolean;
 }
 
 /**
@@ -22,11 +24,14 @@ export interface Checkpoint extends AnalysedUpTo {
  * is there with the same capture time, it counted exactly the messages up to it, the polls
  * it read are still there). Anything else (none kept, an older Flowscope's, other settings,
  * damaged bytes) is null: the caller analyses the file from its first message.
+ *
+ * With `decided`, the kept results are taken instead when they cover the whole file as it
+ * ends now (nothing recorded or logged since they were decided): a fraction of the bytes.
  */
-export function loadCheckpoint(store: SessionStore, config: AnalysisConfigInput): Checkpoint | null {
+export function loadCheckpoint(store: SessionStore, config: AnalysisConfigInput, decided = false): Checkpoint | null {
   let row;
   try {
-    row = store.snapshots.load();
+    row = store.snapshots.kept();
   } catch (err) {
     log.warn(`the analysis kept in ${store.path} could not be read; analysing the file again`, err);
     return null;
@@ -39,15 +44,33 @@ export function loadCheckpoint(store: SessionStore, config: AnalysisConfigInput)
   if (row.format !== ANALYSIS_FORMAT) return why(`in analysis format ${row.format}, not ${ANALYSIS_FORMAT}`);
   if (row.seq > store.lastSeq || (row.seq > 0 && store.snapshots.timeAt(row.seq) !== row.seqTime)) return why('about other messages');
   if (row.offsets > store.snapshots.offsetRows()) return why('about other consumer-group polls');
+  if (row.config !== configDigest(resolveAnalysisConfig(config))) return why('computed with other analysis settings');
+  if (decided && row.resultsEnd !== null && row.seq === store.lastSeq && row.offsets === store.snapshots.offsetRows() && row.resultsEnd === store.recordingEnd()) {
+    try {
+      const state = AnalysisState.restoreResults(store.snapshots.results()!, config);
+      if (state.messages === row.seq) return { state, seq: row.seq, offsets: row.offsets, finished: true };
+    } catch (err) {
+      log.info(`the analysis results kept in ${store.path} are damaged (${(err as Error).message}); taking the kept state`);
+    }
+  }
   let state: AnalysisState;
   try {
-    state = AnalysisState.restore(row.state, config);
+    state = AnalysisState.restore(store.snapshots.state()!, config);
   } catch (err) {
     return why(`damaged (${(err as Error).message})`);
   }
-  if (configDigest(state.config) !== row.config) return why('computed with other analysis settings');
   if (state.messages !== row.seq) return why(`about ${state.messages} messages, not ${row.seq}`);
-  return { state, seq: row.seq, offsets: row.offsets };
+  return { state, seq: row.seq, offsets: row.offsets, finished: false };
+}
+
+/** Keeps the results of the kept state, now decided at `end`, beside it. */
+export function saveResults(store: SessionStore, state: AnalysisState, seq: number, end: number): void {
+  if (store.readonly) return;
+  try {
+    store.snapshots.saveResults(seq, end, state.saveResults());
+  } catch (err) {
+    log.warn(`the analysis results of ${store.path} could not be kept in the file`, err);
+  }
 }
 
 /** Keeps `state`, which covers `upTo`, in the session file (a read-only file keeps nothing). */

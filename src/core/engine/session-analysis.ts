@@ -22,7 +22,7 @@ import {
   ANALYSIS_PROGRESS_MS,
   ANALYSIS_SLICE_MS,
 } from '../common/constants.ts';
-import { loadCheckpoint, saveCheckpoint, type AnalysedUpTo } from './analysis-checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint, saveResults, type AnalysedUpTo } from './analysis-checkpoint.ts';
 
 /**
  * The engine's one way into the analysis: a session's `AnalysisState`, fed live from the
@@ -154,6 +154,8 @@ export class SessionAnalysis {
   /** What the file keeps (-1: not looked at yet), and when it was last written. */
   private keptSeq = -1;
   private keptAt = 0;
+  /** The file keeps this analysis's results as decided now. */
+  private resultsKept = false;
   private finished = false;
   private live = false;
   /** Set while the feeder reads the file. */
@@ -301,18 +303,24 @@ export class SessionAnalysis {
     this.keptAt = Date.now();
     if (!saveCheckpoint(this.store, this.state, { seq: this.analysedSeq, offsets: this.offsetsFed }, this.hooks.version ?? '')) return false;
     this.keptSeq = this.analysedSeq;
+    this.resultsKept = false;
     return true;
   }
 
-  /** A fresh state takes the analysis the file keeps, if it can; where to read on from. */
+  /**
+   * A fresh state takes the analysis the file keeps, if it can; where to read on from. A
+   * session not being recorded into takes the kept results when they are current.
+   */
   private resume(): AnalysedUpTo {
-    const kept = this.analysedSeq === 0 ? loadCheckpoint(this.store, this.config) : null;
+    const kept = this.analysedSeq === 0 ? loadCheckpoint(this.store, this.config, !this.live) : null;
     this.keptSeq = kept?.seq ?? 0;
     this.keptAt = Date.now();
     if (!kept) return { seq: 0, offsets: 0 };
     this.state = kept.state;
     this.analysedSeq = kept.seq;
     this.offsetsFed = kept.offsets;
+    this.finished = kept.finished;
+    this.resultsKept = kept.finished;
     return kept;
   }
 
@@ -326,14 +334,21 @@ export class SessionAnalysis {
     this.analysedSeq = 0;
     this.offsetsFed = 0;
     this.finished = false;
+    this.resultsKept = false;
     this.progress = null;
   }
 
   /** A saved session read to its end is decided as of the recording's end. */
   private settle(): void {
     if (this.live || this.finished || this.analysedSeq < this.store.lastSeq) return;
-    this.state.finish(this.store.recordingEnd());
+    const end = this.store.recordingEnd();
+    this.state.finish(end);
     this.finished = true;
+    // The file keeps this state undecided: its results, decided, go beside it.
+    if (end !== undefined && this.keptSeq === this.analysedSeq && !this.resultsKept) {
+      saveResults(this.store, this.state, this.analysedSeq, end);
+      this.resultsKept = true;
+    }
   }
 
   private report(force: boolean): void {

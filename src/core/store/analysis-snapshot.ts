@@ -6,7 +6,10 @@ import type { GroupOffset } from '../../shared/model.ts';
  * once (issue 12). One row: the analysis state as bytes (core/analysis/analysis-snapshot.ts)
  * and what it covers: the messages up to `seq`, the consumer-group polls up to the row
  * `offsets` (rowid order: the order they were stored and fed). A reopen loads it and reads
- * only what came after. The table is additive: files of any schema version without it are
+ * only what came after. Once that state has been decided at the recording's end, its
+ * results alone (`results`, what the views read, a fraction of the state's size) are kept
+ * beside it, with the end they were decided at: a reopen that records nothing more loads
+ * only them. The table is additive: files of any schema version without it are
  * analysed from their first message, and get it the first time a snapshot is written.
  */
 export const ANALYSIS_SNAPSHOT_SQL = `
@@ -19,9 +22,17 @@ CREATE TABLE IF NOT EXISTS analysis_snapshot (
   offsets   INTEGER NOT NULL,
   saved_at  REAL    NOT NULL,
   version   TEXT    NOT NULL,
-  state     BLOB    NOT NULL
+  state     BLOB    NOT NULL,
+  results   BLOB,
+  results_end REAL
 );
 `;
+
+/** What a kept analysis is about, without its bytes. */
+export type KeptAnalysis = Omit<AnalysisSnapshotRow, 'state'> & {
+  /** The end the kept results were decided at; null when only the undecided state is kept. */
+  resultsEnd: number | null;
+};
 
 export interface AnalysisSnapshotRow {
   /** The analysis format the state was written in (ANALYSIS_FORMAT). */
@@ -47,7 +58,7 @@ interface Stored {
   offsets: number;
   saved_at: number;
   version: string;
-  state: Buffer;
+  results_end: number | null;
 }
 
 interface OffsetRow {
@@ -70,28 +81,46 @@ export class AnalysisSnapshots {
     return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analysis_snapshot'").get() !== undefined;
   }
 
-  /** The kept snapshot, or null when the file has none. */
-  load(): AnalysisSnapshotRow | null {
+  /** What the kept analysis is about, or null when the file keeps none. */
+  kept(): KeptAnalysis | null {
     if (!this.exists()) return null;
-    const r = this.db.prepare('SELECT format, config, seq, seq_time, offsets, saved_at, version, state FROM analysis_snapshot WHERE id = 1').get() as
-      | Stored
-      | undefined;
+    const r = this.db
+      .prepare('SELECT format, config, seq, seq_time, offsets, saved_at, version, results_end FROM analysis_snapshot WHERE id = 1')
+      .get() as Stored | undefined;
     if (!r) return null;
-    return { format: r.format, config: r.config, seq: r.seq, seqTime: r.seq_time, offsets: r.offsets, savedAt: r.saved_at, version: r.version, state: r.state };
+    return { format: r.format, config: r.config, seq: r.seq, seqTime: r.seq_time, offsets: r.offsets, savedAt: r.saved_at, version: r.version, resultsEnd: r.results_end };
   }
 
-  /** Replaces the kept snapshot (adding the table to a file that has none). */
+  /** The kept undecided state's bytes. */
+  state(): Buffer | null {
+    if (!this.exists()) return null;
+    return (this.db.prepare('SELECT state FROM analysis_snapshot WHERE id = 1').get() as { state: Buffer } | undefined)?.state ?? null;
+  }
+
+  /** The kept results' bytes, if they are kept. */
+  results(): Buffer | null {
+    if (!this.exists()) return null;
+    return (this.db.prepare('SELECT results FROM analysis_snapshot WHERE id = 1').get() as { results: Buffer | null } | undefined)?.results ?? null;
+  }
+
+  /** Replaces the kept analysis with an undecided state (adding the table to a file that has none). */
   save(row: AnalysisSnapshotRow): void {
     if (this.readonly) throw new Error('This session is open read-only.');
     this.db.transaction(() => {
       this.db.exec(ANALYSIS_SNAPSHOT_SQL);
       this.db
         .prepare(
-          `INSERT OR REPLACE INTO analysis_snapshot (id, format, config, seq, seq_time, offsets, saved_at, version, state)
-           VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR REPLACE INTO analysis_snapshot (id, format, config, seq, seq_time, offsets, saved_at, version, state, results, results_end)
+           VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
         )
         .run(row.format, row.config, row.seq, row.seqTime, row.offsets, row.savedAt, row.version, row.state);
     })();
+  }
+
+  /** Keeps the results of the kept state decided at `end`; false when the kept state is not the one covering `seq`. */
+  saveResults(seq: number, end: number, results: Buffer): boolean {
+    if (this.readonly || !this.exists()) return false;
+    return this.db.prepare('UPDATE analysis_snapshot SET results = ?, results_end = ? WHERE id = 1 AND seq = ?').run(results, end, seq).changes === 1;
   }
 
   /** Drops the kept snapshot: the next open analyses the file from its first message. */
