@@ -14,14 +14,8 @@ import { asSessionFileError, type SessionStore } from '../store/session-store.ts
 import { AnalysisState } from '../analysis/analysis-state.ts';
 import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
 import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
-import {
-  ANALYSIS_CHECKPOINT_MIN,
-  ANALYSIS_CHECKPOINT_MS,
-  ANALYSIS_FIRST_PAGE,
-  ANALYSIS_PAGE,
-  ANALYSIS_PROGRESS_MS,
-  ANALYSIS_SLICE_MS,
-} from '../common/constants.ts';
+import { ANALYSIS_CHECKPOINT_MIN, ANALYSIS_CHECKPOINT_MS, ANALYSIS_PROGRESS_MS } from '../common/constants.ts';
+import { feedSession } from './feed-session.ts';
 import { loadCheckpoint, saveCheckpoint, saveResults, type AnalysedUpTo } from './analysis-checkpoint.ts';
 
 /**
@@ -37,62 +31,7 @@ export function createEnricher(config: AnalysisConfigInput = {}): (m: CapturedMe
   return correlationEnricher(resolveAnalysisConfig(config).correlation);
 }
 
-export interface FeedProgress {
-  /** The last seq fed. */
-  seq: number;
-  /** Messages fed so far, and how many there are in all (it grows while a recording continues). */
-  done: number;
-  total: number;
-  /** Nothing is left in the file: this was the last page. */
-  last: boolean;
-}
-
-/**
- * Feeds a stored session into `state` from its first message (or, with `from`, after what a
- * kept analysis covers): messages in seq order, page by page, each page preceded by the
- * consumer-group offset polls up to its latest message time. The first page is read at once; then it yields to the event loop every few tens of
- * milliseconds, with no statement open across the wait (a writer on the same connection
- * would find it busy). `onProgress` hears about every page, synchronously, so the last one
- * can be acted on before anything else runs.
- */
-export async function feedSession(
-  store: SessionStore,
-  state: AnalysisState,
-  opts: { page?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void; from?: AnalysedUpTo } = {},
-): Promise<void> {
-  const page = opts.page ?? ANALYSIS_PAGE;
-  let seq = opts.from?.seq ?? 0;
-  let done = 0;
-  let pollsDone = -Infinity;
-  if (opts.from) {
-    // Polls stored after the kept ones but stamped no later (another endpoint's clock) go first.
-    pollsDone = store.snapshots.offsetTimeUpTo(opts.from.offsets);
-    state.addOffsets(store.snapshots.offsetsAfterRow(opts.from.offsets, pollsDone));
-  }
-  let slice = performance.now();
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const limit = done === 0 ? Math.max(page, ANALYSIS_FIRST_PAGE) : page;
-    const batch: StoredMessage[] = store.page(seq, limit);
-    const last = batch.length < limit;
-    let batchMax = pollsDone;
-    for (const m of batch) if (m.time > batchMax) batchMax = m.time;
-    const upTo = last ? Infinity : batchMax;
-    if (upTo > pollsDone) {
-      state.addOffsets(store.offsetsBetween(pollsDone, upTo));
-      pollsDone = upTo;
-    }
-    state.ingest(batch);
-    done += batch.length;
-    if (batch.length > 0) seq = batch[batch.length - 1]!.seq;
-    opts.onProgress?.({ seq, done, total: done + Math.max(0, store.lastSeq - seq), last });
-    if (last) return;
-    if (performance.now() - slice >= ANALYSIS_SLICE_MS) {
-      await new Promise((r) => setImmediate(r));
-      slice = performance.now();
-    }
-  }
-}
+export { feedSession, type FeedProgress } from './feed-session.ts';
 
 export interface PairsQuery {
   offset: number;
@@ -154,6 +93,8 @@ export class SessionAnalysis {
   /** What the file keeps (-1: not looked at yet), and when it was last written. */
   private keptSeq = -1;
   private keptAt = 0;
+  /** How long the last checkpoint took, ms. */
+  private keptCost = 0;
   /** The file keeps this analysis's results as decided now. */
   private resultsKept = false;
   private finished = false;
@@ -283,7 +224,9 @@ export class SessionAnalysis {
     }
     this.state.ingest(b.messages);
     this.analysedSeq = b.lastSeq;
-    if (Date.now() - this.keptAt >= ANALYSIS_CHECKPOINT_MS && this.analysedSeq - this.keptSeq >= ANALYSIS_CHECKPOINT_MIN) this.checkpoint();
+    // A big state takes a while to save: it is saved less often, so saving costs at most ~3% of the time.
+    const every = Math.max(ANALYSIS_CHECKPOINT_MS, 30 * this.keptCost);
+    if (Date.now() - this.keptAt >= every && this.analysedSeq - this.keptSeq >= ANALYSIS_CHECKPOINT_MIN) this.checkpoint();
   }
 
   /** Offset polls the Recorder just stored. */
@@ -301,7 +244,10 @@ export class SessionAnalysis {
     if (this.finished || this.progress || this.failure !== null || this.store.readonly) return false;
     if (this.analysedSeq === this.keptSeq) return false;
     this.keptAt = Date.now();
-    if (!saveCheckpoint(this.store, this.state, { seq: this.analysedSeq, offsets: this.offsetsFed }, this.hooks.version ?? '')) return false;
+    const t0 = performance.now();
+    const saved = saveCheckpoint(this.store, this.state, { seq: this.analysedSeq, offsets: this.offsetsFed }, this.hooks.version ?? '');
+    this.keptCost = performance.now() - t0;
+    if (!saved) return false;
     this.keptSeq = this.analysedSeq;
     this.resultsKept = false;
     return true;
