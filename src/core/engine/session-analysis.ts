@@ -200,6 +200,12 @@ export class SessionAnalysis {
     return this.state.destinationList();
   }
 
+  /** How many messages the session holds, as the analysis counted them reading it; null until it has. */
+  messageCount(): number | null {
+    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    return this.state.messages;
+  }
+
   /** A recorder starts on the session: a finished analysis starts over from the file. */
   recordingStarted(): void {
     this.live = true;

@@ -73,7 +73,7 @@ export class SessionHandle {
 
   info(): SessionInfo {
     const meta = this.store.getMeta();
-    const range = this.store.timeRange();
+    const range = this.span();
     return {
       id: this.id,
       path: this.store.path,
@@ -88,6 +88,13 @@ export class SessionHandle {
       endpoints: this.recording.endpoints(),
       analysis: this.analysis.status(),
     };
+  }
+
+  /** First and last capture time and the message count; the count from the analysis once it has read the file (no scan). */
+  private span(): { first: number | null; last: number | null; count: number } {
+    const counted = this.analysis.messageCount();
+    if (counted === null) return this.store.timeRange();
+    return { ...this.store.captureSpan(), count: counted };
   }
 
   endpoints(): EndpointView[] {
@@ -116,13 +123,14 @@ export class SessionHandle {
       ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
       ...(q.order ? { order: q.order } : {}),
     });
-    return { rows, total: q.withTotal ? this.store.count(filter) : null };
+    const whole = q.withTotal && isWhole(filter) ? this.analysis.messageCount() : null;
+    return { rows, total: q.withTotal ? (whole ?? this.store.count(filter)) : null };
   }
 
   destinations(filter: MessageFilter = {}) {
     const scoped = this.playback.scoped(filter);
     // The whole session's list is the analysis's own tally: no scan of every row.
-    const whole = Object.values(scoped).every((v) => v === undefined) ? this.analysis.destinations() : null;
+    const whole = isWhole(scoped) ? this.analysis.destinations() : null;
     return whole ?? this.store.destinations(scoped);
   }
 
@@ -170,4 +178,9 @@ export class SessionHandle {
     this.batcher.dispose();
     this.store.close();
   }
+}
+
+/** A filter that selects every message. */
+function isWhole(filter: MessageFilter): boolean {
+  return Object.values(filter).every((v) => v === undefined);
 }

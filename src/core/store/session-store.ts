@@ -336,9 +336,20 @@ export class SessionStore {
   /** First and last capture time of the filtered messages (what the recording spans). */
   timeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
     const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    if (where === '') {
+      // Alone, MIN and MAX read one end of the time index each; with COUNT(*) beside them SQLite scans it all.
+      return this.db
+        .prepare('SELECT (SELECT MIN(time) FROM messages) AS first, (SELECT MAX(time) FROM messages) AS last, (SELECT COUNT(*) FROM messages) AS count')
+        .get() as never;
+    }
     return this.db
       .prepare(`SELECT MIN(time) AS first, MAX(time) AS last, COUNT(*) AS count FROM messages ${where}`)
       .get(params) as never;
+  }
+
+  /** First and last capture time of the whole session, from the ends of the time index. */
+  captureSpan(): { first: number | null; last: number | null } {
+    return this.db.prepare('SELECT (SELECT MIN(time) FROM messages) AS first, (SELECT MAX(time) FROM messages) AS last').get() as never;
   }
 
   /** First and last event time of the filtered messages (what the traffic spans; the timeline's axis). */
