@@ -7,9 +7,9 @@
  * request/reply calls, orphans, AMQP fire-and-forget, Kafka records) through the Recorder
  * and the live analysis, as a recording does. Then, in the same run and on the same file:
  *
+ * - after: the kept analysis loaded;
  * - before: the kept analysis removed, as every file was before it was kept: opening
- *   reads every message again (the recompute rate is messages / time to ready);
- * - after: the kept analysis loaded.
+ *   reads every message again (the recompute rate is messages / time to ready).
  *
  * Each reopen is timed from `openSession` to the figures of the Messages (first page,
  * count, destinations), Conversations (summary, pairs, latency), Flow (topology) and
@@ -138,13 +138,12 @@ for (const n of SIZES) {
   const recMs = performance.now() - t0;
   const size = fs.statSync(file).size;
 
-  dropKept(file);
-  const before = await reopen(file);
-  dropKept(file);
-  const inspectBefore = inspect(file);
-  // The kept analysis: the first reopen above wrote it back, the recording wrote the same.
+  // The analysis the recording kept; then without it (opening writes nothing back).
   const kept = await reopen(file);
   const inspectAfter = inspect(file);
+  dropKept(file);
+  const before = await reopen(file);
+  const inspectBefore = inspect(file);
   after[messages] = kept.total;
   const views = (r: Reopen) => `${seconds(r.ready)} / ${seconds(r.total)}`;
   out(

@@ -33,6 +33,19 @@ export function createEnricher(config: AnalysisConfigInput = {}): (m: CapturedMe
 
 export { feedSession, type FeedProgress } from './feed-session.ts';
 
+/**
+ * Reads a saved session and keeps its analysis in the file, as an import's is kept, so the
+ * next open shows it at once. Resolves with how the reading ended.
+ */
+export async function keepAnalysis(store: SessionStore, config: AnalysisConfigInput = {}, version = ''): Promise<AnalysisStatus> {
+  const analysis = new SessionAnalysis(store, config, { version, keepAfterReading: true });
+  try {
+    return await analysis.whenRead();
+  } finally {
+    analysis.dispose();
+  }
+}
+
 export interface PairsQuery {
   offset: number;
   limit: number;
@@ -68,6 +81,12 @@ export function readAnalysis(state: AnalysisState, analysis: AnalysisStatus, now
 export interface SessionAnalysisHooks {
   /** The Flowscope version, written beside the analysis it keeps in the file. */
   version?: string;
+  /**
+   * Keep the analysis in the file once the file has been read (a file Flowscope just made,
+   * such as an import). Otherwise reading a saved session writes nothing to it: the analysis
+   * is kept when the session is recorded into.
+   */
+  keepAfterReading?: boolean;
   /** Reading the file advanced (at most every 100 ms), and once when it is ready or failed. */
   onProgress?: (status: AnalysisStatus) => void;
   onError?: (err: Error) => void;
@@ -97,6 +116,8 @@ export class SessionAnalysis {
   private keptCost = 0;
   /** The file keeps this analysis's results as decided now. */
   private resultsKept = false;
+  /** This analysis wrote what the file keeps (it recorded, or was asked to keep). */
+  private wroteKept = false;
   private finished = false;
   private live = false;
   /** Set while the feeder reads the file. */
@@ -154,8 +175,9 @@ export class SessionAnalysis {
           this.progress = null;
           // Every poll stored so far has been handed over (the last page reads them all).
           this.offsetsFed = this.store.snapshots.offsetRows();
-          // Kept before it is decided: the next open, or a recording into it, goes on from here.
-          this.checkpoint();
+          // Kept before it is decided (when the file is being written anyway, or may be): the
+          // next open, or a recording into it, goes on from here.
+          if (this.live || this.hooks.keepAfterReading) this.checkpoint();
           this.settle();
         } else {
           this.progress = { done: p.done, total: p.total };
@@ -256,6 +278,7 @@ export class SessionAnalysis {
     if (!saved) return false;
     this.keptSeq = this.analysedSeq;
     this.resultsKept = false;
+    this.wroteKept = true;
     return true;
   }
 
@@ -296,8 +319,8 @@ export class SessionAnalysis {
     const end = this.store.recordingEnd();
     this.state.finish(end);
     this.finished = true;
-    // The file keeps this state undecided: its results, decided, go beside it.
-    if (end !== undefined && this.keptSeq === this.analysedSeq && !this.resultsKept) {
+    // The file keeps this state undecided (kept by this analysis: a plain open writes nothing): its results, decided, go beside it.
+    if (end !== undefined && this.keptSeq === this.analysedSeq && !this.resultsKept && (this.wroteKept || this.hooks.keepAfterReading)) {
       saveResults(this.store, this.state, this.analysedSeq, end);
       this.resultsKept = true;
     }

@@ -39,10 +39,13 @@ export class SessionHandle {
     readonly id: string,
     readonly store: SessionStore,
     private readonly ctx: SessionContext,
+    /** Keep the analysis of what the file holds once it has been read (see SessionAnalysisHooks). */
+    keepAnalysis = false,
   ) {
     this.batcher = new TrafficBatcher(id, ctx.emitBatch);
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
       version: ctx.version,
+      keepAfterReading: keepAnalysis,
       onProgress: (status) => ctx.emitAnalysis(id, status),
       onError: ctx.onError,
     });
