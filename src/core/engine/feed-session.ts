@@ -40,7 +40,7 @@ export async function feedSession(
   for (;;) {
     opts.signal?.throwIfAborted();
     const limit = done === 0 ? Math.max(page, ANALYSIS_FIRST_PAGE) : page;
-    const batch: StoredMessage[] = store.page(seq, limit);
+    const batch: StoredMessage[] = store.pageForAnalysis(seq, limit);
     const last = batch.length < limit;
     let batchMax = pollsDone;
     for (const m of batch) if (m.time > batchMax) batchMax = m.time;

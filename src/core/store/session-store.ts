@@ -16,6 +16,7 @@ import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
 import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
 import { AnalysisSnapshots } from './analysis-snapshot.ts';
+import { AnalysisPageReader } from './analysis-reader.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
@@ -44,6 +45,7 @@ export class SessionStore {
   private eventCols: EventColumns;
   private rowCols: string;
   private snapshotTable: AnalysisSnapshots | null = null;
+  private analysisReader: AnalysisPageReader | null = null;
 
   private constructor(
     readonly path: string,
@@ -304,6 +306,12 @@ export class SessionStore {
       )
       .all(...(toTime !== undefined ? [afterSeq, toTime, limit] : [afterSeq, limit])) as Row[];
     return rows.map(toStored);
+  }
+
+  /** The same as `page`, faster: what the analysis reads a whole session with. */
+  pageForAnalysis(afterSeq: number, limit: number): StoredMessage[] {
+    if (this.analysisReader?.columns !== this.rowCols) this.analysisReader = new AnalysisPageReader(this.db, this.rowCols);
+    return this.analysisReader.page(afterSeq, limit);
   }
 
   /** Per-destination counts and bytes. */
