@@ -9,7 +9,9 @@ test("the analysis's page reader gives exactly the messages `page` gives", () =>
   const store = SessionStore.create(path.join(tmpDir(), 'reader.flowscope'));
   try {
     const gen = new MixedTraffic(31);
-    for (const part of [gen.take(12_000), gen.end()]) store.insertBatch(part.messages.map(({ seq: _s, size: _z, ...m }) => ({ ...m, key: m.seq % 7 === 0 ? Buffer.from(`k${m.seq}`) : null })));
+    for (const part of [gen.take(12_000), gen.end()]) {
+      store.insertBatch(part.messages.map(({ seq, size: _z, ...m }) => ({ ...m, key: seq % 7 === 0 ? Buffer.from(`k${seq}`) : null })));
+    }
     let seq = 0;
     let n = 0;
     for (;;) {
