@@ -20,6 +20,7 @@ import type {
   ReplayPlan,
   ReplayProgress,
   SessionInfo,
+  StorageStatus,
   TimelineSeries,
   TopologyGraph,
   TrafficBatch,
@@ -156,6 +157,8 @@ export type RequestResult<C extends RequestChannel> = Results[C];
 export const events = {
   'main:traffic:batch': { payload: z.custom<TrafficBatch>() },
   'main:endpoint:status': { payload: z.custom<{ sessionId: string; endpoint: EndpointView }>() },
+  /** A recording's writes paused (the disk is full), its counts while paused (a few a second), and resumed. */
+  'main:session:storage': { payload: z.custom<{ sessionId: string; storage: StorageStatus }>() },
   'main:session:changed': { payload: z.custom<SessionInfo>() },
   'main:session:closed': { payload: z.custom<{ sessionId: string }>() },
   'main:playback:state': { payload: z.custom<PlaybackState>() },

@@ -16,6 +16,18 @@ export const FLUSH_INTERVAL_MS = 100;
 export const MAX_PENDING_MESSAGES = 20_000;
 /** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
 export const MAX_PENDING_BYTES = 32 * MiB;
+/**
+ * While the session file cannot be written (a full disk), captures are held in memory up to
+ * this many bytes, then dropped and counted (engine/write-guard.ts): the RSS of a recording
+ * stays bounded however long the disk is full.
+ */
+export const HELD_BYTES_BUDGET = 64 * MiB;
+/** What a held message costs besides its payload and key (the object, headers, strings). */
+export const HELD_MESSAGE_OVERHEAD = 512;
+/** Retrying a failed write: soon at first (someone frees space), then every few seconds. */
+export const STORAGE_RETRY = { initialMs: 250, maxMs: 4000 };
+/** The storage status is announced at most this often while counts change during a pause. */
+export const STORAGE_STATUS_INTERVAL_MS = 250;
 
 // ── Live views ───────────────────────────────────────────────────────────────────────────
 

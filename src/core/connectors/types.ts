@@ -27,4 +27,10 @@ export interface Connector {
   /** Stops the tap, removes whatever it created on the broker, and resolves when done. */
   stop(): Promise<void>;
   discover?(): Promise<Discovery>;
+  /**
+   * Stops reading while the session file cannot be written, where the broker keeps what is
+   * not read (Kafka: the consumer pauses and resumes from its offset, so nothing is lost).
+   */
+  pause?(): void;
+  resume?(): void;
 }

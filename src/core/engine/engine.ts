@@ -129,6 +129,7 @@ export class Engine implements InspectorApi {
       version: this.opts.version,
       emitBatch: (b) => this.emit('main:traffic:batch', b),
       emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
+      emitStorage: (sessionId, storage) => this.emit('main:session:storage', { sessionId, storage }),
       emitPlayback: (s) => this.emit('main:playback:state', s),
       emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
       analysis: this.opts.analysis ?? {},
