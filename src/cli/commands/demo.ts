@@ -37,8 +37,13 @@ export async function demo(argv: string[]): Promise<number> {
     }
   });
   const signal = untilSignal();
-  const timer = duration !== undefined ? new Promise((r) => setTimeout(r, duration * 1000)) : new Promise(() => undefined);
+  let timeout: NodeJS.Timeout | undefined;
+  const timer = new Promise((r) => {
+    if (duration !== undefined) timeout = setTimeout(r, duration * 1000);
+  });
   await Promise.race([signal.promise, timer]);
+  // A pending --duration timer would keep the process alive after a signal stopped the demo.
+  clearTimeout(timeout);
   signal.dispose();
   const file = session.store.path;
   await engine.shutdown();
