@@ -26,7 +26,7 @@ import type {
   TrafficBatch,
   UndeliveredGroup,
 } from './views.ts';
-import type { MessageDetail, MessageRow } from './model.ts';
+import type { Gap, MessageDetail, MessageRow } from './model.ts';
 import { endpointSpecSchema, replayRequestSchema } from './specs.ts';
 
 export * from './views.ts';
@@ -44,6 +44,8 @@ export const requests = {
   'renderer:session:new': { input: z.object({ path: path.optional() }).strict() },
   'renderer:session:open': { input: z.object({ path }).strict() },
   'renderer:session:info': { input: z.object({ sessionId }).strict() },
+  /** The session's gaps: spans whose traffic was not (all) stored (disk full, a dropped connection). */
+  'renderer:session:gaps': { input: z.object({ sessionId }).strict() },
   'renderer:session:save-as': { input: z.object({ sessionId, path }).strict() },
   'renderer:session:close': { input: z.object({ sessionId }).strict() },
   'renderer:session:set-notes': { input: z.object({ sessionId, notes: z.string().max(100_000) }).strict() },
@@ -117,6 +119,7 @@ export interface Results {
   'renderer:session:new': SessionInfo;
   'renderer:session:open': SessionInfo;
   'renderer:session:info': SessionInfo;
+  'renderer:session:gaps': Gap[];
   'renderer:session:save-as': SessionInfo;
   'renderer:session:close': { closed: true };
   'renderer:session:set-notes': SessionInfo;

@@ -217,6 +217,7 @@ export class Engine implements InspectorApi {
       'renderer:session:new': (i) => this.newSession(i.path).info(),
       'renderer:session:open': (i) => this.openSession(i.path).info(),
       'renderer:session:info': (i) => this.session(i.sessionId).info(),
+      'renderer:session:gaps': (i) => this.session(i.sessionId).store.gaps(),
       'renderer:session:save-as': async (i) => {
         const s = this.session(i.sessionId);
         s.recorder?.flush();
