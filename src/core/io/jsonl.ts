@@ -3,7 +3,6 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import type { MessageFilter } from '../../shared/filter.ts';
-import type { CapturedMessage } from '../../shared/model.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { snapshotChunks } from './chunks.ts';
 import { fromJsonlRecord, toJsonlRecord } from './jsonl-record.ts';
