@@ -127,6 +127,14 @@ export const KAFKA_MAX_BYTES = 32 * MiB;
 export const KAFKA_SESSION_TIMEOUT_MS = 6000;
 /** Our RabbitMQ queues are bounded so a stalled Flowscope never fills the broker's memory (x-max-length, drop-head). */
 export const AMQP_OWN_QUEUE_MAX_LENGTH = 1_000_000;
+/**
+ * A durable tap queue (opt-in) outlives its connection so a reconnect loses nothing; if
+ * Flowscope never comes back (killed, the machine off), the broker deletes it after it has
+ * had no consumer this long (x-expires), so it does not fill the broker for ever.
+ */
+export const AMQP_DURABLE_TAP_EXPIRES_MS = 30 * 60_000;
+/** Unacknowledged tap messages on a durable tap: what a dropped connection has the broker redeliver. */
+export const AMQP_DURABLE_TAP_PREFETCH = 500;
 /** Unacked deliveries in flight per consumed application queue. */
 export const AMQP_CONSUMER_PREFETCH = 500;
 /** Tap copies held for their firehose twin at most; beyond, the oldest are recorded on their own. */

@@ -1,4 +1,4 @@
-import type { CapturedMessage, EndpointStatus, GroupOffset } from '../../shared/model.ts';
+import type { CapturedMessage, EndpointStatus, Gap, GroupOffset } from '../../shared/model.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 
 /**
@@ -13,6 +13,8 @@ export interface CaptureSink {
   status(status: EndpointStatus, detail?: string): void;
   /** Things the connector learned about the broker (topics, queues, bindings, groups). */
   discovery?(facts: Discovery): void;
+  /** A span whose traffic this endpoint could not record (a connection drop the broker did not buffer). */
+  gap?(gap: Omit<Gap, 'endpoint'>): void;
 }
 
 /**

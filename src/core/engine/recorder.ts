@@ -38,6 +38,8 @@ export interface RecorderOptions {
   onStatus?: (state: EndpointState) => void;
   /** Whether captures reach the file (a full disk pauses writing; see write-guard.ts). */
   onStorage?: (status: StorageStatus) => void;
+  /** A gap was recorded (a connection drop; the write guard's own gaps come with onStorage). */
+  onGap?: () => void;
   /** Memory budget for captures held while the file cannot be written. */
   heldBytesBudget?: number;
   onError?: (err: Error) => void;
@@ -100,6 +102,16 @@ export class Recorder {
         this.opts.onOffsets?.(rows);
       },
       status: (status, detail) => this.setStatus(endpoint, status, detail),
+      gap: (gap) => {
+        // After the batch before it, so the file's order reads as it happened.
+        this.flush();
+        try {
+          this.store.addGaps([{ ...gap, endpoint }]);
+        } catch (err) {
+          this.opts.onError?.(err as Error);
+        }
+        this.opts.onGap?.();
+      },
       discovery: (facts: Discovery) => {
         if (!this.guard.paused) this.store.addDiscovery(facts);
       },
