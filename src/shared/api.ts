@@ -162,6 +162,8 @@ export const events = {
   'main:endpoint:status': { payload: z.custom<{ sessionId: string; endpoint: EndpointView }>() },
   /** A recording's writes paused (the disk is full), its counts while paused (a few a second), and resumed. */
   'main:session:storage': { payload: z.custom<{ sessionId: string; storage: StorageStatus }>() },
+  /** A gap was recorded in the session (writes resumed after a full disk, a tap reconnected): how many it has now. */
+  'main:session:gaps': { payload: z.custom<{ sessionId: string; gapCount: number }>() },
   'main:session:changed': { payload: z.custom<SessionInfo>() },
   'main:session:closed': { payload: z.custom<{ sessionId: string }>() },
   'main:playback:state': { payload: z.custom<PlaybackState>() },

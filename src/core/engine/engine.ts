@@ -130,6 +130,7 @@ export class Engine implements InspectorApi {
       emitBatch: (b) => this.emit('main:traffic:batch', b),
       emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
       emitStorage: (sessionId, storage) => this.emit('main:session:storage', { sessionId, storage }),
+      emitGaps: (sessionId, gapCount) => this.emit('main:session:gaps', { sessionId, gapCount }),
       emitPlayback: (s) => this.emit('main:playback:state', s),
       emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
       analysis: this.opts.analysis ?? {},

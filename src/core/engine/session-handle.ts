@@ -19,6 +19,7 @@ export interface SessionContext {
   emitBatch: (b: TrafficBatch) => void;
   emitEndpoint: (sessionId: string, e: EndpointView) => void;
   emitStorage: (sessionId: string, s: StorageStatus) => void;
+  emitGaps: (sessionId: string, gapCount: number) => void;
   emitPlayback: (s: PlaybackState) => void;
   emitAnalysis: (sessionId: string, status: AnalysisStatus) => void;
   enrich: (m: CapturedMessage) => void;
@@ -55,7 +56,12 @@ export class SessionHandle {
       },
       onOffsets: (rows) => this.analysis.addOffsets(rows),
       onEndpoint: (e) => ctx.emitEndpoint(id, e),
-      onStorage: (s) => ctx.emitStorage(id, s),
+      onStorage: (s) => {
+        ctx.emitStorage(id, s);
+        // Writes resumed (or the recording stopped): the pause is in the file as gaps now.
+        if (s.state === 'ok' && (s.resumed > 0 || s.dropped > 0)) ctx.emitGaps(id, store.gaps().length);
+      },
+      onGap: () => ctx.emitGaps(id, store.gaps().length),
       onError: ctx.onError,
     });
     this.playback = new SessionPlayback(id, store, ctx.analysis, {

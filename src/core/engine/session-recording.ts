@@ -15,6 +15,7 @@ export interface RecordingHooks {
   onOffsets: (rows: GroupOffset[]) => void;
   onEndpoint: (e: EndpointView) => void;
   onStorage: (s: StorageStatus) => void;
+  onGap: () => void;
   onError: (err: Error) => void;
 }
 
@@ -113,6 +114,7 @@ export class SessionRecording {
       onOffsets: this.hooks.onOffsets,
       onStatus: (s) => this.updateEndpoint(s),
       onStorage: this.hooks.onStorage,
+      onGap: this.hooks.onGap,
       onError: this.hooks.onError,
     });
     return this.recorder;

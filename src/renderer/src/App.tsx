@@ -6,6 +6,7 @@ import { connectLive } from './state/live.ts';
 import { errorMessage } from './lib/format.ts';
 import { SessionTabs } from './shell/SessionTabs.tsx';
 import { SessionHeader } from './shell/SessionHeader.tsx';
+import { StorageBanner } from './shell/StorageBanner.tsx';
 import { ViewTabs } from './shell/ViewTabs.tsx';
 import { FilterChips } from './shell/FilterChips.tsx';
 import { EmptyState } from './shell/EmptyState.tsx';
@@ -89,6 +90,7 @@ function SessionScreen({ session }: { session: SessionInfo }) {
   return (
     <>
       <SessionHeader session={session} />
+      <StorageBanner session={session} />
       <div className="view-bar">
         <ViewTabs />
         <FilterChips />
