@@ -28,7 +28,12 @@ import type { AmqpTarget } from './url.ts';
 import type { AmqpConnectorOptions } from './options.ts';
 import { TraceHealth } from './trace-health.ts';
 
+import { installHeaderTableFix } from './raw-headers.ts';
+
 export type { AmqpConnectorOptions } from './options.ts';
+
+// Header fields named __proto__ are data too (raw-headers.ts): amqplib would drop or misplace them.
+installHeaderTableFix();
 
 /**
  * RabbitMQ capture (amqplib). Four sources, all optional:
