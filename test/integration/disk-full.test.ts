@@ -10,6 +10,7 @@ import { WsProxyConnector } from '../../src/core/connectors/ws/proxy.ts';
 import type { StorageStatus } from '../../src/shared/views.ts';
 import { mountSmallDisk } from '../helpers/tmpfs.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
+import { freePort } from '../fixtures/ws_python.ts';
 
 // Issue 14: a full disk. The session file lives on a real tmpfs that the test fills and
 // frees; the traffic is numbered frames through the WebSocket recording proxy, so every
@@ -215,6 +216,47 @@ test('demo whose disk fills and is freed again resumes, exits 0 and says no mess
       s.close();
     }
   } finally {
+    disk.dispose();
+  }
+});
+
+test('record through the WebSocket proxy onto a disk that fills says so on its live line, and exits 1 with captured vs stored', async () => {
+  const disk = mountSmallDisk('16m');
+  const server = await echoServer();
+  const file = path.join(disk.dir, 'rec.flowscope');
+  try {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'record', '--ws-proxy', `${port}=${server.url}`, '--out', file, '--duration', '120'], {
+      env: { ...process.env, FLOWSCOPE_DATA_DIR: tmpDir() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number>((r) => child.on('exit', (code, sig) => r(code ?? (sig ? 128 : 0))));
+    await waitFor('record listening', () => /recording to .*rec\.flowscope/.test(stderr) && /recording/.test(stderr.split('\n').slice(1).join('\n')));
+    const c = await waitFor('the proxy accepting', async () => client(`ws://127.0.0.1:${port}/rec`).catch(() => null));
+    await c.send(20);
+    disk.fill();
+    for (let i = 0; i < 100 && !stderr.includes('recording PAUSED (DISK FULL)'); i++) await c.send(10);
+    await waitFor('the paused live line', () => /recording PAUSED \(DISK FULL\): \d+ captured, \d+ stored, \d+ held in memory/.test(stderr));
+    assert.match(stderr, /flowscope: The disk holding .*rec\.flowscope is full/);
+    await c.close();
+    child.kill('SIGTERM');
+    assert.equal(await exited, 1, stderr);
+    const m = /stopped \(SIGTERM\): captured ([\d,]+) messages, stored ([\d,]+) in .*rec\.flowscope: ([\d,]+) NOT STORED \(the disk was full\)/.exec(stderr);
+    assert.ok(m, stderr);
+    const [captured, stored, lost] = m.slice(1).map((x) => Number(x.replace(/,/g, '')));
+    assert.equal(captured, 2 * c.sent + 2, 'every frame, its echo, the open and the close were captured');
+    assert.equal(captured! - stored!, lost);
+    disk.free();
+    const s = SessionStore.open(file, { readonly: true });
+    try {
+      assert.equal(s.count(), stored);
+    } finally {
+      s.close();
+    }
+  } finally {
+    await server.close();
     disk.dispose();
   }
 });
