@@ -15,12 +15,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
+import type * as StoreModule from '../src/core/store/session-store.ts';
+import type * as RecorderModule from '../src/core/engine/recorder.ts';
+import type * as ProxyModule from '../src/core/connectors/ws/proxy.ts';
 
 const root = path.resolve(process.argv[2] ?? '.');
 const mb = Number(process.argv[3] ?? 150);
-const { SessionStore } = (await import(path.join(root, 'src/core/store/session-store.ts'))) as typeof import('../src/core/store/session-store.ts');
-const { Recorder } = (await import(path.join(root, 'src/core/engine/recorder.ts'))) as typeof import('../src/core/engine/recorder.ts');
-const { WsProxyConnector } = (await import(path.join(root, 'src/core/connectors/ws/proxy.ts'))) as typeof import('../src/core/connectors/ws/proxy.ts');
+const { SessionStore } = (await import(path.join(root, 'src/core/store/session-store.ts'))) as typeof StoreModule;
+const { Recorder } = (await import(path.join(root, 'src/core/engine/recorder.ts'))) as typeof RecorderModule;
+const { WsProxyConnector } = (await import(path.join(root, 'src/core/connectors/ws/proxy.ts'))) as typeof ProxyModule;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowscope-bench-disk-'));
 execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=160m', 'tmpfs', dir]);
