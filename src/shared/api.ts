@@ -110,7 +110,14 @@ export const requests = {
 
 /** What each request channel resolves to. */
 export interface Results {
-  'renderer:app:info': { version: string; transport: 'ipc' | 'bridge'; platform: string; demo: boolean };
+  'renderer:app:info': {
+    version: string;
+    transport: 'ipc' | 'bridge';
+    platform: string;
+    demo: boolean;
+    /** The process the engine runs in (its own, apart from the window's or the server's). */
+    enginePid: number;
+  };
   'renderer:session:list': SessionInfo[];
   'renderer:session:recent': { path: string; openedAt: string }[];
   'renderer:session:new': SessionInfo;
@@ -163,6 +170,12 @@ export const events = {
   /** A saved session's analysis advancing (at most ten a second per session), and once when it is ready or failed. */
   'main:analysis:progress': { payload: z.custom<{ sessionId: string; analysis: AnalysisStatus }>() },
   'main:app:error': { payload: z.custom<{ message: string }>() },
+  /**
+   * The engine process died unexpectedly: what happened and what to do, the files of the
+   * sessions it had open (to reopen), and whether a new engine is running. Every session id
+   * the window held is gone with it.
+   */
+  'main:engine:crashed': { payload: z.custom<{ message: string; files: string[]; restarted: boolean }>() },
 } as const;
 
 export type EventChannel = keyof typeof events;
