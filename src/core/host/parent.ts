@@ -65,10 +65,21 @@ export class EngineHost implements InspectorApi {
 
   /** Starts the engine process and resolves once it is ready for requests. */
   static async start(opts: EngineHostOptions): Promise<EngineHost> {
+    const host = EngineHost.launch(opts);
+    await host.whenReady();
+    return host;
+  }
+
+  /** Starts the engine process without waiting: requests wait for it to be ready. */
+  static launch(opts: EngineHostOptions): EngineHost {
     const host = new EngineHost(opts);
     host.launch();
-    await host.ready;
     return host;
+  }
+
+  /** Resolves when the current engine process is ready; rejects when it could not start. */
+  whenReady(): Promise<void> {
+    return this.ready;
   }
 
   /** The engine process's pid (it changes after a crash and restart). */
