@@ -10,6 +10,7 @@ import { ViewTabs } from './shell/ViewTabs.tsx';
 import { FilterChips } from './shell/FilterChips.tsx';
 import { EmptyState } from './shell/EmptyState.tsx';
 import { Toasts } from './shell/Toasts.tsx';
+import { EngineBanner } from './shell/EngineBanner.tsx';
 import { Dialogs } from './shell/Dialogs.tsx';
 import { DetailPane } from './detail/DetailPane.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
@@ -75,6 +76,7 @@ export function App() {
   return (
     <div className="app">
       <SessionTabs />
+      <EngineBanner />
       {!loaded ? <div className="loading-screen">Connecting…</div> : session ? <SessionScreen session={session} /> : <EmptyState />}
       <Dialogs />
       <Toasts />

@@ -22,6 +22,15 @@ export interface AppState extends ViewState {
   connection: { up: boolean; why: string | null };
   toasts: Toast[];
   loaded: boolean;
+  /** The engine process died (main:engine:crashed): shown as a banner until dismissed. */
+  engineCrash: EngineCrash | null;
+}
+
+export interface EngineCrash {
+  message: string;
+  /** Session files the engine had open, to reopen; removed from here once reopened. */
+  files: string[];
+  restarted: boolean;
 }
 
 const initialView = parseViewState(window.location.search);
@@ -36,6 +45,7 @@ export const app = createStore<AppState>({
   connection: { up: true, why: null },
   toasts: [],
   loaded: false,
+  engineCrash: null,
 });
 
 export function useApp<S>(select: (s: AppState) => S): S {
@@ -112,6 +122,15 @@ export function updateEndpoint(sessionId: string, endpoint: EndpointView): void 
       return { ...x, endpoints, live: x.live || endpoint.status === 'recording' || endpoint.status === 'connecting' };
     }),
   }));
+}
+
+/** The engine process is gone and every session id with it: the window starts over, and says why. */
+export function engineCrashed(crash: EngineCrash): void {
+  app.set({ sessions: [], sessionId: null, counts: {}, playback: {}, analysis: {}, dialog: null, filter: {}, selectedSeq: null, detailOpen: false, engineCrash: crash });
+}
+
+export function dismissEngineCrash(): void {
+  app.set({ engineCrash: null });
 }
 
 let toastId = 1;
