@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import { app, BrowserWindow, Menu, dialog, shell, session, type MenuItemConstructorOptions } from 'electron';
 import { EngineHost } from '../core/host/parent.ts';
 import { configureLogging, fileSink, getLogger } from '../core/common/logger.ts';
-import { broadcast, forwardEvents, registerIpc } from './ipc/index.ts';
+import { broadcast, forwardEvents, registerIpc, trustedSender } from './ipc/index.ts';
+import { registerDesktopIpc } from './ipc/desktop.ts';
 import { forkUtilityEngine } from './ipc/engine-process.ts';
 import { SESSION_EXTENSION } from '../core/store/schema.ts';
 
@@ -223,7 +224,12 @@ function start(): void {
         dialog.showErrorBox('Flowscope cannot start its engine', `${(err as Error).message}\n\nThe log files are in ${logs}.`);
       },
     );
-    registerIpc(engine, isTrustedUrl);
+    registerIpc(engine, isTrustedUrl, (channel, input, result) => {
+      // Sessions opened or saved from the window join the OS's recent documents too.
+      if (channel === 'renderer:session:open') app.addRecentDocument((result as { path: string }).path);
+      if (channel === 'renderer:session:save-as') app.addRecentDocument(path.resolve((input as { path: string }).path));
+    });
+    registerDesktopIpc(engine, trustedSender(isTrustedUrl));
     buildMenu();
     for (const file of pendingFiles.splice(0)) void openSessionFile(file);
     if (!firstFile && demo) void startDemo();

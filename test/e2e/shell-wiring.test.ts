@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { REQUEST_CHANNELS } from '../../src/shared/api.ts';
+import { DESKTOP_CHANNELS, REQUEST_CHANNELS } from '../../src/shared/api.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
@@ -19,10 +19,10 @@ const REGISTER = path.resolve('test/helpers/electron-standin/register.mjs');
 
 type Report = { type: string } & Record<string, unknown>;
 
-function bootShell(home: string, args: string[]) {
+function bootShell(home: string, args: string[], env: Record<string, string> = {}) {
   const child = fork(MAIN, args, {
     execArgv: ['--import', REGISTER],
-    env: { ...process.env, FLOWSCOPE_STANDIN_HOME: home },
+    env: { ...process.env, FLOWSCOPE_STANDIN_HOME: home, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
@@ -86,7 +86,7 @@ test('shell wiring (a stand-in for electron, not Electron): window, channels, en
 
     shell.child.send({ cmd: 'channels' });
     const channels = (await shell.find('channels')).channels as string[];
-    assert.deepEqual([...channels].sort(), [...REQUEST_CHANNELS].sort(), 'every contract channel is registered on ipcMain');
+    assert.deepEqual([...channels].sort(), [...REQUEST_CHANNELS, ...DESKTOP_CHANNELS].sort(), 'every contract channel, and the shell\'s own, is registered on ipcMain');
 
     // A request from the window reaches the engine process, not the main one.
     const info = await shell.invoke('renderer:app:info', {});
@@ -126,6 +126,46 @@ test('shell wiring (a stand-in for electron, not Electron): window, channels, en
       store.close();
     }
     assert.ok(!fs.existsSync(`${file}-wal`) || fs.statSync(`${file}-wal`).size === 0, 'the session was closed (WAL checkpointed)');
+  } finally {
+    if (shell.child.exitCode === null) shell.child.kill('SIGKILL');
+  }
+});
+
+test('shell wiring (a stand-in for electron, not Electron): native dialogs, a dropped file checked before the engine opens it, recent documents', async () => {
+  const home = tmpDir();
+  // A session to drop and to open, made by the real store.
+  const file = path.join(home, 'dropped.flowscope');
+  SessionStore.create(file, { flowscope_version: 'test' }).close();
+  const shell = bootShell(home, [], { FLOWSCOPE_STANDIN_CHOOSE: file });
+  try {
+    await shell.find('utility-fork');
+    const chosen = await shell.invoke('renderer:dialog:choose-file', { purpose: 'open' });
+    assert.deepEqual(chosen.result, { path: file });
+    const dialogOptions = (await shell.find('open-dialog')).options as { filters: { extensions: string[] }[] };
+    assert.deepEqual(dialogOptions.filters[0]!.extensions, ['flowscope']);
+    const target = await shell.invoke('renderer:dialog:choose-target', { purpose: 'export', defaultPath: '/tmp/x.jsonl' });
+    assert.deepEqual(target.result, { path: file });
+    const badInput = await shell.invoke('renderer:dialog:choose-file', { purpose: 'anything' });
+    assert.equal(badInput.error?.code, 'bad-request');
+    const foreign = await shell.invoke('renderer:desktop:open-dropped', { path: file }, { frameUrl: 'https://evil.example/' });
+    assert.equal(foreign.error?.code, 'unauthorized');
+
+    // The shell refuses what is not a session file before the engine sees the path.
+    const notSession = await shell.invoke('renderer:desktop:open-dropped', { path: '/etc/passwd' });
+    assert.match(notSession.error?.message ?? '', /passwd is not a Flowscope session/);
+    const relative = await shell.invoke('renderer:desktop:open-dropped', { path: 'x.flowscope' });
+    assert.match(relative.error?.message ?? '', /absolute path/);
+    const folder = path.join(home, 'folder.flowscope');
+    fs.mkdirSync(folder);
+    const dir = await shell.invoke('renderer:desktop:open-dropped', { path: folder });
+    assert.match(dir.error?.message ?? '', /is not a file/);
+
+    const opened = await shell.invoke('renderer:desktop:open-dropped', { path: file });
+    assert.equal(opened.ok, true, JSON.stringify(opened));
+    assert.equal((opened.result as { path: string }).path, file);
+    await shell.find('recent', (r) => r.file === file);
+    shell.child.send({ cmd: 'quit' });
+    assert.equal(await shell.exited, 0);
   } finally {
     if (shell.child.exitCode === null) shell.child.kill('SIGKILL');
   }

@@ -4,6 +4,7 @@ import { getClient } from './api/client.ts';
 import { app, closeDetail, selectActive, useApp, upsertSession } from './state/app.ts';
 import { connectLive } from './state/live.ts';
 import { errorMessage } from './lib/format.ts';
+import { openDropped } from './lib/desktop.ts';
 import { SessionTabs } from './shell/SessionTabs.tsx';
 import { SessionHeader } from './shell/SessionHeader.tsx';
 import { ViewTabs } from './shell/ViewTabs.tsx';
@@ -48,6 +49,27 @@ export function App() {
       (err: unknown) => setFatal(errorMessage(err)),
     );
     return off;
+  }, []);
+
+  useEffect(() => {
+    // A session file dropped anywhere on the window opens (the desktop app checks and opens it).
+    const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
+    const onOver = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const onDrop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      void openDropped([...(e.dataTransfer?.files ?? [])]);
+    };
+    window.addEventListener('dragover', onOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onOver);
+      window.removeEventListener('drop', onDrop);
+    };
   }, []);
 
   useEffect(() => {

@@ -61,6 +61,9 @@ export class BrowserWindow extends EventEmitter {
   static getAllWindows() {
     return windows.slice();
   }
+  static fromWebContents() {
+    return windows[0] ?? null;
+  }
   constructor(options) {
     super();
     this.webContents = new WebContents();
@@ -100,9 +103,17 @@ export const Menu = {
   setApplicationMenu: (menu) => report({ type: 'menu', labels: menu.map((m) => m.label ?? m.role) }),
 };
 
+// The file a native dialog "chooses" is the test's to set (FLOWSCOPE_STANDIN_CHOOSE); else cancelled.
+const chosen = () => process.env.FLOWSCOPE_STANDIN_CHOOSE;
 export const dialog = {
-  showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
-  showSaveDialog: async () => ({ canceled: true }),
+  showOpenDialog: async (...args) => {
+    report({ type: 'open-dialog', options: args.at(-1) });
+    return chosen() ? { canceled: false, filePaths: [chosen()] } : { canceled: true, filePaths: [] };
+  },
+  showSaveDialog: async (...args) => {
+    report({ type: 'save-dialog', options: args.at(-1) });
+    return chosen() ? { canceled: false, filePath: chosen() } : { canceled: true };
+  },
   showErrorBox: (title, text) => report({ type: 'error-box', title, text }),
 };
 

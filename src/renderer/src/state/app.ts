@@ -19,6 +19,8 @@ export interface AppState extends ViewState {
   /** How far each session's analysis has got, from its info and the progress events. */
   analysis: Record<string, AnalysisStatus>;
   dialog: DialogKind | null;
+  /** A path the dialog starts with (a file the system's open dialog chose, to import). */
+  dialogPath: string | null;
   connection: { up: boolean; why: string | null };
   toasts: Toast[];
   loaded: boolean;
@@ -42,6 +44,7 @@ export const app = createStore<AppState>({
   playback: {},
   analysis: {},
   dialog: null,
+  dialogPath: null,
   connection: { up: true, why: null },
   toasts: [],
   loaded: false,
@@ -80,8 +83,8 @@ export function setColumns(columns: ColumnId[]): void {
   app.set({ columns });
 }
 
-export function openDialog(dialog: DialogKind | null): void {
-  app.set({ dialog });
+export function openDialog(dialog: DialogKind | null, path: string | null = null): void {
+  app.set({ dialog, dialogPath: path });
 }
 
 export function activateSession(id: string | null): void {
