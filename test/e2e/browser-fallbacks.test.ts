@@ -36,11 +36,12 @@ test('browser build: Open… is the typed-path dialog without Browse…, and a d
   await page.goto(url);
   await page.getByTestId('empty-state').waitFor();
 
-  await page.evaluate(() => {
+  // A file dropped from the desktop onto the page (run in the page, which has the DOM types).
+  await page.evaluate(`(() => {
     const dt = new DataTransfer();
     dt.items.add(new File(['x'], 'incident.flowscope'));
     window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  });
+  })()`);
   const toast = page.getByTestId('toast');
   await toast.waitFor();
   assert.match((await toast.textContent()) ?? '', /works in the desktop app; here, use Open…/);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -193,4 +193,18 @@ test('flowscope serve: SIGTERM flushes the engine process\'s session and stops b
     store.close();
   }
   s.ws.terminate();
+});
+
+test('flowscope serve: an engine that cannot start says why and serve exits 1', () => {
+  const dir = tmpDir();
+  const notADir = path.join(dir, 'file');
+  fs.writeFileSync(notADir, 'x');
+  const r = spawnSync(process.execPath, [path.resolve('bin/flowscope.mjs'), 'serve'], {
+    env: { ...process.env, FLOWSCOPE_DATA_DIR: path.join(notADir, 'sessions') },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /flowscope: The Flowscope engine could not start: .*(ENOTDIR|not a directory)/);
+  assert.equal(r.stdout, '', 'no URL is printed for a server that is not there');
 });
