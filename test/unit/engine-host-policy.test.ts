@@ -87,3 +87,33 @@ test('engine host policy: a requested stop is not a crash', async () => {
   assert.deepEqual(events, []);
   await assert.rejects(host.call('renderer:app:info', {}), /not running/);
 });
+
+test('engine host policy: an engine that fails to start is reported once and not restarted', async () => {
+  let spawned = 0;
+  const failing: EngineProcess = {
+    pid: 9,
+    post: (msg) => {
+      if ((msg as { control?: string }).control === 'init') {
+        setImmediate(() => {
+          onMsg({ control: 'failed', message: 'EACCES: permission denied, mkdir /data' });
+          onExit?.(1, null);
+        });
+      }
+    },
+    onMessage: (fn) => (onMsg = fn),
+    onExit: (fn) => (onExit = fn),
+    kill: () => undefined,
+  };
+  let onMsg: (m: unknown) => void = () => undefined;
+  let onExit: ((code: number | null, signal: string | null) => void) | null = null;
+  const start = EngineHost.start({
+    spawn: () => {
+      spawned++;
+      return failing;
+    },
+    engine: { dataDir: '/data', version: 't', transport: 'bridge' },
+  });
+  await assert.rejects(start, /could not start: EACCES: permission denied, mkdir \/data/);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(spawned, 1);
+});

@@ -157,7 +157,7 @@ export class EngineHost implements InspectorApi {
       proc.onExit((code, signal) => {
         clearTimeout(timer);
         if (!started) reject(new ApiError('failed', `The Flowscope engine process ended as it started (${how(code, signal)}).`));
-        this.exited(proc, code, signal);
+        this.exited(proc, code, signal, started);
       });
     });
     // A failed start is reported to whoever awaits `ready`; it must not surface as unhandled.
@@ -179,13 +179,15 @@ export class EngineHost implements InspectorApi {
     else p.reject(new ApiError(msg.error.code, msg.error.message));
   }
 
-  private exited(proc: EngineProcess, code: number | null, signal: string | null): void {
+  private exited(proc: EngineProcess, code: number | null, signal: string | null, started: boolean): void {
     if (this.proc !== proc) return;
     this.proc = null;
     const lost = new ApiError('failed', `The Flowscope engine process stopped (${how(code, signal)}) before it answered.`);
     for (const p of this.pending.values()) p.reject(lost);
     this.pending.clear();
-    if (this.stopping) return;
+    // A process that never became ready failed to start: `ready` carries the reason, and
+    // starting it again would fail the same way.
+    if (this.stopping || !started) return;
 
     // Unexpected: say so in the window, with the files to reopen, and start a fresh engine
     // unless it keeps dying (then a restart of the app is the honest advice).
