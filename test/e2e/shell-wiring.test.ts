@@ -170,3 +170,29 @@ test('shell wiring (a stand-in for electron, not Electron): native dialogs, a dr
     if (shell.child.exitCode === null) shell.child.kill('SIGKILL');
   }
 });
+
+test('shell wiring (a stand-in for electron, not Electron): the engine process stops by itself when the app is killed outright', async () => {
+  const home = tmpDir();
+  const shell = bootShell(home, ['--demo']);
+  try {
+    const engine = await shell.find('utility-fork');
+    const changed = await shell.find('send', (r) => r.channel === 'main:session:changed');
+    await shell.find('send', (r) => r.channel === 'main:traffic:batch' && (r.payload as { total: number }).total >= 20);
+    const announced = Math.max(
+      ...shell.reports.filter((r) => r.type === 'send' && r.channel === 'main:traffic:batch').map((r) => (r.payload as { total: number }).total),
+    );
+    shell.child.kill('SIGKILL');
+    await shell.exited;
+    // The stand-in's utility process does not end with its parent: the engine's watch of
+    // the app's pid does it, after flushing.
+    await waitFor('the engine process to notice and exit', () => !alive(engine.pid as number), 15_000);
+    const store = SessionStore.open((changed.payload as { path: string }).path, { readonly: true });
+    try {
+      assert.ok(store.count() >= announced, `${store.count()} stored, ${announced} announced`);
+    } finally {
+      store.close();
+    }
+  } finally {
+    if (shell.child.exitCode === null && shell.child.signalCode === null) shell.child.kill('SIGKILL');
+  }
+});

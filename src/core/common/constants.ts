@@ -176,5 +176,7 @@ export const ENGINE_START_TIMEOUT_MS = 30_000;
  * Closing flushes one last batch and checkpoints the WAL: seconds at most, even for a big file.
  */
 export const ENGINE_STOP_TIMEOUT_MS = 20_000;
+/** How often the desktop app's engine process checks that the app is still there. */
+export const ENGINE_PARENT_CHECK_MS = 1000;
 /** Crashes in one minute after which the engine is not restarted (it would only crash again). */
 export const ENGINE_RESTARTS_PER_MINUTE = 3;

@@ -3,11 +3,11 @@ import type { EngineProcess } from '../../core/host/parent.ts';
 
 /**
  * The desktop app's engine process: an Electron utilityProcess running out/main/engine.js
- * (src/core/host/utility-child.ts), spoken to over its MessagePort. Chromium ends it with
- * the app, so it never outlives the window that started it.
+ * (src/core/host/utility-child.ts), spoken to over its MessagePort. It is told this
+ * process's pid, so that it stops if the app dies without ending it.
  */
 export function forkUtilityEngine(file: string): EngineProcess {
-  const child = utilityProcess.fork(file, [], { serviceName: 'Flowscope engine', stdio: 'inherit' });
+  const child = utilityProcess.fork(file, [`--parent-pid=${process.pid}`], { serviceName: 'Flowscope engine', stdio: 'inherit' });
   let exitCode: number | null | undefined;
   const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
   child.on('exit', (code) => {

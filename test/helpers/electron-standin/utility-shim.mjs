@@ -1,5 +1,6 @@
 // Stands in for Electron's utilityProcess runtime: gives the entry a process.parentPort
-// over the Node IPC channel, then loads it. Like a utility process, it ends with its parent.
+// over the Node IPC channel, then loads it. It does not end itself when its parent dies:
+// the engine's own watch of the parent's pid is what the wiring test checks.
 import { pathToFileURL } from 'node:url';
 
 process.parentPort = {
@@ -10,5 +11,5 @@ process.parentPort = {
     if (event === 'message') process.on('message', (data) => fn({ data }));
   },
 };
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => undefined);
 await import(pathToFileURL(process.env.FLOWSCOPE_STANDIN_ENTRY).href);
