@@ -131,7 +131,7 @@ test('shell wiring (a stand-in for electron, not Electron): window, channels, en
   }
 });
 
-test('shell wiring (a stand-in for electron, not Electron): native dialogs, a dropped file checked before the engine opens it, recent documents', async () => {
+test('shell wiring (a stand-in for electron, not Electron): native dialogs, a dropped file checked before the engine opens it, files from a second start or open-file, recent documents', async () => {
   const home = tmpDir();
   // A session to drop and to open, made by the real store.
   const file = path.join(home, 'dropped.flowscope');
@@ -164,6 +164,18 @@ test('shell wiring (a stand-in for electron, not Electron): native dialogs, a dr
     assert.equal(opened.ok, true, JSON.stringify(opened));
     assert.equal((opened.result as { path: string }).path, file);
     await shell.find('recent', (r) => r.file === file);
+
+    // A second start with a file (a double-click while Flowscope runs), and macOS's open-file,
+    // hand the file to this app, which opens it and tells the window.
+    const second = path.join(home, 'second.flowscope');
+    SessionStore.create(second, { flowscope_version: 'test' }).close();
+    shell.child.send({ cmd: 'second-instance', argv: ['/opt/Flowscope/flowscope', second] });
+    await shell.find('send', (r) => r.channel === 'main:session:changed' && (r.payload as { path: string }).path === second);
+    const third = path.join(home, 'third.flowscope');
+    SessionStore.create(third, { flowscope_version: 'test' }).close();
+    shell.child.send({ cmd: 'open-file', file: third });
+    await shell.find('send', (r) => r.channel === 'main:session:changed' && (r.payload as { path: string }).path === third);
+    await shell.find('recent', (r) => r.file === third);
     shell.child.send({ cmd: 'quit' });
     assert.equal(await shell.exited, 0);
   } finally {

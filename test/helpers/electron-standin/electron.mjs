@@ -157,7 +157,9 @@ process.on('message', async (cmd) => {
     const fn = handlers.get(cmd.channel);
     const reply = fn ? await fn({ sender, senderFrame: frame }, cmd.raw) : { missing: true };
     report({ type: 'reply', ref: cmd.ref, reply });
-  } else if (cmd.cmd === 'quit') app.quit();
+  } else if (cmd.cmd === 'second-instance') app.emit('second-instance', {}, cmd.argv, process.cwd());
+  else if (cmd.cmd === 'open-file') app.emit('open-file', { preventDefault() {} }, cmd.file);
+  else if (cmd.cmd === 'quit') app.quit();
 });
 
 export default { app, BrowserWindow, ipcMain, Menu, dialog, shell, session, utilityProcess, contextBridge, ipcRenderer, webUtils };
