@@ -208,3 +208,25 @@ test('shell wiring (a stand-in for electron, not Electron): the engine process s
     if (shell.child.exitCode === null && shell.child.signalCode === null) shell.child.kill('SIGKILL');
   }
 });
+
+test('shell wiring (a stand-in for electron, not Electron): a killed engine process is reported to the window and replaced', async () => {
+  const home = tmpDir();
+  const shell = bootShell(home, ['--demo']);
+  try {
+    const first = await shell.find('utility-fork');
+    const changed = await shell.find('send', (r) => r.channel === 'main:session:changed');
+    await shell.find('send', (r) => r.channel === 'main:traffic:batch');
+    process.kill(first.pid as number, 'SIGKILL');
+    const crash = await shell.find('send', (r) => r.channel === 'main:engine:crashed');
+    const payload = crash.payload as { message: string; files: string[]; restarted: boolean };
+    assert.deepEqual(payload.files, [(changed.payload as { path: string }).path]);
+    assert.equal(payload.restarted, true);
+    const second = await shell.find('utility-fork', (r) => r.pid !== first.pid);
+    const info = await shell.invoke('renderer:app:info', {});
+    assert.equal(info.result!.enginePid, second.pid);
+    shell.child.send({ cmd: 'quit' });
+    assert.equal(await shell.exited, 0);
+  } finally {
+    if (shell.child.exitCode === null && shell.child.signalCode === null) shell.child.kill('SIGKILL');
+  }
+});
