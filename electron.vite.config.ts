@@ -8,7 +8,8 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts') },
+        // The shell, and the engine process it starts as a utilityProcess (src/core/host).
+        input: { index: resolve(__dirname, 'src/main/index.ts'), engine: resolve(__dirname, 'src/core/host/utility-child.ts') },
         external: ['better-sqlite3', 'kafkajs', 'amqplib', 'ws', 'zod'],
       },
     },

@@ -52,7 +52,8 @@ async function figures(engine: Engine, sessionId: string) {
   const pairs = (status?: 'matched' | 'unanswered' | 'orphan') =>
     engine.call('renderer:analysis:pairs', { sessionId, offset: 0, limit: 500, ...(status ? { status } : {}) }).then(strip);
   return {
-    info: await engine.call('renderer:session:info', { sessionId }).then(({ analysis: _a, endpoints: _e, id: _i, ...info }) => info),
+    // What the analysis and the file hold, not how this engine's recording went (endpoints, storage).
+    info: await engine.call('renderer:session:info', { sessionId }).then(({ analysis: _a, endpoints: _e, id: _i, storage: _s, ...info }) => info),
     summary: await engine.call('renderer:analysis:summary', { sessionId }).then(strip),
     pairs: await pairs(),
     unanswered: await pairs('unanswered'),
