@@ -34,6 +34,9 @@ export type KeptAnalysis = Omit<AnalysisSnapshotRow, 'state'> & {
   resultsEnd: number | null;
 };
 
+/** The columns this version reads and writes. */
+const SHAPE = ['id', 'format', 'config', 'seq', 'seq_time', 'offsets', 'saved_at', 'version', 'state', 'results', 'results_end'];
+
 export interface AnalysisSnapshotRow {
   /** The analysis format the state was written in (ANALYSIS_FORMAT). */
   format: number;
@@ -107,6 +110,9 @@ export class AnalysisSnapshots {
   save(row: AnalysisSnapshotRow): void {
     if (this.readonly) throw new Error('This session is open read-only.');
     this.db.transaction(() => {
+      // The table is a cache: one of another shape (an unreleased layout, a future one) is replaced.
+      const columns = (this.db.prepare("SELECT name FROM pragma_table_info('analysis_snapshot')").all() as { name: string }[]).map((c) => c.name);
+      if (columns.length > 0 && !SHAPE.every((c) => columns.includes(c))) this.db.exec('DROP TABLE analysis_snapshot');
       this.db.exec(ANALYSIS_SNAPSHOT_SQL);
       this.db
         .prepare(
