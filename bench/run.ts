@@ -15,9 +15,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeSection, table } from './lib/report.ts';
 import type { Suite } from './lib/suite.ts';
+import { stopBroker } from './lib/context.ts';
+import { kafkaSuite } from './kafka/figure.ts';
+import { soakSuite } from './kafka/soak.ts';
+import { reopenSuite } from './reopen/figure.ts';
+import { analysisSuite } from './analysis/figure.ts';
 import { wsSuite } from './ws/figure.ts';
+import { startupSuite } from './startup.ts';
+import { amqpSuite } from './amqp/figure.ts';
 
-const suites: Suite[] = [wsSuite];
+/** In this order, so reopen and analysis reuse the session the kafka figure recorded. */
+const suites: Suite[] = [kafkaSuite, reopenSuite, analysisSuite, soakSuite, wsSuite, startupSuite, amqpSuite];
 
 const quick = process.env.BENCH_QUICK === '1';
 const wanted = process.argv.slice(2);
@@ -28,19 +36,23 @@ if (unknown.length) {
 }
 const chosen = wanted.length ? suites.filter((s) => wanted.includes(s.key)) : suites;
 let failed = 0;
-for (const suite of chosen) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `flowscope-bench-${suite.key}-`));
-  console.log(`\n== ${suite.title}`);
-  try {
-    const { figures, notes = [] } = await suite.run({ quick, dir });
-    console.log(table(figures));
-    for (const n of notes) console.log(`- ${n}`);
-    writeSection(suite.key, suite.title, figures, notes, quick);
-  } catch (err) {
-    failed++;
-    console.error(`${suite.key} failed: ${(err as Error).stack ?? String(err)}`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+// Sessions recorded by one figure are reused by the next, so the scratch space lives for the run.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowscope-bench-'));
+try {
+  for (const suite of chosen) {
+    console.log(`\n== ${suite.title}`);
+    try {
+      const { figures, notes = [] } = await suite.run({ quick, dir });
+      console.log(table(figures));
+      for (const n of notes) console.log(`- ${n}`);
+      writeSection(suite.key, suite.title, figures, notes, quick);
+    } catch (err) {
+      failed++;
+      console.error(`${suite.key} failed: ${(err as Error).stack ?? String(err)}`);
+    }
   }
+} finally {
+  await stopBroker();
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;

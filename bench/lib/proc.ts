@@ -16,11 +16,12 @@ export interface Child {
 }
 
 /** Spawns a command with stdout and stderr collected. */
-export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, opts: { discardStdout?: boolean } = {}): Child {
+  const stdio = ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe'] as const;
+  const proc = spawn(cmd, args, { cwd: ROOT, stdio: [...stdio], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
   return { proc, out: () => out, err: () => err, exited };
