@@ -33,7 +33,7 @@ async function collect(page: Page): Promise<LongTasks> {
 }
 
 async function shown(page: Page): Promise<number> {
-  return Number(await page.getByTestId('message-count').getAttribute('data-total').catch(() => null));
+  return Number(await page.getByTestId('message-count').getAttribute('data-total', { timeout: 5000 }));
 }
 
 async function rendererFigures(ctx: FigureContext): Promise<{ figures: Figure[]; notes: string[] }> {
@@ -82,6 +82,7 @@ async function rendererFigures(ctx: FigureContext): Promise<{ figures: Figure[];
         fs.writeFileSync(path.join(profileDir!, `renderer-${view.toLowerCase()}.cpuprofile`), JSON.stringify(profile));
         await cdp.detach();
       }
+      await page.screenshot({ path: path.join(ctx.dir, '..', `flowscope-bench-renderer-${view.toLowerCase()}.png`) });
       await openView(page, 'Messages');
       results.push({ view, tasks: await collect(page), rate: (r.n / r.ms) * 1000, shownAfter: await shown(page) });
     }
