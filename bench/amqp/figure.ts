@@ -12,7 +12,7 @@ import type { Suite } from '../lib/suite.ts';
 
 const URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
 
-async function amqpFigures(ctx: FigureContext): Promise<{ figures: Figure[] }> {
+async function amqpFigures(ctx: FigureContext): Promise<{ figures: Figure[]; notes: string[] }> {
   const n = ctx.quick ? 5_000 : Number(process.env.BENCH_AMQP_N ?? 50_000);
   const exchange = `bench-fanout-${Date.now().toString(36)}`;
   const conn = await amqp.connect(URL);
@@ -41,6 +41,7 @@ async function amqpFigures(ctx: FigureContext): Promise<{ figures: Figure[] }> {
           command: 'npm run bench -- amqp',
         },
       ],
+      notes: ['Both run until they exit after the Nth message; `record` also flushes and closes its session file in that time, which weighs more in quick mode\'s small N.'],
     };
   } finally {
     await ch.deleteExchange(exchange).catch(() => undefined);

@@ -42,7 +42,19 @@ async function wsFigures(ctx: FigureContext): Promise<Figure[]> {
     } finally {
       await stop(proxy, 'SIGINT');
     }
+    // The relay alone (recording dropped), in the same run: what the flow control between
+    // the two sockets allows, apart from what recording each frame costs.
+    const relay = startTs('bench/ws/relay-only.ts', [target]);
+    let relayed: Trips;
+    try {
+      const relayUrl = `ws://127.0.0.1:${(await waitFor(relay, /port (\d+)/))[1]}`;
+      await trips(relayUrl, 2_000, inFlight);
+      relayed = await trips(relayUrl, n, inFlight);
+    } finally {
+      await stop(relay);
+    }
     const directRate = (direct.n / direct.ms) * 1000;
+    const relayRate = (relayed.n / relayed.ms) * 1000;
     const proxiedRate = (proxied.n / proxied.ms) * 1000;
     const cmd = `npm run bench -- ws${ctx.quick ? ' (BENCH_QUICK=1)' : ''}`;
     return [
@@ -52,6 +64,13 @@ async function wsFigures(ctx: FigureContext): Promise<Figure[]> {
         ours: `through \`record --ws-proxy\` ${rate(proxiedRate)}`,
         ratio: proxiedRate / directRate,
         target: '≥ 0.5×',
+        command: cmd,
+      },
+      {
+        name: `WebSocket proxy relay alone (WsProxyConnector, recording dropped), same load`,
+        reference: `direct ${rate(directRate)}`,
+        ours: `relay only ${rate(relayRate)}; p50 / p99 ${ms(relayed.p50)} / ${ms(relayed.p99)}`,
+        ratio: relayRate / directRate,
         command: cmd,
       },
       {
