@@ -56,7 +56,7 @@ try {
       const { figures, notes = [] } = await suite.run({ quick, dir });
       console.log(table(figures));
       for (const n of notes) console.log(`- ${n}`);
-      writeSection(suite.key, suite.title, figures, notes, quick);
+      writeSection(suite.key, suite.title, figures, notes, quick, suites.map((s) => s.key));
     } catch (err) {
       failed++;
       console.error(`${suite.key} failed: ${(err as Error).stack ?? String(err)}`);

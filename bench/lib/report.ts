@@ -68,24 +68,30 @@ reported as a ratio, because absolute numbers on a shared machine mean little.
 | RabbitMQ fanout tap vs bare amqplib consumer, 50,000 messages | ~6k/s (broker-bound) | 0.98–1.06× (holds) |
 `;
 
-/** Replaces (or appends) the section of one figure group in BENCHMARKS.md. */
-export function writeSection(key: string, title: string, figures: Figure[], notes: string[], quick: boolean): void {
+/**
+ * Replaces (or adds) the section of one figure group in BENCHMARKS.md; sections are kept in
+ * `order` (the run's order of figures), whichever ran last.
+ */
+export function writeSection(key: string, title: string, figures: Figure[], notes: string[], quick: boolean, order: string[]): void {
   const old = fs.existsSync(FILE) ? fs.readFileSync(FILE, 'utf8') : HEADER;
-  const begin = `<!-- figure:${key} -->`;
-  const end = `<!-- /figure:${key} -->`;
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const body = [
-    begin,
+    `<!-- figure:${key} -->`,
     `## ${title}`,
     '',
     `Measured ${when}${quick ? ' in quick mode (BENCH_QUICK=1: small N, not a measurement)' : ''} on ${machine()}.`,
     '',
     table(figures),
     ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
-    end,
+    `<!-- /figure:${key} -->`,
   ].join('\n');
-  const at = old.indexOf(begin);
-  const stop = old.indexOf(end);
-  const next = at >= 0 && stop > at ? old.slice(0, at) + body + old.slice(stop + end.length) : `${old.trimEnd()}\n\n${body}\n`;
-  fs.writeFileSync(FILE, next);
+  const sections = new Map<string, string>();
+  const re = /<!-- figure:([\w-]+) -->[\s\S]*?<!-- \/figure:\1 -->/g;
+  for (const m of old.matchAll(re)) sections.set(m[1]!, m[0]);
+  sections.set(key, body);
+  const first = old.search(/<!-- figure:/);
+  const head = (first >= 0 ? old.slice(0, first) : old).trimEnd();
+  const rank = (k: string): number => (order.includes(k) ? order.indexOf(k) : order.length);
+  const keys = [...sections.keys()].sort((a, b) => rank(a) - rank(b));
+  fs.writeFileSync(FILE, `${head}\n\n${keys.map((k) => sections.get(k)).join('\n\n')}\n`);
 }

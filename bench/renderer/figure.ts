@@ -4,12 +4,13 @@
  * a WebSocket proxy set up in the connect dialog, and an echo client driving round trips
  * through it as fast as it can, first with the Messages view live, then with Flow. A
  * PerformanceObserver for 'longtask' in the page reports every main-thread task over 50 ms.
- * BENCH_PROFILE=DIR also writes a CPU profile of the page per view (open it in DevTools).
+ * BENCH_PROFILE=DIR also writes a CPU profile of the page per view (open it in DevTools);
+ * screenshots of each view at the end of its burst go to test-artifacts/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, openView, eventually } from '../../test/helpers/browser.ts';
+import { eventually, launchBrowser, openView, screenshot } from '../../test/helpers/browser.ts';
 import { freePort, run, startCli, startTs, stop, waitFor } from '../lib/proc.ts';
 import type { Figure, FigureContext } from '../lib/report.ts';
 import type { Suite } from '../lib/suite.ts';
@@ -86,7 +87,8 @@ async function rendererFigures(ctx: FigureContext): Promise<{ figures: Figure[];
         fs.writeFileSync(path.join(profileDir!, `renderer-${view.toLowerCase()}.cpuprofile`), JSON.stringify(profile));
         await cdp.detach();
       }
-      await page.screenshot({ path: path.join(ctx.dir, '..', `flowscope-bench-renderer-${view.toLowerCase()}.png`) });
+      // What the window showed at the end of the burst, kept beside the e2e screenshots.
+      await screenshot(page, `bench-renderer-${view.toLowerCase()}`);
       await openView(page, 'Messages');
       results.push({ view, tasks: await collect(page), rate: (r.n / r.ms) * 1000, shownAfter: await shown(page) });
     }

@@ -56,7 +56,7 @@ async function wsFigures(ctx: FigureContext): Promise<Figure[]> {
     const directRate = (direct.n / direct.ms) * 1000;
     const relayRate = (relayed.n / relayed.ms) * 1000;
     const proxiedRate = (proxied.n / proxied.ms) * 1000;
-    const cmd = `npm run bench -- ws${ctx.quick ? ' (BENCH_QUICK=1)' : ''}`;
+    const cmd = `${ctx.quick ? 'BENCH_QUICK=1 ' : ''}npm run bench -- ws`;
     return [
       {
         name: `WebSocket proxy, ${n.toLocaleString('en-US')} echo round trips, ${inFlight} in flight, 3 processes`,
