@@ -8,7 +8,9 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts') },
+        // The WebSocket proxy's thread (src/core/connectors/ws/proxy-thread.ts) starts
+        // relay-worker.js from beside index.js.
+        input: { index: resolve(__dirname, 'src/main/index.ts'), 'relay-worker': resolve(__dirname, 'src/core/connectors/ws/relay-worker.ts') },
         external: ['better-sqlite3', 'kafkajs', 'amqplib', 'ws', 'zod'],
       },
     },

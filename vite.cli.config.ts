@@ -39,16 +39,19 @@ export default defineConfig({
   root,
   logLevel: 'warn',
   build: {
-    ssr: path.join(root, 'src/cli/index.ts'),
+    ssr: true,
     outDir: path.join(root, 'out/cli'),
     emptyOutDir: true,
     target: 'node20',
     minify: false,
     rollupOptions: {
+      // The WebSocket proxy's thread is an entry of its own: proxy-thread.ts starts
+      // relay-worker.js from the folder its chunk sits in.
+      input: { index: path.join(root, 'src/cli/index.ts'), 'relay-worker': path.join(root, 'src/core/connectors/ws/relay-worker.ts') },
       external: (id) => id.startsWith('node:') || builtins.has(id) || runtime.some((dep) => id === dep || id.startsWith(`${dep}/`)),
       // Chunks sit beside index.js: src/cli/context.ts finds the package root two folders up
       // from its own file, from out/cli as from src/cli.
-      output: { format: 'es', entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js' },
+      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     },
   },
   ssr: { target: 'node' },

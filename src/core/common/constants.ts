@@ -126,6 +126,13 @@ export const WS_MAX_PAYLOAD = 256 * MiB;
  * read; reading resumes when that socket has written its buffer out ('drain').
  */
 export const WS_HIGH_WATER = 8 * MiB;
+/**
+ * Captured bytes the proxy's thread may have handed to the recording thread and not yet seen
+ * acknowledged before it stops reading its connections; it reads again below the low mark.
+ * Large enough that a burst is relayed at full speed while the recorder catches up.
+ */
+export const WS_RECORD_HIGH_WATER = 32 * MiB;
+export const WS_RECORD_LOW_WATER = 8 * MiB;
 
 // ── Replay ───────────────────────────────────────────────────────────────────────────────
 

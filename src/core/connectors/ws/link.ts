@@ -25,6 +25,10 @@ export class Link {
   private closedLegs = 0;
   private resolveDone!: () => void;
   private graceTimer: NodeJS.Timeout | null = null;
+  /** Reading held by the recorder falling behind (see `hold`), apart from each leg's own backpressure. */
+  private held = false;
+  /** Legs whose reading waits for the other leg's socket to drain. */
+  private readonly draining = new Set<WebSocket>();
 
   constructor(
     private readonly info: LinkInfo,
@@ -56,9 +60,22 @@ export class Link {
     return this.done;
   }
 
+  /**
+   * Stops reading both legs until `release`: the recorder is behind, so frames wait in the
+   * peers' TCP buffers rather than in the proxy's memory.
+   */
+  hold(): void {
+    this.held = true;
+    for (const ws of [this.client, this.server]) if (ws.readyState === WebSocket.OPEN) ws.pause();
+  }
+
+  release(): void {
+    this.held = false;
+    for (const ws of [this.client, this.server]) if (ws.isPaused && !this.draining.has(ws)) ws.resume();
+  }
+
   private relay(from: WebSocket, to: WebSocket, event: 'frame-out' | 'frame-in'): void {
     let corked: Socket | null = null;
-    let waiting = false;
     from.on('message', (data: RawData, isBinary: boolean) => {
       // binaryType is 'nodebuffer', so data is one Buffer even for a fragmented message.
       const bytes = data as Buffer;
@@ -84,14 +101,14 @@ export class Link {
       // the high-water mark this leg stops being read, and the other socket's 'drain' (its
       // buffer written out) resumes it. TCP then slows the fast peer, so memory stays bounded.
       to.send(bytes, { binary: isBinary, compress: false });
-      if (!waiting && socket && to.bufferedAmount > WS_HIGH_WATER) {
-        waiting = true;
+      if (!this.draining.has(from) && socket && to.bufferedAmount > WS_HIGH_WATER) {
+        this.draining.add(from);
         from.pause();
         const resume = (): void => {
-          waiting = false;
+          this.draining.delete(from);
           socket.off('drain', resume);
           socket.off('close', resume);
-          if (from.isPaused) from.resume();
+          if (from.isPaused && !this.held) from.resume();
         };
         socket.on('drain', resume);
         socket.on('close', resume);
