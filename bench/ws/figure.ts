@@ -61,13 +61,13 @@ async function wsFigures(ctx: FigureContext): Promise<Figure[]> {
       {
         name: `WebSocket proxy, ${n.toLocaleString('en-US')} echo round trips, ${inFlight} in flight, 3 processes`,
         reference: `direct ${rate(directRate)}`,
-        ours: `through \`record --ws-proxy\` ${rate(proxiedRate)}`,
+        ours: `through \`record --ws-proxy\` (proxy thread + recording thread) ${rate(proxiedRate)}`,
         ratio: proxiedRate / directRate,
         target: '≥ 0.5×',
         command: cmd,
       },
       {
-        name: `WebSocket proxy relay alone (WsProxyConnector, recording dropped), same load`,
+        name: `WebSocket proxy relay alone (WsProxyConnector in one thread, recording dropped), same load`,
         reference: `direct ${rate(directRate)}`,
         ours: `relay only ${rate(relayRate)}; p50 / p99 ${ms(relayed.p50)} / ${ms(relayed.p99)}`,
         ratio: relayRate / directRate,
