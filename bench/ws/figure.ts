@@ -93,5 +93,10 @@ function ms(v: number): string {
 export const wsSuite: Suite = {
   key: 'ws',
   title: 'WebSocket recording proxy',
-  run: async (ctx) => ({ figures: await wsFigures(ctx) }),
+  run: async (ctx) => ({
+    figures: await wsFigures(ctx),
+    notes: [
+      'The proxy relays on its own thread and the CLI records on its main thread (SQLite, correlation, analysis); client, server, proxy and recorder share the machine\'s cores, so the relay-alone row shows what the flow control allows and the gap to it is the recording\'s CPU.',
+    ],
+  }),
 };
