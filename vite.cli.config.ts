@@ -49,6 +49,8 @@ export default defineConfig({
       // relay-worker.js from the folder its chunk sits in.
       input: { index: path.join(root, 'src/cli/index.ts'), 'relay-worker': path.join(root, 'src/core/connectors/ws/relay-worker.ts') },
       external: (id) => id.startsWith('node:') || builtins.has(id) || runtime.some((dep) => id === dep || id.startsWith(`${dep}/`)),
+      // The command, and the engine process `serve` forks (src/cli/engine-host.ts finds it beside itself).
+      input: { index: path.join(root, 'src/cli/index.ts'), 'node-child': path.join(root, 'src/core/host/node-child.ts') },
       // Chunks sit beside index.js: src/cli/context.ts finds the package root two folders up
       // from its own file, from out/cli as from src/cli.
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -20,12 +20,13 @@ import type {
   ReplayPlan,
   ReplayProgress,
   SessionInfo,
+  StorageStatus,
   TimelineSeries,
   TopologyGraph,
   TrafficBatch,
   UndeliveredGroup,
 } from './views.ts';
-import type { MessageDetail, MessageRow } from './model.ts';
+import type { Gap, MessageDetail, MessageRow } from './model.ts';
 import { endpointSpecSchema, replayRequestSchema } from './specs.ts';
 
 export * from './views.ts';
@@ -43,6 +44,8 @@ export const requests = {
   'renderer:session:new': { input: z.object({ path: path.optional() }).strict() },
   'renderer:session:open': { input: z.object({ path }).strict() },
   'renderer:session:info': { input: z.object({ sessionId }).strict() },
+  /** The session's gaps: spans whose traffic was not (all) stored (disk full, a dropped connection). */
+  'renderer:session:gaps': { input: z.object({ sessionId }).strict() },
   'renderer:session:save-as': { input: z.object({ sessionId, path }).strict() },
   'renderer:session:close': { input: z.object({ sessionId }).strict() },
   'renderer:session:set-notes': { input: z.object({ sessionId, notes: z.string().max(100_000) }).strict() },
@@ -108,14 +111,70 @@ export const requests = {
   'renderer:replay:cancel': { input: z.object({ replayId: z.string().min(1).max(64) }).strict() },
 } as const;
 
+/**
+ * Requests only the desktop shell answers, never the engine: native file dialogs and files
+ * dropped on the window. The browser build has none of them; the renderer asks
+ * `InspectorClient.desktop` whether they exist (else it shows its typed-path dialog).
+ */
+export const desktopRequests = {
+  /** A native open dialog; `import` offers JSON Lines and kcat files besides sessions. */
+  'renderer:dialog:choose-file': { input: z.object({ purpose: z.enum(['open', 'import']) }).strict() },
+  /** A native save dialog for a new file, starting at `defaultPath`. */
+  'renderer:dialog:choose-target': { input: z.object({ purpose: z.enum(['save-as', 'export']), defaultPath: path.optional() }).strict() },
+  /** Opens a session file dropped on the window; the shell checks that it is one before the engine opens it. */
+  'renderer:desktop:open-dropped': { input: z.object({ path }).strict() },
+} as const;
+
+export interface DesktopResults {
+  'renderer:dialog:choose-file': { path: string | null };
+  'renderer:dialog:choose-target': { path: string | null };
+  'renderer:desktop:open-dropped': SessionInfo;
+}
+
+export type DesktopChannel = keyof typeof desktopRequests;
+export type DesktopInput<C extends DesktopChannel> = z.input<(typeof desktopRequests)[C]['input']>;
+export type DesktopParsed<C extends DesktopChannel> = z.output<(typeof desktopRequests)[C]['input']>;
+export const DESKTOP_CHANNELS = Object.keys(desktopRequests) as DesktopChannel[];
+
+export function isDesktopChannel(c: unknown): c is DesktopChannel {
+  return typeof c === 'string' && Object.prototype.hasOwnProperty.call(desktopRequests, c);
+}
+
+/** Validates a desktop request's input, with the same readable message as `parseInput`. */
+export function parseDesktopInput<C extends DesktopChannel>(channel: C, input: unknown): DesktopParsed<C> {
+  const schema = desktopRequests[channel].input as unknown as z.ZodType<DesktopParsed<C>>;
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new ApiError('bad-request', `Invalid request to ${channel}${where}: ${issue?.message ?? 'invalid input'}`);
+  }
+  return r.data;
+}
+
+/** What the desktop app's preload adds to the client: the shell's own requests, and dropped files' paths. */
+export interface DesktopApi {
+  call<C extends DesktopChannel>(channel: C, input: DesktopInput<C>): Promise<DesktopResults[C]>;
+  /** The path of a File dropped on the window (Electron's webUtils.getPathForFile); '' when it has none. */
+  pathForFile(file: unknown): string;
+}
+
 /** What each request channel resolves to. */
 export interface Results {
-  'renderer:app:info': { version: string; transport: 'ipc' | 'bridge'; platform: string; demo: boolean };
+  'renderer:app:info': {
+    version: string;
+    transport: 'ipc' | 'bridge';
+    platform: string;
+    demo: boolean;
+    /** The process the engine runs in (its own, apart from the window's or the server's). */
+    enginePid: number;
+  };
   'renderer:session:list': SessionInfo[];
   'renderer:session:recent': { path: string; openedAt: string }[];
   'renderer:session:new': SessionInfo;
   'renderer:session:open': SessionInfo;
   'renderer:session:info': SessionInfo;
+  'renderer:session:gaps': Gap[];
   'renderer:session:save-as': SessionInfo;
   'renderer:session:close': { closed: true };
   'renderer:session:set-notes': SessionInfo;
@@ -156,6 +215,10 @@ export type RequestResult<C extends RequestChannel> = Results[C];
 export const events = {
   'main:traffic:batch': { payload: z.custom<TrafficBatch>() },
   'main:endpoint:status': { payload: z.custom<{ sessionId: string; endpoint: EndpointView }>() },
+  /** A recording's writes paused (the disk is full), its counts while paused (a few a second), and resumed. */
+  'main:session:storage': { payload: z.custom<{ sessionId: string; storage: StorageStatus }>() },
+  /** A gap was recorded in the session (writes resumed after a full disk, a tap reconnected): how many it has now. */
+  'main:session:gaps': { payload: z.custom<{ sessionId: string; gapCount: number }>() },
   'main:session:changed': { payload: z.custom<SessionInfo>() },
   'main:session:closed': { payload: z.custom<{ sessionId: string }>() },
   'main:playback:state': { payload: z.custom<PlaybackState>() },
@@ -163,6 +226,12 @@ export const events = {
   /** A saved session's analysis advancing (at most ten a second per session), and once when it is ready or failed. */
   'main:analysis:progress': { payload: z.custom<{ sessionId: string; analysis: AnalysisStatus }>() },
   'main:app:error': { payload: z.custom<{ message: string }>() },
+  /**
+   * The engine process died unexpectedly: what happened and what to do, the files of the
+   * sessions it had open (to reopen), and whether a new engine is running. Every session id
+   * the window held is gone with it.
+   */
+  'main:engine:crashed': { payload: z.custom<{ message: string; files: string[]; restarted: boolean }>() },
 } as const;
 
 export type EventChannel = keyof typeof events;
@@ -220,4 +289,6 @@ export interface InspectorApi {
 export interface InspectorClient extends InspectorApi {
   on<E extends EventChannel>(event: E, handler: (payload: Events[E]) => void): () => void;
   readonly kind: 'ipc' | 'bridge';
+  /** Only in the desktop app: native dialogs and dropped files. */
+  readonly desktop?: DesktopApi;
 }

@@ -129,6 +129,8 @@ export class Engine implements InspectorApi {
       version: this.opts.version,
       emitBatch: (b) => this.emit('main:traffic:batch', b),
       emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
+      emitStorage: (sessionId, storage) => this.emit('main:session:storage', { sessionId, storage }),
+      emitGaps: (sessionId, gapCount) => this.emit('main:session:gaps', { sessionId, gapCount }),
       emitPlayback: (s) => this.emit('main:playback:state', s),
       emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
       analysis: this.opts.analysis ?? {},
@@ -210,12 +212,14 @@ export class Engine implements InspectorApi {
         transport: this.opts.transport,
         platform: process.platform,
         demo: this.opts.demo ?? false,
+        enginePid: process.pid,
       }),
       'renderer:session:list': () => [...this.sessions.values()].map((s) => s.info()),
       'renderer:session:recent': () => this.recent.list(),
       'renderer:session:new': (i) => this.newSession(i.path).info(),
       'renderer:session:open': (i) => this.openSession(i.path).info(),
       'renderer:session:info': (i) => this.session(i.sessionId).info(),
+      'renderer:session:gaps': (i) => this.session(i.sessionId).store.gaps(),
       'renderer:session:save-as': async (i) => {
         const s = this.session(i.sessionId);
         s.recorder?.flush();

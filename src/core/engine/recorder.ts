@@ -1,9 +1,11 @@
 import type { CapturedMessage, EndpointStatus, GroupOffset, StoredMessage } from '../../shared/model.ts';
+import type { StorageStatus } from '../../shared/views.ts';
 import type { CaptureSink, Connector } from '../connectors/types.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { FLUSH_INTERVAL_MS, MAX_PENDING_BYTES, MAX_PENDING_MESSAGES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
+import { WriteGuard } from './write-guard.ts';
 
 const log = getLogger('recorder');
 
@@ -34,12 +36,19 @@ export interface RecorderOptions {
   /** Kafka consumer-group offsets, after they are stored. */
   onOffsets?: (rows: GroupOffset[]) => void;
   onStatus?: (state: EndpointState) => void;
+  /** Whether captures reach the file (a full disk pauses writing; see write-guard.ts). */
+  onStorage?: (status: StorageStatus) => void;
+  /** A gap was recorded (a connection drop; the write guard's own gaps come with onStorage). */
+  onGap?: () => void;
+  /** Memory budget for captures held while the file cannot be written. */
+  heldBytesBudget?: number;
   onError?: (err: Error) => void;
 }
 
 /**
  * Collects what connectors capture and writes it to the session store in batches: one
- * transaction per flush, never one statement per message. Nothing is held after a flush,
+ * transaction per flush, never one statement per message. Nothing is held after a flush
+ * (except while the file cannot be written, within a budget: write-guard.ts),
  * so memory stays flat however long the recording runs.
  */
 export class Recorder {
@@ -54,6 +63,8 @@ export class Recorder {
   private readonly maxPendingBytes: number;
   /** Messages captured since the recorder started (stored or waiting). */
   captured = 0;
+  /** Decides what happens when a write fails (a full disk): hold, drop, retry, record the gap. */
+  private readonly guard: WriteGuard;
 
   constructor(
     readonly store: SessionStore,
@@ -62,6 +73,21 @@ export class Recorder {
     this.flushMs = opts.flushMs ?? FLUSH_INTERVAL_MS;
     this.maxPending = opts.maxPending ?? MAX_PENDING_MESSAGES;
     this.maxPendingBytes = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
+    this.guard = new WriteGuard({
+      file: store.path,
+      write: (batch) => this.write(batch),
+      writeGaps: (gaps) => store.addGaps(gaps),
+      reclaim: () => store.checkpoint(),
+      captured: () => this.captured,
+      sources: () => [...this.connectors.values()],
+      onStatus: (status) => opts.onStorage?.(status),
+      ...(opts.heldBytesBudget !== undefined ? { budgetBytes: opts.heldBytesBudget } : {}),
+    });
+  }
+
+  /** Whether captures reach the file, with this recording's counts. */
+  storage(): StorageStatus {
+    return this.guard.status();
   }
 
   /** A sink bound to one endpoint id; hand it to that endpoint's connector. */
@@ -70,11 +96,25 @@ export class Recorder {
       message: (msg) => this.push(msg),
       offsets: (rows: GroupOffset[]) => {
         this.flush();
+        // While writes are paused a poll is skipped: the next one after the pause says the same.
+        if (this.guard.paused) return;
         this.store.addOffsets(rows);
         this.opts.onOffsets?.(rows);
       },
       status: (status, detail) => this.setStatus(endpoint, status, detail),
-      discovery: (facts: Discovery) => this.store.addDiscovery(facts),
+      gap: (gap) => {
+        // After the batch before it, so the file's order reads as it happened.
+        this.flush();
+        try {
+          this.store.addGaps([{ ...gap, endpoint }]);
+        } catch (err) {
+          this.opts.onError?.(err as Error);
+        }
+        this.opts.onGap?.();
+      },
+      discovery: (facts: Discovery) => {
+        if (!this.guard.paused) this.store.addDiscovery(facts);
+      },
     };
   }
 
@@ -113,7 +153,8 @@ export class Recorder {
     const state: EndpointState = { id, status, detail: detail ?? null, since: Date.now() };
     this.states.set(id, state);
     log.info(`${id}: ${status}${detail ? ` (${detail})` : ''}`);
-    if (!this.closed) {
+    // While writes are paused the change is announced but not logged in the file.
+    if (!this.closed && !this.guard.paused) {
       try {
         this.store.logEndpoint(state.since, id, status, detail);
       } catch (err) {
@@ -146,16 +187,14 @@ export class Recorder {
     this.pending = [];
     this.pendingBytes = 0;
     if (this.opts.enrich) for (const m of batch) this.opts.enrich(m);
+    // The guard writes it through `write`, or holds it while the file cannot be written.
+    this.guard.submit(batch);
+  }
+
+  /** Stores one batch and announces it; throws when the write fails (the guard decides then). */
+  private write(batch: CapturedMessage[]): void {
     const firstSeq = this.store.lastSeq + 1;
-    let lastSeq: number;
-    try {
-      lastSeq = this.store.insertBatch(batch);
-    } catch (err) {
-      // Keep the batch: the next flush retries it rather than dropping what was captured.
-      this.pending = batch.concat(this.pending);
-      this.opts.onError?.(err as Error);
-      return;
-    }
+    const lastSeq = this.store.insertBatch(batch);
     if (this.opts.onBatch) {
       const messages: StoredMessage[] = batch.map((m, i) => ({ ...m, seq: firstSeq + i, size: m.payload.byteLength }));
       this.opts.onBatch({ firstSeq, lastSeq, messages });
@@ -167,6 +206,7 @@ export class Recorder {
     const ids = [...this.connectors.keys()];
     await Promise.all(ids.map((id) => this.remove(id)));
     this.flush();
+    this.guard.close();
     this.closed = true;
   }
 }

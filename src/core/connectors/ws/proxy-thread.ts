@@ -94,13 +94,14 @@ export class WsProxyThread implements Connector {
 
 /**
  * The relay's thread. Built (the CLI's out/cli, the app's out/main), relay-worker.js sits
- * beside this code; run from the sources (tests, development), the worker registers tsx
+ * beside this code or one folder up (the app's chunks/); run from the sources (tests, development), the worker registers tsx
  * first, as the main thread did, to load relay-worker.ts.
  */
 function startRelay(opts: WsProxyOptions): Worker {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const built = path.join(here, 'relay-worker.js');
-  if (fs.existsSync(built)) return new Worker(built, { workerData: opts });
+  // Beside the entry, whether this code was bundled into it or into a chunk folder below it.
+  const built = [path.join(here, 'relay-worker.js'), path.join(here, '..', 'relay-worker.js')].find((f) => fs.existsSync(f));
+  if (built) return new Worker(built, { workerData: opts });
   const source = path.join(here, 'relay-worker.ts');
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(source).href)}); })`;

@@ -1,5 +1,5 @@
 import type { MessageFilter } from '../../../shared/filter.ts';
-import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo } from '../../../shared/views.ts';
+import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo, StorageStatus } from '../../../shared/views.ts';
 import { createStore, useStore } from '../lib/store.ts';
 import { cleanFilter, parseViewState, serializeViewState, type ColumnId, type ViewId, type ViewState } from './view-state.ts';
 
@@ -18,10 +18,23 @@ export interface AppState extends ViewState {
   playback: Record<string, PlaybackState>;
   /** How far each session's analysis has got, from its info and the progress events. */
   analysis: Record<string, AnalysisStatus>;
+  /** Whether each recording's captures reach its file (a full disk pauses them). */
+  storage: Record<string, StorageStatus | null>;
   dialog: DialogKind | null;
+  /** A path the dialog starts with (a file the system's open dialog chose, to import). */
+  dialogPath: string | null;
   connection: { up: boolean; why: string | null };
   toasts: Toast[];
   loaded: boolean;
+  /** The engine process died (main:engine:crashed): shown as a banner until dismissed. */
+  engineCrash: EngineCrash | null;
+}
+
+export interface EngineCrash {
+  message: string;
+  /** Session files the engine had open, to reopen; removed from here once reopened. */
+  files: string[];
+  restarted: boolean;
 }
 
 const initialView = parseViewState(window.location.search);
@@ -32,10 +45,13 @@ export const app = createStore<AppState>({
   counts: {},
   playback: {},
   analysis: {},
+  storage: {},
   dialog: null,
+  dialogPath: null,
   connection: { up: true, why: null },
   toasts: [],
   loaded: false,
+  engineCrash: null,
 });
 
 export function useApp<S>(select: (s: AppState) => S): S {
@@ -70,8 +86,8 @@ export function setColumns(columns: ColumnId[]): void {
   app.set({ columns });
 }
 
-export function openDialog(dialog: DialogKind | null): void {
-  app.set({ dialog });
+export function openDialog(dialog: DialogKind | null, path: string | null = null): void {
+  app.set({ dialog, dialogPath: path });
 }
 
 export function activateSession(id: string | null): void {
@@ -88,6 +104,7 @@ export function upsertSession(info: SessionInfo, activate: boolean): void {
       sessions,
       counts,
       analysis: { ...s.analysis, [info.id]: info.analysis },
+      storage: { ...s.storage, [info.id]: info.storage },
       ...(activate ? { sessionId: info.id } : {}),
       ...(switching ? { filter: {}, selectedSeq: null, detailOpen: false } : {}),
     };
@@ -112,6 +129,24 @@ export function updateEndpoint(sessionId: string, endpoint: EndpointView): void 
       return { ...x, endpoints, live: x.live || endpoint.status === 'recording' || endpoint.status === 'connecting' };
     }),
   }));
+}
+
+export function setStorage(sessionId: string, storage: StorageStatus): void {
+  app.set((s) => ({ storage: { ...s.storage, [sessionId]: storage } }));
+}
+
+/** A gap was recorded: the session's count changes, and the views that draw gaps read them again. */
+export function setGapCount(sessionId: string, gapCount: number): void {
+  app.set((s) => ({ sessions: s.sessions.map((x) => (x.id === sessionId ? { ...x, gapCount } : x)) }));
+}
+
+/** The engine process is gone and every session id with it: the window starts over, and says why. */
+export function engineCrashed(crash: EngineCrash): void {
+  app.set({ sessions: [], sessionId: null, counts: {}, playback: {}, analysis: {}, storage: {}, dialog: null, filter: {}, selectedSeq: null, detailOpen: false, engineCrash: crash });
+}
+
+export function dismissEngineCrash(): void {
+  app.set({ engineCrash: null });
 }
 
 let toastId = 1;
