@@ -31,7 +31,8 @@ async function soakFigures(ctx: FigureContext): Promise<{ figures: Figure[]; not
   // Give the tail a moment to store the last records before stopping it.
   await sleep(3000);
   await stop(rec, 'SIGINT');
-  const stored = Number(rec.err().match(/stopped \([^)]*\): (\d+) messages/)?.[1] ?? NaN);
+  // The CLI's closing line, e.g. "stopped (interrupted): 39,974 messages in FILE".
+  const stored = Number(rec.err().match(/stopped \([^)]*\): ([\d,]+) messages/)?.[1]?.replaceAll(',', '') ?? NaN);
   const cmd = `BENCH_SOAK_S=${seconds} npm run bench -- soak`;
   return {
     figures: [
