@@ -149,10 +149,18 @@ export const AMQP_CONSUMER_PREFETCH = 500;
 export const AMQP_RECONCILE_MAX_HELD = 200_000;
 /** Largest WebSocket frame relayed or recorded; ws's own default (100 MiB) is too tight for dumps. */
 export const WS_MAX_PAYLOAD = 256 * MiB;
-/** Bytes queued towards one proxy leg before the other leg stops being read. */
+/**
+ * Bytes buffered towards one proxy leg (ws `bufferedAmount`) before the other leg stops being
+ * read; reading resumes when that socket has written its buffer out ('drain').
+ */
 export const WS_HIGH_WATER = 8 * MiB;
-/** Reading resumes once that queue has drained below this. */
-export const WS_LOW_WATER = 1 * MiB;
+/**
+ * Captured bytes the proxy's thread may have handed to the recording thread and not yet seen
+ * acknowledged before it stops reading its connections; it reads again below the low mark.
+ * Large enough that a burst is relayed at full speed while the recorder catches up.
+ */
+export const WS_RECORD_HIGH_WATER = 32 * MiB;
+export const WS_RECORD_LOW_WATER = 8 * MiB;
 
 // ── Replay ───────────────────────────────────────────────────────────────────────────────
 
