@@ -8,7 +8,8 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts') },
+        // The store's writer thread is its own entry, found beside the bundle at run time.
+        input: { index: resolve(__dirname, 'src/main/index.ts'), 'writer-worker': resolve(__dirname, 'src/core/store/writer-worker.ts') },
         external: ['better-sqlite3', 'kafkajs', 'amqplib', 'ws', 'zod'],
       },
     },

@@ -39,16 +39,19 @@ export default defineConfig({
   root,
   logLevel: 'warn',
   build: {
-    ssr: path.join(root, 'src/cli/index.ts'),
+    ssr: true,
     outDir: path.join(root, 'out/cli'),
     emptyOutDir: true,
     target: 'node20',
     minify: false,
     rollupOptions: {
+      // The store's writer thread is an entry of its own, found beside the bundle at run
+      // time (src/core/store/store-writer.ts).
+      input: { index: path.join(root, 'src/cli/index.ts'), 'writer-worker': path.join(root, 'src/core/store/writer-worker.ts') },
       external: (id) => id.startsWith('node:') || builtins.has(id) || runtime.some((dep) => id === dep || id.startsWith(`${dep}/`)),
       // Chunks sit beside index.js: src/cli/context.ts finds the package root two folders up
       // from its own file, from out/cli as from src/cli.
-      output: { format: 'es', entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js' },
+      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     },
   },
   ssr: { target: 'node' },

@@ -16,6 +16,15 @@ export const FLUSH_INTERVAL_MS = 100;
 export const MAX_PENDING_MESSAGES = 20_000;
 /** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
 export const MAX_PENDING_BYTES = 32 * MiB;
+/**
+ * Captured payload bytes not yet committed by the store's writer thread (waiting or in
+ * flight) past which a connector that can wait (Kafka) stops fetching until the writer has
+ * caught up to half of it: a catch-up runs at the store's pace without buffering the topic
+ * in memory (issue 12).
+ */
+export const WRITER_BACKLOG_BYTES = 32 * MiB;
+/** The same budget in messages: small messages cost their objects, not their bytes. */
+export const WRITER_BACKLOG_MESSAGES = 60_000;
 
 // ── Live views ───────────────────────────────────────────────────────────────────────────
 
@@ -113,6 +122,8 @@ export const KAFKA_MAX_BYTES = 32 * MiB;
  * delays deleting the group; 6 s is the broker's default minimum (group.min.session.timeout.ms).
  */
 export const KAFKA_SESSION_TIMEOUT_MS = 6000;
+/** A tap held back by the store's backlog heartbeats this often, well inside the session timeout. */
+export const KAFKA_HEARTBEAT_WAIT_MS = 1000;
 /** Our RabbitMQ queues are bounded so a stalled Flowscope never fills the broker's memory (x-max-length, drop-head). */
 export const AMQP_OWN_QUEUE_MAX_LENGTH = 1_000_000;
 /** Unacked deliveries in flight per consumed application queue. */

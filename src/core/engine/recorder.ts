@@ -1,8 +1,15 @@
 import type { CapturedMessage, EndpointStatus, GroupOffset, StoredMessage } from '../../shared/model.ts';
 import type { CaptureSink, Connector } from '../connectors/types.ts';
 import type { Discovery } from '../../shared/discovery.ts';
-import type { SessionStore } from '../store/session-store.ts';
-import { FLUSH_INTERVAL_MS, MAX_PENDING_BYTES, MAX_PENDING_MESSAGES } from '../common/constants.ts';
+import type { SessionStore, StoreWriter } from '../store/session-store.ts';
+import {
+  FLUSH_INTERVAL_MS,
+  MAX_PENDING_BYTES,
+  MAX_PENDING_MESSAGES,
+  WRITER_BACKLOG_BYTES,
+  WRITER_BACKLOG_MESSAGES,
+} from '../common/constants.ts';
+import { stampEventTime } from '../common/event-time.ts';
 import { getLogger } from '../common/logger.ts';
 
 const log = getLogger('recorder');
@@ -35,17 +42,47 @@ export interface RecorderOptions {
   onOffsets?: (rows: GroupOffset[]) => void;
   onStatus?: (state: EndpointState) => void;
   onError?: (err: Error) => void;
+  /**
+   * Write on the store's writer thread (store.openWriter()) instead of this one: flushes
+   * return at once, batches reach onBatch once committed, and `settle()` waits for them.
+   */
+  writerThread?: boolean;
+}
+
+/** A batch sent to the writer thread and not answered yet. */
+interface Flight {
+  firstSeq: number;
+  lastSeq: number;
+  messages: StoredMessage[];
+  bytes: number;
 }
 
 /**
  * Collects what connectors capture and writes it to the session store in batches: one
- * transaction per flush, never one statement per message. Nothing is held after a flush,
- * so memory stays flat however long the recording runs.
+ * transaction per flush, never one statement per message. Nothing is held once a batch is
+ * written, so memory stays flat however long the recording runs.
+ *
+ * With `writerThread` the batches are written on the store's writer thread: each flush
+ * gives its messages their seqs and sends them; the thread answers each batch, and what it
+ * did not acknowledge stays here (see writeFailed). A connector that can wait is held back
+ * through its sink's `ready()` while the unwritten backlog is over WRITER_BACKLOG_*.
  */
 export class Recorder {
   private pending: CapturedMessage[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | null = null;
+  private writer: StoreWriter | null = null;
+  /** Sent to the writer thread, oldest first; answered in this order. */
+  private flights: Flight[] = [];
+  private flightBytes = 0;
+  private flightMessages = 0;
+  /** Seq of the next message sent to the writer thread. */
+  private nextSeq = 0;
+  /** Work that must follow the messages captured before it into the store (offset polls). */
+  private afterSeq: { seq: number; run: () => void }[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private readyWaiters: (() => void)[] = [];
+  private stopping = false;
   private readonly connectors = new Map<string, Connector>();
   private readonly states = new Map<string, EndpointState>();
   private closed = false;
@@ -62,6 +99,15 @@ export class Recorder {
     this.flushMs = opts.flushMs ?? FLUSH_INTERVAL_MS;
     this.maxPending = opts.maxPending ?? MAX_PENDING_MESSAGES;
     this.maxPendingBytes = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
+    if (opts.writerThread) {
+      this.writer = store.openWriter();
+      this.nextSeq = store.lastSeq + 1;
+    }
+  }
+
+  /** Messages captured and not yet committed to the store (waiting or in flight). */
+  get backlog(): { messages: number; bytes: number } {
+    return { messages: this.pending.length + this.flightMessages, bytes: this.pendingBytes + this.flightBytes };
   }
 
   /** A sink bound to one endpoint id; hand it to that endpoint's connector. */
@@ -70,9 +116,13 @@ export class Recorder {
       message: (msg) => this.push(msg),
       offsets: (rows: GroupOffset[]) => {
         this.flush();
-        this.store.addOffsets(rows);
-        this.opts.onOffsets?.(rows);
+        // Stored, and analysed, after the messages captured before the poll.
+        this.afterWritten(() => {
+          this.store.addOffsets(rows);
+          this.opts.onOffsets?.(rows);
+        });
       },
+      ready: () => this.ready(),
       status: (status, detail) => this.setStatus(endpoint, status, detail),
       discovery: (facts: Discovery) => this.store.addDiscovery(facts),
     };
@@ -135,7 +185,10 @@ export class Recorder {
     }
   }
 
-  /** Writes everything waiting, in one transaction. Safe to call at any time. */
+  /**
+   * Writes everything waiting, in one transaction. Safe to call at any time. On the writer
+   * thread the batch is only sent; `settle()` waits until it is written.
+   */
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -143,30 +196,149 @@ export class Recorder {
     }
     if (this.pending.length === 0) return;
     const batch = this.pending;
+    const bytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     if (this.opts.enrich) for (const m of batch) this.opts.enrich(m);
+    if (this.writer) {
+      this.send(batch, bytes, this.writer);
+      return;
+    }
     const firstSeq = this.store.lastSeq + 1;
     let lastSeq: number;
     try {
       lastSeq = this.store.insertBatch(batch);
     } catch (err) {
-      // Keep the batch: the next flush retries it rather than dropping what was captured.
-      this.pending = batch.concat(this.pending);
-      this.opts.onError?.(err as Error);
+      this.writeFailed(batch, bytes, err as Error);
       return;
     }
-    if (this.opts.onBatch) {
-      const messages: StoredMessage[] = batch.map((m, i) => ({ ...m, seq: firstSeq + i, size: m.payload.byteLength }));
-      this.opts.onBatch({ firstSeq, lastSeq, messages });
+    this.written({ firstSeq, lastSeq, messages: asStored(batch, firstSeq), bytes });
+  }
+
+  /** Flushes and resolves once everything captured so far is in the store (or failed to be). */
+  async settle(): Promise<void> {
+    this.flush();
+    if (this.flights.length === 0) return;
+    await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  /** Stops every connector, writes what is left, and leaves the store open for the caller to close. */
+  async stop(): Promise<void> {
+    // A tap held back by the backlog must get to finish its fetch to stop.
+    this.stopping = true;
+    for (const r of this.readyWaiters.splice(0)) r();
+    const ids = [...this.connectors.keys()];
+    await Promise.all(ids.map((id) => this.remove(id)));
+    await this.settle();
+    this.closed = true;
+    if (this.writer) {
+      await this.writer.close();
+      this.writer = null;
     }
   }
 
-  /** Stops every connector, flushes, and leaves the store open for the caller to close. */
-  async stop(): Promise<void> {
-    const ids = [...this.connectors.keys()];
-    await Promise.all(ids.map((id) => this.remove(id)));
-    this.flush();
-    this.closed = true;
+  private send(batch: CapturedMessage[], bytes: number, writer: StoreWriter): void {
+    for (const m of batch) stampEventTime(m);
+    const flight: Flight = { firstSeq: this.nextSeq, lastSeq: this.nextSeq + batch.length - 1, messages: asStored(batch, this.nextSeq), bytes };
+    this.nextSeq = flight.lastSeq + 1;
+    this.flights.push(flight);
+    this.flightBytes += bytes;
+    this.flightMessages += batch.length;
+    writer
+      .write(flight.messages)
+      .then(
+        () => this.acknowledged(flight),
+        (err: Error) => this.refused(flight, err),
+      )
+      // A listener that throws on a committed batch must not become an unhandled rejection.
+      .catch((err: Error) => this.opts.onError?.(err));
   }
+
+  private acknowledged(flight: Flight): void {
+    // Answers come in the order batches were sent, so this one is the oldest in flight.
+    if (this.flights[0] !== flight) return;
+    this.flights.shift();
+    this.land(flight);
+    this.store.noteWritten(flight.lastSeq);
+    this.written(flight);
+  }
+
+  private refused(flight: Flight, err: Error): void {
+    const at = this.flights.indexOf(flight);
+    // A batch sent after one that failed is refused unwritten; it was taken back with that one.
+    if (at < 0) return;
+    const back = this.flights.splice(at);
+    for (const f of back) this.land(f);
+    this.nextSeq = flight.firstSeq;
+    const messages: CapturedMessage[] = back.flatMap((f) => f.messages);
+    this.writeFailed(messages, back.reduce((n, f) => n + f.bytes, 0), err);
+    // Taps held back are let go: a store that keeps failing must not hold them (and stop()) forever.
+    for (const r of this.readyWaiters.splice(0)) r();
+    this.wakeIdle();
+  }
+
+  /**
+   * The one place that decides what happens when the store did not take a batch: the
+   * messages go back in front of what is waiting, in capture order, so the next flush
+   * retries them (with the same seqs) rather than dropping what was captured.
+   */
+  private writeFailed(batch: CapturedMessage[], bytes: number, err: Error): void {
+    this.pending = batch.concat(this.pending);
+    this.pendingBytes += bytes;
+    this.opts.onError?.(err);
+  }
+
+  /** A batch is in the store: listeners see it, and work waiting for it runs. */
+  private written(flight: Flight): void {
+    this.opts.onBatch?.({ firstSeq: flight.firstSeq, lastSeq: flight.lastSeq, messages: flight.messages });
+    while (this.afterSeq.length > 0 && this.afterSeq[0]!.seq <= flight.lastSeq) this.runSafely(this.afterSeq.shift()!.run);
+    this.wakeIdle();
+  }
+
+  private land(flight: Flight): void {
+    this.flightBytes -= flight.bytes;
+    this.flightMessages -= flight.messages.length;
+    if (this.readyWaiters.length > 0 && !this.overBudget(0.5)) for (const r of this.readyWaiters.splice(0)) r();
+  }
+
+  private wakeIdle(): void {
+    if (this.flights.length === 0) for (const r of this.idleWaiters.splice(0)) r();
+  }
+
+  /** Runs `fn` once every message captured so far is in the store. */
+  private afterWritten(fn: () => void): void {
+    // What waits (after a failed write) already has seqs from nextSeq on, or will get them after lastSeq.
+    const seq = (this.writer ? this.nextSeq - 1 : this.store.lastSeq) + this.pending.length;
+    if (seq <= this.store.lastSeq && this.afterSeq.length === 0) this.runSafely(fn);
+    else this.afterSeq.push({ seq, run: fn });
+  }
+
+  private runSafely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.onError?.(err as Error);
+    }
+  }
+
+  private overBudget(share: number): boolean {
+    const { messages, bytes } = this.backlog;
+    return bytes > WRITER_BACKLOG_BYTES * share || messages > WRITER_BACKLOG_MESSAGES * share;
+  }
+
+  /** Null when a connector may capture more now; else resolves once the writer has caught up. */
+  private ready(): Promise<void> | null {
+    if (!this.writer || this.stopping || !this.overBudget(1)) return null;
+    return new Promise<void>((r) => this.readyWaiters.push(r));
+  }
+}
+
+/** The batch's messages as stored: seq and size set in place (a copy per message costs a tenth of the capture). */
+function asStored(batch: CapturedMessage[], firstSeq: number): StoredMessage[] {
+  for (let i = 0; i < batch.length; i++) {
+    const m = batch[i] as StoredMessage;
+    m.seq = firstSeq + i;
+    m.size = m.payload.byteLength;
+  }
+  return batch as StoredMessage[];
 }

@@ -98,6 +98,8 @@ export class SessionRecording {
       onOffsets: this.hooks.onOffsets,
       onStatus: (s) => this.updateEndpoint(s),
       onError: this.hooks.onError,
+      // SQLite on its own thread: decoding and analysis keep this one (issue 12).
+      writerThread: true,
     });
     return this.recorder;
   }

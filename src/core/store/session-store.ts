@@ -15,9 +15,11 @@ import { PREVIEW_BYTES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
 import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
+import { StoreWriter } from './store-writer.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
+export { StoreWriter, WriteError } from './store-writer.ts';
 export { asSessionFileError, damagedError, isCorruption } from './errors.ts';
 
 const log = getLogger('store');
@@ -47,6 +49,7 @@ export class SessionStore {
     readonly path: string,
     private readonly db: Db,
     readonly: boolean,
+    private readonly options: StoreOptions = {},
   ) {
     this.readonly = readonly;
     this.db.defaultSafeIntegers(false);
@@ -56,14 +59,18 @@ export class SessionStore {
     this.rowCols = rowColumns(this.eventCols);
   }
 
-  /** The batch insert, prepared on first use; a version-1 file gets its event-time columns first. */
+  /** A version-1 file gets its event-time columns before its first new message. */
+  private migrateForWriting(): void {
+    if (this.eventCols === EVENT_COLUMNS) return;
+    this.db.transaction(() => this.db.exec(MIGRATE_V1_SQL))();
+    this.eventCols = EVENT_COLUMNS;
+    this.rowCols = rowColumns(this.eventCols);
+  }
+
+  /** The batch insert, prepared on first use. */
   private inserter(): (msgs: readonly CapturedMessage[]) => number {
     if (this.insertMany) return this.insertMany;
-    if (this.eventCols !== EVENT_COLUMNS) {
-      this.db.transaction(() => this.db.exec(MIGRATE_V1_SQL))();
-      this.eventCols = EVENT_COLUMNS;
-      this.rowCols = rowColumns(this.eventCols);
-    }
+    this.migrateForWriting();
     const stmt: Statement = this.db.prepare(INSERT_SQL);
     this.insertMany = this.db.transaction((msgs: readonly CapturedMessage[]) => {
       let seq = this.lastSeqCache;
@@ -102,7 +109,7 @@ export class SessionStore {
     db.transaction(() => {
       for (const [k, v] of Object.entries(base)) insert.run(k, v);
     })();
-    return new SessionStore(path, db, false);
+    return new SessionStore(path, db, false, options);
   }
 
   /**
@@ -125,11 +132,27 @@ export class SessionStore {
       db.pragma('journal_mode = WAL');
       tuneForWriting(db);
     }
-    return new SessionStore(path, db, readonly);
+    return new SessionStore(path, db, readonly, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
   }
 
   get lastSeq(): number {
     return this.lastSeqCache;
+  }
+
+  /**
+   * A writer thread for this file's messages (store-writer.ts): batches are inserted off the
+   * caller's thread, with the seqs the caller gave them. The caller reports each committed
+   * batch with `noteWritten`, and must not call insertBatch while the writer is open.
+   */
+  openWriter(): StoreWriter {
+    if (this.readonly) throw new Error('This session is open read-only.');
+    this.migrateForWriting();
+    return new StoreWriter(this.path, this.options);
+  }
+
+  /** The writer thread committed messages up to `lastSeq`. */
+  noteWritten(lastSeq: number): void {
+    if (lastSeq > this.lastSeqCache) this.lastSeqCache = lastSeq;
   }
 
   /**
