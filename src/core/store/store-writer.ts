@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { StoredMessage } from '../../shared/model.ts';
 import type { StoreOptions } from './open.ts';
@@ -38,10 +37,13 @@ function spawnWorker(path: string, options: StoreOptions): Worker {
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
   // Development: the sources run through tsx, which a worker does not inherit when the
   // parent registered it from code (bin/flowscope.mjs, scripts/test.mjs).
-  const tsx = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(new URL(`file://${tsx}`).href)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(boot, { eval: true, workerData });
 }
+
+/** A writer thread that died is not started again sooner than this: no restart storm at message rate. */
+const RESTART_MS = 1000;
 
 interface Waiting {
   resolve: (lastSeq: number) => void;
@@ -58,6 +60,9 @@ export class StoreWriter {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
+  /** Why the thread last died, and when: it is not started again sooner than RESTART_MS after. */
+  private died: { at: number; err: Error } | null = null;
+  private closing = false;
 
   constructor(
     private readonly path: string,
@@ -72,15 +77,23 @@ export class StoreWriter {
 
   /** Closes the thread's connection once every batch sent before has been answered. */
   async close(): Promise<void> {
-    if (!this.worker) return;
     const worker = this.worker;
+    if (!worker) return;
+    // Held alive until the thread is gone: the caller checkpoints the file next.
+    this.closing = true;
+    worker.ref();
     const exited = new Promise<void>((r) => worker.once('exit', () => r()));
     await this.send({ kind: 'close', id: this.nextId++ }, []).catch(() => undefined);
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     if (this.worker === worker) this.worker = null;
   }
 
   private send(req: WriterRequest, transfer: ArrayBuffer[]): Promise<number> {
+    if (!this.worker && this.died && Date.now() - this.died.at < RESTART_MS) {
+      return Promise.reject(new WriteError(`the store writer stopped: ${this.died.err.message}`, undefined, false));
+    }
     const worker = this.worker ?? this.start();
     return new Promise<number>((resolve, reject) => {
       this.waiting.set(req.id, { resolve, reject });
@@ -96,13 +109,14 @@ export class StoreWriter {
       const w = this.waiting.get(reply.id);
       if (!w) return;
       this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) worker.unref();
+      if (this.waiting.size === 0 && !this.closing) worker.unref();
       if (reply.ok) w.resolve(reply.lastSeq);
       else w.reject(new WriteError(reply.error.message, reply.error.code, reply.skipped));
     });
     const died = (err: Error) => {
       if (this.worker !== worker) return;
       this.worker = null;
+      this.died = { at: Date.now(), err };
       const pending = [...this.waiting.values()];
       this.waiting.clear();
       for (const w of pending) w.reject(new WriteError(`the store writer stopped: ${err.message}`, undefined, false));
