@@ -14,6 +14,12 @@ const MiB = 1024 * KiB;
 export const FLUSH_INTERVAL_MS = 100;
 /** Flush early past this many waiting messages, so a burst never holds much in memory. */
 export const MAX_PENDING_MESSAGES = 20_000;
+/**
+ * With the writer thread, batches are smaller: the thread writes one while the next is
+ * captured, and messages that are written within a young-generation GC cycle die young
+ * instead of filling the old generation (peak RSS of a catch-up, issue 12).
+ */
+export const MAX_PENDING_MESSAGES_THREADED = 5000;
 /** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
 export const MAX_PENDING_BYTES = 32 * MiB;
 /**
@@ -22,9 +28,9 @@ export const MAX_PENDING_BYTES = 32 * MiB;
  * caught up to half of it: a catch-up runs at the store's pace without buffering the topic
  * in memory (issue 12).
  */
-export const WRITER_BACKLOG_BYTES = 32 * MiB;
+export const WRITER_BACKLOG_BYTES = 16 * MiB;
 /** The same budget in messages: small messages cost their objects, not their bytes. */
-export const WRITER_BACKLOG_MESSAGES = 60_000;
+export const WRITER_BACKLOG_MESSAGES = 20_000;
 
 // ── Live views ───────────────────────────────────────────────────────────────────────────
 
@@ -115,8 +121,8 @@ export const AMQP_RECONCILE_MS = 2000;
 /** Kafka long-poll: short, so stop() and rebuilds are quick; a fetch still returns at once when data is there. */
 export const KAFKA_MAX_WAIT_MS = 500;
 /** Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts). */
-export const KAFKA_MAX_BYTES_PER_PARTITION = 8 * MiB;
-export const KAFKA_MAX_BYTES = 32 * MiB;
+export const KAFKA_MAX_BYTES_PER_PARTITION = 1 * MiB;
+export const KAFKA_MAX_BYTES = 4 * MiB;
 /**
  * A member left behind by a crash keeps its throwaway group non-empty this long, which
  * delays deleting the group; 6 s is the broker's default minimum (group.min.session.timeout.ms).

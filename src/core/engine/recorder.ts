@@ -6,6 +6,7 @@ import {
   FLUSH_INTERVAL_MS,
   MAX_PENDING_BYTES,
   MAX_PENDING_MESSAGES,
+  MAX_PENDING_MESSAGES_THREADED,
   WRITER_BACKLOG_BYTES,
   WRITER_BACKLOG_MESSAGES,
 } from '../common/constants.ts';
@@ -97,7 +98,7 @@ export class Recorder {
     private readonly opts: RecorderOptions = {},
   ) {
     this.flushMs = opts.flushMs ?? FLUSH_INTERVAL_MS;
-    this.maxPending = opts.maxPending ?? MAX_PENDING_MESSAGES;
+    this.maxPending = opts.maxPending ?? (opts.writerThread ? MAX_PENDING_MESSAGES_THREADED : MAX_PENDING_MESSAGES);
     this.maxPendingBytes = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
     if (opts.writerThread) {
       this.writer = store.openWriter();
