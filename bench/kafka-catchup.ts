@@ -9,6 +9,8 @@
  * already holds N records (skips producing). Two Flowscope rates are reported: the whole
  * command (start, group join, catch-up, close) and the catch-up itself (first to last
  * capture time in the session file), because kafkajs spends seconds joining its group.
+ * BENCH_BASELINE_BIN=/path/to/other/bin/flowscope.mjs also measures another checkout (the
+ * "before" of a change) in the same run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -70,21 +72,27 @@ async function main(): Promise<void> {
   if (!process.env.BENCH_TOPIC) await produce(brokers, topic);
 
   const kcat = await timed('kcat', ['-C', '-b', brokers, '-t', topic, '-o', 'beginning', '-e', '-q']);
-  const out = path.join(dir, 'catchup.flowscope');
-  const ours = await timed(process.execPath, [
-    'bin/flowscope.mjs', 'record', '--kafka', brokers, '--topic', topic, '--from-beginning', '--max-messages', String(N), '--out', out, '--quiet',
-  ]);
-  const db = new Database(out, { readonly: true });
-  const row = db.prepare('SELECT COUNT(*) AS n, MIN(time) AS first, MAX(time) AS last FROM messages').get() as { n: number; first: number; last: number };
-  db.close();
-  const catchupMs = Math.max(1, row.last - row.first);
   const lines = [
     `Kafka catch-up, ${N.toLocaleString('en-US')} × 200 B records, 3 partitions (topic ${topic})`,
     `  kcat -C -e to /dev/null:        ${rate(N, kcat.ms)} (${(kcat.ms / 1000).toFixed(2)} s)`,
-    `  flowscope record, whole command: ${rate(row.n, ours.ms)} (${(ours.ms / 1000).toFixed(2)} s), ${(kcat.ms / ours.ms).toFixed(2)}× kcat`,
-    `  flowscope record, catch-up only: ${rate(row.n, catchupMs)} (${(catchupMs / 1000).toFixed(2)} s), ${(kcat.ms / catchupMs).toFixed(2)}× kcat`,
-    `  flowscope peak RSS: ${Math.round(ours.rssKb / 1024)} MB; messages in the file: ${row.n.toLocaleString('en-US')}`,
   ];
+  const bins: [string, string][] = [['flowscope', path.join(root, 'bin/flowscope.mjs')]];
+  if (process.env.BENCH_BASELINE_BIN) bins.unshift(['baseline', path.resolve(process.env.BENCH_BASELINE_BIN)]);
+  for (const [name, bin] of bins) {
+    const out = path.join(dir, `${name}.flowscope`);
+    const ours = await timed(process.execPath, [
+      bin, 'record', '--kafka', brokers, '--topic', topic, '--from-beginning', '--max-messages', String(N), '--out', out, '--quiet',
+    ]);
+    const db = new Database(out, { readonly: true });
+    const row = db.prepare('SELECT COUNT(*) AS n, MIN(time) AS first, MAX(time) AS last FROM messages').get() as { n: number; first: number; last: number };
+    db.close();
+    const catchupMs = Math.max(1, row.last - row.first);
+    lines.push(
+      `  ${name} record, whole command: ${rate(row.n, ours.ms)} (${(ours.ms / 1000).toFixed(2)} s), ${(kcat.ms / ours.ms).toFixed(2)}× kcat`,
+      `  ${name} record, catch-up only: ${rate(row.n, catchupMs)} (${(catchupMs / 1000).toFixed(2)} s), ${(kcat.ms / catchupMs).toFixed(2)}× kcat`,
+      `  ${name} peak RSS: ${Math.round(ours.rssKb / 1024)} MB; messages in the file: ${row.n.toLocaleString('en-US')}`,
+    );
+  }
   console.log(lines.join('\n'));
   fs.rmSync(dir, { recursive: true, force: true });
   if (started) await stopKafka({ port: 39092 });
