@@ -2,10 +2,13 @@ import type { JsonValue, StoredMessage } from '../../shared/model.ts';
 
 /**
  * A batch of messages packed into one ArrayBuffer, so it crosses to the store's writer
- * thread as a transfer (no copy, no structured clone of thousands of objects):
+ * thread as a transfer (no copy, no structured clone of thousands of objects). Columnar,
+ * because JSON of every field was the largest cost of the capture path (issue 12):
  *
- *   u32 length of the header ‖ header (UTF-8 JSON: one array of fields per message) ‖ key
- *   and payload bytes of every message, in message order.
+ *   u32 count ‖ u32 header bytes ‖ header (UTF-8 JSON: { strings, extras }) ‖ pad to 8 ‖
+ *   f64 × NUMS per message ‖ u32 × STRS per message (indexes into `strings`) ‖
+ *   i32 per message (-2: no extras and meta null, -1: no extras and meta {}, else an index
+ *   into `extras`) ‖ key and payload bytes of every message, in message order.
  */
 export interface PackedBatch {
   firstSeq: number;
@@ -14,72 +17,122 @@ export interface PackedBatch {
   buffer: ArrayBuffer;
 }
 
-/** The fields of one message in the header, in this order (see packBatch). */
-type PackedFields = [
-  seq: number,
-  time: number,
-  brokerTime: number | null,
-  eventTime: number,
-  eventTimeSource: string,
-  transport: string,
-  endpoint: string,
-  event: string,
-  destKind: string,
-  destination: string,
-  partition: number | null,
+/** seq, time, brokerTime, eventTime, partition, offset, key length, payload length; NaN is null. */
+const NUMS = 8;
+/** eventTimeSource, transport, endpoint, event, destKind, destination. */
+const STRS = 6;
+const NO_EXTRAS_META_NULL = -2;
+const NO_EXTRAS_META_EMPTY = -1;
+
+/** The rarer fields of one message: offset when it is not a safe integer, then the optional ones. */
+type Extras = [
   offset: string | null,
   routingKey: string | null,
   connection: string | null,
-  keyLength: number,
   headers: JsonValue,
   properties: JsonValue,
-  payloadLength: number,
   correlationId: string | null,
   messageId: string | null,
   replyTo: string | null,
   meta: JsonValue,
 ];
 
+interface Header {
+  strings: string[];
+  extras: Extras[];
+}
+
+function isEmptyObject(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  return true;
+}
+
 /** Packs stored-to-be messages (seq and event time assigned) for the writer thread. */
 export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
-  const fields: PackedFields[] = new Array(msgs.length);
+  const n = msgs.length;
+  const nums = new Float64Array(n * NUMS);
+  const strs = new Uint32Array(n * STRS);
+  const kinds = new Int32Array(n);
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const intern = (s: string): number => {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      index.set(s, i);
+    }
+    return i;
+  };
+  const extras: Extras[] = [];
   let blobBytes = 0;
-  for (let i = 0; i < msgs.length; i++) {
+  for (let i = 0; i < n; i++) {
     const m = msgs[i]!;
     const keyLength = m.key ? m.key.byteLength : -1;
     blobBytes += m.payload.byteLength + (keyLength > 0 ? keyLength : 0);
-    fields[i] = [
-      m.seq,
-      m.time,
-      m.brokerTime ?? null,
-      m.eventTime ?? m.time,
-      m.eventTimeSource ?? 'capture',
-      m.transport,
-      m.endpoint,
-      m.event,
-      m.destKind,
-      m.destination,
-      m.partition ?? null,
-      m.offset === null || m.offset === undefined ? null : String(m.offset),
-      m.routingKey ?? null,
-      m.connection ?? null,
-      keyLength,
-      m.headers ?? null,
-      m.properties ?? null,
-      m.payload.byteLength,
-      m.correlationId ?? null,
-      m.messageId ?? null,
-      m.replyTo ?? null,
-      m.meta ?? null,
-    ];
+    const o = i * NUMS;
+    nums[o] = m.seq;
+    nums[o + 1] = m.time;
+    nums[o + 2] = m.brokerTime ?? NaN;
+    nums[o + 3] = m.eventTime ?? m.time;
+    nums[o + 4] = m.partition ?? NaN;
+    const offset = m.offset === null || m.offset === undefined ? null : String(m.offset);
+    const offsetNum = offset === null ? NaN : Number(offset);
+    // Offsets are int64: one past 2^53 (or not a plain integer) travels as text in the extras.
+    const offsetAsText = offset !== null && !(Number.isSafeInteger(offsetNum) && String(offsetNum) === offset);
+    nums[o + 5] = offsetAsText ? NaN : offsetNum;
+    nums[o + 6] = keyLength;
+    nums[o + 7] = m.payload.byteLength;
+    const s = i * STRS;
+    strs[s] = intern(m.eventTimeSource ?? 'capture');
+    strs[s + 1] = intern(m.transport);
+    strs[s + 2] = intern(m.endpoint);
+    strs[s + 3] = intern(m.event);
+    strs[s + 4] = intern(m.destKind);
+    strs[s + 5] = intern(m.destination);
+    const meta = m.meta ?? null;
+    const plain =
+      !offsetAsText &&
+      (m.routingKey ?? null) === null &&
+      (m.connection ?? null) === null &&
+      (m.headers ?? null) === null &&
+      (m.properties ?? null) === null &&
+      (m.correlationId ?? null) === null &&
+      (m.messageId ?? null) === null &&
+      (m.replyTo ?? null) === null;
+    if (plain && meta === null) kinds[i] = NO_EXTRAS_META_NULL;
+    else if (plain && isEmptyObject(meta)) kinds[i] = NO_EXTRAS_META_EMPTY;
+    else {
+      kinds[i] = extras.length;
+      extras.push([
+        offsetAsText ? offset : null,
+        m.routingKey ?? null,
+        m.connection ?? null,
+        m.headers ?? null,
+        m.properties ?? null,
+        m.correlationId ?? null,
+        m.messageId ?? null,
+        m.replyTo ?? null,
+        meta,
+      ]);
+    }
   }
-  const header = JSON.stringify(fields);
+  const header = JSON.stringify({ strings, extras } satisfies Header);
   const headerBytes = Buffer.byteLength(header);
-  const buffer = new ArrayBuffer(4 + headerBytes + blobBytes);
+  const numsAt = align8(8 + headerBytes);
+  const strsAt = numsAt + nums.byteLength;
+  const kindsAt = strsAt + strs.byteLength;
+  const blobAt = kindsAt + kinds.byteLength;
+  const buffer = new ArrayBuffer(blobAt + blobBytes);
   const out = Buffer.from(buffer);
-  out.writeUInt32LE(headerBytes, 0);
-  out.write(header, 4, 'utf8');
-  let at = 4 + headerBytes;
+  out.writeUInt32LE(n, 0);
+  out.writeUInt32LE(headerBytes, 4);
+  out.write(header, 8, 'utf8');
+  new Float64Array(buffer, numsAt, nums.length).set(nums);
+  new Uint32Array(buffer, strsAt, strs.length).set(strs);
+  new Int32Array(buffer, kindsAt, kinds.length).set(kinds);
+  let at = blobAt;
   for (const m of msgs) {
     if (m.key && m.key.byteLength > 0) {
       out.set(m.key, at);
@@ -88,12 +141,18 @@ export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
     out.set(m.payload, at);
     at += m.payload.byteLength;
   }
-  return { firstSeq: msgs[0]?.seq ?? 0, lastSeq: msgs[msgs.length - 1]?.seq ?? 0, count: msgs.length, buffer };
+  return { firstSeq: msgs[0]?.seq ?? 0, lastSeq: msgs[n - 1]?.seq ?? 0, count: n, buffer };
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
 }
 
 function json(v: JsonValue): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
 }
+
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 /**
  * Unpacks a batch into INSERT parameters in rows.ts's INSERT_SQL order, one array per
@@ -101,22 +160,54 @@ function json(v: JsonValue): string | null {
  */
 export function* unpackParams(buffer: ArrayBuffer): Generator<unknown[]> {
   const bytes = Buffer.from(buffer);
-  const headerBytes = bytes.readUInt32LE(0);
-  const fields = JSON.parse(bytes.toString('utf8', 4, 4 + headerBytes)) as PackedFields[];
-  let at = 4 + headerBytes;
-  for (const f of fields) {
-    const keyLength = f[14];
+  const n = bytes.readUInt32LE(0);
+  const headerBytes = bytes.readUInt32LE(4);
+  const { strings, extras } = JSON.parse(bytes.toString('utf8', 8, 8 + headerBytes)) as Header;
+  const numsAt = align8(8 + headerBytes);
+  const nums = new Float64Array(buffer, numsAt, n * NUMS);
+  const strs = new Uint32Array(buffer, numsAt + nums.byteLength, n * STRS);
+  const kinds = new Int32Array(buffer, numsAt + nums.byteLength + strs.byteLength, n);
+  let at = numsAt + nums.byteLength + strs.byteLength + kinds.byteLength;
+  for (let i = 0; i < n; i++) {
+    const o = i * NUMS;
+    const s = i * STRS;
+    const keyLength = nums[o + 6]!;
     let key: Buffer | null = null;
     if (keyLength >= 0) {
       key = bytes.subarray(at, at + keyLength);
       at += keyLength;
     }
-    const payload = bytes.subarray(at, at + f[17]);
-    at += f[17];
+    const payloadLength = nums[o + 7]!;
+    const payload = bytes.subarray(at, at + payloadLength);
+    at += payloadLength;
+    const kind = kinds[i]!;
+    const x = kind >= 0 ? extras[kind]! : null;
+    const offsetNum = nums[o + 5]!;
+    const offset = x?.[0] != null ? BigInt(x[0]) : Number.isNaN(offsetNum) ? null : BigInt(offsetNum);
     yield [
-      f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10],
-      f[11] === null ? null : BigInt(f[11]),
-      f[12], f[13], key, json(f[15]), json(f[16]), payload, f[17], f[18], f[19], f[20], json(f[21]),
+      nums[o],
+      nums[o + 1],
+      orNull(nums[o + 2]!),
+      nums[o + 3],
+      strings[strs[s]!],
+      strings[strs[s + 1]!],
+      strings[strs[s + 2]!],
+      strings[strs[s + 3]!],
+      strings[strs[s + 4]!],
+      strings[strs[s + 5]!],
+      orNull(nums[o + 4]!),
+      offset,
+      x ? x[1] : null,
+      x ? x[2] : null,
+      key,
+      x ? json(x[3]) : null,
+      x ? json(x[4]) : null,
+      payload,
+      payloadLength,
+      x ? x[5] : null,
+      x ? x[6] : null,
+      x ? x[7] : null,
+      kind === NO_EXTRAS_META_EMPTY ? '{}' : x ? json(x[8]) : null,
     ];
   }
 }
