@@ -8,8 +8,13 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        // The store's writer thread is its own entry, found beside the bundle at run time.
-        input: { index: resolve(__dirname, 'src/main/index.ts'), 'writer-worker': resolve(__dirname, 'src/core/store/writer-worker.ts') },
+        // The shell, the engine process it starts as a utilityProcess (src/core/host), and the
+        // store's writer thread the engine starts (src/core/store/store-writer.ts finds it beside the bundle).
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          engine: resolve(__dirname, 'src/core/host/utility-child.ts'),
+          'writer-worker': resolve(__dirname, 'src/core/store/writer-worker.ts'),
+        },
         external: ['better-sqlite3', 'kafkajs', 'amqplib', 'ws', 'zod'],
       },
     },

@@ -45,10 +45,14 @@ export default defineConfig({
     target: 'node20',
     minify: false,
     rollupOptions: {
-      // The store's writer thread is an entry of its own, found beside the bundle at run
-      // time (src/core/store/store-writer.ts).
-      input: { index: path.join(root, 'src/cli/index.ts'), 'writer-worker': path.join(root, 'src/core/store/writer-worker.ts') },
       external: (id) => id.startsWith('node:') || builtins.has(id) || runtime.some((dep) => id === dep || id.startsWith(`${dep}/`)),
+      // The command, the engine process `serve` forks (src/cli/engine-host.ts finds it beside
+      // itself), and the store's writer thread (src/core/store/store-writer.ts finds it beside the bundle).
+      input: {
+        index: path.join(root, 'src/cli/index.ts'),
+        'node-child': path.join(root, 'src/core/host/node-child.ts'),
+        'writer-worker': path.join(root, 'src/core/store/writer-worker.ts'),
+      },
       // Chunks sit beside index.js: src/cli/context.ts finds the package root two folders up
       // from its own file, from out/cli as from src/cli.
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -20,6 +20,7 @@ export const LAYERS = {
   'core/replay': [...CORE_BASE, 'core/decode', 'core/store', 'core/io', 'core/connectors'],
   'core/demo': [...CORE_BASE, 'core/connectors', 'core/store'],
   'core/engine': [...CORE_BASE, 'core/decode', 'core/connectors', 'core/store', 'core/analysis', 'core/io', 'core/replay', 'core/demo'],
+  'core/host': [...CORE_BASE, 'core/engine'],
   'core/bridge': [...CORE_BASE, 'core/engine'],
   main: ['shared', 'core'],
   cli: ['shared', 'core'],

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../core/engine/engine.ts';
+import { Engine, type EngineOptions } from '../core/engine/engine.ts';
 import { SessionStore } from '../core/store/session-store.ts';
 import { analysisConfigSchema, type AnalysisConfigInput } from '../core/analysis/config.ts';
 import { UsageError, numberFlag, type ParsedArgs } from './args.ts';
@@ -18,9 +18,13 @@ export function version(): string {
   }
 }
 
-export function createEngine(transport: 'ipc' | 'bridge' = 'bridge', demo = false, analysis: AnalysisConfigInput = {}): Engine {
+export function engineOptions(transport: 'ipc' | 'bridge' = 'bridge', demo = false, analysis: AnalysisConfigInput = {}): EngineOptions {
   const dataDir = process.env.FLOWSCOPE_DATA_DIR || path.join(os.homedir(), '.flowscope', 'sessions');
-  return new Engine({ dataDir, version: version(), transport, demo, analysis });
+  return { dataDir, version: version(), transport, demo, analysis };
+}
+
+export function createEngine(transport: 'ipc' | 'bridge' = 'bridge', demo = false, analysis: AnalysisConfigInput = {}): Engine {
+  return new Engine(engineOptions(transport, demo, analysis));
 }
 
 /**

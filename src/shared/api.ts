@@ -108,9 +108,64 @@ export const requests = {
   'renderer:replay:cancel': { input: z.object({ replayId: z.string().min(1).max(64) }).strict() },
 } as const;
 
+/**
+ * Requests only the desktop shell answers, never the engine: native file dialogs and files
+ * dropped on the window. The browser build has none of them; the renderer asks
+ * `InspectorClient.desktop` whether they exist (else it shows its typed-path dialog).
+ */
+export const desktopRequests = {
+  /** A native open dialog; `import` offers JSON Lines and kcat files besides sessions. */
+  'renderer:dialog:choose-file': { input: z.object({ purpose: z.enum(['open', 'import']) }).strict() },
+  /** A native save dialog for a new file, starting at `defaultPath`. */
+  'renderer:dialog:choose-target': { input: z.object({ purpose: z.enum(['save-as', 'export']), defaultPath: path.optional() }).strict() },
+  /** Opens a session file dropped on the window; the shell checks that it is one before the engine opens it. */
+  'renderer:desktop:open-dropped': { input: z.object({ path }).strict() },
+} as const;
+
+export interface DesktopResults {
+  'renderer:dialog:choose-file': { path: string | null };
+  'renderer:dialog:choose-target': { path: string | null };
+  'renderer:desktop:open-dropped': SessionInfo;
+}
+
+export type DesktopChannel = keyof typeof desktopRequests;
+export type DesktopInput<C extends DesktopChannel> = z.input<(typeof desktopRequests)[C]['input']>;
+export type DesktopParsed<C extends DesktopChannel> = z.output<(typeof desktopRequests)[C]['input']>;
+export const DESKTOP_CHANNELS = Object.keys(desktopRequests) as DesktopChannel[];
+
+export function isDesktopChannel(c: unknown): c is DesktopChannel {
+  return typeof c === 'string' && Object.prototype.hasOwnProperty.call(desktopRequests, c);
+}
+
+/** Validates a desktop request's input, with the same readable message as `parseInput`. */
+export function parseDesktopInput<C extends DesktopChannel>(channel: C, input: unknown): DesktopParsed<C> {
+  const schema = desktopRequests[channel].input as unknown as z.ZodType<DesktopParsed<C>>;
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new ApiError('bad-request', `Invalid request to ${channel}${where}: ${issue?.message ?? 'invalid input'}`);
+  }
+  return r.data;
+}
+
+/** What the desktop app's preload adds to the client: the shell's own requests, and dropped files' paths. */
+export interface DesktopApi {
+  call<C extends DesktopChannel>(channel: C, input: DesktopInput<C>): Promise<DesktopResults[C]>;
+  /** The path of a File dropped on the window (Electron's webUtils.getPathForFile); '' when it has none. */
+  pathForFile(file: unknown): string;
+}
+
 /** What each request channel resolves to. */
 export interface Results {
-  'renderer:app:info': { version: string; transport: 'ipc' | 'bridge'; platform: string; demo: boolean };
+  'renderer:app:info': {
+    version: string;
+    transport: 'ipc' | 'bridge';
+    platform: string;
+    demo: boolean;
+    /** The process the engine runs in (its own, apart from the window's or the server's). */
+    enginePid: number;
+  };
   'renderer:session:list': SessionInfo[];
   'renderer:session:recent': { path: string; openedAt: string }[];
   'renderer:session:new': SessionInfo;
@@ -163,6 +218,12 @@ export const events = {
   /** A saved session's analysis advancing (at most ten a second per session), and once when it is ready or failed. */
   'main:analysis:progress': { payload: z.custom<{ sessionId: string; analysis: AnalysisStatus }>() },
   'main:app:error': { payload: z.custom<{ message: string }>() },
+  /**
+   * The engine process died unexpectedly: what happened and what to do, the files of the
+   * sessions it had open (to reopen), and whether a new engine is running. Every session id
+   * the window held is gone with it.
+   */
+  'main:engine:crashed': { payload: z.custom<{ message: string; files: string[]; restarted: boolean }>() },
 } as const;
 
 export type EventChannel = keyof typeof events;
@@ -220,4 +281,6 @@ export interface InspectorApi {
 export interface InspectorClient extends InspectorApi {
   on<E extends EventChannel>(event: E, handler: (payload: Events[E]) => void): () => void;
   readonly kind: 'ipc' | 'bridge';
+  /** Only in the desktop app: native dialogs and dropped files. */
+  readonly desktop?: DesktopApi;
 }

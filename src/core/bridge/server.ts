@@ -6,8 +6,11 @@ import { answer, fromText, toText, type ServerMessage } from '../../shared/envel
 import type { Engine } from '../engine/engine.ts';
 import { serveStatic } from './static.ts';
 
+/** What the bridge needs of an engine: the in-process Engine, or an EngineHost relaying to its process. */
+export type BridgeEngine = Pick<Engine, 'handle' | 'onEvent'>;
+
 export interface BridgeOptions {
-  engine: Engine;
+  engine: BridgeEngine;
   /** 0 picks a free port. */
   port?: number;
   /** The built renderer (out/renderer); without it only the socket is served. */

@@ -183,3 +183,17 @@ export const MAX_JSON_DEPTH = 128;
 
 /** The desktop app's log file is rotated (one previous generation kept) past this size. */
 export const LOG_FILE_MAX_BYTES = 5 * MiB;
+
+// ── The engine process ───────────────────────────────────────────────────────────────────
+
+/** How long a new engine process may take to say it is ready (a cold start loads SQLite and the connectors). */
+export const ENGINE_START_TIMEOUT_MS = 30_000;
+/**
+ * How long a stopping engine may take to flush and close its sessions before it is ended.
+ * Closing flushes one last batch and checkpoints the WAL: seconds at most, even for a big file.
+ */
+export const ENGINE_STOP_TIMEOUT_MS = 20_000;
+/** How often the desktop app's engine process checks that the app is still there. */
+export const ENGINE_PARENT_CHECK_MS = 1000;
+/** Crashes in one minute after which the engine is not restarted (it would only crash again). */
+export const ENGINE_RESTARTS_PER_MINUTE = 3;

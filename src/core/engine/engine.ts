@@ -210,6 +210,7 @@ export class Engine implements InspectorApi {
         transport: this.opts.transport,
         platform: process.platform,
         demo: this.opts.demo ?? false,
+        enginePid: process.pid,
       }),
       'renderer:session:list': () => [...this.sessions.values()].map((s) => s.info()),
       'renderer:session:recent': () => this.recent.list(),

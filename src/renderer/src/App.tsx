@@ -4,12 +4,14 @@ import { getClient } from './api/client.ts';
 import { app, closeDetail, selectActive, useApp, upsertSession } from './state/app.ts';
 import { connectLive } from './state/live.ts';
 import { errorMessage } from './lib/format.ts';
+import { openDropped } from './lib/desktop.ts';
 import { SessionTabs } from './shell/SessionTabs.tsx';
 import { SessionHeader } from './shell/SessionHeader.tsx';
 import { ViewTabs } from './shell/ViewTabs.tsx';
 import { FilterChips } from './shell/FilterChips.tsx';
 import { EmptyState } from './shell/EmptyState.tsx';
 import { Toasts } from './shell/Toasts.tsx';
+import { EngineBanner } from './shell/EngineBanner.tsx';
 import { Dialogs } from './shell/Dialogs.tsx';
 import { DetailPane } from './detail/DetailPane.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
@@ -50,6 +52,27 @@ export function App() {
   }, []);
 
   useEffect(() => {
+    // A session file dropped anywhere on the window opens (the desktop app checks and opens it).
+    const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
+    const onOver = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const onDrop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      void openDropped([...(e.dataTransfer?.files ?? [])]);
+    };
+    window.addEventListener('dragover', onOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
+
+  useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || document.querySelector('dialog[open]')) return;
       const t = e.target as HTMLElement;
@@ -75,6 +98,7 @@ export function App() {
   return (
     <div className="app">
       <SessionTabs />
+      <EngineBanner />
       {!loaded ? <div className="loading-screen">Connecting…</div> : session ? <SessionScreen session={session} /> : <EmptyState />}
       <Dialogs />
       <Toasts />

@@ -5,6 +5,7 @@ import { getClient } from '../api/client.ts';
 import { toast, upsertSession, useApp } from '../state/app.ts';
 import { useApi } from '../lib/use-api.ts';
 import { basename, errorMessage, formatCount } from '../lib/format.ts';
+import { desktopApi } from '../lib/desktop.ts';
 
 type Mode = 'open' | 'save-as' | 'export';
 type Format = 'session' | 'jsonl' | 'kcat';
@@ -14,14 +15,18 @@ function sibling(path: string, suffix: string): string {
 }
 
 /**
- * File paths typed by hand: the browser build has no native file dialogs (the desktop
- * app's menu also offers them).
+ * File paths typed by hand: the browser build has no native file dialogs. In the desktop
+ * app Open… and Save As… use the system's dialogs (lib/desktop.ts); this one still serves
+ * imports and exports there, with a Browse… button that opens the system's dialog.
  */
 export function PathDialog({ mode, session, onClose }: { mode: Mode; session: SessionInfo | null; onClose(): void }) {
   const filter = useApp((s) => s.filter);
-  const initial = mode === 'save-as' && session ? sibling(session.path, '-copy.flowscope') : mode === 'export' && session ? sibling(session.path, '.jsonl') : '';
+  const given = useApp((s) => s.dialogPath);
+  const desktop = desktopApi();
+  const initial = given ?? (mode === 'save-as' && session ? sibling(session.path, '-copy.flowscope') : mode === 'export' && session ? sibling(session.path, '.jsonl') : '');
   const [path, setPath] = useState(initial);
-  const [format, setFormat] = useState<Format>('session');
+  // A file the system's dialog chose that is not a session is to be imported.
+  const [format, setFormat] = useState<Format>(given && !given.toLowerCase().endsWith('.flowscope') ? 'jsonl' : 'session');
   const [onlyFiltered, setOnlyFiltered] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -63,6 +68,19 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
     }
   };
 
+  const browse = async () => {
+    if (!desktop) return;
+    try {
+      const r =
+        mode === 'open'
+          ? await desktop.call('renderer:dialog:choose-file', { purpose: format === 'session' ? 'open' : 'import' })
+          : await desktop.call('renderer:dialog:choose-target', { purpose: mode, ...(path.trim() ? { defaultPath: path.trim() } : {}) });
+      if (r.path) setPath(r.path);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
   const title = mode === 'open' ? 'Open a session' : mode === 'save-as' ? 'Save session as' : 'Export as JSON Lines';
   const action = mode === 'open' ? (format === 'session' ? 'Open' : 'Import') : mode === 'save-as' ? 'Save' : 'Export';
   return (
@@ -101,6 +119,11 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
         <Field label="File path" error={error ?? undefined} hint="An absolute path on the machine running Flowscope">
           <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/recordings/incident.flowscope" autoFocus spellCheck={false} />
         </Field>
+        {desktop && (
+          <button type="button" className="btn" onClick={() => void browse()}>
+            Browse…
+          </button>
+        )}
         {mode === 'export' && (
           <label className="check">
             <input type="checkbox" checked={onlyFiltered} onChange={(e) => setOnlyFiltered(e.target.checked)} />

@@ -1,4 +1,5 @@
 import { useApi } from '../lib/use-api.ts';
+import { chooseAndOpen } from '../lib/desktop.ts';
 import { openDialog, upsertSession } from '../state/app.ts';
 import { startDemo, tryCall } from '../lib/actions.ts';
 import { basename, formatDateTime } from '../lib/format.ts';
@@ -28,7 +29,7 @@ export function EmptyState() {
             <PlusIcon /> Record from an endpoint
             <span>Kafka brokers, a RabbitMQ URL, or a WebSocket proxy/tap</span>
           </button>
-          <button type="button" className="btn big" onClick={() => openDialog('open')}>
+          <button type="button" className="btn big" onClick={() => void chooseAndOpen()}>
             Open a session file
             <span>A .flowscope recording, JSON Lines or kcat -J output</span>
           </button>

@@ -1,4 +1,5 @@
 import type { SessionInfo } from '../../../shared/views.ts';
+import { chooseAndSaveAs } from '../lib/desktop.ts';
 import { openDialog, useApp } from '../state/app.ts';
 import { basename, formatClock, formatCount, formatDateTime } from '../lib/format.ts';
 import { closeSession } from '../lib/actions.ts';
@@ -53,7 +54,7 @@ export function SessionHeader({ session }: { session: SessionInfo }) {
         <button type="button" className="btn" onClick={() => openDialog('replay')}>
           Replay…
         </button>
-        <button type="button" className="btn" onClick={() => openDialog('save-as')}>
+        <button type="button" className="btn" onClick={() => void chooseAndSaveAs(session)}>
           Save As…
         </button>
         <button type="button" className="btn" onClick={() => openDialog('export')}>

@@ -1,4 +1,5 @@
 import { useApp, activateSession, openDialog } from '../state/app.ts';
+import { chooseAndOpen } from '../lib/desktop.ts';
 import { basename } from '../lib/format.ts';
 import { closeSession, startDemo } from '../lib/actions.ts';
 import { CloseIcon, PlusIcon } from '../components/icons.tsx';
@@ -37,7 +38,7 @@ export function SessionTabs() {
         <button type="button" className="btn ghost" onClick={() => openDialog('connect-new')} title="Record from Kafka, RabbitMQ or WebSocket into a new session">
           <PlusIcon /> Record
         </button>
-        <button type="button" className="btn ghost" onClick={() => openDialog('open')}>
+        <button type="button" className="btn ghost" onClick={() => void chooseAndOpen()}>
           Open…
         </button>
         <button type="button" className="btn ghost" onClick={() => void startDemo()}>

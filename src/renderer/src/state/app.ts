@@ -19,9 +19,20 @@ export interface AppState extends ViewState {
   /** How far each session's analysis has got, from its info and the progress events. */
   analysis: Record<string, AnalysisStatus>;
   dialog: DialogKind | null;
+  /** A path the dialog starts with (a file the system's open dialog chose, to import). */
+  dialogPath: string | null;
   connection: { up: boolean; why: string | null };
   toasts: Toast[];
   loaded: boolean;
+  /** The engine process died (main:engine:crashed): shown as a banner until dismissed. */
+  engineCrash: EngineCrash | null;
+}
+
+export interface EngineCrash {
+  message: string;
+  /** Session files the engine had open, to reopen; removed from here once reopened. */
+  files: string[];
+  restarted: boolean;
 }
 
 const initialView = parseViewState(window.location.search);
@@ -33,9 +44,11 @@ export const app = createStore<AppState>({
   playback: {},
   analysis: {},
   dialog: null,
+  dialogPath: null,
   connection: { up: true, why: null },
   toasts: [],
   loaded: false,
+  engineCrash: null,
 });
 
 export function useApp<S>(select: (s: AppState) => S): S {
@@ -70,8 +83,8 @@ export function setColumns(columns: ColumnId[]): void {
   app.set({ columns });
 }
 
-export function openDialog(dialog: DialogKind | null): void {
-  app.set({ dialog });
+export function openDialog(dialog: DialogKind | null, path: string | null = null): void {
+  app.set({ dialog, dialogPath: path });
 }
 
 export function activateSession(id: string | null): void {
@@ -112,6 +125,15 @@ export function updateEndpoint(sessionId: string, endpoint: EndpointView): void 
       return { ...x, endpoints, live: x.live || endpoint.status === 'recording' || endpoint.status === 'connecting' };
     }),
   }));
+}
+
+/** The engine process is gone and every session id with it: the window starts over, and says why. */
+export function engineCrashed(crash: EngineCrash): void {
+  app.set({ sessions: [], sessionId: null, counts: {}, playback: {}, analysis: {}, dialog: null, filter: {}, selectedSeq: null, detailOpen: false, engineCrash: crash });
+}
+
+export function dismissEngineCrash(): void {
+  app.set({ engineCrash: null });
 }
 
 let toastId = 1;

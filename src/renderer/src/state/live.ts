@@ -2,7 +2,7 @@ import type { InspectorClient } from '../../../shared/api.ts';
 import type { PlaybackState, TrafficBatch } from '../../../shared/views.ts';
 import { createStore, useStore } from '../lib/store.ts';
 import { onConnection } from '../api/client.ts';
-import { app, removeSession, toast, updateEndpoint, upsertSession } from './app.ts';
+import { app, engineCrashed, removeSession, toast, updateEndpoint, upsertSession } from './app.ts';
 import { setAnalysis } from './analysis.ts';
 
 /**
@@ -133,6 +133,11 @@ export function connectLive(client: InspectorClient): () => void {
       if (analysis.state !== 'running') bump(sessionId);
     }),
     client.on('main:app:error', ({ message }) => toast(message)),
+    client.on('main:engine:crashed', (crash) => {
+      pendingBatch.clear();
+      pendingPlayback.clear();
+      engineCrashed(crash);
+    }),
     onConnection((up, why) => app.set({ connection: { up, why: why ?? null } })),
   ];
   return () => offs.forEach((off) => off());
