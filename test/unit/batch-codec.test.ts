@@ -55,6 +55,9 @@ test('a packed batch unpacks into the parameters toParams gives, field for field
   const got = [...unpackParams(packBatch(msgs).buffer)];
   assert.equal(got.length, msgs.length);
   for (let i = 0; i < msgs.length; i++) assert.deepEqual(got[i], expected[i], `message ${i}`);
+  // A file of schema 3: the hashes of key and correlation id follow, made on the writer thread.
+  const hashed = [...unpackParams(packBatch(msgs).buffer, true)];
+  for (let i = 0; i < msgs.length; i++) assert.deepEqual(hashed[i], toParams(msgs[i]!.seq, msgs[i]!, true), `message ${i}, hashed`);
 });
 
 test('an empty batch and a large one pack and unpack', () => {

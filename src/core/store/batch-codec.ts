@@ -1,4 +1,5 @@
 import type { JsonValue, StoredMessage } from '../../shared/model.ts';
+import { refHashes } from './rows.ts';
 
 /**
  * A batch of messages packed into one ArrayBuffer, so it crosses to the store's writer
@@ -155,10 +156,10 @@ function json(v: JsonValue): string | null {
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 /**
- * Unpacks a batch into INSERT parameters in rows.ts's INSERT_SQL order, one array per
- * message; key and payload are views into the batch's buffer (SQLite copies them on bind).
+ * Unpacks a batch into INSERT parameters in rows.ts's INSERT_SQL order (INSERT_SQL_HASHED
+ * when `hashed`), one array per message; key and payload are views into the batch's buffer (SQLite copies them on bind).
  */
-export function* unpackParams(buffer: ArrayBuffer): Generator<unknown[]> {
+export function* unpackParams(buffer: ArrayBuffer, hashed = false): Generator<unknown[]> {
   const bytes = Buffer.from(buffer);
   const n = bytes.readUInt32LE(0);
   const headerBytes = bytes.readUInt32LE(4);
@@ -184,7 +185,8 @@ export function* unpackParams(buffer: ArrayBuffer): Generator<unknown[]> {
     const x = kind >= 0 ? extras[kind]! : null;
     const offsetNum = nums[o + 5]!;
     const offset = x?.[0] != null ? BigInt(x[0]) : Number.isNaN(offsetNum) ? null : BigInt(offsetNum);
-    yield [
+    const correlationId = x ? x[5] : null;
+    const params = [
       nums[o],
       nums[o + 1],
       orNull(nums[o + 2]!),
@@ -204,10 +206,13 @@ export function* unpackParams(buffer: ArrayBuffer): Generator<unknown[]> {
       x ? json(x[4]) : null,
       payload,
       payloadLength,
-      x ? x[5] : null,
+      correlationId,
       x ? x[6] : null,
       x ? x[7] : null,
       kind === NO_EXTRAS_META_EMPTY ? '{}' : x ? json(x[8]) : null,
     ];
+    // The hashes are made here, on the writer thread, not on the capture path.
+    if (hashed) params.push(...refHashes(key, correlationId));
+    yield params;
   }
 }

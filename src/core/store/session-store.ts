@@ -8,7 +8,7 @@ import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
-import { EVENT_COLUMNS, INSERT_SQL, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toStored, type EventColumns, type Row } from './rows.ts';
+import { EVENT_COLUMNS, HASHED_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toStored, type EventColumns, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
 import { PREVIEW_BYTES } from '../common/constants.ts';
@@ -16,6 +16,7 @@ import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
 import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
 import { StoreWriter } from './store-writer.ts';
+import { textHash } from './ref-hash.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
@@ -55,13 +56,13 @@ export class SessionStore {
     this.db.defaultSafeIntegers(false);
     this.lastSeqCache = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value);
-    this.eventCols = version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
+    this.eventCols = version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
     this.rowCols = rowColumns(this.eventCols);
   }
 
   /** A version-1 file gets its event-time columns before its first new message. */
   private migrateForWriting(): void {
-    if (this.eventCols === EVENT_COLUMNS) return;
+    if (this.eventCols !== V1_EVENT_COLUMNS) return;
     this.db.transaction(() => this.db.exec(MIGRATE_V1_SQL))();
     this.eventCols = EVENT_COLUMNS;
     this.rowCols = rowColumns(this.eventCols);
@@ -71,14 +72,15 @@ export class SessionStore {
   private inserter(): (msgs: readonly CapturedMessage[]) => number {
     if (this.insertMany) return this.insertMany;
     this.migrateForWriting();
-    const stmt: Statement = this.db.prepare(INSERT_SQL);
+    const hashed = this.eventCols.hashedRefs;
+    const stmt: Statement = this.db.prepare(hashed ? INSERT_SQL_HASHED : INSERT_SQL);
     this.insertMany = this.db.transaction((msgs: readonly CapturedMessage[]) => {
       let seq = this.lastSeqCache;
       for (const m of msgs) {
         seq += 1;
         stampEventTime(m);
         // Positional parameters: about twice as fast as named ones on the hot path.
-        stmt.run(...toParams(seq, m));
+        stmt.run(...toParams(seq, m, hashed));
       }
       this.lastSeqCache = seq;
       return seq;
@@ -147,7 +149,7 @@ export class SessionStore {
   openWriter(): StoreWriter {
     if (this.readonly) throw new Error('This session is open read-only.');
     this.migrateForWriting();
-    return new StoreWriter(this.path, this.options);
+    return new StoreWriter(this.path, this.options, this.eventCols.hashedRefs);
   }
 
   /** The writer thread committed messages up to `lastSeq`. */
@@ -260,7 +262,7 @@ export class SessionStore {
   }
 
   count(filter: MessageFilter = {}): number {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM messages ${where}`).get(params) as { n: number }).n;
   }
 
@@ -272,7 +274,7 @@ export class SessionStore {
     filter: MessageFilter,
     page: { offset?: number; afterSeq?: number; limit: number; order?: 'asc' | 'desc' },
   ): MessageRow[] {
-    const { where, params } = filterToSql(filter, page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : {}, this.eventCols);
     const order = page.order === 'desc' ? 'DESC' : 'ASC';
     const sql = `SELECT ${this.rowCols}, substr(payload, 1, ${PREVIEW_BYTES}) AS head FROM messages ${where}
       ORDER BY seq ${order} LIMIT @limit OFFSET @offset`;
@@ -294,9 +296,9 @@ export class SessionStore {
     const rows = this.db
       .prepare(
         `SELECT ${this.rowCols}, substr(payload, 1, ${PREVIEW_BYTES}) AS head FROM messages
-         WHERE correlation_id = ? ORDER BY seq LIMIT ?`,
+         WHERE ${this.eventCols.hashedRefs ? 'correlation_hash = @hash AND ' : ''}correlation_id = @id ORDER BY seq LIMIT @limit`,
       )
-      .all(correlationId, limit) as Row[];
+      .all({ id: correlationId, limit, ...(this.eventCols.hashedRefs ? { hash: textHash(correlationId) } : {}) }) as Row[];
     return rows.map(toListRow);
   }
 
@@ -305,7 +307,7 @@ export class SessionStore {
    * million-message session runs through this.
    */
   *iterate(filter: MessageFilter = {}, opts: { afterSeq?: number; withPayload?: boolean } = {}): Generator<StoredMessage> {
-    const { where, params } = filterToSql(filter, opts.afterSeq !== undefined ? { afterSeq: opts.afterSeq } : {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, opts.afterSeq !== undefined ? { afterSeq: opts.afterSeq } : {}, this.eventCols);
     const payloadCol = opts.withPayload === false ? `substr(payload, 1, 4096) AS payload` : 'payload';
     const stmt = this.db.prepare(`SELECT ${this.rowCols}, ${payloadCol} FROM messages ${where} ORDER BY seq`);
     for (const row of stmt.iterate(params) as IterableIterator<Row>) yield toStored(row);
@@ -324,7 +326,7 @@ export class SessionStore {
 
   /** Per-destination counts and bytes. */
   destinations(filter: MessageFilter = {}): DestinationStats[] {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     return this.db
       .prepare(
         `SELECT transport, dest_kind AS destKind, destination, COUNT(*) AS count, SUM(size) AS bytes,
@@ -339,7 +341,7 @@ export class SessionStore {
     filter: MessageFilter,
     bucketMs: number,
   ): { bucket: number; destination: string; count: number }[] {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     const t = this.eventCols.time;
     return this.db
       .prepare(
@@ -351,7 +353,7 @@ export class SessionStore {
 
   /** First and last capture time of the filtered messages (what the recording spans). */
   timeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     return this.db
       .prepare(`SELECT MIN(time) AS first, MAX(time) AS last, COUNT(*) AS count FROM messages ${where}`)
       .get(params) as never;
@@ -359,7 +361,7 @@ export class SessionStore {
 
   /** First and last event time of the filtered messages (what the traffic spans; the timeline's axis). */
   eventTimeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     const t = this.eventCols.time;
     return this.db
       .prepare(`SELECT MIN(${t}) AS first, MAX(${t}) AS last, COUNT(*) AS count FROM messages ${where}`)
@@ -382,12 +384,12 @@ export class SessionStore {
 
   /** Count and time range of what `filter` selects among seq ≤ upToSeq. */
   rangeUpTo(filter: MessageFilter, upToSeq: number): ReplayRange {
-    return replayRange(this.db, filter, upToSeq, this.eventCols.time);
+    return replayRange(this.db, filter, upToSeq, this.eventCols);
   }
 
   /** The destinations `filter` selects among seq ≤ upToSeq, with their message counts. */
   destinationsUpTo(filter: MessageFilter, upToSeq: number): ReplayDestinationRow[] {
-    return replayDestinations(this.db, filter, upToSeq, this.eventCols.time);
+    return replayDestinations(this.db, filter, upToSeq, this.eventCols);
   }
 
   /** The WebSocket `open` events among seq ≤ upToSeq, streamed. */

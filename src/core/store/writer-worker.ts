@@ -10,13 +10,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import { openDb, tuneForWriting, type StoreOptions } from './open.ts';
-import { INSERT_SQL } from './rows.ts';
+import { INSERT_SQL, INSERT_SQL_HASHED } from './rows.ts';
 import { unpackParams } from './batch-codec.ts';
 import type { WriterReply, WriterRequest } from './writer-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker.ts runs as a worker thread only');
-const { path, options } = workerData as { path: string; options: StoreOptions };
+const { path, options, hashedRefs } = workerData as { path: string; options: StoreOptions; hashedRefs: boolean };
 
 let insert: ((buffer: ArrayBuffer) => number) | null = null;
 let lastSeq = 0;
@@ -27,10 +27,10 @@ try {
   tuneForWriting(db);
   const conn = db;
   lastSeq = (conn.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
-  const stmt: Statement = conn.prepare(INSERT_SQL);
+  const stmt: Statement = conn.prepare(hashedRefs ? INSERT_SQL_HASHED : INSERT_SQL);
   insert = conn.transaction((buffer: ArrayBuffer) => {
     let n = 0;
-    for (const params of unpackParams(buffer)) {
+    for (const params of unpackParams(buffer, hashedRefs)) {
       stmt.run(...params);
       n += 1;
     }
