@@ -17,7 +17,7 @@ export const MAX_PENDING_MESSAGES = 20_000;
 /**
  * Batches on the writer thread: each commit rewrites every index page it touched, so a
  * larger batch spreads the random key-hash index's pages over more rows (a 1M catch-up:
- * 5000 per batch 39k/s at 518 MB peak RSS, 20,000 per batch 49k/s at 579 MB, same run).
+ * 5000 per batch 39k/s at 518 MB peak RSS, 20,000 per batch 49k/s at 579 MB, back to back).
  */
 export const MAX_PENDING_MESSAGES_THREADED = 20_000;
 /** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
