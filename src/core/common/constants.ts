@@ -31,6 +31,18 @@ export const MAX_PENDING_BYTES = 32 * MiB;
 export const WRITER_BACKLOG_BYTES = 16 * MiB;
 /** The same budget in messages: small messages cost their objects, not their bytes. */
 export const WRITER_BACKLOG_MESSAGES = 60_000;
+/**
+ * While the session file cannot be written (a full disk), captures are held in memory up to
+ * this many bytes, then dropped and counted (engine/write-guard.ts): the RSS of a recording
+ * stays bounded however long the disk is full.
+ */
+export const HELD_BYTES_BUDGET = 64 * MiB;
+/** What a held message costs besides its payload and key (the object, headers, strings). */
+export const HELD_MESSAGE_OVERHEAD = 512;
+/** Retrying a failed write: soon at first (someone frees space), then every few seconds. */
+export const STORAGE_RETRY = { initialMs: 250, maxMs: 4000 };
+/** The storage status is announced at most this often while counts change during a pause. */
+export const STORAGE_STATUS_INTERVAL_MS = 250;
 
 // ── Live views ───────────────────────────────────────────────────────────────────────────
 
@@ -132,6 +144,14 @@ export const KAFKA_SESSION_TIMEOUT_MS = 6000;
 export const KAFKA_HEARTBEAT_WAIT_MS = 1000;
 /** Our RabbitMQ queues are bounded so a stalled Flowscope never fills the broker's memory (x-max-length, drop-head). */
 export const AMQP_OWN_QUEUE_MAX_LENGTH = 1_000_000;
+/**
+ * A durable tap queue (opt-in) outlives its connection so a reconnect loses nothing; if
+ * Flowscope never comes back (killed, the machine off), the broker deletes it after it has
+ * had no consumer this long (x-expires), so it does not fill the broker for ever.
+ */
+export const AMQP_DURABLE_TAP_EXPIRES_MS = 30 * 60_000;
+/** Unacknowledged tap messages on a durable tap: what a dropped connection has the broker redeliver. */
+export const AMQP_DURABLE_TAP_PREFETCH = 500;
 /** Unacked deliveries in flight per consumed application queue. */
 export const AMQP_CONSUMER_PREFETCH = 500;
 /** Tap copies held for their firehose twin at most; beyond, the oldest are recorded on their own. */

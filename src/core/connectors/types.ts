@@ -1,4 +1,4 @@
-import type { CapturedMessage, EndpointStatus, GroupOffset } from '../../shared/model.ts';
+import type { CapturedMessage, EndpointStatus, Gap, GroupOffset } from '../../shared/model.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 
 /**
@@ -19,6 +19,8 @@ export interface CaptureSink {
    * catch-up runs at the store's pace instead of filling memory; others ignore it.
    */
   ready?(): Promise<void> | null;
+  /** A span whose traffic this endpoint could not record (a connection drop the broker did not buffer). */
+  gap?(gap: Omit<Gap, 'endpoint'>): void;
 }
 
 /**
@@ -33,4 +35,10 @@ export interface Connector {
   /** Stops the tap, removes whatever it created on the broker, and resolves when done. */
   stop(): Promise<void>;
   discover?(): Promise<Discovery>;
+  /**
+   * Stops reading while the session file cannot be written, where the broker keeps what is
+   * not read (Kafka: the consumer pauses and resumes from its offset, so nothing is lost).
+   */
+  pause?(): void;
+  resume?(): void;
 }

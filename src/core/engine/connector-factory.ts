@@ -25,6 +25,7 @@ export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSin
           exchanges: spec.exchanges,
           queues: spec.queues ?? [],
           firehose: spec.firehose ?? false,
+          durableTap: spec.durableTap ?? false,
           ...(spec.managementUrl !== undefined ? { managementUrl: spec.managementUrl } : {}),
         },
         sink,

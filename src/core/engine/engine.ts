@@ -129,6 +129,8 @@ export class Engine implements InspectorApi {
       version: this.opts.version,
       emitBatch: (b) => this.emit('main:traffic:batch', b),
       emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
+      emitStorage: (sessionId, storage) => this.emit('main:session:storage', { sessionId, storage }),
+      emitGaps: (sessionId, gapCount) => this.emit('main:session:gaps', { sessionId, gapCount }),
       emitPlayback: (s) => this.emit('main:playback:state', s),
       emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
       analysis: this.opts.analysis ?? {},
@@ -217,6 +219,7 @@ export class Engine implements InspectorApi {
       'renderer:session:new': (i) => this.newSession(i.path).info(),
       'renderer:session:open': (i) => this.openSession(i.path).info(),
       'renderer:session:info': (i) => this.session(i.sessionId).info(),
+      'renderer:session:gaps': (i) => this.session(i.sessionId).store.gaps(),
       'renderer:session:save-as': async (i) => {
         const s = this.session(i.sessionId);
         await s.recorder?.settle();

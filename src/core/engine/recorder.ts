@@ -1,4 +1,5 @@
 import type { CapturedMessage, EndpointStatus, GroupOffset, StoredMessage } from '../../shared/model.ts';
+import type { StorageStatus } from '../../shared/views.ts';
 import type { CaptureSink, Connector } from '../connectors/types.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import type { SessionStore, StoreWriter } from '../store/session-store.ts';
@@ -12,6 +13,7 @@ import {
 } from '../common/constants.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { getLogger } from '../common/logger.ts';
+import { WriteGuard } from './write-guard.ts';
 
 const log = getLogger('recorder');
 
@@ -42,6 +44,12 @@ export interface RecorderOptions {
   /** Kafka consumer-group offsets, after they are stored. */
   onOffsets?: (rows: GroupOffset[]) => void;
   onStatus?: (state: EndpointState) => void;
+  /** Whether captures reach the file (a full disk pauses writing; see write-guard.ts). */
+  onStorage?: (status: StorageStatus) => void;
+  /** A gap was recorded (a connection drop; the write guard's own gaps come with onStorage). */
+  onGap?: () => void;
+  /** Memory budget for captures held while the file cannot be written. */
+  heldBytesBudget?: number;
   onError?: (err: Error) => void;
   /**
    * Write on the store's writer thread (store.openWriter()) instead of this one: flushes
@@ -60,18 +68,31 @@ interface Flight {
 
 /**
  * Collects what connectors capture and writes it to the session store in batches: one
- * transaction per flush, never one statement per message. Nothing is held once a batch is
- * written, so memory stays flat however long the recording runs.
+ * transaction per flush, never one statement per message. Nothing is held after a flush
+ * (except while the file cannot be written, within a budget: write-guard.ts),
+ * so memory stays flat however long the recording runs.
  *
- * With `writerThread` the batches are written on the store's writer thread: each flush
- * gives its messages their seqs and sends them; the thread answers each batch, and what it
- * did not acknowledge stays here (see writeFailed). A connector that can wait is held back
- * through its sink's `ready()` while the unwritten backlog is over WRITER_BACKLOG_*.
+ * With `writerThread` the batches are written on the store's writer thread (issue 12): each
+ * write gives its messages their seqs and sends them; the thread answers each batch in
+ * order, and a batch it refused goes back to the write guard with everything sent after it
+ * (`refused`), so the guard stays the one place that decides what a failed write means. A
+ * connector that can wait is held back through its sink's `ready()` while the unwritten
+ * backlog is over WRITER_BACKLOG_*.
  */
 export class Recorder {
   private pending: CapturedMessage[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | null = null;
+  private readonly connectors = new Map<string, Connector>();
+  private readonly states = new Map<string, EndpointState>();
+  private closed = false;
+  private readonly flushMs: number;
+  private readonly maxPending: number;
+  private readonly maxPendingBytes: number;
+  /** Messages captured since the recorder started (stored or waiting). */
+  captured = 0;
+  /** Decides what happens when a write fails (a full disk): hold, drop, retry, record the gap. */
+  private readonly guard: WriteGuard;
   private writer: StoreWriter | null = null;
   /** Sent to the writer thread, oldest first; answered in this order. */
   private flights: Flight[] = [];
@@ -84,14 +105,6 @@ export class Recorder {
   private idleWaiters: (() => void)[] = [];
   private readyWaiters: (() => void)[] = [];
   private stopping = false;
-  private readonly connectors = new Map<string, Connector>();
-  private readonly states = new Map<string, EndpointState>();
-  private closed = false;
-  private readonly flushMs: number;
-  private readonly maxPending: number;
-  private readonly maxPendingBytes: number;
-  /** Messages captured since the recorder started (stored or waiting). */
-  captured = 0;
 
   constructor(
     readonly store: SessionStore,
@@ -100,15 +113,30 @@ export class Recorder {
     this.flushMs = opts.flushMs ?? FLUSH_INTERVAL_MS;
     this.maxPending = opts.maxPending ?? (opts.writerThread ? MAX_PENDING_MESSAGES_THREADED : MAX_PENDING_MESSAGES);
     this.maxPendingBytes = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
+    this.guard = new WriteGuard({
+      file: store.path,
+      write: (batch) => this.write(batch),
+      writeGaps: (gaps) => store.addGaps(gaps),
+      reclaim: () => store.checkpoint(),
+      captured: () => this.captured,
+      sources: () => [...this.connectors.values()],
+      onStatus: (status) => opts.onStorage?.(status),
+      ...(opts.heldBytesBudget !== undefined ? { budgetBytes: opts.heldBytesBudget } : {}),
+    });
     if (opts.writerThread) {
       this.writer = store.openWriter();
       this.nextSeq = store.lastSeq + 1;
     }
   }
 
-  /** Messages captured and not yet committed to the store (waiting or in flight). */
+  /** Messages captured and not yet handed to the store or answered by it (waiting or in flight). */
   get backlog(): { messages: number; bytes: number } {
     return { messages: this.pending.length + this.flightMessages, bytes: this.pendingBytes + this.flightBytes };
+  }
+
+  /** Whether captures reach the file, with this recording's counts. */
+  storage(): StorageStatus {
+    return this.guard.status();
   }
 
   /** A sink bound to one endpoint id; hand it to that endpoint's connector. */
@@ -117,6 +145,8 @@ export class Recorder {
       message: (msg) => this.push(msg),
       offsets: (rows: GroupOffset[]) => {
         this.flush();
+        // While writes are paused a poll is skipped: the next one after the pause says the same.
+        if (this.guard.paused) return;
         // Stored, and analysed, after the messages captured before the poll.
         this.afterWritten(() => {
           this.store.addOffsets(rows);
@@ -125,7 +155,19 @@ export class Recorder {
       },
       ready: () => this.ready(),
       status: (status, detail) => this.setStatus(endpoint, status, detail),
-      discovery: (facts: Discovery) => this.store.addDiscovery(facts),
+      gap: (gap) => {
+        // After the batch before it, so the file's order reads as it happened.
+        this.flush();
+        try {
+          this.store.addGaps([{ ...gap, endpoint }]);
+        } catch (err) {
+          this.opts.onError?.(err as Error);
+        }
+        this.opts.onGap?.();
+      },
+      discovery: (facts: Discovery) => {
+        if (!this.guard.paused) this.store.addDiscovery(facts);
+      },
     };
   }
 
@@ -164,7 +206,8 @@ export class Recorder {
     const state: EndpointState = { id, status, detail: detail ?? null, since: Date.now() };
     this.states.set(id, state);
     log.info(`${id}: ${status}${detail ? ` (${detail})` : ''}`);
-    if (!this.closed) {
+    // While writes are paused the change is announced but not logged in the file.
+    if (!this.closed && !this.guard.paused) {
       try {
         this.store.logEndpoint(state.since, id, status, detail);
       } catch (err) {
@@ -186,10 +229,7 @@ export class Recorder {
     }
   }
 
-  /**
-   * Writes everything waiting, in one transaction. Safe to call at any time. On the writer
-   * thread the batch is only sent; `settle()` waits until it is written.
-   */
+  /** Writes everything waiting, in one transaction. Safe to call at any time. */
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -197,39 +237,45 @@ export class Recorder {
     }
     if (this.pending.length === 0) return;
     const batch = this.pending;
-    const bytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     if (this.opts.enrich) for (const m of batch) this.opts.enrich(m);
+    // The guard writes it through `write`, or holds it while the file cannot be written.
+    this.guard.submit(batch);
+  }
+
+  /**
+   * Stores one batch and announces it; throws when the write fails (the guard decides then).
+   * On the writer thread it sends the batch: a refusal comes back later, through `refused`.
+   */
+  private write(batch: CapturedMessage[]): void {
+    const bytes = batch.reduce((n, m) => n + m.payload.byteLength, 0);
     if (this.writer) {
       this.send(batch, bytes, this.writer);
       return;
     }
     const firstSeq = this.store.lastSeq + 1;
-    let lastSeq: number;
-    try {
-      lastSeq = this.store.insertBatch(batch);
-    } catch (err) {
-      this.writeFailed(batch, bytes, err as Error);
-      return;
-    }
+    const lastSeq = this.store.insertBatch(batch);
     this.written({ firstSeq, lastSeq, messages: asStored(batch, firstSeq), bytes });
   }
 
-  /** Flushes and resolves once everything captured so far is in the store (or failed to be). */
+  /** Flushes and resolves once everything captured so far is in the store (or held by the guard). */
   async settle(): Promise<void> {
     this.flush();
     if (this.flights.length === 0) return;
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
-  /** Stops every connector, writes what is left, and leaves the store open for the caller to close. */
+  /** Stops every connector, flushes, and leaves the store open for the caller to close. */
   async stop(): Promise<void> {
     // A tap held back by the backlog must get to finish its fetch to stop.
     this.stopping = true;
     for (const r of this.readyWaiters.splice(0)) r();
     const ids = [...this.connectors.keys()];
     await Promise.all(ids.map((id) => this.remove(id)));
+    await this.settle();
+    // The guard's last attempt sends what it holds; on the writer thread, wait for the answer.
+    this.guard.close();
     await this.settle();
     this.closed = true;
     if (this.writer) {
@@ -264,29 +310,22 @@ export class Recorder {
     this.written(flight);
   }
 
+  /**
+   * The writer thread did not store a batch. It refuses everything sent after it unwritten
+   * (writer-worker.ts), so this batch and all later ones go back to the write guard, in
+   * order, with the error: the guard pauses, holds and retries them (with the same seqs).
+   */
   private refused(flight: Flight, err: Error): void {
     const at = this.flights.indexOf(flight);
-    // A batch sent after one that failed is refused unwritten; it was taken back with that one.
+    // A batch sent after one that failed: it was taken back with that one.
     if (at < 0) return;
     const back = this.flights.splice(at);
     for (const f of back) this.land(f);
     this.nextSeq = flight.firstSeq;
-    const messages: CapturedMessage[] = back.flatMap((f) => f.messages);
-    this.writeFailed(messages, back.reduce((n, f) => n + f.bytes, 0), err);
-    // Taps held back are let go: a store that keeps failing must not hold them (and stop()) forever.
+    this.guard.refused(back.map((f) => f.messages as CapturedMessage[]), err);
+    // Taps held back are let go: the guard pauses the sources that can wait itself.
     for (const r of this.readyWaiters.splice(0)) r();
     this.wakeIdle();
-  }
-
-  /**
-   * The one place that decides what happens when the store did not take a batch: the
-   * messages go back in front of what is waiting, in capture order, so the next flush
-   * retries them (with the same seqs) rather than dropping what was captured.
-   */
-  private writeFailed(batch: CapturedMessage[], bytes: number, err: Error): void {
-    this.pending = batch.concat(this.pending);
-    this.pendingBytes += bytes;
-    this.opts.onError?.(err);
   }
 
   /** A batch is in the store: listeners see it, and work waiting for it runs. */
@@ -306,10 +345,9 @@ export class Recorder {
     if (this.flights.length === 0) for (const r of this.idleWaiters.splice(0)) r();
   }
 
-  /** Runs `fn` once every message captured so far is in the store. */
+  /** Runs `fn` once every message sent to the store so far is in it. */
   private afterWritten(fn: () => void): void {
-    // What waits (after a failed write) already has seqs from nextSeq on, or will get them after lastSeq.
-    const seq = (this.writer ? this.nextSeq - 1 : this.store.lastSeq) + this.pending.length;
+    const seq = this.writer ? this.nextSeq - 1 : this.store.lastSeq;
     if (seq <= this.store.lastSeq && this.afterSeq.length === 0) this.runSafely(fn);
     else this.afterSeq.push({ seq, run: fn });
   }

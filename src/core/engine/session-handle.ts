@@ -1,6 +1,6 @@
 import type { CapturedMessage, MessageDetail } from '../../shared/model.ts';
 import type { EndpointSpec } from '../../shared/specs.ts';
-import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo, TimelineSeries, TrafficBatch } from '../../shared/views.ts';
+import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo, StorageStatus, TimelineSeries, TrafficBatch } from '../../shared/views.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import { ApiError } from '../../shared/api.ts';
 import type { SessionStore } from '../store/session-store.ts';
@@ -18,6 +18,8 @@ export interface SessionContext {
   analysis: AnalysisConfigInput;
   emitBatch: (b: TrafficBatch) => void;
   emitEndpoint: (sessionId: string, e: EndpointView) => void;
+  emitStorage: (sessionId: string, s: StorageStatus) => void;
+  emitGaps: (sessionId: string, gapCount: number) => void;
   emitPlayback: (s: PlaybackState) => void;
   emitAnalysis: (sessionId: string, status: AnalysisStatus) => void;
   enrich: (m: CapturedMessage) => void;
@@ -54,6 +56,12 @@ export class SessionHandle {
       },
       onOffsets: (rows) => this.analysis.addOffsets(rows),
       onEndpoint: (e) => ctx.emitEndpoint(id, e),
+      onStorage: (s) => {
+        ctx.emitStorage(id, s);
+        // Writes resumed (or the recording stopped): the pause is in the file as gaps now.
+        if (s.state === 'ok' && (s.resumed > 0 || s.dropped > 0)) ctx.emitGaps(id, store.gaps().length);
+      },
+      onGap: () => ctx.emitGaps(id, store.gaps().length),
       onError: ctx.onError,
     });
     this.playback = new SessionPlayback(id, store, ctx.analysis, {
@@ -86,7 +94,14 @@ export class SessionHandle {
       lastTime: range.last,
       endpoints: this.recording.endpoints(),
       analysis: this.analysis.status(),
+      storage: this.recording.storage(),
+      gapCount: this.store.gaps().length,
     };
+  }
+
+  /** Whether captures reach the file now; after a recording stopped, how it ended. */
+  storage(): StorageStatus | null {
+    return this.recording.storage() ?? this.recording.lastStorage;
   }
 
   endpoints(): EndpointView[] {

@@ -22,6 +22,22 @@ export const FORMAT_NAME = 'flowscope-session';
 export const SCHEMA_VERSION = 3;
 export const SESSION_EXTENSION = '.flowscope';
 
+/**
+ * Spans of a recording whose traffic was not (all) stored (shared/model.ts Gap). Additive:
+ * it needs no schema version, and a file written before it gets the table the first time a
+ * gap is written into it (`IF NOT EXISTS`); readers treat a file without it as gap-free.
+ */
+export const GAPS_SQL = `
+CREATE TABLE IF NOT EXISTS gaps (
+  endpoint TEXT,
+  start    REAL NOT NULL,
+  end      REAL NOT NULL,
+  lost     INTEGER,
+  reason   TEXT NOT NULL,
+  detail   TEXT
+);
+`;
+
 export const SCHEMA_SQL = `
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -87,7 +103,7 @@ CREATE TABLE endpoint_log (
   status   TEXT NOT NULL,
   detail   TEXT
 );
-`;
+${GAPS_SQL}`;
 
 /** Brings a version-1 file to version 2: its messages' event time is their capture time. */
 export const MIGRATE_V1_SQL = `

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { CapturedMessage, GroupOffset, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
+import type { CapturedMessage, Gap, GroupOffset, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { DestinationStats } from '../../shared/views.ts';
 import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { addGaps, readGaps } from './gaps.ts';
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
@@ -192,6 +193,17 @@ export class SessionStore {
       )
       .all() as { facts: string }[];
     return rows.map((r) => JSON.parse(r.facts) as Discovery);
+  }
+
+  /** Records gaps (creating the table in a file written before it existed). */
+  addGaps(gaps: readonly Gap[]): void {
+    if (this.readonly) throw new Error('This session is open read-only.');
+    addGaps(this.db, gaps);
+  }
+
+  /** The session's gaps in time order; none for a file without the table. */
+  gaps(): Gap[] {
+    return readGaps(this.db);
   }
 
   logEndpoint(time: number, endpoint: string, status: string, detail?: string): void {

@@ -110,6 +110,18 @@ export class TapConsumer {
     });
   }
 
+  /**
+   * Stops fetching (the session file cannot be written): the broker keeps the records, and
+   * `resume` reads on from the position the tap had reached, so nothing is lost.
+   */
+  pause(): void {
+    this.consumer.pause(this.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.consumer.resume(this.topics.map((topic) => ({ topic })));
+  }
+
   /** Leaves the group (nothing to commit) and closes the connections. */
   async stop(): Promise<void> {
     // A consumer that crashed or lost its broker may fail to leave; its throwaway group is deleted anyway.
