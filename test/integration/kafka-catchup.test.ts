@@ -80,7 +80,9 @@ test(`a catch-up of ${N.toLocaleString('en-US')} records holds every record exac
   const out = path.join(tmpDir(), 'all.flowscope');
   const r = await record(out, ['--max-messages', String(N)]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`stopped \\(reached ${N} messages\\): ${N} messages in`));
+  const stopped = /stopped \(reached (\d+) messages\): ([\d,]+) messages in/.exec(r.stderr);
+  assert.ok(stopped, r.stderr);
+  assert.deepEqual([Number(stopped[1]), Number(stopped[2]!.replace(/,/g, ''))], [N, N]);
 
   // The file opens as a session (integrity check included).
   SessionStore.open(out, { readonly: true }).close();
@@ -124,9 +126,9 @@ test('a catch-up stopped with SIGTERM holds what it stored exactly once, and the
   });
   assert.ok(signalled, r.stderr);
   assert.equal(r.code, 0, r.stderr);
-  const stopped = /stopped \(SIGTERM\): (\d+) messages in/.exec(r.stderr);
+  const stopped = /stopped \(SIGTERM\): ([\d,]+) messages in/.exec(r.stderr);
   assert.ok(stopped, r.stderr);
-  const reported = Number(stopped[1]);
+  const reported = Number(stopped[1]!.replace(/,/g, ''));
 
   SessionStore.open(out, { readonly: true }).close();
   const db = new Database(out, { readonly: true });

@@ -5,12 +5,13 @@ import Database from 'better-sqlite3';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { Recorder, type RecorderBatch } from '../../src/core/engine/recorder.ts';
 import type { CapturedMessage } from '../../src/shared/model.ts';
-import { tmpDir } from '../helpers/tmp.ts';
+import type { StorageStatus } from '../../src/shared/views.ts';
+import { tmpDir, waitFor } from '../helpers/tmp.ts';
 
 // The Recorder writing through the store's writer thread (issue 12): batches reach the
-// listeners once committed, in seq order; a batch the store refuses stays in the Recorder
-// and is written once when the store takes it again; offset polls follow the messages
-// captured before them.
+// listeners once committed, in seq order; a batch the store refuses goes to the write
+// guard, which holds it and writes it once when the store takes it again; offset polls
+// follow the messages captured before them.
 
 const dir = tmpDir();
 
@@ -53,19 +54,19 @@ test('batches written on the writer thread arrive whole, in order, with exact by
   store.close();
 });
 
-test('a batch the store refuses stays in the Recorder and is stored once when the store takes it again', async () => {
+test('a batch the store refuses is held by the write guard and stored once when the store takes it again', async () => {
   const file = path.join(dir, 'refused.flowscope');
   const store = SessionStore.create(file);
   // Another connection makes the store refuse rows past seq 1500 until the trigger goes.
   const other = new Database(file);
   other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.seq > 1500 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`);
-  const errors: Error[] = [];
+  const statuses: StorageStatus[] = [];
   const stored: number[] = [];
   const offsetsSeen: number[] = [];
   const recorder = new Recorder(store, {
     writerThread: true,
     maxPending: 1000,
-    onError: (e) => errors.push(e),
+    onStorage: (st) => statuses.push(st),
     onBatch: (b) => stored.push(...b.messages.map((m) => m.seq)),
     onOffsets: () => offsetsSeen.push(store.lastSeq),
   });
@@ -73,16 +74,19 @@ test('a batch the store refuses stays in the Recorder and is stored once when th
   for (let i = 0; i < 3000; i++) sink.message(message(i));
   sink.offsets?.([{ time: Date.now(), endpoint: 'k', groupId: 'g', topic: 't', partition: 0, offset: '5' }]);
   await recorder.settle();
-  assert.ok(errors.some((e) => /refused for the test/.test(e.message)), 'the failure is reported');
+  assert.ok(statuses.some((st) => st.state === 'paused' && /refused for the test/.test(st.message ?? '')), 'the pause says why');
   assert.equal(store.lastSeq, 1000, 'only the first batch is in');
-  assert.deepEqual(recorder.backlog.messages, 2000, 'the refused messages are kept');
+  assert.equal(recorder.storage().held, 2000, 'the refused messages are held');
   assert.deepEqual(offsetsSeen, [], 'the poll waits for the messages before it');
 
   other.exec('DROP TRIGGER refuse');
   other.close();
-  await recorder.settle();
-  assert.equal(store.lastSeq, 3000);
-  assert.equal(recorder.backlog.messages, 0);
+  // The guard retries by itself.
+  await waitFor('the held messages to be stored', async () => {
+    await recorder.settle();
+    return store.lastSeq === 3000 && recorder.storage().state === 'ok';
+  });
+  assert.equal(recorder.storage().held, 0);
   assert.deepEqual(offsetsSeen, [3000], 'the poll is stored after the messages captured before it');
   await recorder.stop();
   store.close();
