@@ -142,14 +142,7 @@ export function isDesktopChannel(c: unknown): c is DesktopChannel {
 
 /** Validates a desktop request's input, with the same readable message as `parseInput`. */
 export function parseDesktopInput<C extends DesktopChannel>(channel: C, input: unknown): DesktopParsed<C> {
-  const schema = desktopRequests[channel].input as unknown as z.ZodType<DesktopParsed<C>>;
-  const r = schema.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-    throw new ApiError('bad-request', `Invalid request to ${channel}${where}: ${issue?.message ?? 'invalid input'}`);
-  }
-  return r.data;
+  return parseWith(desktopRequests[channel].input as unknown as z.ZodType<DesktopParsed<C>>, channel, input);
 }
 
 /** What the desktop app's preload adds to the client: the shell's own requests, and dropped files' paths. */
@@ -251,7 +244,11 @@ export function isEventChannel(c: unknown): c is EventChannel {
 
 /** Validates a request's input; throws an ApiError with a readable message when it is bad. */
 export function parseInput<C extends RequestChannel>(channel: C, input: unknown): ParsedInput<C> {
-  const schema = requests[channel].input as unknown as z.ZodType<ParsedInput<C>>;
+  return parseWith(requests[channel].input as unknown as z.ZodType<ParsedInput<C>>, channel, input);
+}
+
+/** The first problem of a bad input, named with its channel and path, as an ApiError. */
+function parseWith<T>(schema: z.ZodType<T>, channel: string, input: unknown): T {
   const r = schema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0];

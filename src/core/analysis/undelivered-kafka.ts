@@ -18,7 +18,7 @@ const CAPTURE_GRACE_MS = 10_000;
  * Records of one partition waiting for their window to pass, as parallel number columns
  * (a record costs 32 bytes, not an object).
  */
-class PartitionQueue {
+export class PartitionQueue {
   offsets: number[] = [];
   seqs: number[] = [];
   /** Event time of each record. */

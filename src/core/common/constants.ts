@@ -71,6 +71,14 @@ export const ANALYSIS_PAGE = 1000;
 export const ANALYSIS_SLICE_MS = 40;
 /** Progress events at most ten a second: the UI redraws its bar on each one. */
 export const ANALYSIS_PROGRESS_MS = 100;
+/**
+ * A recording keeps its analysis in the session file at stop and at most this often while
+ * it records (and once enough has been analysed since): a crash loses only the tail after
+ * the last one, which the next open reads. Saving costs a few ms per 10k waiting entries.
+ */
+export const ANALYSIS_CHECKPOINT_MS = 30_000;
+/** Fewer new messages than this since the last checkpoint are not worth one while recording. */
+export const ANALYSIS_CHECKPOINT_MIN = 10_000;
 /** Largest payload sent whole to the detail pane; bigger ones show a bounded text and hex head. */
 export const DETAIL_PAYLOAD_LIMIT = 2 * MiB;
 /** Other messages with the same correlation id listed beside one in the detail pane. */
@@ -158,10 +166,18 @@ export const AMQP_CONSUMER_PREFETCH = 500;
 export const AMQP_RECONCILE_MAX_HELD = 200_000;
 /** Largest WebSocket frame relayed or recorded; ws's own default (100 MiB) is too tight for dumps. */
 export const WS_MAX_PAYLOAD = 256 * MiB;
-/** Bytes queued towards one proxy leg before the other leg stops being read. */
+/**
+ * Bytes buffered towards one proxy leg (ws `bufferedAmount`) before the other leg stops being
+ * read; reading resumes when that socket has written its buffer out ('drain').
+ */
 export const WS_HIGH_WATER = 8 * MiB;
-/** Reading resumes once that queue has drained below this. */
-export const WS_LOW_WATER = 1 * MiB;
+/**
+ * Captured bytes the proxy's thread may have handed to the recording thread and not yet seen
+ * acknowledged before it stops reading its connections; it reads again below the low mark.
+ * Large enough that a burst is relayed at full speed while the recorder catches up.
+ */
+export const WS_RECORD_HIGH_WATER = 32 * MiB;
+export const WS_RECORD_LOW_WATER = 8 * MiB;
 
 // ── Replay ───────────────────────────────────────────────────────────────────────────────
 

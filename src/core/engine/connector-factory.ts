@@ -1,6 +1,6 @@
 import type { EndpointSpec } from '../../shared/specs.ts';
 import type { CaptureSink, Connector } from '../connectors/types.ts';
-import { WsProxyConnector } from '../connectors/ws/proxy.ts';
+import { WsProxyThread } from '../connectors/ws/proxy-thread.ts';
 import { WsTapConnector } from '../connectors/ws/tap.ts';
 import { KafkaConnector } from '../connectors/kafka/index.ts';
 import { AmqpConnector } from '../connectors/amqp/index.ts';
@@ -9,7 +9,8 @@ import { AmqpConnector } from '../connectors/amqp/index.ts';
 export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSink): Connector {
   switch (spec.kind) {
     case 'ws-proxy':
-      return new WsProxyConnector({ id, listenPort: spec.listenPort, target: spec.target }, sink);
+      // On its own thread: relaying never waits for the recording (issue 12).
+      return new WsProxyThread({ id, listenPort: spec.listenPort, target: spec.target }, sink);
     case 'ws-tap':
       return new WsTapConnector({ id, url: spec.url, ...(spec.send ? { send: spec.send } : {}) }, sink);
     case 'kafka':

@@ -153,8 +153,12 @@ export class Engine implements InspectorApi {
     return this.adopt(store);
   }
 
-  /** Opens a saved session; its analysis starts reading the file at once, reporting progress. */
-  openSession(file: string): SessionHandle {
+  /**
+   * Opens a saved session; its analysis starts reading the file at once, reporting progress.
+   * Opening writes nothing: a file without a usable kept analysis is analysed at every open
+   * until it is recorded into, except with `keepAnalysis` (a file Flowscope just made).
+   */
+  openSession(file: string, opts: { keepAnalysis?: boolean } = {}): SessionHandle {
     const abs = path.resolve(file);
     for (const s of this.sessions.values()) if (s.store.path === abs) return s;
     let readonly = false;
@@ -165,13 +169,13 @@ export class Engine implements InspectorApi {
     }
     const store = SessionStore.open(abs, { readonly, ...this.storeOptions() });
     this.recent.add(abs);
-    const handle = this.adopt(store);
+    const handle = this.adopt(store, opts.keepAnalysis ?? false);
     handle.startAnalysis();
     return handle;
   }
 
-  private adopt(store: SessionStore): SessionHandle {
-    const handle = new SessionHandle(randomUUID().slice(0, 8), store, this.context());
+  private adopt(store: SessionStore, keepAnalysis = false): SessionHandle {
+    const handle = new SessionHandle(randomUUID().slice(0, 8), store, this.context(), keepAnalysis);
     this.sessions.set(handle.id, handle);
     return handle;
   }
@@ -253,7 +257,8 @@ export class Engine implements InspectorApi {
         const meta = { flowscope_version: this.opts.version };
         if (i.format === 'kcat') await importKcat(i.path, out, meta, this.storeOptions());
         else await importJsonl(i.path, out, meta, this.storeOptions());
-        return this.openSession(out).info();
+        // The new file is Flowscope's own: the analysis it reads is kept, so the next open is at once.
+        return this.openSession(out, { keepAnalysis: true }).info();
       },
       'renderer:endpoint:connect': (i) => this.session(i.sessionId).connect(i.spec),
       'renderer:endpoint:disconnect': async (i) => {

@@ -41,9 +41,13 @@ export class SessionHandle {
     readonly id: string,
     readonly store: SessionStore,
     private readonly ctx: SessionContext,
+    /** Keep the analysis of what the file holds once it has been read (see SessionAnalysisHooks). */
+    keepAnalysis = false,
   ) {
     this.batcher = new TrafficBatcher(id, ctx.emitBatch);
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
+      version: ctx.version,
+      keepAfterReading: keepAnalysis,
       onProgress: (status) => ctx.emitAnalysis(id, status),
       onError: ctx.onError,
     });
@@ -80,7 +84,7 @@ export class SessionHandle {
 
   info(): SessionInfo {
     const meta = this.store.getMeta();
-    const range = this.store.timeRange();
+    const range = this.span();
     return {
       id: this.id,
       path: this.store.path,
@@ -97,6 +101,13 @@ export class SessionHandle {
       storage: this.recording.storage(),
       gapCount: this.store.gaps().length,
     };
+  }
+
+  /** First and last capture time and the message count; the count from the analysis once it has read the file (no scan). */
+  private span(): { first: number | null; last: number | null; count: number } {
+    const counted = this.analysis.messageCount();
+    if (counted === null) return this.store.timeRange();
+    return { ...this.store.captureSpan(), count: counted };
   }
 
   /** Whether captures reach the file now; after a recording stopped, how it ended. */
@@ -130,11 +141,15 @@ export class SessionHandle {
       ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
       ...(q.order ? { order: q.order } : {}),
     });
-    return { rows, total: q.withTotal ? this.store.count(filter) : null };
+    const whole = q.withTotal && isWhole(filter) ? this.analysis.messageCount() : null;
+    return { rows, total: q.withTotal ? (whole ?? this.store.count(filter)) : null };
   }
 
   destinations(filter: MessageFilter = {}) {
-    return this.store.destinations(this.playback.scoped(filter));
+    const scoped = this.playback.scoped(filter);
+    // The whole session's list is the analysis's own tally: no scan of every row.
+    const whole = isWhole(scoped) ? this.analysis.destinations() : null;
+    return whole ?? this.store.destinations(scoped);
   }
 
   timeline(filter: MessageFilter = {}, buckets: number): TimelineSeries {
@@ -181,4 +196,9 @@ export class SessionHandle {
     this.batcher.dispose();
     this.store.close();
   }
+}
+
+/** A filter that selects every message. */
+function isWhole(filter: MessageFilter): boolean {
+  return Object.values(filter).every((v) => v === undefined);
 }

@@ -1,3 +1,5 @@
+import { ANALYSIS_SNAPSHOT_SQL } from './analysis-snapshot.ts';
+
 /**
  * The session file format. A session is one SQLite file; this schema is documented in
  * README.md ("The session file") so users can open it with `sqlite3`.
@@ -103,7 +105,8 @@ CREATE TABLE endpoint_log (
   status   TEXT NOT NULL,
   detail   TEXT
 );
-${GAPS_SQL}`;
+${GAPS_SQL}
+${ANALYSIS_SNAPSHOT_SQL}`;
 
 /** Brings a version-1 file to version 2: its messages' event time is their capture time. */
 export const MIGRATE_V1_SQL = `
