@@ -47,11 +47,13 @@ export default defineConfig({
     rollupOptions: {
       external: (id) => id.startsWith('node:') || builtins.has(id) || runtime.some((dep) => id === dep || id.startsWith(`${dep}/`)),
       // The command, the engine process `serve` forks (src/cli/engine-host.ts finds it beside
-      // itself), and the WebSocket proxy's thread (src/core/connectors/ws/proxy-thread.ts
+      // itself), the store's writer thread (src/core/store/store-writer.ts finds it beside the
+      // bundle), and the WebSocket proxy's thread (src/core/connectors/ws/proxy-thread.ts
       // starts relay-worker.js from beside its chunk).
       input: {
         index: path.join(root, 'src/cli/index.ts'),
         'node-child': path.join(root, 'src/core/host/node-child.ts'),
+        'writer-worker': path.join(root, 'src/core/store/writer-worker.ts'),
         'relay-worker': path.join(root, 'src/core/connectors/ws/relay-worker.ts'),
       },
       // Chunks sit beside index.js: src/cli/context.ts finds the package root two folders up

@@ -14,8 +14,23 @@ const MiB = 1024 * KiB;
 export const FLUSH_INTERVAL_MS = 100;
 /** Flush early past this many waiting messages, so a burst never holds much in memory. */
 export const MAX_PENDING_MESSAGES = 20_000;
+/**
+ * Batches on the writer thread: each commit rewrites every index page it touched, so a
+ * larger batch spreads the random key-hash index's pages over more rows (a 1M catch-up:
+ * 5000 per batch 39k/s at 518 MB peak RSS, 20,000 per batch 49k/s at 579 MB, back to back).
+ */
+export const MAX_PENDING_MESSAGES_THREADED = 20_000;
 /** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
 export const MAX_PENDING_BYTES = 32 * MiB;
+/**
+ * Captured payload bytes not yet committed by the store's writer thread (waiting or in
+ * flight) past which a connector that can wait (Kafka) stops fetching until the writer has
+ * caught up to half of it: a catch-up runs at the store's pace without buffering the topic
+ * in memory (issue 12).
+ */
+export const WRITER_BACKLOG_BYTES = 16 * MiB;
+/** The same budget in messages: small messages cost their objects, not their bytes. */
+export const WRITER_BACKLOG_MESSAGES = 60_000;
 /**
  * While the session file cannot be written (a full disk), captures are held in memory up to
  * this many bytes, then dropped and counted (engine/write-guard.ts): the RSS of a recording
@@ -126,13 +141,15 @@ export const AMQP_RECONCILE_MS = 2000;
 /** Kafka long-poll: short, so stop() and rebuilds are quick; a fetch still returns at once when data is there. */
 export const KAFKA_MAX_WAIT_MS = 500;
 /** Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts). */
-export const KAFKA_MAX_BYTES_PER_PARTITION = 8 * MiB;
-export const KAFKA_MAX_BYTES = 32 * MiB;
+export const KAFKA_MAX_BYTES_PER_PARTITION = 1 * MiB;
+export const KAFKA_MAX_BYTES = 4 * MiB;
 /**
  * A member left behind by a crash keeps its throwaway group non-empty this long, which
  * delays deleting the group; 6 s is the broker's default minimum (group.min.session.timeout.ms).
  */
 export const KAFKA_SESSION_TIMEOUT_MS = 6000;
+/** A tap held back by the store's backlog heartbeats this often, well inside the session timeout. */
+export const KAFKA_HEARTBEAT_WAIT_MS = 1000;
 /** Our RabbitMQ queues are bounded so a stalled Flowscope never fills the broker's memory (x-max-length, drop-head). */
 export const AMQP_OWN_QUEUE_MAX_LENGTH = 1_000_000;
 /**

@@ -13,6 +13,12 @@ export interface CaptureSink {
   status(status: EndpointStatus, detail?: string): void;
   /** Things the connector learned about the broker (topics, queues, bindings, groups). */
   discovery?(facts: Discovery): void;
+  /**
+   * Null when the owner can take more now; otherwise a promise that resolves once it has
+   * caught up. A connector that can pause its source (a Kafka fetch) waits for it, so a
+   * catch-up runs at the store's pace instead of filling memory; others ignore it.
+   */
+  ready?(): Promise<void> | null;
   /** A span whose traffic this endpoint could not record (a connection drop the broker did not buffer). */
   gap?(gap: Omit<Gap, 'endpoint'>): void;
 }

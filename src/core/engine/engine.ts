@@ -226,7 +226,7 @@ export class Engine implements InspectorApi {
       'renderer:session:gaps': (i) => this.session(i.sessionId).store.gaps(),
       'renderer:session:save-as': async (i) => {
         const s = this.session(i.sessionId);
-        s.recorder?.flush();
+        await s.recorder?.settle();
         // Its own file gets the store's own refusal; another open session's file is refused here.
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
         await s.store.saveAs(path.resolve(i.path));
@@ -247,7 +247,7 @@ export class Engine implements InspectorApi {
       },
       'renderer:session:export': async (i) => {
         const s = this.session(i.sessionId);
-        s.recorder?.flush();
+        await s.recorder?.settle();
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
         const count = await exportJsonl(s.store, i.path, i.filter ?? {});
         return { path: i.path, count };
@@ -270,10 +270,10 @@ export class Engine implements InspectorApi {
       'renderer:messages:query': (i) => this.session(i.sessionId).query(i),
       'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
       'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
-      'renderer:analysis:summary': (i) => {
+      'renderer:analysis:summary': async (i) => {
         const s = this.session(i.sessionId);
         if (i.untilTime === undefined) return s.analysisReader().summary();
-        s.recorder?.flush();
+        await s.recorder?.settle();
         return analysisAt(s.store, this.opts.analysis ?? {}, i.untilTime).summary();
       },
       'renderer:analysis:pairs': (i) =>
@@ -290,11 +290,17 @@ export class Engine implements InspectorApi {
       'renderer:analysis:topology': (i) => this.session(i.sessionId).analysisReader().topology(),
       'renderer:analysis:timeline': (i) => this.session(i.sessionId).timeline(i.filter ?? {}, i.buckets),
       'renderer:playback:control': (i) => this.session(i.sessionId).playbackControl(i.action, i.time, i.speed),
-      'renderer:replay:start': (i) => {
+      'renderer:replay:start': async (i) => {
         const s = this.session(i.sessionId);
+        // Everything captured so far is in the replay's snapshot.
+        await s.recorder?.settle();
         return { replayId: this.replays.start(s, i) };
       },
-      'renderer:replay:plan': (i) => this.replays.plan(this.session(i.sessionId), i),
+      'renderer:replay:plan': async (i) => {
+        const s = this.session(i.sessionId);
+        await s.recorder?.settle();
+        return this.replays.plan(s, i);
+      },
       'renderer:replay:cancel': (i) => ({ cancelled: this.replays.cancel(i.replayId) }),
     };
   }

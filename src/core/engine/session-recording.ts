@@ -116,6 +116,8 @@ export class SessionRecording {
       onStorage: this.hooks.onStorage,
       onGap: this.hooks.onGap,
       onError: this.hooks.onError,
+      // SQLite on its own thread: decoding and analysis keep this one (issue 12).
+      writerThread: true,
     });
     return this.recorder;
   }

@@ -111,6 +111,28 @@ export class WriteGuard {
     }
   }
 
+  /**
+   * Batches written asynchronously (the store's writer thread) came back refused. They were
+   * counted as stored when sent; they go back in front of whatever is held, in order (they
+   * were captured first), and writing pauses as after a failed write here. They are held
+   * whatever the budget: they are already in memory, bounded by the writer's backlog.
+   */
+  refused(batches: CapturedMessage[][], err: Error): void {
+    if (batches.length === 0) return;
+    const count = batches.reduce((n, b) => n + b.length, 0);
+    this.stored -= count;
+    if (!this.pause) this.begin(err);
+    const p = this.pause!;
+    this.held.unshift(...batches);
+    this.heldCount += count;
+    for (const b of batches) {
+      this.heldBytes += b.reduce((n, m) => n + approxBytes(m), 0);
+      for (const m of b) entry(p, m.endpoint).held += 1;
+    }
+    this.announce();
+    this.schedule();
+  }
+
   status(): StorageStatus {
     const p = this.pause;
     return {

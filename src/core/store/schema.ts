@@ -14,7 +14,14 @@ export const FORMAT_NAME = 'flowscope-session';
  * read with event time = capture time; the first recording into one adds the columns
  * (MIGRATE_V1_SQL).
  */
-export const SCHEMA_VERSION = 2;
+/**
+ * 3: keys and correlation ids are indexed by a 32-bit hash (`key_hash`, `correlation_hash`,
+ * see ref-hash.ts) instead of by their value, which halves the insert cost of a keyed Kafka
+ * record (issue 12); lookups match the hash, then the value. Files of versions 1 and 2 keep
+ * their layout: they are read and recorded into as before (a version-1 file still becomes
+ * version 2 when recorded into).
+ */
+export const SCHEMA_VERSION = 3;
 export const SESSION_EXTENSION = '.flowscope';
 
 /**
@@ -68,13 +75,15 @@ CREATE TABLE messages (
   correlation_id TEXT,
   message_id     TEXT,
   reply_to       TEXT,
-  meta           TEXT
+  meta           TEXT,
+  key_hash       INTEGER,
+  correlation_hash INTEGER
 );
 CREATE INDEX messages_time ON messages (time);
 CREATE INDEX messages_event_time ON messages (event_time);
 CREATE INDEX messages_destination ON messages (destination, seq);
-CREATE INDEX messages_correlation ON messages (correlation_id) WHERE correlation_id IS NOT NULL;
-CREATE INDEX messages_key ON messages (key) WHERE key IS NOT NULL;
+CREATE INDEX messages_correlation_hash ON messages (correlation_hash) WHERE correlation_hash IS NOT NULL;
+CREATE INDEX messages_key_hash ON messages (key_hash) WHERE key_hash IS NOT NULL;
 CREATE TABLE group_offsets (
   time      REAL    NOT NULL,
   endpoint  TEXT    NOT NULL,

@@ -271,7 +271,7 @@ export class KafkaConnector implements Connector {
     return unmatchedDetail(this.selector, this.existing);
   }
 
-  private onRecords(topic: string, partition: number, recs: KafkaRecord[]): void {
+  private onRecords(topic: string, partition: number, recs: KafkaRecord[]): Promise<void> | null {
     const now = Date.now();
     for (const r of recs) {
       const msg = toCaptured(this.id, topic, partition, r, now);
@@ -279,6 +279,7 @@ export class KafkaConnector implements Connector {
       if (typeof reason === 'string') this.warnUndecodable(topic, reason);
       this.sink.message(msg);
     }
+    return this.sink.ready?.() ?? null;
   }
 
   private warnUndecodable(topic: string, reason: string): void {
