@@ -9,6 +9,11 @@ export interface EndpointView {
   status: EndpointStatus;
   detail: string | null;
   since: number;
+  /**
+   * Records the broker holds that the endpoint has not captured yet (a Kafka tap's consumer
+   * lag, summed over its partitions), updated at most once a second; absent when unknown.
+   */
+  lag?: number;
 }
 
 export interface SessionInfo {

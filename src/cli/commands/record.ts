@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
 import { analysisOptions, countMessages, createEngine, progressLine, untilSignal } from '../context.ts';
 import { forTerminal } from '../terminal.ts';
+import { LagLine } from '../lag-line.ts';
 import { closingLine, pausedLine, storageNote } from '../storage-lines.ts';
 import type { StorageStatus } from '../../shared/views.ts';
 
@@ -33,6 +34,14 @@ export async function record(argv: string[]): Promise<number> {
   };
 
   let storage: StorageStatus | null = null;
+  const lags = new LagLine();
+  /** What each endpoint's last status line said, so a lag-only change is not printed as a status. */
+  const said = new Map<string, string>();
+  const live = () => {
+    const secs = (Date.now() - started) / 1000;
+    const lag = lags.text;
+    progress.update(`recording: ${total} messages (${(total / Math.max(secs, 0.001)).toFixed(0)}/s)${lag ? ` · ${lag}` : ''}`);
+  };
   engine.onEvent((msg) => {
     if (msg.event === 'main:session:storage') {
       const note = storageNote(storage, msg.payload.storage);
@@ -43,12 +52,16 @@ export async function record(argv: string[]): Promise<number> {
       // While paused the paused line stays; a batch now is one the guard just wrote.
       if (storage?.state === 'paused') return;
       total = msg.payload.total;
-      const secs = (Date.now() - started) / 1000;
-      progress.update(`recording: ${total} messages (${(total / Math.max(secs, 0.001)).toFixed(0)}/s)`);
+      live();
       if (maxMessages !== undefined && total >= maxMessages) stop(`reached ${maxMessages} messages`);
     } else if (msg.event === 'main:endpoint:status') {
       const { endpoint } = msg.payload;
-      progress.note(`${endpoint.label}: ${endpoint.status}${endpoint.detail ? ` — ${endpoint.detail}` : ''}`);
+      const line = `${endpoint.label}: ${endpoint.status}${endpoint.detail ? ` — ${endpoint.detail}` : ''}`;
+      if (said.get(endpoint.id) !== line) progress.note(line);
+      said.set(endpoint.id, line);
+      // Caught up stays on screen (a pipe sees the live line only every 2 s).
+      if (lags.update(endpoint)) progress.note(`${endpoint.id}: caught up, lag 0`);
+      if (endpoint.lag !== undefined && storage?.state !== 'paused') live();
     }
   });
 

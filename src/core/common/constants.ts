@@ -120,6 +120,8 @@ export const KAFKA_GROUPS_POLL_MS = 2000;
 export const KAFKA_TOPIC_REFRESH_MS = 5000;
 /** A full cluster snapshot (topics, partitions, groups) is costly on big clusters. */
 export const KAFKA_DISCOVERY_MS = 30_000;
+/** The tap's consumer lag is announced at most this often: a catch-up fetches many batches a second (issue 12). */
+export const KAFKA_LAG_REPORT_MS = 1000;
 /** Observed RabbitMQ topology is cheap (in memory), so it is emitted often. */
 export const AMQP_DISCOVERY_MS = 2000;
 /**

@@ -11,6 +11,12 @@ export interface CaptureSink {
   offsets?(rows: GroupOffset[]): void;
   /** Connection state changes, with a human-readable explanation for failures. */
   status(status: EndpointStatus, detail?: string): void;
+  /**
+   * Records the broker holds that the tap has not captured yet (Kafka: the high watermark
+   * less the position, summed over partitions). Announced at most once a second by the
+   * connector, and once more when it changes to 0.
+   */
+  lag?(records: number): void;
   /** Things the connector learned about the broker (topics, queues, bindings, groups). */
   discovery?(facts: Discovery): void;
   /**

@@ -29,6 +29,8 @@ export interface EndpointState {
   status: EndpointStatus;
   detail: string | null;
   since: number;
+  /** Records the broker holds that the tap has not captured yet (Kafka); null when unknown. */
+  lag: number | null;
 }
 
 export interface RecorderOptions {
@@ -155,6 +157,7 @@ export class Recorder {
       },
       ready: () => this.ready(),
       status: (status, detail) => this.setStatus(endpoint, status, detail),
+      lag: (records) => this.setLag(endpoint, records),
       gap: (gap) => {
         // After the batch before it, so the file's order reads as it happened.
         this.flush();
@@ -203,7 +206,7 @@ export class Recorder {
   private setStatus(id: string, status: EndpointStatus, detail?: string): void {
     const prev = this.states.get(id);
     if (prev && prev.status === status && prev.detail === (detail ?? null)) return;
-    const state: EndpointState = { id, status, detail: detail ?? null, since: Date.now() };
+    const state: EndpointState = { id, status, detail: detail ?? null, since: Date.now(), lag: prev?.lag ?? null };
     this.states.set(id, state);
     log.info(`${id}: ${status}${detail ? ` (${detail})` : ''}`);
     // While writes are paused the change is announced but not logged in the file.
@@ -214,6 +217,18 @@ export class Recorder {
         this.opts.onError?.(err as Error);
       }
     }
+    this.opts.onStatus?.(state);
+  }
+
+  /**
+   * The lag is announced, not written to the file's endpoint log: it changes every second of
+   * a catch-up, and the records themselves say what was captured when.
+   */
+  private setLag(id: string, lag: number): void {
+    const prev = this.states.get(id);
+    if (!prev || prev.lag === lag) return;
+    const state: EndpointState = { ...prev, lag };
+    this.states.set(id, state);
     this.opts.onStatus?.(state);
   }
 

@@ -125,7 +125,7 @@ export class SessionRecording {
   private updateEndpoint(s: EndpointState): void {
     const view = this.views.get(s.id);
     if (!view) return;
-    const next = { ...view, status: s.status, detail: s.detail, since: s.since };
+    const next: EndpointView = { ...view, status: s.status, detail: s.detail, since: s.since, ...(s.lag !== null ? { lag: s.lag } : {}) };
     this.views.set(s.id, next);
     this.hooks.onEndpoint(next);
   }

@@ -8,6 +8,7 @@ import {
   KAFKA_DISCOVERY_MS,
   KAFKA_GROUP_DELETE_TIMEOUT_MS,
   KAFKA_GROUPS_POLL_MS,
+  KAFKA_LAG_REPORT_MS,
   KAFKA_RECONNECT,
   KAFKA_TOPIC_REFRESH_MS,
 } from '../../common/constants.ts';
@@ -17,6 +18,7 @@ import { registerCodecs } from './codecs.ts';
 import { discoverCluster, startOffsets, userTopics } from './cluster.ts';
 import { kafkaError } from './errors.ts';
 import { quietLogCreator, type KafkaLogEvent } from './logger.ts';
+import { LagMeter } from './lag.ts';
 import { GroupOffsetsPoller } from './offsets-poller.ts';
 import { toCaptured, type KafkaRecord } from './record.ts';
 import { TapGroups } from './tap-groups.ts';
@@ -62,6 +64,8 @@ export class KafkaConnector implements Connector {
   /** Next offset to record per topic/partition: the tap's only source of truth for where to read. */
   private readonly positions = new Map<string, bigint>();
   private readonly poller: GroupOffsetsPoller;
+  /** Records the tap has not captured yet, announced through `sink.lag` (issue 12). */
+  private readonly lag: LagMeter;
   private admin: Admin | null = null;
   private tap: TapConsumer | null = null;
   private topics: string[] = [];
@@ -101,6 +105,7 @@ export class KafkaConnector implements Connector {
       logCreator: quietLogCreator((e) => this.onLog(e)),
     });
     this.poller = new GroupOffsetsPoller(this.id, sink);
+    this.lag = new LagMeter(KAFKA_LAG_REPORT_MS, (records) => sink.lag?.(records));
   }
 
   /** The consumer group the tap reads through right now (null before the first attempt). */
@@ -150,6 +155,7 @@ export class KafkaConnector implements Connector {
     this.wake?.({ kind: 'stop' });
     this.cancelSleep?.();
     await this.loopDone;
+    this.lag.stop();
     // An admin call still running when the admin disconnects retries on a fresh connection
     // that nothing closes, and the process cannot exit.
     await Promise.all(this.inFlight);
@@ -185,6 +191,7 @@ export class KafkaConnector implements Connector {
         if (this.topics.length > 0) {
           this.tap = new TapConsumer(this.kafka, this.groups.next(), this.topics, this.positions, {
             records: (topic, partition, recs) => this.onRecords(topic, partition, recs),
+            captured: (topic, partition, highWatermark, next) => this.lag.update(topic, partition, highWatermark, next),
             joined: () => this.onJoined(),
             fetched: () => {
               if (this.state === 'reconnecting' && this.joinedOnce) this.setStatus('recording', this.missingDetail());

@@ -17,6 +17,11 @@ export interface TapHandlers {
   records(topic: string, partition: number, records: KafkaRecord[]): Promise<void> | null;
   /** The tap's consumer got its partitions (first join and every rebalance). */
   joined(assignment: Record<string, number[]>): void;
+  /**
+   * A batch of one partition was handed over: the tap has captured it up to (not including)
+   * offset `next`, and the broker's high watermark was `highWatermark` (for the lag).
+   */
+  captured(topic: string, partition: number, highWatermark: string, next: bigint): void;
   /** A fetch completed: the broker is answering. */
   fetched(): void;
   /** The consumer stopped on an error; the owner rebuilds it. */
@@ -102,9 +107,13 @@ export class TapConsumer {
           fresh.push(m);
           last = off + 1n;
         }
-        if (fresh.length === 0) return;
+        if (fresh.length === 0) {
+          if (next >= 0n) this.on.captured(batch.topic, batch.partition, batch.highWatermark, next);
+          return;
+        }
         this.positions.set(key, last);
         const wait = this.on.records(batch.topic, batch.partition, fresh);
+        this.on.captured(batch.topic, batch.partition, batch.highWatermark, last);
         if (wait) await waitBeating(wait, heartbeat);
       },
     });

@@ -3,6 +3,11 @@ import { StatusDot } from '../components/badges.tsx';
 import { tryCall } from '../lib/actions.ts';
 import { CloseIcon } from '../components/icons.tsx';
 
+/** The consumer lag as the chip shows it: `lag 12,345` while catching up, `lag 0` when caught up. */
+function lagText(lag: number): string {
+  return `lag ${lag.toLocaleString('en-US')}`;
+}
+
 const STATUS_TEXT: Record<EndpointView['status'], string> = {
   connecting: 'connecting',
   recording: 'recording',
@@ -23,6 +28,11 @@ export function EndpointChips({ session }: { session: SessionInfo }) {
             <StatusDot status={e.status} />
             <span className="endpoint-label">{e.label}</span>
             <span className="endpoint-status">{STATUS_TEXT[e.status]}</span>
+            {e.lag !== undefined && e.status === 'recording' && (
+              <span className={`endpoint-lag${e.lag > 0 ? ' behind' : ''}`} data-testid="endpoint-lag" title="Records on the broker not captured yet">
+                {lagText(e.lag)}
+              </span>
+            )}
             {session.live && e.status !== 'stopped' && e.status !== 'failed' && (
               <button
                 type="button"
