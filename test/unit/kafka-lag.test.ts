@@ -52,3 +52,21 @@ test('the CLI writes the lag with separators and says when an endpoint has caugh
   assert.equal(line.update({ ...view, lag: 0 }), true, 'from behind to 0: caught up');
   assert.equal(line.text, 'kafka-1: lag 0');
 });
+
+test('one partition caught up is not the tap caught up while another has no figure yet', () => {
+  const seen: number[] = [];
+  const meter = new LagMeter(0, (n) => seen.push(n), () => 0);
+  meter.assigned({ orders: [0, 1, 2] });
+  meter.update('orders', 0, '10', 10n);
+  assert.deepEqual(seen, [], 'partitions 1 and 2 not fetched yet: nothing announced');
+  meter.seed('orders', 1, 7n); // from the broker's offsets, before its first batch
+  meter.update('orders', 2, '30', 25n);
+  assert.deepEqual(seen, [12], 'all three known: 0 + 7 + 5');
+  meter.seed('orders', 2, 999n);
+  assert.equal(meter.total, 12, "a batch's figure is newer than a seed");
+  const held = new LagMeter(0, (n) => seen.push(n), () => 0);
+  held.assigned({ orders: [0, 1] });
+  held.update('orders', 0, '5', 5n);
+  held.settle(); // the offsets could not be read
+  assert.deepEqual(seen, [12, 0], 'then the batches alone decide');
+});

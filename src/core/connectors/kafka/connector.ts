@@ -18,7 +18,7 @@ import { registerCodecs } from './codecs.ts';
 import { discoverCluster, startOffsets, userTopics } from './cluster.ts';
 import { kafkaError } from './errors.ts';
 import { quietLogCreator, type KafkaLogEvent } from './logger.ts';
-import { LagMeter } from './lag.ts';
+import { LagMeter, seedLag } from './lag.ts';
 import { GroupOffsetsPoller } from './offsets-poller.ts';
 import { toCaptured, type KafkaRecord } from './record.ts';
 import { TapGroups } from './tap-groups.ts';
@@ -192,7 +192,7 @@ export class KafkaConnector implements Connector {
           this.tap = new TapConsumer(this.kafka, this.groups.next(), this.topics, this.positions, {
             records: (topic, partition, recs) => this.onRecords(topic, partition, recs),
             captured: (topic, partition, highWatermark, next) => this.lag.update(topic, partition, highWatermark, next),
-            joined: () => this.onJoined(),
+            joined: (assignment) => this.onJoined(assignment),
             fetched: () => {
               if (this.state === 'reconnecting' && this.joinedOnce) this.setStatus('recording', this.missingDetail());
             },
@@ -267,11 +267,19 @@ export class KafkaConnector implements Connector {
     this.baselineTaken = true;
   }
 
-  private onJoined(): void {
+  private onJoined(assignment: Record<string, number[]>): void {
+    this.lag.assigned(assignment);
+    this.track(this.seedLag(assignment));
     this.joinedOnce = true;
     this.backoff.reset();
     if (this.admin) this.groups.retireOld(this.admin);
     this.setStatus('recording', this.missingDetail());
+  }
+
+  private async seedLag(assignment: Record<string, number[]>): Promise<void> {
+    if (this.admin) await seedLag(this.lag, this.admin, assignment, this.positions).catch((err: unknown) => log.debug(`${this.id}: reading offsets for the lag failed`, err));
+    // Partitions still without a figure get one from their first batch.
+    this.lag.settle();
   }
 
   private missingDetail(): string | undefined {
