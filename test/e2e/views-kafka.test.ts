@@ -83,6 +83,9 @@ test('Kafka traffic: partitions and offsets, filters, consumer groups in the flo
   await kcatProduce({ brokers, topic: AUDIT, file: lines(h.dataDir, 'c.txt', 0, AUDITS, (i) => `audit entry ${i}`) });
   const total = FIRST + SECOND + AUDITS;
   await waitShown(page, (n) => n === total, 'every record');
+  // Every record captured: the endpoint chip says the tap has no lag (issue 12).
+  await eventually('the chip to show lag 0', async () => (await page.getByTestId('endpoint-lag').textContent()) === 'lag 0');
+  await screenshot(page, 'endpoint-lag-light');
   await page.getByTestId('message-grid').getByText(/^p[0-2] @\d+$/).first().waitFor();
 
   // Filters, all answered by the store.
