@@ -62,3 +62,60 @@ export async function tapRecording(make: (sink: CaptureSink) => Connector): Prom
     },
   };
 }
+
+/**
+ * A NATS client written against the wire protocol (docs.nats.io, "Client Protocol"), so the
+ * traffic the tap records comes from code that shares nothing with nats.js.
+ */
+export class RawNats {
+  private buf = '';
+  private waiters: (() => void)[] = [];
+
+  private constructor(private readonly sock: import('node:net').Socket) {
+    sock.on('data', (d: Buffer) => {
+      this.buf += d.toString('latin1');
+      let i: number;
+      while ((i = this.buf.indexOf('\r\n')) >= 0) {
+        const line = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 2);
+        if (line === 'PING') sock.write('PONG\r\n');
+        else if (line === 'PONG') this.waiters.shift()?.();
+        else if (line.startsWith('-ERR')) sock.destroy(new Error(line));
+      }
+    });
+  }
+
+  static async connect(): Promise<RawNats> {
+    const net = await import('node:net');
+    const sock = net.createConnection({ host: NATS_HOST, port: NATS_PORT });
+    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
+    const c = new RawNats(sock);
+    sock.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, headers: true, name: 'raw-test-client', lang: 'raw', version: '0' })}\r\n`);
+    await c.ping();
+    return c;
+  }
+
+  /** PUB, or HPUB when there are headers; payload bytes as given. */
+  pub(subject: string, payload: Buffer | string, opts: { reply?: string; headers?: [string, string][] } = {}): void {
+    const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    const reply = opts.reply ? ` ${opts.reply}` : '';
+    if (opts.headers) {
+      const hdr = Buffer.from(`NATS/1.0\r\n${opts.headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`, 'utf8');
+      this.sock.write(Buffer.concat([Buffer.from(`HPUB ${subject}${reply} ${hdr.length} ${hdr.length + body.length}\r\n`), hdr, body, Buffer.from('\r\n')]));
+    } else {
+      this.sock.write(Buffer.concat([Buffer.from(`PUB ${subject}${reply} ${body.length}\r\n`), body, Buffer.from('\r\n')]));
+    }
+  }
+
+  /** Resolves once the server has processed everything sent before it. */
+  ping(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.sock.write('PING\r\n');
+    });
+  }
+
+  close(): void {
+    this.sock.end();
+  }
+}
