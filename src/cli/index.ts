@@ -2,7 +2,7 @@ import { configureLogging, stderrSink } from '../core/common/logger.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { forTerminal } from './terminal.ts';
 
-const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket)
+const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket, MQTT, NATS)
 
 Usage:
   flowscope record [endpoints…] --out FILE [--duration S] [--max-messages N]
@@ -11,6 +11,10 @@ Usage:
                   --kafka HOST:PORT[,…] --topic NAME_OR_/REGEX/ [--topic …] [--from-beginning]
                   --amqp amqp://user:pass@host/vhost --exchange NAME […] [--queue NAME] [--firehose]
                          [--management http://host:15672|off]   (default: the broker's host, port 15672)
+                  --mqtt mqtt://[user:pass@]host:1883 --mqtt-topic FILTER [--mqtt-topic …] [--mqtt-version 5|3.1.1]
+                                                       topic filters with + and #; MQTT 5 by default
+                  --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]
+                                                       subjects with * and >
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
   flowscope export FILE --format jsonl [--out F]
   flowscope import FILE --format jsonl|kcat --out SESSION
