@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createConnection, type Socket } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SessionStore } from '../../src/core/store/session-store.ts';
@@ -71,7 +72,7 @@ export class RawNats {
   private buf = '';
   private waiters: (() => void)[] = [];
 
-  private constructor(private readonly sock: import('node:net').Socket) {
+  private constructor(private readonly sock: Socket) {
     sock.on('data', (d: Buffer) => {
       this.buf += d.toString('latin1');
       let i: number;
@@ -86,8 +87,7 @@ export class RawNats {
   }
 
   static async connect(): Promise<RawNats> {
-    const net = await import('node:net');
-    const sock = net.createConnection({ host: NATS_HOST, port: NATS_PORT });
+    const sock = createConnection({ host: NATS_HOST, port: NATS_PORT });
     await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
     const c = new RawNats(sock);
     sock.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, headers: true, name: 'raw-test-client', lang: 'raw', version: '0' })}\r\n`);

@@ -1,4 +1,4 @@
-import { AuthenticationError, BadInputError, ConnectionError, FlowscopeError, NotFoundError, systemCode } from '../../common/errors.ts';
+import { AuthenticationError, BadInputError, ConnectionError, type FlowscopeError, NotFoundError, systemCode } from '../../common/errors.ts';
 import { redactText } from '../../common/redact.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { AuthenticationError, BadInputError, ConnectionError, FlowscopeError, NotFoundError } from '../../common/errors.ts';
+import { AuthenticationError, BadInputError, ConnectionError, type FlowscopeError, NotFoundError } from '../../common/errors.ts';
 import { redactText } from '../../common/redact.ts';
 
 /**
