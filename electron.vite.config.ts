@@ -8,8 +8,16 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        // The shell, and the engine process it starts as a utilityProcess (src/core/host).
-        input: { index: resolve(__dirname, 'src/main/index.ts'), engine: resolve(__dirname, 'src/core/host/utility-child.ts') },
+        // The shell, the engine process it starts as a utilityProcess (src/core/host), the
+        // store's writer thread the engine starts (src/core/store/store-writer.ts finds it beside
+        // the bundle), and the WebSocket proxy's thread (src/core/connectors/ws/proxy-thread.ts
+        // starts relay-worker.js).
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          engine: resolve(__dirname, 'src/core/host/utility-child.ts'),
+          'writer-worker': resolve(__dirname, 'src/core/store/writer-worker.ts'),
+          'relay-worker': resolve(__dirname, 'src/core/connectors/ws/relay-worker.ts'),
+        },
         external: ['better-sqlite3', 'kafkajs', 'amqplib', 'ws', 'zod'],
       },
     },

@@ -46,8 +46,16 @@ export default defineConfig({
     minify: false,
     rollupOptions: {
       external: (id) => id.startsWith('node:') || builtins.has(id) || runtime.some((dep) => id === dep || id.startsWith(`${dep}/`)),
-      // The command, and the engine process `serve` forks (src/cli/engine-host.ts finds it beside itself).
-      input: { index: path.join(root, 'src/cli/index.ts'), 'node-child': path.join(root, 'src/core/host/node-child.ts') },
+      // The command, the engine process `serve` forks (src/cli/engine-host.ts finds it beside
+      // itself), the store's writer thread (src/core/store/store-writer.ts finds it beside the
+      // bundle), and the WebSocket proxy's thread (src/core/connectors/ws/proxy-thread.ts
+      // starts relay-worker.js from beside its chunk).
+      input: {
+        index: path.join(root, 'src/cli/index.ts'),
+        'node-child': path.join(root, 'src/core/host/node-child.ts'),
+        'writer-worker': path.join(root, 'src/core/store/writer-worker.ts'),
+        'relay-worker': path.join(root, 'src/core/connectors/ws/relay-worker.ts'),
+      },
       // Chunks sit beside index.js: src/cli/context.ts finds the package root two folders up
       // from its own file, from out/cli as from src/cli.
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

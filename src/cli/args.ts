@@ -11,7 +11,7 @@ export interface ParsedArgs {
   ordered: [string, string | true][];
 }
 
-const BOOLEAN = new Set(['json', 'firehose', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin']);
+const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin']);
 
 /** A small, strict argument parser: `--name value`, `--name=value`, boolean flags. */
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -108,6 +108,10 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
       case 'firehose':
         if (current?.kind !== 'amqp') throw new UsageError('--firehose must follow --amqp URL');
         current.firehose = true;
+        break;
+      case 'amqp-durable-tap':
+        if (current?.kind !== 'amqp') throw new UsageError('--amqp-durable-tap must follow --amqp URL');
+        current.durableTap = true;
         break;
       case 'management':
         if (current?.kind !== 'amqp') throw new UsageError('--management must follow --amqp URL');

@@ -11,6 +11,9 @@ Usage:
                   --kafka HOST:PORT[,…] --topic NAME_OR_/REGEX/ [--topic …] [--from-beginning]
                   --amqp amqp://user:pass@host/vhost --exchange NAME […] [--queue NAME] [--firehose]
                          [--management http://host:15672|off]   (default: the broker's host, port 15672)
+                         [--amqp-durable-tap]  a tap queue that survives a dropped connection, so a
+                                 reconnect loses nothing; it keeps filling on the broker while
+                                 Flowscope is away (bounded; deleted at stop, or 30 min unused)
                   --mqtt mqtt://[user:pass@]host:1883 --mqtt-topic FILTER [--mqtt-topic …] [--mqtt-version 5|3.1.1]
                                                        topic filters with + and #; MQTT 5 by default
                   --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]

@@ -20,12 +20,13 @@ import type {
   ReplayPlan,
   ReplayProgress,
   SessionInfo,
+  StorageStatus,
   TimelineSeries,
   TopologyGraph,
   TrafficBatch,
   UndeliveredGroup,
 } from './views.ts';
-import type { MessageDetail, MessageRow } from './model.ts';
+import type { Gap, MessageDetail, MessageRow } from './model.ts';
 import { endpointSpecSchema, replayRequestSchema } from './specs.ts';
 
 export * from './views.ts';
@@ -43,6 +44,8 @@ export const requests = {
   'renderer:session:new': { input: z.object({ path: path.optional() }).strict() },
   'renderer:session:open': { input: z.object({ path }).strict() },
   'renderer:session:info': { input: z.object({ sessionId }).strict() },
+  /** The session's gaps: spans whose traffic was not (all) stored (disk full, a dropped connection). */
+  'renderer:session:gaps': { input: z.object({ sessionId }).strict() },
   'renderer:session:save-as': { input: z.object({ sessionId, path }).strict() },
   'renderer:session:close': { input: z.object({ sessionId }).strict() },
   'renderer:session:set-notes': { input: z.object({ sessionId, notes: z.string().max(100_000) }).strict() },
@@ -139,14 +142,7 @@ export function isDesktopChannel(c: unknown): c is DesktopChannel {
 
 /** Validates a desktop request's input, with the same readable message as `parseInput`. */
 export function parseDesktopInput<C extends DesktopChannel>(channel: C, input: unknown): DesktopParsed<C> {
-  const schema = desktopRequests[channel].input as unknown as z.ZodType<DesktopParsed<C>>;
-  const r = schema.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-    throw new ApiError('bad-request', `Invalid request to ${channel}${where}: ${issue?.message ?? 'invalid input'}`);
-  }
-  return r.data;
+  return parseWith(desktopRequests[channel].input as unknown as z.ZodType<DesktopParsed<C>>, channel, input);
 }
 
 /** What the desktop app's preload adds to the client: the shell's own requests, and dropped files' paths. */
@@ -171,6 +167,7 @@ export interface Results {
   'renderer:session:new': SessionInfo;
   'renderer:session:open': SessionInfo;
   'renderer:session:info': SessionInfo;
+  'renderer:session:gaps': Gap[];
   'renderer:session:save-as': SessionInfo;
   'renderer:session:close': { closed: true };
   'renderer:session:set-notes': SessionInfo;
@@ -211,6 +208,10 @@ export type RequestResult<C extends RequestChannel> = Results[C];
 export const events = {
   'main:traffic:batch': { payload: z.custom<TrafficBatch>() },
   'main:endpoint:status': { payload: z.custom<{ sessionId: string; endpoint: EndpointView }>() },
+  /** A recording's writes paused (the disk is full), its counts while paused (a few a second), and resumed. */
+  'main:session:storage': { payload: z.custom<{ sessionId: string; storage: StorageStatus }>() },
+  /** A gap was recorded in the session (writes resumed after a full disk, a tap reconnected): how many it has now. */
+  'main:session:gaps': { payload: z.custom<{ sessionId: string; gapCount: number }>() },
   'main:session:changed': { payload: z.custom<SessionInfo>() },
   'main:session:closed': { payload: z.custom<{ sessionId: string }>() },
   'main:playback:state': { payload: z.custom<PlaybackState>() },
@@ -243,7 +244,11 @@ export function isEventChannel(c: unknown): c is EventChannel {
 
 /** Validates a request's input; throws an ApiError with a readable message when it is bad. */
 export function parseInput<C extends RequestChannel>(channel: C, input: unknown): ParsedInput<C> {
-  const schema = requests[channel].input as unknown as z.ZodType<ParsedInput<C>>;
+  return parseWith(requests[channel].input as unknown as z.ZodType<ParsedInput<C>>, channel, input);
+}
+
+/** The first problem of a bad input, named with its channel and path, as an ApiError. */
+function parseWith<T>(schema: z.ZodType<T>, channel: string, input: unknown): T {
   const r = schema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0];

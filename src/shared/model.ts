@@ -166,3 +166,28 @@ export interface GroupOffset {
 }
 
 export type EndpointStatus = 'connecting' | 'recording' | 'reconnecting' | 'stopped' | 'failed';
+
+/** Why a span of traffic is missing from a session, or was not stored as it happened. */
+export type GapReason = 'disk-full' | 'write-failed' | 'disconnected';
+export const GAP_REASONS: readonly GapReason[] = ['disk-full', 'write-failed', 'disconnected'];
+
+/**
+ * A span of a recording in which traffic was not (or not all) stored: the session file's
+ * disk was full, or a tap's connection dropped and the broker did not keep what was
+ * published meanwhile. Stored in the `gaps` table, exported as a `"type":"gap"` line.
+ */
+export interface Gap {
+  /** Endpoint id inside the session; null when the gap is the whole session's. */
+  endpoint: string | null;
+  /** Epoch ms (capture clock) the gap began and ended. */
+  start: number;
+  end: number;
+  /**
+   * Messages captured in the span but never stored (dropped past the memory budget while
+   * the disk was full); null when nobody can know (published while a tap was disconnected).
+   */
+  lost: number | null;
+  reason: GapReason;
+  /** The reason in words (the error, what was held in memory and stored after). */
+  detail: string | null;
+}

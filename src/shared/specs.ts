@@ -50,6 +50,8 @@ export const endpointSpecSchema = z.discriminatedUnion('kind', [
       exchanges: z.array(z.string().max(255)).max(100),
       queues: z.array(z.string().min(1).max(255)).max(100).optional(),
       firehose: z.boolean().optional(),
+      /** Tap through a durable queue that survives a dropped connection (see AmqpConnectorOptions.durableTap). */
+      durableTap: z.boolean().optional(),
       /** Left out: the broker's host on the plugin's default port is tried; false: never asked. */
       managementUrl: z.union([z.string().regex(/^https?:\/\/.+/i, 'the management URL must start with http:// or https://').max(2048), z.literal(false)]).optional(),
     })

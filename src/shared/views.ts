@@ -1,5 +1,5 @@
 /** Result shapes the engine returns to the UI. Pure types: no runtime code. */
-import type { EndpointStatus, MessageRow, Transport } from './model.ts';
+import type { EndpointStatus, GapReason, MessageRow, Transport } from './model.ts';
 
 export interface EndpointView {
   id: string;
@@ -26,6 +26,36 @@ export interface SessionInfo {
   endpoints: EndpointView[];
   /** How far the analysis of the session has got (opening a big saved session takes a while). */
   analysis: AnalysisStatus;
+  /** Whether what is captured reaches the file; null when the session is not recording. */
+  storage: StorageStatus | null;
+  /** Gaps recorded in the session (see Gap). */
+  gapCount: number;
+}
+
+/**
+ * Whether a recording's captures reach its file (`main:session:storage`). `paused`: a write
+ * failed (the disk is full): captures are held in memory up to `budgetBytes`, then dropped
+ * and counted, and the write is retried until it succeeds; the span becomes a Gap.
+ * Counts are this recording's: `captured` = `stored` + `held` + `dropped` (+ the few
+ * messages waiting for the next flush).
+ */
+export interface StorageStatus {
+  state: 'ok' | 'paused';
+  /** Why writing paused (`disk-full`, `write-failed`); null while ok. */
+  reason: GapReason | null;
+  /** The failure in words; null while ok. */
+  message: string | null;
+  /** When writing paused (epoch ms); null while ok. */
+  since: number | null;
+  captured: number;
+  stored: number;
+  held: number;
+  heldBytes: number;
+  budgetBytes: number;
+  /** Captured but never stored, over the whole recording. */
+  dropped: number;
+  /** Pauses that ended with the writes resuming. */
+  resumed: number;
 }
 
 /** Messages per destination, for the destination list and the timeline's table. */

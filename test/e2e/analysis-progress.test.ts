@@ -3,6 +3,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launchBrowser, numAttr, openView, screenshot, startHarness, waitForNum, type BrowserSession, type Harness } from '../helpers/browser.ts';
 import { writeRpcSession, type RpcSessionTruth } from '../helpers/rpc-session.ts';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+import { keepAnalysis } from '../../src/core/engine/session-analysis.ts';
 
 // Opening a big saved session with request/reply pairs: the analysis views say how far the
 // analysis has got, never an empty answer, and then show the true pairs. Timings are
@@ -91,4 +93,41 @@ test(`opening a ${REQUESTS.toLocaleString('en-US')}-call saved session shows the
   assert.deepEqual(seen.empty, [], 'no empty answer was shown at any time');
   assert.equal(seen.figuresWhileRunning, 0, 'no figures were shown beside the progress');
   console.log(`# ${truth.messages.toLocaleString('en-US')} messages: progress on screen ${firstShown} ms after Open, pairs shown after ${ready} ms`);
+});
+
+// The file above has no kept analysis (written straight into the store, as an older
+// Flowscope's file), so it was read with progress, and opening it wrote nothing. Once its
+// analysis is kept in the file (as a recording or an import keeps it, issue 12), the same
+// session reopened shows its pairs at once, with no progress on screen at all.
+test('reopened, the same session shows its pairs at once: the analysis is kept in the file', { timeout: 300_000 }, async () => {
+  const { page } = b;
+  await page.locator('header.session-header').getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByRole('button', { name: /Open a session file/ }).waitFor();
+  const store = SessionStore.open(file);
+  try {
+    assert.equal(store.snapshots.kept(), null, 'opening the file wrote no kept analysis into it');
+    assert.deepEqual(await keepAnalysis(store), { state: 'ready' });
+  } finally {
+    store.close();
+  }
+  await page.evaluate(WATCH);
+  await page.getByRole('button', { name: /Open a session file/ }).click();
+  await page.getByTestId('path-dialog').getByLabel('File path').fill(file);
+  const t0 = Date.now();
+  await page.getByTestId('path-dialog').getByRole('button', { name: 'Open' }).click();
+  await openView(page, 'Conversations');
+  await waitForNum(page.getByTestId('pairs-matched'), 'data-value', (n) => n === truth.matched, 'the matched pairs', 60_000);
+  const ready = Date.now() - t0;
+  assert.equal(await numAttr(page.getByTestId('pairs-unanswered'), 'data-value'), truth.unanswered);
+  assert.equal(await numAttr(page.getByTestId('pairs-orphans'), 'data-value'), 0);
+  await page.getByTestId('pair-row').first().waitFor();
+  await screenshot(page, 'analysis-kept-conversations');
+  await openView(page, 'Undelivered');
+  await waitForNum(page.getByTestId('undelivered-total'), 'data-total', (n) => n === truth.messages, 'every record undelivered');
+  await openView(page, 'Flow');
+  await waitForNum(page.getByTestId('flow-summary'), 'data-edges', (n) => n === 2, 'the two edges');
+  const seen = (await page.evaluate('window.__seen')) as { progress: number; empty: string[]; figuresWhileRunning: number };
+  assert.equal(seen.progress, 0, 'no progress: nothing was read again');
+  assert.deepEqual(seen.empty, [], 'no empty answer was shown at any time');
+  console.log(`# ${truth.messages.toLocaleString('en-US')} messages reopened with the kept analysis: pairs shown after ${ready} ms`);
 });

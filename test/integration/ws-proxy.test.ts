@@ -9,6 +9,7 @@ import { SessionStore } from '../../src/core/store/session-store.ts';
 import { Recorder } from '../../src/core/engine/recorder.ts';
 import type { EndpointState } from '../../src/core/engine/recorder.ts';
 import { WsProxyConnector } from '../../src/core/connectors/ws/proxy.ts';
+import { WsProxyThread } from '../../src/core/connectors/ws/proxy-thread.ts';
 import type { StoredMessage } from '../../src/shared/model.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 import { freePort, runPythonClient, startPythonServer } from '../fixtures/ws_python.ts';
@@ -45,55 +46,64 @@ function byPath(msgs: StoredMessage[], dest: string) {
   };
 }
 
-test('a client sees through the proxy exactly what it sees directly, and the session holds every frame byte for byte', async () => {
-  const server = await startPythonServer('ws_echo_server.py', ['0']);
-  const { file, store, recorder } = recording(tmpDir());
-  try {
-    const direct = (await runPythonClient('ws_client.py', [`ws://127.0.0.1:${server.port}`])).map((l) => JSON.parse(l) as Line);
+// The engine runs the proxy on its own thread (WsProxyThread); the relay itself is
+// WsProxyConnector. Both must be invisible to the client and record the same facts.
+const VARIANTS = [
+  ['in the recording thread', WsProxyConnector],
+  ['on its own thread', WsProxyThread],
+] as const;
 
-    const proxy = new WsProxyConnector(
-      { id: 'proxy', listenPort: 0, target: `ws://127.0.0.1:${server.port}` },
-      recorder.sink('proxy'),
-    );
-    await recorder.add(proxy);
-    const proxied = (await runPythonClient('ws_client.py', [`ws://127.0.0.1:${proxy.port}`])).map((l) => JSON.parse(l) as Line);
-    assert.deepEqual(proxied, direct, 'the client must not notice the proxy');
-    await recorder.stop();
+for (const [variant, Proxy] of VARIANTS) {
+  test(`${variant}: a client sees through the proxy exactly what it sees directly, and the session holds every frame byte for byte`, async () => {
+    const server = await startPythonServer('ws_echo_server.py', ['0']);
+    const { file, store, recorder } = recording(tmpDir());
+    try {
+      const direct = (await runPythonClient('ws_client.py', [`ws://127.0.0.1:${server.port}`])).map((l) => JSON.parse(l) as Line);
 
-    const msgs = [...store.iterate()];
-    const lines = (conn: string, dir: 'sent' | 'recv') =>
-      proxied.filter((l) => l.conn === conn && l.dir === dir).map((l) => ({ type: l.type, sha256: l.sha256 }));
+      const proxy = new Proxy(
+        { id: 'proxy', listenPort: 0, target: `ws://127.0.0.1:${server.port}` },
+        recorder.sink('proxy'),
+      );
+      await recorder.add(proxy);
+      const proxied = (await runPythonClient('ws_client.py', [`ws://127.0.0.1:${proxy.port}`])).map((l) => JSON.parse(l) as Line);
+      assert.deepEqual(proxied, direct, 'the client must not notice the proxy');
+      await recorder.stop();
 
-    const echo = byPath(msgs, '/echo');
-    assert.deepEqual(echo.out, lines('echo', 'sent'), 'client→server frames, in order, byte-identical');
-    assert.deepEqual(echo.in, lines('echo', 'recv'), 'server→client frames, in order, byte-identical');
-    assert.ok(echo.in.length >= 8 && echo.out.some((f) => f.type === 'binary'));
-    assert.equal(Math.max(...echo.on.map((m) => m.size)), 5 * 1024 * 1024, 'the 5 MB frame is stored whole');
-    assert.equal(echo.open?.meta?.subprotocol, 'flowscope.v1');
-    assert.deepEqual(echo.close.map((m) => m.meta), [{ code: 4000, reason: 'done', by: 'client' }]);
-    const forwarded = echo.open?.meta?.forwardedHeaders as string[];
-    assert.ok(forwarded.includes('authorization') && forwarded.includes('cookie'), 'credentials are forwarded');
-    assert.equal(new Set(echo.on.map((m) => m.connection)).size, 1);
+      const msgs = [...store.iterate()];
+      const lines = (conn: string, dir: 'sent' | 'recv') =>
+        proxied.filter((l) => l.conn === conn && l.dir === dir).map((l) => ({ type: l.type, sha256: l.sha256 }));
 
-    const strict = byPath(msgs, '/strict');
-    assert.deepEqual(strict.out, lines('strict', 'sent'), 'an invalid UTF-8 text frame is relayed, not rejected');
-    assert.equal(strict.out[0]?.type, 'text');
-    assert.deepEqual(strict.close.map((m) => m.meta), [{ code: 1007, reason: '', by: 'server' }]);
+      const echo = byPath(msgs, '/echo');
+      assert.deepEqual(echo.out, lines('echo', 'sent'), 'client→server frames, in order, byte-identical');
+      assert.deepEqual(echo.in, lines('echo', 'recv'), 'server→client frames, in order, byte-identical');
+      assert.ok(echo.in.length >= 8 && echo.out.some((f) => f.type === 'binary'));
+      assert.equal(Math.max(...echo.on.map((m) => m.size)), 5 * 1024 * 1024, 'the 5 MB frame is stored whole');
+      assert.equal(echo.open?.meta?.subprotocol, 'flowscope.v1');
+      assert.deepEqual(echo.close.map((m) => m.meta), [{ code: 4000, reason: 'done', by: 'client' }]);
+      const forwarded = echo.open?.meta?.forwardedHeaders as string[];
+      assert.ok(forwarded.includes('authorization') && forwarded.includes('cookie'), 'credentials are forwarded');
+      assert.equal(new Set(echo.on.map((m) => m.connection)).size, 1);
 
-    const bye = byPath(msgs, '/bye');
-    assert.deepEqual(bye.close.map((m) => m.meta), [{ code: 4001, reason: 'server says bye', by: 'server' }]);
+      const strict = byPath(msgs, '/strict');
+      assert.deepEqual(strict.out, lines('strict', 'sent'), 'an invalid UTF-8 text frame is relayed, not rejected');
+      assert.equal(strict.out[0]?.type, 'text');
+      assert.deepEqual(strict.close.map((m) => m.meta), [{ code: 1007, reason: '', by: 'server' }]);
 
-    const conns = new Set(msgs.map((m) => m.connection));
-    assert.equal(conns.size, 3, 'each connection has its own id');
-    store.close();
-    const bytes = fs.readFileSync(file);
-    assert.equal(bytes.indexOf('s3cret-token-value'), -1, 'the Authorization value is never stored');
-    assert.equal(bytes.indexOf('cookie-secret-value'), -1, 'the Cookie value is never stored');
-  } finally {
-    store.close();
-    await server.stop();
-  }
-});
+      const bye = byPath(msgs, '/bye');
+      assert.deepEqual(bye.close.map((m) => m.meta), [{ code: 4001, reason: 'server says bye', by: 'server' }]);
+
+      const conns = new Set(msgs.map((m) => m.connection));
+      assert.equal(conns.size, 3, 'each connection has its own id');
+      store.close();
+      const bytes = fs.readFileSync(file);
+      assert.equal(bytes.indexOf('s3cret-token-value'), -1, 'the Authorization value is never stored');
+      assert.equal(bytes.indexOf('cookie-secret-value'), -1, 'the Cookie value is never stored');
+    } finally {
+      store.close();
+      await server.stop();
+    }
+  });
+}
 
 /** Connects a Node ws client and collects what it sees until the connection closes. */
 function connect(url: string) {
@@ -141,23 +151,25 @@ test('an unreachable target closes the client with 1014 and a reason, is recorde
   }
 });
 
-test('stopping the proxy closes live connections with 1001 and records who closed them', async () => {
-  const server = await startPythonServer('ws_echo_server.py', ['0']);
-  const { store, recorder } = recording(tmpDir());
-  try {
-    const proxy = new WsProxyConnector({ id: 'p', listenPort: 0, target: `ws://127.0.0.1:${server.port}` }, recorder.sink('p'));
-    await recorder.add(proxy);
-    const client = connect(`ws://127.0.0.1:${proxy.port}/live`);
-    await waitFor('the welcome', () => client.received.length > 0);
-    await recorder.stop();
-    assert.equal((await client.closed).code, 1001);
-    const close = [...store.iterate({ events: ['close'] })];
-    assert.deepEqual(close.map((m) => [m.meta?.code, m.meta?.by]), [[1001, 'proxy']]);
-  } finally {
-    store.close();
-    await server.stop();
-  }
-});
+for (const [variant, Proxy] of VARIANTS) {
+  test(`${variant}: stopping the proxy closes live connections with 1001 and records who closed them`, async () => {
+    const server = await startPythonServer('ws_echo_server.py', ['0']);
+    const { store, recorder } = recording(tmpDir());
+    try {
+      const proxy = new Proxy({ id: 'p', listenPort: 0, target: `ws://127.0.0.1:${server.port}` }, recorder.sink('p'));
+      await recorder.add(proxy);
+      const client = connect(`ws://127.0.0.1:${proxy.port}/live`);
+      await waitFor('the welcome', () => client.received.length > 0);
+      await recorder.stop();
+      assert.equal((await client.closed).code, 1001);
+      const close = [...store.iterate({ events: ['close'] })];
+      assert.deepEqual(close.map((m) => [m.meta?.code, m.meta?.by]), [[1001, 'proxy']]);
+    } finally {
+      store.close();
+      await server.stop();
+    }
+  });
+}
 
 test('a frame sent to a server that is already closing is recorded as dropped and not delivered', async () => {
   // A busy server: it sends "bye", starts closing, and reads nothing more for a while, so

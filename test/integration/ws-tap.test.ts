@@ -44,6 +44,15 @@ test('the tap records a feed, reports reconnecting when the server goes away, an
     await waitFor('the subscription repeated', () => stored({ events: ['frame-in'], text: 'subscribed:prices' }) === 2);
 
     await recorder.stop();
+    const closedAt = [...store.iterate({ events: ['close'] })][0]!.time;
+    const reopenedAt = [...store.iterate({ events: ['open'] })][1]!.time;
+    const gaps = store.gaps();
+    assert.equal(gaps.length, 1, 'the time the tap was away is one gap in the recording');
+    assert.equal(gaps[0]?.endpoint, 'tap');
+    assert.equal(gaps[0]?.reason, 'disconnected');
+    assert.equal(gaps[0]?.lost, null, 'nobody can know how many frames were missed');
+    assert.ok(gaps[0]!.start >= closedAt - 5 && gaps[0]!.start <= reopenedAt, 'the gap starts when the connection was lost');
+    assert.ok(gaps[0]!.end >= gaps[0]!.start && gaps[0]!.end <= reopenedAt + 5, 'and ends at the reconnect');
     const opens = [...store.iterate({ events: ['open'] })];
     assert.equal(opens.length, 2);
     assert.notEqual(opens[0]?.connection, opens[1]?.connection, 'each connection has its own id');

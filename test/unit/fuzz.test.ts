@@ -260,7 +260,7 @@ test('bridge request parsing: any frame gets an error reply or a clean close, an
     // Channels that read; those that create files, connect to brokers or start traffic are
     // left out: random input there would reach the network and the disk, not the parser.
     const channels = [
-      'renderer:app:info', 'renderer:session:list', 'renderer:session:info', 'renderer:endpoint:list', 'renderer:messages:query',
+      'renderer:app:info', 'renderer:session:list', 'renderer:session:info', 'renderer:session:gaps', 'renderer:endpoint:list', 'renderer:messages:query',
       'renderer:messages:get', 'renderer:messages:destinations', 'renderer:analysis:summary', 'renderer:analysis:pairs',
       'renderer:analysis:latency', 'renderer:analysis:undelivered', 'renderer:analysis:topology', 'renderer:analysis:timeline',
       'renderer:replay:cancel', 'renderer:unknown', 'constructor', '__proto__',

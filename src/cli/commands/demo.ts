@@ -2,6 +2,8 @@ import path from 'node:path';
 import { flag, numberFlag, parseArgs } from '../args.ts';
 import { countMessages, createEngine, progressLine, rendererDir, untilSignal } from '../context.ts';
 import { startBridge } from '../../core/bridge/server.ts';
+import { closingLine, pausedLine, storageNote } from '../storage-lines.ts';
+import type { StorageStatus } from '../../shared/views.ts';
 
 /**
  * `flowscope demo`: an embedded WebSocket system (JSON-RPC requests, pub-sub fan-out,
@@ -23,17 +25,31 @@ export async function demo(argv: string[]): Promise<number> {
   }
   console.error(`demo recording to ${session.store.path} (Ctrl-C to stop)`);
   const progress = progressLine();
+  let storage: StorageStatus | null = null;
   engine.onEvent((msg) => {
-    if (msg.event === 'main:traffic:batch') progress.update(`demo: ${msg.payload.total} messages`);
+    if (msg.event === 'main:session:storage') {
+      const note = storageNote(storage, msg.payload.storage);
+      storage = msg.payload.storage;
+      if (note) progress.note(note);
+      if (storage.state === 'paused') progress.update(pausedLine('demo', storage));
+    } else if (msg.event === 'main:traffic:batch' && storage?.state !== 'paused') {
+      progress.update(`demo: ${msg.payload.total} messages`);
+    }
   });
   const signal = untilSignal();
-  const timer = duration !== undefined ? new Promise((r) => setTimeout(r, duration * 1000)) : new Promise(() => undefined);
+  let timeout: NodeJS.Timeout | undefined;
+  const timer = new Promise((r) => {
+    if (duration !== undefined) timeout = setTimeout(r, duration * 1000);
+  });
   await Promise.race([signal.promise, timer]);
+  // A pending --duration timer would keep the process alive after a signal stopped the demo.
+  clearTimeout(timeout);
   signal.dispose();
   const file = session.store.path;
   await engine.shutdown();
   await bridge?.close();
   progress.done();
-  console.error(`demo stopped: ${countMessages(file)} messages in ${file}`);
-  return 0;
+  const closing = closingLine('demo stopped', file, countMessages(file), session.storage());
+  console.error(closing.line);
+  return closing.code;
 }

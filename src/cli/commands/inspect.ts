@@ -4,6 +4,7 @@ import { analysisOptions, createEngine, progressLine } from '../context.ts';
 import type { Engine } from '../../core/engine/engine.ts';
 import { asSessionFileError } from '../../core/store/session-store.ts';
 import { forTerminal, jsonForTerminal } from '../terminal.ts';
+import { GAP_REASON_TEXT, gapLostText, gapSeconds } from '../../shared/gaps.ts';
 
 /**
  * `flowscope inspect FILE [--json] [--progress]`: what a session holds, its pairs,
@@ -43,6 +44,16 @@ export async function inspect(argv: string[]): Promise<number> {
         count: d.count,
         bytes: d.bytes,
       })),
+      gaps: session.store.gaps().map((g) => ({
+        endpoint: g.endpoint,
+        start: isoTime(g.start),
+        end: isoTime(g.end),
+        startMs: g.start,
+        endMs: g.end,
+        lost: g.lost,
+        reason: g.reason,
+        detail: g.detail,
+      })),
       pairs: summary.pairs,
       undelivered: summary.undelivered,
       topology: summary.topology,
@@ -55,6 +66,12 @@ export async function inspect(argv: string[]): Promise<number> {
       `${report.file}`,
       `  ${report.messages} messages, ${report.timeRange.first ?? '-'} → ${report.timeRange.last ?? '-'}`,
       `  endpoints: ${report.endpoints.map((e) => e.label).join('; ') || '-'}`,
+      `  gaps: ${report.gaps.length ? '' : 'none'}`,
+      ...session.store.gaps().map(
+        (g) =>
+          `    ${isoTime(g.start) ?? '-'} → ${isoTime(g.end) ?? '-'} (${gapSeconds(g)})  ${g.endpoint ?? 'session'}  ${GAP_REASON_TEXT[g.reason]}: ${gapLostText(g)}` +
+          (g.detail ? ` (${g.detail})` : ''),
+      ),
       '  destinations:',
       ...report.destinations.slice(0, 50).map((d) => `    ${String(d.count).padStart(8)}  ${d.transport}/${d.kind}  ${d.destination}`),
       `  request→reply: ${summary.pairs.matched} matched, ${summary.pairs.unanswered} unanswered, ${summary.pairs.orphans} orphan replies` +

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
 import { analysisOptions, countMessages, createEngine, progressLine, untilSignal } from '../context.ts';
 import { forTerminal } from '../terminal.ts';
+import { closingLine, pausedLine, storageNote } from '../storage-lines.ts';
+import type { StorageStatus } from '../../shared/views.ts';
 
 /** `flowscope record`: any mix of endpoints into one session file, until stopped. */
 export async function record(argv: string[]): Promise<number> {
@@ -30,8 +32,16 @@ export async function record(argv: string[]): Promise<number> {
     wake();
   };
 
+  let storage: StorageStatus | null = null;
   engine.onEvent((msg) => {
-    if (msg.event === 'main:traffic:batch') {
+    if (msg.event === 'main:session:storage') {
+      const note = storageNote(storage, msg.payload.storage);
+      storage = msg.payload.storage;
+      if (note) progress.note(note);
+      if (storage.state === 'paused') progress.update(pausedLine('recording', storage));
+    } else if (msg.event === 'main:traffic:batch') {
+      // While paused the paused line stays; a batch now is one the guard just wrote.
+      if (storage?.state === 'paused') return;
       total = msg.payload.total;
       const secs = (Date.now() - started) / 1000;
       progress.update(`recording: ${total} messages (${(total / Math.max(secs, 0.001)).toFixed(0)}/s)`);
@@ -72,6 +82,7 @@ export async function record(argv: string[]): Promise<number> {
   const file = session.store.path;
   await engine.closeSession(session.id);
   progress.done();
-  console.error(`stopped (${stopReason}): ${countMessages(file)} messages in ${file}`);
-  return 0;
+  const closing = closingLine(`stopped (${stopReason})`, file, countMessages(file), session.storage());
+  console.error(closing.line);
+  return closing.code;
 }

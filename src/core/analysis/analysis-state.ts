@@ -1,6 +1,7 @@
 import type { GroupOffset, StoredMessage } from '../../shared/model.ts';
 import type {
   AnalysisSummary,
+  DestinationStats,
   LatencyHistogram,
   LatencyStats,
   PairsPage,
@@ -17,6 +18,8 @@ import { PairTracker } from './pairing.ts';
 import type { PairQuery } from './pair-store.ts';
 import { TopologyBuilder } from './topology.ts';
 import { UndeliveredTracker, isAbnormalClose } from './undelivered.ts';
+import { decodeGraph, encodeGraph, revive, reviveResults } from './analysis-snapshot.ts';
+import { DestinationTally } from './destination-tally.ts';
 
 /**
  * A live clock may run ahead of what the recorder has stored (it flushes every ~100 ms);
@@ -40,6 +43,7 @@ export class AnalysisState {
   private readonly pairs: PairTracker;
   private readonly undelivered: UndeliveredTracker;
   private readonly topology: TopologyBuilder;
+  private readonly destinations = new DestinationTally();
   private count = 0;
   private firstTime: number | null = null;
   private lastTime: number | null = null;
@@ -55,8 +59,93 @@ export class AnalysisState {
     this.pairs = new PairTracker(this.config.pairing);
     this.undelivered = new UndeliveredTracker(this.config.undelivered);
     this.topology = new TopologyBuilder(this.config.topology, this.config.undelivered.ownPrefixes);
+    this.wire();
+  }
+
+  /** The parts tell each other what they decided (callbacks: wired again after a snapshot is loaded). */
+  private wire(): void {
     this.pairs.onConnectionUnanswered = (req, abnormal) => this.undelivered.requestLeftOpen(req, abnormal);
     this.undelivered.sink.onItem = (_item, edges) => this.topology.noteUndelivered(edges);
+  }
+
+  /**
+   * The whole state as bytes (see analysis-snapshot.ts); `AnalysisState.restore` gives back
+   * a state that goes on exactly as this one would. The config is not in it: the caller
+   * keeps its digest beside the bytes.
+   */
+  save(): Buffer {
+    this.pairs.onConnectionUnanswered = null;
+    this.undelivered.sink.onItem = null;
+    try {
+      const { config: _config, ...fields } = this as unknown as Record<string, unknown>;
+      return encodeGraph(fields);
+    } finally {
+      this.wire();
+    }
+  }
+
+  /** A state saved by `save` with this same config; throws on damaged or foreign bytes. */
+  static restore(bytes: Uint8Array, config: AnalysisConfigInput | AnalysisConfig = {}): AnalysisState {
+    const fields = decodeGraph(bytes) as Record<string, unknown>;
+    if (fields === null || typeof fields !== 'object' || typeof fields.count !== 'number') throw new Error('analysis snapshot: not a saved analysis');
+    revive(fields);
+    const state = new AnalysisState(config);
+    Object.assign(state, fields);
+    state.wire();
+    return state;
+  }
+
+  /**
+   * A finished state's results alone: what the views read (pair outcomes, undelivered,
+   * topology, destinations, counts), without what it kept to go on deciding (waiting
+   * entries, decided conversations remembered for duplicates, delivery bookkeeping). A
+   * fraction of `save`'s size: what reopening a session that is not recorded into loads.
+   */
+  saveResults(): Buffer {
+    if (!this.finished) throw new Error('Only a finished analysis has results to keep.');
+    const sink = this.undelivered.sink;
+    const onItem = sink.onItem;
+    sink.onItem = null;
+    try {
+      return encodeGraph({
+        results: true,
+        count: this.count,
+        firstTime: this.firstTime,
+        lastTime: this.lastTime,
+        lastOffsetTime: this.lastOffsetTime,
+        outcomes: this.pairs.outcomes,
+        sink,
+        topology: this.topology,
+        destinations: this.destinations,
+      });
+    } finally {
+      sink.onItem = onItem;
+    }
+  }
+
+  /** A finished state from `saveResults` bytes: it answers every view and takes no more messages. */
+  static restoreResults(bytes: Uint8Array, config: AnalysisConfigInput | AnalysisConfig = {}): AnalysisState {
+    const g = decodeGraph(bytes) as Record<string, unknown>;
+    if (g === null || typeof g !== 'object' || g.results !== true || typeof g.count !== 'number') throw new Error('analysis results: not saved results');
+    reviveResults(g);
+    const state = new AnalysisState(config);
+    state.pairs.outcomes = g.outcomes as AnalysisState['pairs']['outcomes'];
+    state.undelivered.sink = g.sink as UndeliveredTracker['sink'];
+    Object.assign(state, {
+      count: g.count,
+      firstTime: g.firstTime,
+      lastTime: g.lastTime,
+      lastOffsetTime: g.lastOffsetTime,
+      topology: g.topology,
+      destinations: g.destinations,
+      finished: true,
+    });
+    return state;
+  }
+
+  /** Messages analysed so far. */
+  get messages(): number {
+    return this.count;
   }
 
   /** Messages in seq order (a Recorder batch, or a page of a saved session). */
@@ -70,6 +159,7 @@ export class AnalysisState {
       if (this.lastTime === null || m.time > this.lastTime) this.lastTime = m.time;
       const fact = m.event === 'open' || m.event === 'close' || m.event === 'error';
       const c = fact ? NO_CORRELATION : classifyMessage(m, cc);
+      this.destinations.add(m);
       const producer = this.topology.ingest(m);
       this.pairs.ingest(m, c);
       this.undelivered.ingest(m, c, producer);
@@ -169,6 +259,11 @@ export class AnalysisState {
       undelivered: this.undelivered.summary(),
       topology: this.topology.snapshot(),
     };
+  }
+
+  /** Messages and bytes per destination, busiest first (null: too many destinations to count). */
+  destinationList(): DestinationStats[] | null {
+    return this.destinations.list();
   }
 
   /** The topology graph alone (cheaper than a whole snapshot). */

@@ -32,10 +32,12 @@ const HOLD_MS = 60_000;
  * counts stay exact either way. A waiting entry costs about 350 bytes.
  */
 export class PairBook {
-  readonly out: PairOutcomes;
-  readonly open = new FifoMap<string, PendingRequest>();
-  readonly early = new FifoMap<string, EarlyReply>();
-  readonly closed = new FifoMap<string, Closed>();
+  /** Replaced only by a state restored from kept results (AnalysisState.restoreResults). */
+  out: PairOutcomes;
+  // Entries are fresh objects, never set again once they left (see FifoMap's objectsOnce).
+  readonly open = new FifoMap<string, PendingRequest>(true);
+  readonly early = new FifoMap<string, EarlyReply>(true);
+  readonly closed = new FifoMap<string, Closed>(true);
   private readonly deadlines = new DeadlineHeap<Waiting>();
   private readonly connections = new Connections();
   private readonly replyNames = new ReplyNames();
@@ -48,7 +50,7 @@ export class PairBook {
   private timedOutOpen = 0;
   private countedEarly = 0;
   /** Keys counted provisionally, oldest first: the first to leave when a cap is reached. */
-  private readonly decidedFirst = new FifoMap<string, Waiting>();
+  private readonly decidedFirst = new FifoMap<string, Waiting>(true);
   /** Called when a WebSocket request is left unanswered by its connection closing. */
   onConnectionUnanswered: ((req: PendingRequest, abnormal: boolean) => void) | null = null;
 

@@ -6,7 +6,7 @@ import type { Correlation } from './correlation.ts';
 import type { LatencyHistogram } from './histogram.ts';
 import { destinationLabel } from './identity.ts';
 import { PairBook } from './pair-book.ts';
-import type { PairsSummary, PendingRequest } from './pair-outcomes.ts';
+import type { PairOutcomes, PairsSummary, PendingRequest } from './pair-outcomes.ts';
 import type { PairsPage } from '../../shared/views.ts';
 import type { PairQuery } from './pair-store.ts';
 import { DIRECT_REPLY_TO, Interner, asReply, pairIdentity, replyName, viewsOf, type Closed, type EarlyReply, type Seen } from './pair-seen.ts';
@@ -55,6 +55,15 @@ export class PairTracker {
 
   constructor(private readonly cfg: PairingConfig = DEFAULT_ANALYSIS_CONFIG.pairing) {
     this.book = new PairBook(cfg);
+  }
+
+  /** The counts, latency figures and listed pairs decided so far. */
+  get outcomes(): PairOutcomes {
+    return this.book.out;
+  }
+
+  set outcomes(out: PairOutcomes) {
+    this.book.out = out;
   }
 
   /** Called when a WebSocket request is left unanswered by its connection closing. */

@@ -18,7 +18,7 @@ const CAPTURE_GRACE_MS = 10_000;
  * Records of one partition waiting for their window to pass, as parallel number columns
  * (a record costs 32 bytes, not an object).
  */
-class PartitionQueue {
+export class PartitionQueue {
   offsets: number[] = [];
   seqs: number[] = [];
   /** Event time of each record. */
@@ -27,6 +27,8 @@ class PartitionQueue {
   since: number[] = [];
   producers: number[] = [];
   head = 0;
+  /** The topic's node id and its "nothing reads it" sentence, made once per partition rather than per record. */
+  private names: { node: string; noGroup: string } | null = null;
 
   constructor(
     readonly endpoint: string,
@@ -36,6 +38,14 @@ class PartitionQueue {
 
   get size(): number {
     return this.offsets.length - this.head;
+  }
+
+  get topicNames(): { node: string; noGroup: string } {
+    this.names ??= {
+      node: ids.topic(this.endpoint, this.topic),
+      noGroup: `No consumer group committed offsets for topic "${this.topic}" during the recording: nothing reads it.`,
+    };
+    return this.names;
   }
 
   push(offset: number, seq: number, time: number, since: number, producer: number): void {
@@ -135,15 +145,17 @@ export class KafkaUndelivered {
   private judge(q: PartitionQueue, offset: number, seq: number, time: number, since: number, producer: number, atEnd: boolean, now: number): void {
     const parts = this.committed.get(`${q.endpoint}\0${q.topic}`);
     const groups = parts?.get(q.partition);
-    const base = { seq, time, transport: 'kafka' as const, endpoint: q.endpoint, destination: q.topic, atEnd };
-    const edges: [string, string][] = producer >= 0 ? [[this.producerNames[producer]!, ids.topic(q.endpoint, q.topic)]] : [];
+    const names = q.topicNames;
+    const edges: [string, string][] = producer >= 0 ? [[this.producerNames[producer]!, names.node]] : [];
     if (!parts || parts.size === 0) {
+      // Every record of a catch-up on a topic nobody reads comes here: one literal, no spread.
       this.sink.add(
-        { ...base, reason: 'no-consumer-group', explanation: `No consumer group committed offsets for topic "${q.topic}" during the recording: nothing reads it.` },
+        { seq, time, transport: 'kafka', endpoint: q.endpoint, destination: q.topic, atEnd, reason: 'no-consumer-group', explanation: names.noGroup },
         edges,
       );
       return;
     }
+    const base = { seq, time, transport: 'kafka' as const, endpoint: q.endpoint, destination: q.topic, atEnd };
     let best = -1;
     let bestGroup: string | null = null;
     for (const [g, o] of groups ?? []) {

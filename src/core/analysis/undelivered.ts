@@ -18,7 +18,8 @@ export { deathOf } from './amqp-death.ts';
  * (WebSocket), so memory follows the backlog, not the session's length.
  */
 export class UndeliveredTracker {
-  readonly sink: UndeliveredSink;
+  /** Replaced only by a state restored from kept results (AnalysisState.restoreResults), which takes no more messages. */
+  sink: UndeliveredSink;
   private readonly amqp: AmqpUndelivered;
   private readonly kafka: KafkaUndelivered;
   private readonly ws: WsUndelivered;

@@ -14,8 +14,35 @@ const MiB = 1024 * KiB;
 export const FLUSH_INTERVAL_MS = 100;
 /** Flush early past this many waiting messages, so a burst never holds much in memory. */
 export const MAX_PENDING_MESSAGES = 20_000;
+/**
+ * Batches on the writer thread: each commit rewrites every index page it touched, so a
+ * larger batch spreads the random key-hash index's pages over more rows (a 1M catch-up:
+ * 5000 per batch 39k/s at 518 MB peak RSS, 20,000 per batch 49k/s at 579 MB, back to back).
+ */
+export const MAX_PENDING_MESSAGES_THREADED = 20_000;
 /** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
 export const MAX_PENDING_BYTES = 32 * MiB;
+/**
+ * Captured payload bytes not yet committed by the store's writer thread (waiting or in
+ * flight) past which a connector that can wait (Kafka) stops fetching until the writer has
+ * caught up to half of it: a catch-up runs at the store's pace without buffering the topic
+ * in memory (issue 12).
+ */
+export const WRITER_BACKLOG_BYTES = 16 * MiB;
+/** The same budget in messages: small messages cost their objects, not their bytes. */
+export const WRITER_BACKLOG_MESSAGES = 60_000;
+/**
+ * While the session file cannot be written (a full disk), captures are held in memory up to
+ * this many bytes, then dropped and counted (engine/write-guard.ts): the RSS of a recording
+ * stays bounded however long the disk is full.
+ */
+export const HELD_BYTES_BUDGET = 64 * MiB;
+/** What a held message costs besides its payload and key (the object, headers, strings). */
+export const HELD_MESSAGE_OVERHEAD = 512;
+/** Retrying a failed write: soon at first (someone frees space), then every few seconds. */
+export const STORAGE_RETRY = { initialMs: 250, maxMs: 4000 };
+/** The storage status is announced at most this often while counts change during a pause. */
+export const STORAGE_STATUS_INTERVAL_MS = 250;
 
 // ── Live views ───────────────────────────────────────────────────────────────────────────
 
@@ -44,6 +71,14 @@ export const ANALYSIS_PAGE = 1000;
 export const ANALYSIS_SLICE_MS = 40;
 /** Progress events at most ten a second: the UI redraws its bar on each one. */
 export const ANALYSIS_PROGRESS_MS = 100;
+/**
+ * A recording keeps its analysis in the session file at stop and at most this often while
+ * it records (and once enough has been analysed since): a crash loses only the tail after
+ * the last one, which the next open reads. Saving costs a few ms per 10k waiting entries.
+ */
+export const ANALYSIS_CHECKPOINT_MS = 30_000;
+/** Fewer new messages than this since the last checkpoint are not worth one while recording. */
+export const ANALYSIS_CHECKPOINT_MIN = 10_000;
 /** Largest payload sent whole to the detail pane; bigger ones show a bounded text and hex head. */
 export const DETAIL_PAYLOAD_LIMIT = 2 * MiB;
 /** Other messages with the same correlation id listed beside one in the detail pane. */
@@ -111,25 +146,43 @@ export const AMQP_RECONCILE_MS = 2000;
 /** Kafka long-poll: short, so stop() and rebuilds are quick; a fetch still returns at once when data is there. */
 export const KAFKA_MAX_WAIT_MS = 500;
 /** Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts). */
-export const KAFKA_MAX_BYTES_PER_PARTITION = 8 * MiB;
-export const KAFKA_MAX_BYTES = 32 * MiB;
+export const KAFKA_MAX_BYTES_PER_PARTITION = 1 * MiB;
+export const KAFKA_MAX_BYTES = 4 * MiB;
 /**
  * A member left behind by a crash keeps its throwaway group non-empty this long, which
  * delays deleting the group; 6 s is the broker's default minimum (group.min.session.timeout.ms).
  */
 export const KAFKA_SESSION_TIMEOUT_MS = 6000;
+/** A tap held back by the store's backlog heartbeats this often, well inside the session timeout. */
+export const KAFKA_HEARTBEAT_WAIT_MS = 1000;
 /** Our RabbitMQ queues are bounded so a stalled Flowscope never fills the broker's memory (x-max-length, drop-head). */
 export const AMQP_OWN_QUEUE_MAX_LENGTH = 1_000_000;
+/**
+ * A durable tap queue (opt-in) outlives its connection so a reconnect loses nothing; if
+ * Flowscope never comes back (killed, the machine off), the broker deletes it after it has
+ * had no consumer this long (x-expires), so it does not fill the broker for ever.
+ */
+export const AMQP_DURABLE_TAP_EXPIRES_MS = 30 * 60_000;
+/** Unacknowledged tap messages on a durable tap: what a dropped connection has the broker redeliver. */
+export const AMQP_DURABLE_TAP_PREFETCH = 500;
 /** Unacked deliveries in flight per consumed application queue. */
 export const AMQP_CONSUMER_PREFETCH = 500;
 /** Tap copies held for their firehose twin at most; beyond, the oldest are recorded on their own. */
 export const AMQP_RECONCILE_MAX_HELD = 200_000;
 /** Largest WebSocket frame relayed or recorded; ws's own default (100 MiB) is too tight for dumps. */
 export const WS_MAX_PAYLOAD = 256 * MiB;
-/** Bytes queued towards one proxy leg before the other leg stops being read. */
+/**
+ * Bytes buffered towards one proxy leg (ws `bufferedAmount`) before the other leg stops being
+ * read; reading resumes when that socket has written its buffer out ('drain').
+ */
 export const WS_HIGH_WATER = 8 * MiB;
-/** Reading resumes once that queue has drained below this. */
-export const WS_LOW_WATER = 1 * MiB;
+/**
+ * Captured bytes the proxy's thread may have handed to the recording thread and not yet seen
+ * acknowledged before it stops reading its connections; it reads again below the low mark.
+ * Large enough that a burst is relayed at full speed while the recorder catches up.
+ */
+export const WS_RECORD_HIGH_WATER = 32 * MiB;
+export const WS_RECORD_LOW_WATER = 8 * MiB;
 
 // ── Replay ───────────────────────────────────────────────────────────────────────────────
 

@@ -1,4 +1,4 @@
-import type { CapturedMessage, EndpointStatus, GroupOffset } from '../../shared/model.ts';
+import type { CapturedMessage, EndpointStatus, Gap, GroupOffset } from '../../shared/model.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 
 /**
@@ -13,6 +13,14 @@ export interface CaptureSink {
   status(status: EndpointStatus, detail?: string): void;
   /** Things the connector learned about the broker (topics, queues, bindings, groups). */
   discovery?(facts: Discovery): void;
+  /**
+   * Null when the owner can take more now; otherwise a promise that resolves once it has
+   * caught up. A connector that can pause its source (a Kafka fetch) waits for it, so a
+   * catch-up runs at the store's pace instead of filling memory; others ignore it.
+   */
+  ready?(): Promise<void> | null;
+  /** A span whose traffic this endpoint could not record (a connection drop the broker did not buffer). */
+  gap?(gap: Omit<Gap, 'endpoint'>): void;
 }
 
 /**
@@ -27,4 +35,10 @@ export interface Connector {
   /** Stops the tap, removes whatever it created on the broker, and resolves when done. */
   stop(): Promise<void>;
   discover?(): Promise<Discovery>;
+  /**
+   * Stops reading while the session file cannot be written, where the broker keeps what is
+   * not read (Kafka: the consumer pauses and resumes from its offset, so nothing is lost).
+   */
+  pause?(): void;
+  resume?(): void;
 }

@@ -1,6 +1,6 @@
 import type { EndpointSpec } from '../../shared/specs.ts';
 import type { CaptureSink, Connector } from '../connectors/types.ts';
-import { WsProxyConnector } from '../connectors/ws/proxy.ts';
+import { WsProxyThread } from '../connectors/ws/proxy-thread.ts';
 import { WsTapConnector } from '../connectors/ws/tap.ts';
 import { KafkaConnector } from '../connectors/kafka/index.ts';
 import { AmqpConnector } from '../connectors/amqp/index.ts';
@@ -11,7 +11,8 @@ import { NatsTapConnector } from '../connectors/nats/tap.ts';
 export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSink): Connector {
   switch (spec.kind) {
     case 'ws-proxy':
-      return new WsProxyConnector({ id, listenPort: spec.listenPort, target: spec.target }, sink);
+      // On its own thread: relaying never waits for the recording (issue 12).
+      return new WsProxyThread({ id, listenPort: spec.listenPort, target: spec.target }, sink);
     case 'ws-tap':
       return new WsTapConnector({ id, url: spec.url, ...(spec.send ? { send: spec.send } : {}) }, sink);
     case 'kafka':
@@ -27,6 +28,7 @@ export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSin
           exchanges: spec.exchanges,
           queues: spec.queues ?? [],
           firehose: spec.firehose ?? false,
+          durableTap: spec.durableTap ?? false,
           ...(spec.managementUrl !== undefined ? { managementUrl: spec.managementUrl } : {}),
         },
         sink,

@@ -129,6 +129,8 @@ export class Engine implements InspectorApi {
       version: this.opts.version,
       emitBatch: (b) => this.emit('main:traffic:batch', b),
       emitEndpoint: (sessionId, endpoint) => this.emit('main:endpoint:status', { sessionId, endpoint }),
+      emitStorage: (sessionId, storage) => this.emit('main:session:storage', { sessionId, storage }),
+      emitGaps: (sessionId, gapCount) => this.emit('main:session:gaps', { sessionId, gapCount }),
       emitPlayback: (s) => this.emit('main:playback:state', s),
       emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
       analysis: this.opts.analysis ?? {},
@@ -151,8 +153,12 @@ export class Engine implements InspectorApi {
     return this.adopt(store);
   }
 
-  /** Opens a saved session; its analysis starts reading the file at once, reporting progress. */
-  openSession(file: string): SessionHandle {
+  /**
+   * Opens a saved session; its analysis starts reading the file at once, reporting progress.
+   * Opening writes nothing: a file without a usable kept analysis is analysed at every open
+   * until it is recorded into, except with `keepAnalysis` (a file Flowscope just made).
+   */
+  openSession(file: string, opts: { keepAnalysis?: boolean } = {}): SessionHandle {
     const abs = path.resolve(file);
     for (const s of this.sessions.values()) if (s.store.path === abs) return s;
     let readonly = false;
@@ -163,13 +169,13 @@ export class Engine implements InspectorApi {
     }
     const store = SessionStore.open(abs, { readonly, ...this.storeOptions() });
     this.recent.add(abs);
-    const handle = this.adopt(store);
+    const handle = this.adopt(store, opts.keepAnalysis ?? false);
     handle.startAnalysis();
     return handle;
   }
 
-  private adopt(store: SessionStore): SessionHandle {
-    const handle = new SessionHandle(randomUUID().slice(0, 8), store, this.context());
+  private adopt(store: SessionStore, keepAnalysis = false): SessionHandle {
+    const handle = new SessionHandle(randomUUID().slice(0, 8), store, this.context(), keepAnalysis);
     this.sessions.set(handle.id, handle);
     return handle;
   }
@@ -217,9 +223,10 @@ export class Engine implements InspectorApi {
       'renderer:session:new': (i) => this.newSession(i.path).info(),
       'renderer:session:open': (i) => this.openSession(i.path).info(),
       'renderer:session:info': (i) => this.session(i.sessionId).info(),
+      'renderer:session:gaps': (i) => this.session(i.sessionId).store.gaps(),
       'renderer:session:save-as': async (i) => {
         const s = this.session(i.sessionId);
-        s.recorder?.flush();
+        await s.recorder?.settle();
         // Its own file gets the store's own refusal; another open session's file is refused here.
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
         await s.store.saveAs(path.resolve(i.path));
@@ -240,7 +247,7 @@ export class Engine implements InspectorApi {
       },
       'renderer:session:export': async (i) => {
         const s = this.session(i.sessionId);
-        s.recorder?.flush();
+        await s.recorder?.settle();
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
         const count = await exportJsonl(s.store, i.path, i.filter ?? {});
         return { path: i.path, count };
@@ -250,7 +257,8 @@ export class Engine implements InspectorApi {
         const meta = { flowscope_version: this.opts.version };
         if (i.format === 'kcat') await importKcat(i.path, out, meta, this.storeOptions());
         else await importJsonl(i.path, out, meta, this.storeOptions());
-        return this.openSession(out).info();
+        // The new file is Flowscope's own: the analysis it reads is kept, so the next open is at once.
+        return this.openSession(out, { keepAnalysis: true }).info();
       },
       'renderer:endpoint:connect': (i) => this.session(i.sessionId).connect(i.spec),
       'renderer:endpoint:disconnect': async (i) => {
@@ -262,10 +270,10 @@ export class Engine implements InspectorApi {
       'renderer:messages:query': (i) => this.session(i.sessionId).query(i),
       'renderer:messages:get': (i) => this.session(i.sessionId).detail(i.seq),
       'renderer:messages:destinations': (i) => this.session(i.sessionId).destinations(i.filter ?? {}),
-      'renderer:analysis:summary': (i) => {
+      'renderer:analysis:summary': async (i) => {
         const s = this.session(i.sessionId);
         if (i.untilTime === undefined) return s.analysisReader().summary();
-        s.recorder?.flush();
+        await s.recorder?.settle();
         return analysisAt(s.store, this.opts.analysis ?? {}, i.untilTime).summary();
       },
       'renderer:analysis:pairs': (i) =>
@@ -282,11 +290,17 @@ export class Engine implements InspectorApi {
       'renderer:analysis:topology': (i) => this.session(i.sessionId).analysisReader().topology(),
       'renderer:analysis:timeline': (i) => this.session(i.sessionId).timeline(i.filter ?? {}, i.buckets),
       'renderer:playback:control': (i) => this.session(i.sessionId).playbackControl(i.action, i.time, i.speed),
-      'renderer:replay:start': (i) => {
+      'renderer:replay:start': async (i) => {
         const s = this.session(i.sessionId);
+        // Everything captured so far is in the replay's snapshot.
+        await s.recorder?.settle();
         return { replayId: this.replays.start(s, i) };
       },
-      'renderer:replay:plan': (i) => this.replays.plan(this.session(i.sessionId), i),
+      'renderer:replay:plan': async (i) => {
+        const s = this.session(i.sessionId);
+        await s.recorder?.settle();
+        return this.replays.plan(s, i);
+      },
       'renderer:replay:cancel': (i) => ({ cancelled: this.replays.cancel(i.replayId) }),
     };
   }

@@ -35,8 +35,7 @@ export class ReplayRegistry {
   start(session: SessionHandle, req: ReplayRequest): string {
     const label = targetLabel(req.to);
     const target = parseOrRefuse(req.to);
-    // Everything captured so far is in the snapshot; what the replay causes is not.
-    session.recorder?.flush();
+    // Everything stored so far is in the snapshot (the engine settles the recorder first); what the replay causes is not.
     const upToSeq = session.store.lastSeq;
     const map = req.map ?? {};
     // Sending dead letters back to origin is a targeted redrive of copies the user picked
@@ -83,7 +82,6 @@ export class ReplayRegistry {
   /** What `start` would send, from a dry run: the first PLAN_ITEMS messages and the report's notes. */
   async plan(session: SessionHandle, req: ReplayRequest): Promise<ReplayPlan> {
     parseOrRefuse(req.to);
-    session.recorder?.flush();
     const items: ReplayPlanItem[] = [];
     const replayer = new Replayer(session.store, {
       to: req.to,

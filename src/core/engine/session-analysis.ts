@@ -3,6 +3,7 @@ import type {
   Analysed,
   AnalysisStatus,
   AnalysisSummary,
+  DestinationStats,
   LatencyHistogram,
   PairsPage,
   PairStatus,
@@ -13,7 +14,9 @@ import { asSessionFileError, type SessionStore } from '../store/session-store.ts
 import { AnalysisState } from '../analysis/analysis-state.ts';
 import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
 import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
-import { ANALYSIS_FIRST_PAGE, ANALYSIS_PAGE, ANALYSIS_PROGRESS_MS, ANALYSIS_SLICE_MS } from '../common/constants.ts';
+import { ANALYSIS_CHECKPOINT_MIN, ANALYSIS_CHECKPOINT_MS, ANALYSIS_PROGRESS_MS } from '../common/constants.ts';
+import { feedSession } from './feed-session.ts';
+import { loadCheckpoint, saveCheckpoint, saveResults, type AnalysedUpTo } from './analysis-checkpoint.ts';
 
 /**
  * The engine's one way into the analysis: a session's `AnalysisState`, fed live from the
@@ -28,55 +31,18 @@ export function createEnricher(config: AnalysisConfigInput = {}): (m: CapturedMe
   return correlationEnricher(resolveAnalysisConfig(config).correlation);
 }
 
-export interface FeedProgress {
-  /** The last seq fed. */
-  seq: number;
-  /** Messages fed so far, and how many there are in all (it grows while a recording continues). */
-  done: number;
-  total: number;
-  /** Nothing is left in the file: this was the last page. */
-  last: boolean;
-}
+export { feedSession, type FeedProgress } from './feed-session.ts';
 
 /**
- * Feeds a stored session into `state` from its first message: messages in seq order, page
- * by page, each page preceded by the consumer-group offset polls up to its latest message
- * time. The first page is read at once; then it yields to the event loop every few tens of
- * milliseconds, with no statement open across the wait (a writer on the same connection
- * would find it busy). `onProgress` hears about every page, synchronously, so the last one
- * can be acted on before anything else runs.
+ * Reads a saved session and keeps its analysis in the file, as an import's is kept, so the
+ * next open shows it at once. Resolves with how the reading ended.
  */
-export async function feedSession(
-  store: SessionStore,
-  state: AnalysisState,
-  opts: { page?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void } = {},
-): Promise<void> {
-  const page = opts.page ?? ANALYSIS_PAGE;
-  let seq = 0;
-  let done = 0;
-  let pollsDone = -Infinity;
-  let slice = performance.now();
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const limit = done === 0 ? Math.max(page, ANALYSIS_FIRST_PAGE) : page;
-    const batch: StoredMessage[] = store.page(seq, limit);
-    const last = batch.length < limit;
-    let batchMax = pollsDone;
-    for (const m of batch) if (m.time > batchMax) batchMax = m.time;
-    const upTo = last ? Infinity : batchMax;
-    if (upTo > pollsDone) {
-      state.addOffsets(store.offsetsBetween(pollsDone, upTo));
-      pollsDone = upTo;
-    }
-    state.ingest(batch);
-    done += batch.length;
-    if (batch.length > 0) seq = batch[batch.length - 1]!.seq;
-    opts.onProgress?.({ seq, done, total: done + Math.max(0, store.lastSeq - seq), last });
-    if (last) return;
-    if (performance.now() - slice >= ANALYSIS_SLICE_MS) {
-      await new Promise((r) => setImmediate(r));
-      slice = performance.now();
-    }
+export async function keepAnalysis(store: SessionStore, config: AnalysisConfigInput = {}, version = ''): Promise<AnalysisStatus> {
+  const analysis = new SessionAnalysis(store, config, { version, keepAfterReading: true });
+  try {
+    return await analysis.whenRead();
+  } finally {
+    analysis.dispose();
   }
 }
 
@@ -113,6 +79,14 @@ export function readAnalysis(state: AnalysisState, analysis: AnalysisStatus, now
 }
 
 export interface SessionAnalysisHooks {
+  /** The Flowscope version, written beside the analysis it keeps in the file. */
+  version?: string;
+  /**
+   * Keep the analysis in the file once the file has been read (a file Flowscope just made,
+   * such as an import). Otherwise reading a saved session writes nothing to it: the analysis
+   * is kept when the session is recorded into.
+   */
+  keepAfterReading?: boolean;
   /** Reading the file advanced (at most every 100 ms), and once when it is ready or failed. */
   onProgress?: (status: AnalysisStatus) => void;
   onError?: (err: Error) => void;
@@ -124,10 +98,26 @@ export interface SessionAnalysisHooks {
  * the file has been read, and are left to the feeder while it still reads (they are in
  * the file by then). A saved session's analysis is finished at the recording's end, so
  * what was still open is decided as `inspect` decides it.
+ *
+ * The analysis is kept in the file (analysis-checkpoint.ts), undecided, with what it
+ * covers: at the end of a recording, every ANALYSIS_CHECKPOINT_MS while recording, and
+ * after reading a file that had none. Opening loads it and reads only the messages after
+ * it, so a reopen costs what the tail and the views cost, not the session's size.
  */
 export class SessionAnalysis {
   private state: AnalysisState;
   private analysedSeq = 0;
+  /** Consumer-group poll rows of the file the state has been given. */
+  private offsetsFed = 0;
+  /** What the file keeps (-1: not looked at yet), and when it was last written. */
+  private keptSeq = -1;
+  private keptAt = 0;
+  /** How long the last checkpoint took, ms. */
+  private keptCost = 0;
+  /** The file keeps this analysis's results as decided now. */
+  private resultsKept = false;
+  /** This analysis wrote what the file keeps (it recorded, or was asked to keep). */
+  private wroteKept = false;
   private finished = false;
   private live = false;
   /** Set while the feeder reads the file. */
@@ -167,16 +157,27 @@ export class SessionAnalysis {
       this.settle();
       return;
     }
-    // Only a fresh state is fed from the file (the feeder starts at the first message).
+    // Only a fresh state is fed from the file (the feeder starts where the kept analysis ends).
     if (this.analysedSeq > 0) this.reset();
+    const from = this.resume();
+    if (this.analysedSeq >= this.store.lastSeq) {
+      this.settle();
+      return;
+    }
     const abort = (this.abort = new AbortController());
-    this.progress = { done: 0, total: this.store.lastSeq };
+    this.progress = { done: 0, total: this.store.lastSeq - from.seq };
     const feeding = feedSession(this.store, this.state, {
       signal: abort.signal,
+      from,
       onProgress: (p) => {
         this.analysedSeq = p.seq;
         if (p.last) {
           this.progress = null;
+          // Every poll stored so far has been handed over (the last page reads them all).
+          this.offsetsFed = this.store.snapshots.offsetRows();
+          // Kept before it is decided (when the file is being written anyway, or may be): the
+          // next open, or a recording into it, goes on from here.
+          if (this.live || this.hooks.keepAfterReading) this.checkpoint();
           this.settle();
         } else {
           this.progress = { done: p.done, total: p.total };
@@ -212,6 +213,21 @@ export class SessionAnalysis {
     return readAnalysis(this.state, status, this.live && status.state === 'ready' ? Date.now() : undefined);
   }
 
+  /**
+   * Messages and bytes per destination of the whole session, from the analysis once it has
+   * read the file (as the store would count them, without a scan); null until then.
+   */
+  destinations(): DestinationStats[] | null {
+    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    return this.state.destinationList();
+  }
+
+  /** How many messages the session holds, as the analysis counted them reading it; null until it has. */
+  messageCount(): number | null {
+    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    return this.state.messages;
+  }
+
   /** A recorder starts on the session: a finished analysis starts over from the file. */
   recordingStarted(): void {
     this.live = true;
@@ -221,7 +237,10 @@ export class SessionAnalysis {
 
   recordingStopped(): void {
     this.live = false;
-    if (!this.progress) this.settle();
+    if (!this.progress) {
+      this.checkpoint();
+      this.settle();
+    }
   }
 
   /** A batch the Recorder just stored. */
@@ -233,12 +252,51 @@ export class SessionAnalysis {
     }
     this.state.ingest(b.messages);
     this.analysedSeq = b.lastSeq;
+    // A big state takes a while to save: it is saved less often, so saving costs at most ~3% of the time.
+    const every = Math.max(ANALYSIS_CHECKPOINT_MS, 30 * this.keptCost);
+    if (Date.now() - this.keptAt >= every && this.analysedSeq - this.keptSeq >= ANALYSIS_CHECKPOINT_MIN) this.checkpoint();
   }
 
   /** Offset polls the Recorder just stored. */
   addOffsets(rows: readonly GroupOffset[]): void {
     if (this.progress || this.failure !== null) return;
     this.state.addOffsets(rows);
+    this.offsetsFed += rows.length;
+  }
+
+  /**
+   * Keeps the state, undecided, in the file, unless it is what the file keeps already
+   * (or is decided, failed or still reading: then it is not the state to go on from).
+   */
+  checkpoint(): boolean {
+    if (this.finished || this.progress || this.failure !== null || this.store.readonly) return false;
+    if (this.analysedSeq === this.keptSeq) return false;
+    this.keptAt = Date.now();
+    const t0 = performance.now();
+    const saved = saveCheckpoint(this.store, this.state, { seq: this.analysedSeq, offsets: this.offsetsFed }, this.hooks.version ?? '');
+    this.keptCost = performance.now() - t0;
+    if (!saved) return false;
+    this.keptSeq = this.analysedSeq;
+    this.resultsKept = false;
+    this.wroteKept = true;
+    return true;
+  }
+
+  /**
+   * A fresh state takes the analysis the file keeps, if it can; where to read on from. A
+   * session not being recorded into takes the kept results when they are current.
+   */
+  private resume(): AnalysedUpTo {
+    const kept = this.analysedSeq === 0 ? loadCheckpoint(this.store, this.config, !this.live) : null;
+    this.keptSeq = kept?.seq ?? 0;
+    this.keptAt = Date.now();
+    if (!kept) return { seq: 0, offsets: 0 };
+    this.state = kept.state;
+    this.analysedSeq = kept.seq;
+    this.offsetsFed = kept.offsets;
+    this.finished = kept.finished;
+    this.resultsKept = kept.finished;
+    return kept;
   }
 
   dispose(): void {
@@ -249,15 +307,23 @@ export class SessionAnalysis {
     this.abort?.abort();
     this.state = new AnalysisState(this.config);
     this.analysedSeq = 0;
+    this.offsetsFed = 0;
     this.finished = false;
+    this.resultsKept = false;
     this.progress = null;
   }
 
   /** A saved session read to its end is decided as of the recording's end. */
   private settle(): void {
     if (this.live || this.finished || this.analysedSeq < this.store.lastSeq) return;
-    this.state.finish(this.store.recordingEnd());
+    const end = this.store.recordingEnd();
+    this.state.finish(end);
     this.finished = true;
+    // The file keeps this state undecided (kept by this analysis: a plain open writes nothing): its results, decided, go beside it.
+    if (end !== undefined && this.keptSeq === this.analysedSeq && !this.resultsKept && (this.wroteKept || this.hooks.keepAfterReading)) {
+      saveResults(this.store, this.state, this.analysedSeq, end);
+      this.resultsKept = true;
+    }
   }
 
   private report(force: boolean): void {

@@ -1,6 +1,6 @@
 import type { CapturedMessage, MessageDetail } from '../../shared/model.ts';
 import type { EndpointSpec } from '../../shared/specs.ts';
-import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo, TimelineSeries, TrafficBatch } from '../../shared/views.ts';
+import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo, StorageStatus, TimelineSeries, TrafficBatch } from '../../shared/views.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import { ApiError } from '../../shared/api.ts';
 import type { SessionStore } from '../store/session-store.ts';
@@ -18,6 +18,8 @@ export interface SessionContext {
   analysis: AnalysisConfigInput;
   emitBatch: (b: TrafficBatch) => void;
   emitEndpoint: (sessionId: string, e: EndpointView) => void;
+  emitStorage: (sessionId: string, s: StorageStatus) => void;
+  emitGaps: (sessionId: string, gapCount: number) => void;
   emitPlayback: (s: PlaybackState) => void;
   emitAnalysis: (sessionId: string, status: AnalysisStatus) => void;
   enrich: (m: CapturedMessage) => void;
@@ -39,9 +41,13 @@ export class SessionHandle {
     readonly id: string,
     readonly store: SessionStore,
     private readonly ctx: SessionContext,
+    /** Keep the analysis of what the file holds once it has been read (see SessionAnalysisHooks). */
+    keepAnalysis = false,
   ) {
     this.batcher = new TrafficBatcher(id, ctx.emitBatch);
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
+      version: ctx.version,
+      keepAfterReading: keepAnalysis,
       onProgress: (status) => ctx.emitAnalysis(id, status),
       onError: ctx.onError,
     });
@@ -54,6 +60,12 @@ export class SessionHandle {
       },
       onOffsets: (rows) => this.analysis.addOffsets(rows),
       onEndpoint: (e) => ctx.emitEndpoint(id, e),
+      onStorage: (s) => {
+        ctx.emitStorage(id, s);
+        // Writes resumed (or the recording stopped): the pause is in the file as gaps now.
+        if (s.state === 'ok' && (s.resumed > 0 || s.dropped > 0)) ctx.emitGaps(id, store.gaps().length);
+      },
+      onGap: () => ctx.emitGaps(id, store.gaps().length),
       onError: ctx.onError,
     });
     this.playback = new SessionPlayback(id, store, ctx.analysis, {
@@ -72,7 +84,7 @@ export class SessionHandle {
 
   info(): SessionInfo {
     const meta = this.store.getMeta();
-    const range = this.store.timeRange();
+    const range = this.span();
     return {
       id: this.id,
       path: this.store.path,
@@ -86,7 +98,21 @@ export class SessionHandle {
       lastTime: range.last,
       endpoints: this.recording.endpoints(),
       analysis: this.analysis.status(),
+      storage: this.recording.storage(),
+      gapCount: this.store.gaps().length,
     };
+  }
+
+  /** First and last capture time and the message count; the count from the analysis once it has read the file (no scan). */
+  private span(): { first: number | null; last: number | null; count: number } {
+    const counted = this.analysis.messageCount();
+    if (counted === null) return this.store.timeRange();
+    return { ...this.store.captureSpan(), count: counted };
+  }
+
+  /** Whether captures reach the file now; after a recording stopped, how it ended. */
+  storage(): StorageStatus | null {
+    return this.recording.storage() ?? this.recording.lastStorage;
   }
 
   endpoints(): EndpointView[] {
@@ -115,11 +141,15 @@ export class SessionHandle {
       ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
       ...(q.order ? { order: q.order } : {}),
     });
-    return { rows, total: q.withTotal ? this.store.count(filter) : null };
+    const whole = q.withTotal && isWhole(filter) ? this.analysis.messageCount() : null;
+    return { rows, total: q.withTotal ? (whole ?? this.store.count(filter)) : null };
   }
 
   destinations(filter: MessageFilter = {}) {
-    return this.store.destinations(this.playback.scoped(filter));
+    const scoped = this.playback.scoped(filter);
+    // The whole session's list is the analysis's own tally: no scan of every row.
+    const whole = isWhole(scoped) ? this.analysis.destinations() : null;
+    return whole ?? this.store.destinations(scoped);
   }
 
   timeline(filter: MessageFilter = {}, buckets: number): TimelineSeries {
@@ -166,4 +196,9 @@ export class SessionHandle {
     this.batcher.dispose();
     this.store.close();
   }
+}
+
+/** A filter that selects every message. */
+function isWhole(filter: MessageFilter): boolean {
+  return Object.values(filter).every((v) => v === undefined);
 }

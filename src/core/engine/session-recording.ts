@@ -1,6 +1,6 @@
 import type { CapturedMessage, GroupOffset } from '../../shared/model.ts';
 import type { EndpointSpec } from '../../shared/specs.ts';
-import type { EndpointView } from '../../shared/views.ts';
+import type { EndpointView, StorageStatus } from '../../shared/views.ts';
 import { ApiError } from '../../shared/api.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { Recorder, type EndpointState, type RecorderBatch } from './recorder.ts';
@@ -14,6 +14,8 @@ export interface RecordingHooks {
   onBatch: (b: RecorderBatch) => void;
   onOffsets: (rows: GroupOffset[]) => void;
   onEndpoint: (e: EndpointView) => void;
+  onStorage: (s: StorageStatus) => void;
+  onGap: () => void;
   onError: (err: Error) => void;
 }
 
@@ -40,6 +42,14 @@ export class SessionRecording {
       });
       this.nextEndpoint += 1;
     }
+  }
+
+  /** How the last recording ended for storage (its counts), once stopped. */
+  lastStorage: StorageStatus | null = null;
+
+  /** Whether captures reach the file now; null when not recording. */
+  storage(): StorageStatus | null {
+    return this.recorder?.storage() ?? null;
   }
 
   get live(): boolean {
@@ -84,8 +94,14 @@ export class SessionRecording {
   async stop(): Promise<void> {
     if (!this.recorder) return;
     await this.recorder.stop();
+    this.lastStorage = this.recorder.storage();
     this.recorder = null;
-    this.store.checkpoint();
+    try {
+      this.store.checkpoint();
+    } catch {
+      // A full disk: what is committed stays in the -wal file, which SQLite replays on open
+      // (the store says so when it closes); the storage status already told the user.
+    }
   }
 
   private ensureRecorder(): Recorder {
@@ -97,7 +113,11 @@ export class SessionRecording {
       onBatch: this.hooks.onBatch,
       onOffsets: this.hooks.onOffsets,
       onStatus: (s) => this.updateEndpoint(s),
+      onStorage: this.hooks.onStorage,
+      onGap: this.hooks.onGap,
       onError: this.hooks.onError,
+      // SQLite on its own thread: decoding and analysis keep this one (issue 12).
+      writerThread: true,
     });
     return this.recorder;
   }

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CapturedMessage } from '../../shared/model.ts';
+import type { CapturedMessage, Gap } from '../../shared/model.ts';
 import { IMPORT_BATCH } from '../common/constants.ts';
 import { SessionFileError, SessionStore, type StoreOptions } from '../store/session-store.ts';
 import { sameFile, siblingTemp } from '../common/same-file.ts';
 import { readLines } from './lines.ts';
+
+/** What one imported line holds: a message, a gap (JSON Lines' gap lines), or nothing to keep. */
+export type ImportedLine = CapturedMessage | { gap: Gap } | null;
 
 /**
  * Imports a line-oriented file (JSON Lines, kcat -J) into a new session file, atomically.
@@ -16,7 +19,7 @@ export async function importLineFile(
   outPath: string,
   meta: Record<string, string>,
   format: string,
-  toMessage: (bytes: Buffer, line: number) => CapturedMessage | null,
+  toMessage: (bytes: Buffer, line: number) => ImportedLine,
   /** The desktop app passes its Electron build of better-sqlite3 here. */
   storeOptions: StoreOptions = {},
 ): Promise<{ count: number }> {
@@ -28,7 +31,8 @@ export async function importLineFile(
     async (w) => {
       for await (const { line, bytes } of readLines(inPath)) {
         const msg = toMessage(bytes, line);
-        if (msg) w.add(msg);
+        if (msg && 'gap' in msg) w.addGap(msg.gap);
+        else if (msg) w.add(msg);
       }
       w.registerEndpoints(inPath, format);
     },
@@ -121,6 +125,7 @@ function removeSessionFiles(file: string): void {
 /** Collects imported messages and writes them one transaction per chunk. */
 export class ChunkWriter {
   private pending: CapturedMessage[] = [];
+  private gaps: Gap[] = [];
   private readonly endpoints = new Map<string, string>();
   count = 0;
 
@@ -132,7 +137,15 @@ export class ChunkWriter {
     if (this.pending.length >= IMPORT_BATCH) this.flush();
   }
 
+  addGap(gap: Gap): void {
+    this.gaps.push(gap);
+  }
+
   flush(): void {
+    if (this.gaps.length > 0) {
+      this.store.addGaps(this.gaps);
+      this.gaps = [];
+    }
     if (this.pending.length === 0) return;
     this.store.insertBatch(this.pending);
     this.count += this.pending.length;

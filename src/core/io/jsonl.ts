@@ -3,12 +3,12 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import type { MessageFilter } from '../../shared/filter.ts';
-import type { CapturedMessage } from '../../shared/model.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { snapshotChunks } from './chunks.ts';
 import { fromJsonlRecord, toJsonlRecord } from './jsonl-record.ts';
+import { fromJsonlGap, gapsFor, isJsonlGap, toJsonlGap } from './jsonl-gap.ts';
 import { ImportLineError, isBlank, parseObject } from './lines.ts';
-import { importLineFile } from './atomic-session.ts';
+import { importLineFile, type ImportedLine } from './atomic-session.ts';
 import { SessionFileError, asSessionFileError, type StoreOptions } from '../store/session-store.ts';
 import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
 import { escapeInvisibleInJson } from '../../shared/invisible.ts';
@@ -18,7 +18,8 @@ export { ImportLineError } from './lines.ts';
 
 /**
  * Writes the session (or the filtered part of it) as JSON Lines, one message per line, in
- * seq order (format: jsonl-record.ts). `out` is a file path, `-` for stdout, or a stream
+ * seq order (format: jsonl-record.ts), then its gaps, one `"type":"gap"` line each
+ * (jsonl-gap.ts). `out` is a file path, `-` for stdout, or a stream
  * the caller owns (it is not ended). Reads a snapshot in chunks and waits for the stream
  * to drain, so memory stays bounded and a live recording keeps writing meanwhile.
  * A file is written beside its target and renamed into place only when complete: a failed
@@ -78,6 +79,12 @@ async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, fi
       if (failure) throw failure;
       if (!stream.write(text)) await once(stream as NodeJS.EventEmitter, 'drain');
     }
+    let gapText = '';
+    for (const g of gapsFor(store.gaps(), filter)) {
+      const line = JSON.stringify(toJsonlGap(g));
+      gapText += `${escape ? escapeInvisibleInJson(line) : line}\n`;
+    }
+    if (gapText && !stream.write(gapText)) await once(stream as NodeJS.EventEmitter, 'drain');
     if (failure) throw failure;
     return count;
   } finally {
@@ -99,7 +106,7 @@ export async function importJsonl(
   return importLineFile(inPath, outPath, meta, 'jsonl', jsonlLine, storeOptions);
 }
 
-function jsonlLine(bytes: Buffer, line: number): CapturedMessage | null {
+function jsonlLine(bytes: Buffer, line: number): ImportedLine {
   // A byte-order mark some editors put in front of UTF-8 text.
   const b = line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   if (isBlank(b)) return null;
@@ -107,6 +114,7 @@ function jsonlLine(bytes: Buffer, line: number): CapturedMessage | null {
     throw new ImportLineError(line, 'not valid UTF-8 (JSON Lines is UTF-8 text; binary payloads go in "payloadBase64")');
   }
   const o = parseObject(b.toString('utf8'), line);
+  if (isJsonlGap(o)) return { gap: fromJsonlGap(o, line) };
   if (o.transport === undefined && typeof o.topic === 'string' && 'payload' in o) {
     throw new ImportLineError(line, 'this looks like kcat -J output, not Flowscope JSON Lines; import it with the kcat format');
   }

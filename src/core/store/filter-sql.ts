@@ -1,4 +1,5 @@
 import type { MessageFilter } from '../../shared/filter.ts';
+import { refHash, textHash } from './ref-hash.ts';
 
 /** Escapes LIKE wildcards so user text matches literally. */
 function likeLiteral(s: string): string {
@@ -9,13 +10,16 @@ function likeLiteral(s: string): string {
  * Turns a filter into a WHERE clause with named parameters. Every branch is served by an
  * index (event time, destination, correlation id, key) or is a bounded scan the user asked
  * for (payload text, header). The time range is on event time, the clock the timeline
- * draws: `eventTimeColumn` names it (plain `time` in a file of schema version 1).
+ * draws: `cols.time` names it (plain `time` in a file of schema version 1). In a file of
+ * schema 3 (`cols.hashedRefs`) key and correlation id are found through their hash's index,
+ * then compared exactly.
  */
 export function filterToSql(
   f: MessageFilter,
   extra: { afterSeq?: number } = {},
-  eventTimeColumn = 'event_time',
+  cols: { time: string; hashedRefs: boolean } = { time: 'event_time', hashedRefs: true },
 ): { where: string; params: Record<string, unknown> } {
+  const eventTimeColumn = cols.time;
   const clauses: string[] = [];
   const params: Record<string, unknown> = {};
   const list = (name: string, column: string, values: readonly (string | number)[]): void => {
@@ -50,12 +54,15 @@ export function filterToSql(
     params.untilCapture = f.untilCapture;
   }
   if (f.correlationId !== undefined) {
-    clauses.push('correlation_id = @correlationId');
+    clauses.push(cols.hashedRefs ? 'correlation_hash = @correlationHash AND correlation_id = @correlationId' : 'correlation_id = @correlationId');
     params.correlationId = f.correlationId;
+    if (cols.hashedRefs) params.correlationHash = textHash(f.correlationId);
   }
   if (f.key !== undefined) {
-    clauses.push('key = @key');
-    params.key = Buffer.from(f.key, 'utf8');
+    clauses.push(cols.hashedRefs ? 'key_hash = @keyHash AND key = @key' : 'key = @key');
+    const key = Buffer.from(f.key, 'utf8');
+    params.key = key;
+    if (cols.hashedRefs) params.keyHash = refHash(key);
   }
   if (f.text !== undefined && f.text !== '') {
     // LIKE stops at the first NUL byte, so it never finds text after one in a binary payload

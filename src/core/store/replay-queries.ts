@@ -1,3 +1,4 @@
+import type { EventColumns } from './rows.ts';
 import type { Database as Db } from 'better-sqlite3';
 import type { DestinationKind } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
@@ -30,14 +31,14 @@ export interface WsOpenRow {
   meta: string | null;
 }
 
-/** `eventTimeColumn`: where the filter's time range reads event time (see filterToSql). */
-function upTo(filter: MessageFilter, eventTimeColumn: string): { where: string; params: Record<string, unknown> } {
-  const { where, params } = filterToSql(filter, {}, eventTimeColumn);
+/** `cols`: the file's columns for the filter (see filterToSql). */
+function upTo(filter: MessageFilter, cols: EventColumns): { where: string; params: Record<string, unknown> } {
+  const { where, params } = filterToSql(filter, {}, cols);
   return { where: `${where ? `${where} AND` : 'WHERE'} seq <= @upToSeq`, params };
 }
 
-export function replayRange(db: Db, filter: MessageFilter, upToSeq: number, eventTimeColumn: string): ReplayRange {
-  const { where, params } = upTo(filter, eventTimeColumn);
+export function replayRange(db: Db, filter: MessageFilter, upToSeq: number, cols: EventColumns): ReplayRange {
+  const { where, params } = upTo(filter, cols);
   const r = db.prepare(`SELECT COUNT(*) AS n, MIN(time) AS first, MAX(time) AS last FROM messages ${where}`).get({ ...params, upToSeq }) as {
     n: number;
     first: number | null;
@@ -46,8 +47,8 @@ export function replayRange(db: Db, filter: MessageFilter, upToSeq: number, even
   return { total: r.n, firstTime: r.first, lastTime: r.last };
 }
 
-export function replayDestinations(db: Db, filter: MessageFilter, upToSeq: number, eventTimeColumn: string): ReplayDestinationRow[] {
-  const { where, params } = upTo(filter, eventTimeColumn);
+export function replayDestinations(db: Db, filter: MessageFilter, upToSeq: number, cols: EventColumns): ReplayDestinationRow[] {
+  const { where, params } = upTo(filter, cols);
   // Publishes to the default exchange are addressed by routing key (= queue name): group by it.
   const sql = `SELECT destination, dest_kind AS destKind,
       CASE WHEN transport = 'amqp' AND destination IN ('', 'amq.default') THEN routing_key END AS rk,

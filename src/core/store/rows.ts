@@ -1,6 +1,7 @@
 import type { CapturedMessage, EventTimeSource, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import { previewPayload } from '../decode/payload.ts';
 import { KEY_PREVIEW_BYTES, PREVIEW_BYTES } from '../common/constants.ts';
+import { refHash, textHash } from './ref-hash.ts';
 
 export interface Row {
   seq: number;
@@ -29,13 +30,19 @@ export interface Row {
   meta: string | null;
 }
 
-/** SQL of the event-time columns: their own, or capture time in a file of schema version 1. */
+/**
+ * What a file's schema version changes for its queries: where event time is read (its own
+ * columns, or capture time in a file of schema version 1), and whether keys and correlation
+ * ids are indexed by hash (schema 3, see ref-hash.ts).
+ */
 export interface EventColumns {
   time: string;
   source: string;
+  hashedRefs: boolean;
 }
-export const EVENT_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source' };
-export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'" };
+export const HASHED_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true };
+export const EVENT_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: false };
+export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'", hashedRefs: false };
 
 /** The columns every row read selects. */
 export function rowColumns(e: EventColumns): string {
@@ -55,8 +62,25 @@ export const INSERT_SQL = `INSERT INTO messages (seq, time, broker_time, event_t
   correlation_id, message_id, reply_to, meta)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-/** Insert parameters in column order (see INSERT_SQL); the message's event time is already stamped. */
-export function toParams(seq: number, m: CapturedMessage): unknown[] {
+/** INSERT_SQL for a file of schema 3: the hashes of key and correlation id follow (refHashes). */
+export const INSERT_SQL_HASHED = INSERT_SQL.replace('reply_to, meta)', 'reply_to, meta, key_hash, correlation_hash)').replace(/\?\)$/, '?, ?, ?)');
+
+/** The two hash parameters of INSERT_SQL_HASHED, after toParams's. */
+export function refHashes(key: Uint8Array | null | undefined, correlationId: string | null | undefined): [number | null, number | null] {
+  return [key ? refHash(key) : null, correlationId === null || correlationId === undefined ? null : textHash(correlationId)];
+}
+
+/**
+ * Insert parameters in column order (see INSERT_SQL, and INSERT_SQL_HASHED when `hashed`);
+ * the message's event time is already stamped.
+ */
+export function toParams(seq: number, m: CapturedMessage, hashed = false): unknown[] {
+  const params = base(seq, m);
+  if (hashed) params.push(...refHashes(m.key, m.correlationId));
+  return params;
+}
+
+function base(seq: number, m: CapturedMessage): unknown[] {
   return [
     seq,
     m.time,

@@ -1,3 +1,5 @@
+import { ANALYSIS_SNAPSHOT_SQL } from './analysis-snapshot.ts';
+
 /**
  * The session file format. A session is one SQLite file; this schema is documented in
  * README.md ("The session file") so users can open it with `sqlite3`.
@@ -12,8 +14,31 @@ export const FORMAT_NAME = 'flowscope-session';
  * read with event time = capture time; the first recording into one adds the columns
  * (MIGRATE_V1_SQL).
  */
-export const SCHEMA_VERSION = 2;
+/**
+ * 3: keys and correlation ids are indexed by a 32-bit hash (`key_hash`, `correlation_hash`,
+ * see ref-hash.ts) instead of by their value, which halves the insert cost of a keyed Kafka
+ * record (issue 12); lookups match the hash, then the value. Files of versions 1 and 2 keep
+ * their layout: they are read and recorded into as before (a version-1 file still becomes
+ * version 2 when recorded into).
+ */
+export const SCHEMA_VERSION = 3;
 export const SESSION_EXTENSION = '.flowscope';
+
+/**
+ * Spans of a recording whose traffic was not (all) stored (shared/model.ts Gap). Additive:
+ * it needs no schema version, and a file written before it gets the table the first time a
+ * gap is written into it (`IF NOT EXISTS`); readers treat a file without it as gap-free.
+ */
+export const GAPS_SQL = `
+CREATE TABLE IF NOT EXISTS gaps (
+  endpoint TEXT,
+  start    REAL NOT NULL,
+  end      REAL NOT NULL,
+  lost     INTEGER,
+  reason   TEXT NOT NULL,
+  detail   TEXT
+);
+`;
 
 export const SCHEMA_SQL = `
 CREATE TABLE meta (
@@ -50,13 +75,15 @@ CREATE TABLE messages (
   correlation_id TEXT,
   message_id     TEXT,
   reply_to       TEXT,
-  meta           TEXT
+  meta           TEXT,
+  key_hash       INTEGER,
+  correlation_hash INTEGER
 );
 CREATE INDEX messages_time ON messages (time);
 CREATE INDEX messages_event_time ON messages (event_time);
 CREATE INDEX messages_destination ON messages (destination, seq);
-CREATE INDEX messages_correlation ON messages (correlation_id) WHERE correlation_id IS NOT NULL;
-CREATE INDEX messages_key ON messages (key) WHERE key IS NOT NULL;
+CREATE INDEX messages_correlation_hash ON messages (correlation_hash) WHERE correlation_hash IS NOT NULL;
+CREATE INDEX messages_key_hash ON messages (key_hash) WHERE key_hash IS NOT NULL;
 CREATE TABLE group_offsets (
   time      REAL    NOT NULL,
   endpoint  TEXT    NOT NULL,
@@ -78,7 +105,8 @@ CREATE TABLE endpoint_log (
   status   TEXT NOT NULL,
   detail   TEXT
 );
-`;
+${GAPS_SQL}
+${ANALYSIS_SNAPSHOT_SQL}`;
 
 /** Brings a version-1 file to version 2: its messages' event time is their capture time. */
 export const MIGRATE_V1_SQL = `

@@ -1,23 +1,29 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { CapturedMessage, GroupOffset, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
+import type { CapturedMessage, Gap, GroupOffset, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { DestinationStats } from '../../shared/views.ts';
 import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { addGaps, readGaps } from './gaps.ts';
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
-import { EVENT_COLUMNS, INSERT_SQL, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toStored, type EventColumns, type Row } from './rows.ts';
+import { EVENT_COLUMNS, HASHED_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toStored, type EventColumns, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
 import { PREVIEW_BYTES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
 import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
+import { StoreWriter } from './store-writer.ts';
+import { textHash } from './ref-hash.ts';
+import { AnalysisSnapshots } from './analysis-snapshot.ts';
+import { AnalysisPageReader } from './analysis-reader.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
+export { StoreWriter, WriteError } from './store-writer.ts';
 export { asSessionFileError, damagedError, isCorruption } from './errors.ts';
 
 const log = getLogger('store');
@@ -42,36 +48,44 @@ export class SessionStore {
   /** Where event time is read from: its columns, or capture time in a version-1 file. */
   private eventCols: EventColumns;
   private rowCols: string;
+  private snapshotTable: AnalysisSnapshots | null = null;
+  private analysisReader: AnalysisPageReader | null = null;
 
   private constructor(
     readonly path: string,
     private readonly db: Db,
     readonly: boolean,
+    private readonly options: StoreOptions = {},
   ) {
     this.readonly = readonly;
     this.db.defaultSafeIntegers(false);
     this.lastSeqCache = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value);
-    this.eventCols = version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
+    this.eventCols = version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
     this.rowCols = rowColumns(this.eventCols);
   }
 
-  /** The batch insert, prepared on first use; a version-1 file gets its event-time columns first. */
+  /** A version-1 file gets its event-time columns before its first new message. */
+  private migrateForWriting(): void {
+    if (this.eventCols !== V1_EVENT_COLUMNS) return;
+    this.db.transaction(() => this.db.exec(MIGRATE_V1_SQL))();
+    this.eventCols = EVENT_COLUMNS;
+    this.rowCols = rowColumns(this.eventCols);
+  }
+
+  /** The batch insert, prepared on first use. */
   private inserter(): (msgs: readonly CapturedMessage[]) => number {
     if (this.insertMany) return this.insertMany;
-    if (this.eventCols !== EVENT_COLUMNS) {
-      this.db.transaction(() => this.db.exec(MIGRATE_V1_SQL))();
-      this.eventCols = EVENT_COLUMNS;
-      this.rowCols = rowColumns(this.eventCols);
-    }
-    const stmt: Statement = this.db.prepare(INSERT_SQL);
+    this.migrateForWriting();
+    const hashed = this.eventCols.hashedRefs;
+    const stmt: Statement = this.db.prepare(hashed ? INSERT_SQL_HASHED : INSERT_SQL);
     this.insertMany = this.db.transaction((msgs: readonly CapturedMessage[]) => {
       let seq = this.lastSeqCache;
       for (const m of msgs) {
         seq += 1;
         stampEventTime(m);
         // Positional parameters: about twice as fast as named ones on the hot path.
-        stmt.run(...toParams(seq, m));
+        stmt.run(...toParams(seq, m, hashed));
       }
       this.lastSeqCache = seq;
       return seq;
@@ -102,7 +116,7 @@ export class SessionStore {
     db.transaction(() => {
       for (const [k, v] of Object.entries(base)) insert.run(k, v);
     })();
-    return new SessionStore(path, db, false);
+    return new SessionStore(path, db, false, options);
   }
 
   /**
@@ -125,11 +139,32 @@ export class SessionStore {
       db.pragma('journal_mode = WAL');
       tuneForWriting(db);
     }
-    return new SessionStore(path, db, readonly);
+    return new SessionStore(path, db, readonly, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  }
+
+  /** The analysis kept in the file (see analysis-snapshot.ts). */
+  get snapshots(): AnalysisSnapshots {
+    return (this.snapshotTable ??= new AnalysisSnapshots(this.db, this.readonly));
   }
 
   get lastSeq(): number {
     return this.lastSeqCache;
+  }
+
+  /**
+   * A writer thread for this file's messages (store-writer.ts): batches are inserted off the
+   * caller's thread, with the seqs the caller gave them. The caller reports each committed
+   * batch with `noteWritten`, and must not call insertBatch while the writer is open.
+   */
+  openWriter(): StoreWriter {
+    if (this.readonly) throw new Error('This session is open read-only.');
+    this.migrateForWriting();
+    return new StoreWriter(this.path, this.options, this.eventCols.hashedRefs);
+  }
+
+  /** The writer thread committed messages up to `lastSeq`. */
+  noteWritten(lastSeq: number): void {
+    if (lastSeq > this.lastSeqCache) this.lastSeqCache = lastSeq;
   }
 
   /**
@@ -167,6 +202,17 @@ export class SessionStore {
       )
       .all() as { facts: string }[];
     return rows.map((r) => JSON.parse(r.facts) as Discovery);
+  }
+
+  /** Records gaps (creating the table in a file written before it existed). */
+  addGaps(gaps: readonly Gap[]): void {
+    if (this.readonly) throw new Error('This session is open read-only.');
+    addGaps(this.db, gaps);
+  }
+
+  /** The session's gaps in time order; none for a file without the table. */
+  gaps(): Gap[] {
+    return readGaps(this.db);
   }
 
   logEndpoint(time: number, endpoint: string, status: string, detail?: string): void {
@@ -237,7 +283,7 @@ export class SessionStore {
   }
 
   count(filter: MessageFilter = {}): number {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM messages ${where}`).get(params) as { n: number }).n;
   }
 
@@ -249,7 +295,7 @@ export class SessionStore {
     filter: MessageFilter,
     page: { offset?: number; afterSeq?: number; limit: number; order?: 'asc' | 'desc' },
   ): MessageRow[] {
-    const { where, params } = filterToSql(filter, page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : {}, this.eventCols);
     const order = page.order === 'desc' ? 'DESC' : 'ASC';
     const sql = `SELECT ${this.rowCols}, substr(payload, 1, ${PREVIEW_BYTES}) AS head FROM messages ${where}
       ORDER BY seq ${order} LIMIT @limit OFFSET @offset`;
@@ -271,9 +317,9 @@ export class SessionStore {
     const rows = this.db
       .prepare(
         `SELECT ${this.rowCols}, substr(payload, 1, ${PREVIEW_BYTES}) AS head FROM messages
-         WHERE correlation_id = ? ORDER BY seq LIMIT ?`,
+         WHERE ${this.eventCols.hashedRefs ? 'correlation_hash = @hash AND ' : ''}correlation_id = @id ORDER BY seq LIMIT @limit`,
       )
-      .all(correlationId, limit) as Row[];
+      .all({ id: correlationId, limit, ...(this.eventCols.hashedRefs ? { hash: textHash(correlationId) } : {}) }) as Row[];
     return rows.map(toListRow);
   }
 
@@ -282,7 +328,7 @@ export class SessionStore {
    * million-message session runs through this.
    */
   *iterate(filter: MessageFilter = {}, opts: { afterSeq?: number; withPayload?: boolean } = {}): Generator<StoredMessage> {
-    const { where, params } = filterToSql(filter, opts.afterSeq !== undefined ? { afterSeq: opts.afterSeq } : {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, opts.afterSeq !== undefined ? { afterSeq: opts.afterSeq } : {}, this.eventCols);
     const payloadCol = opts.withPayload === false ? `substr(payload, 1, 4096) AS payload` : 'payload';
     const stmt = this.db.prepare(`SELECT ${this.rowCols}, ${payloadCol} FROM messages ${where} ORDER BY seq`);
     for (const row of stmt.iterate(params) as IterableIterator<Row>) yield toStored(row);
@@ -299,9 +345,15 @@ export class SessionStore {
     return rows.map(toStored);
   }
 
+  /** The same as `page`, faster: what the analysis reads a whole session with. */
+  pageForAnalysis(afterSeq: number, limit: number): StoredMessage[] {
+    if (this.analysisReader?.columns !== this.rowCols) this.analysisReader = new AnalysisPageReader(this.db, this.rowCols);
+    return this.analysisReader.page(afterSeq, limit);
+  }
+
   /** Per-destination counts and bytes. */
   destinations(filter: MessageFilter = {}): DestinationStats[] {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     return this.db
       .prepare(
         `SELECT transport, dest_kind AS destKind, destination, COUNT(*) AS count, SUM(size) AS bytes,
@@ -316,7 +368,7 @@ export class SessionStore {
     filter: MessageFilter,
     bucketMs: number,
   ): { bucket: number; destination: string; count: number }[] {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     const t = this.eventCols.time;
     return this.db
       .prepare(
@@ -328,15 +380,26 @@ export class SessionStore {
 
   /** First and last capture time of the filtered messages (what the recording spans). */
   timeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
+    if (where === '') {
+      // Alone, MIN and MAX read one end of the time index each; with COUNT(*) beside them SQLite scans it all.
+      return this.db
+        .prepare('SELECT (SELECT MIN(time) FROM messages) AS first, (SELECT MAX(time) FROM messages) AS last, (SELECT COUNT(*) FROM messages) AS count')
+        .get() as never;
+    }
     return this.db
       .prepare(`SELECT MIN(time) AS first, MAX(time) AS last, COUNT(*) AS count FROM messages ${where}`)
       .get(params) as never;
   }
 
+  /** First and last capture time of the whole session, from the ends of the time index. */
+  captureSpan(): { first: number | null; last: number | null } {
+    return this.db.prepare('SELECT (SELECT MIN(time) FROM messages) AS first, (SELECT MAX(time) FROM messages) AS last').get() as never;
+  }
+
   /** First and last event time of the filtered messages (what the traffic spans; the timeline's axis). */
   eventTimeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
-    const { where, params } = filterToSql(filter, {}, this.eventCols.time);
+    const { where, params } = filterToSql(filter, {}, this.eventCols);
     const t = this.eventCols.time;
     return this.db
       .prepare(`SELECT MIN(${t}) AS first, MAX(${t}) AS last, COUNT(*) AS count FROM messages ${where}`)
@@ -359,12 +422,12 @@ export class SessionStore {
 
   /** Count and time range of what `filter` selects among seq ≤ upToSeq. */
   rangeUpTo(filter: MessageFilter, upToSeq: number): ReplayRange {
-    return replayRange(this.db, filter, upToSeq, this.eventCols.time);
+    return replayRange(this.db, filter, upToSeq, this.eventCols);
   }
 
   /** The destinations `filter` selects among seq ≤ upToSeq, with their message counts. */
   destinationsUpTo(filter: MessageFilter, upToSeq: number): ReplayDestinationRow[] {
-    return replayDestinations(this.db, filter, upToSeq, this.eventCols.time);
+    return replayDestinations(this.db, filter, upToSeq, this.eventCols);
   }
 
   /** The WebSocket `open` events among seq ≤ upToSeq, streamed. */

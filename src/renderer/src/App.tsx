@@ -7,6 +7,7 @@ import { errorMessage } from './lib/format.ts';
 import { openDropped } from './lib/desktop.ts';
 import { SessionTabs } from './shell/SessionTabs.tsx';
 import { SessionHeader } from './shell/SessionHeader.tsx';
+import { StorageBanner } from './shell/StorageBanner.tsx';
 import { ViewTabs } from './shell/ViewTabs.tsx';
 import { FilterChips } from './shell/FilterChips.tsx';
 import { EmptyState } from './shell/EmptyState.tsx';
@@ -113,6 +114,7 @@ function SessionScreen({ session }: { session: SessionInfo }) {
   return (
     <>
       <SessionHeader session={session} />
+      <StorageBanner session={session} />
       <div className="view-bar">
         <ViewTabs />
         <FilterChips />

@@ -13,6 +13,7 @@ import './styles/conversations.css';
 import './styles/undelivered.css';
 import './styles/timeline.css';
 import './styles/analysis.css';
+import './styles/gaps.css';
 import { App } from './App.tsx';
 
 createRoot(document.getElementById('root')!).render(

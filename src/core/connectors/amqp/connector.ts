@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { connect } from 'amqplib';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { CaptureSink, Connector } from '../types.ts';
@@ -17,7 +18,7 @@ import { passwordOf } from '../../common/redact.ts';
 import { consumedToCaptured, isDeadLettered, tapToCaptured } from './capture.ts';
 import { DeadLetterTaps } from './dead-letter-taps.ts';
 import { amqpError } from './errors.ts';
-import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, traceToCaptured } from './firehose.ts';
+import { exchangeLabel, isOwnQueue, parseTrace, PROBE_KEY_PREFIX, TAP_QUEUE_PREFIX, traceToCaptured } from './firehose.ts';
 import { ManagementWatch } from './management-watch.ts';
 import { ObservedTopology } from './observed.ts';
 import { fingerprint, TapReconciler } from './reconcile.ts';
@@ -27,7 +28,12 @@ import type { AmqpTarget } from './url.ts';
 import type { AmqpConnectorOptions } from './options.ts';
 import { TraceHealth } from './trace-health.ts';
 
+import { installHeaderTableFix } from './raw-headers.ts';
+
 export type { AmqpConnectorOptions } from './options.ts';
+
+// Header fields named __proto__ are data too (raw-headers.ts): amqplib would drop or misplace them.
+installHeaderTableFix();
 
 /**
  * RabbitMQ capture (amqplib). Four sources, all optional:
@@ -60,6 +66,10 @@ export class AmqpConnector implements Connector {
   private readonly trace = new TraceHealth(() => this.reportRecording());
   private readonly management: ManagementWatch;
   private readonly deadLetters: DeadLetterTaps;
+  /** The durable tap's queue name, fixed for this connector's life so a reconnect finds it. */
+  private readonly durableTap: string | null;
+  /** When the last connection was lost, and why, until a new session records again. */
+  private lostAt: { time: number; reason: string } | null = null;
 
   constructor(
     private readonly opts: AmqpConnectorOptions,
@@ -83,6 +93,10 @@ export class AmqpConnector implements Connector {
       this.id,
     );
     this.deadLetters = new DeadLetterTaps(this.management, this.id, (m) => this.sink.message(m));
+    this.durableTap =
+      opts.durableTap && opts.exchanges.length > 0
+        ? `${TAP_QUEUE_PREFIX}durable.${opts.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}.${randomBytes(4).toString('hex')}`
+        : null;
   }
 
   /**
@@ -168,6 +182,7 @@ export class AmqpConnector implements Connector {
       this.session = session;
       this.backoff.reset();
       this.everRecorded = true;
+      this.recordGap(session);
       for (const [ex, type] of session.types) this.topology.exchange(ex, type);
       await this.deadLetters.apply(session);
       this.reportRecording();
@@ -198,6 +213,7 @@ export class AmqpConnector implements Connector {
       exchanges: this.opts.exchanges,
       queues: this.opts.queues ?? [],
       firehose: Boolean(this.opts.firehose),
+      durableTap: this.durableTap,
       knownTypes,
       directKeys: (ex: string) => [
         ...this.topology.keysOf(ex),
@@ -225,9 +241,33 @@ export class AmqpConnector implements Connector {
   private onLost(session: AmqpSession, err: unknown): void {
     if (this.session !== session || !this.running) return;
     this.session = null;
-    void session.close(1000);
+    void session.close(1000, true);
     const problem = amqpError(err, this.target, this.password);
+    this.lostAt ??= { time: Date.now(), reason: problem.message };
     this.scheduleRetry(`connection lost: ${problem.message}`);
+  }
+
+  /**
+   * A reconnect recorded what it could not recover: what was published while no exclusive
+   * queue of ours existed, the firehose's events and the application queues' competing
+   * consumers' share. With the durable tap alone nothing is missing, so no gap.
+   */
+  private recordGap(session: AmqpSession): void {
+    const lost = this.lostAt;
+    this.lostAt = null;
+    if (!lost) return;
+    const missed: string[] = [];
+    if (session.tapQueue && !session.durable) missed.push('publishes to the tapped exchanges (the tap queue is exclusive and died with the connection; --amqp-durable-tap keeps it)');
+    if (session.traceQueue) missed.push('firehose events');
+    if (this.consumedQueues.size) missed.push('messages of the consumed queues went to their other consumers');
+    if (missed.length === 0) return;
+    this.sink.gap?.({
+      start: lost.time,
+      end: Date.now(),
+      lost: null,
+      reason: 'disconnected',
+      detail: `connection lost (${lost.reason}); not recorded meanwhile: ${missed.join('; ')}`,
+    });
   }
 
   private onTap(msg: ConsumeMessage): void {

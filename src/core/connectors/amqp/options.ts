@@ -27,6 +27,15 @@ export interface AmqpConnectorOptions {
    * dead-letter tapping needs.
    */
   managementUrl?: string | false;
+  /**
+   * Tap the exchanges through a durable, non-exclusive queue that survives a dropped
+   * connection: after a reconnect the tap reads what was published meanwhile, so nothing is
+   * lost. Its cost: while Flowscope is away (a network cut, a crash) the queue keeps filling
+   * on the broker (bounded by x-max-length, and deleted by the broker after
+   * AMQP_DURABLE_TAP_EXPIRES_MS without a consumer). A clean stop deletes it. Without it,
+   * the tap queue is exclusive and dies with its connection: a reconnect is recorded as a gap.
+   */
+  durableTap?: boolean;
   /** How often the management API is read again while recording (default 10 s). */
   managementRefreshMs?: number;
   /** Reconnect backoff: first delay and ceiling in ms (defaults 500 and 15 000). */

@@ -138,8 +138,8 @@ export function toJson(v: unknown): JsonValue {
   }
   // amqplib decodes a table by assignment (`fields[key] = val`), so a `__proto__` field whose
   // value is a table, an array, bytes or void became the table's prototype instead of a
-  // field: it is recovered from there. One with a string or number value is dropped inside
-  // amqplib before Flowscope sees it (SECURITY.md).
+  // field. Message headers get it back in place from the frame (raw-headers.ts); any other
+  // table (a nested one in an array) still has it recovered from the prototype here.
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && !Object.hasOwn(out, '__proto__')) setOwn(out, '__proto__', toJson(proto));
   return out;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { AMQP_CONSUMER_PREFETCH, AMQP_OWN_QUEUE_MAX_LENGTH } from '../../common/constants.ts';
+import { AMQP_CONSUMER_PREFETCH, AMQP_DURABLE_TAP_EXPIRES_MS, AMQP_DURABLE_TAP_PREFETCH, AMQP_OWN_QUEUE_MAX_LENGTH } from '../../common/constants.ts';
 import { getLogger } from '../../common/logger.ts';
 import { topicMatch } from './dead-letter-plan.ts';
 import type { DeadLetterTap } from './dead-letter-plan.ts';
@@ -16,12 +16,16 @@ import { PROBE_KEY_PREFIX, TAP_QUEUE_PREFIX, TRACE_QUEUE_PREFIX } from './fireho
 const log = getLogger('amqp');
 /** Our queues are bounded (see AMQP_OWN_QUEUE_MAX_LENGTH) so a stalled Flowscope never fills the broker. */
 const OWN_QUEUE = { exclusive: true, autoDelete: true, durable: false, maxLength: AMQP_OWN_QUEUE_MAX_LENGTH };
+/** The opt-in durable tap (AmqpConnectorOptions.durableTap): survives its connection, expires when abandoned. */
+const DURABLE_TAP = { exclusive: false, autoDelete: false, durable: true, maxLength: AMQP_OWN_QUEUE_MAX_LENGTH, expires: AMQP_DURABLE_TAP_EXPIRES_MS };
 
 export interface SessionPlan {
   endpointId: string;
   exchanges: readonly string[];
   queues: readonly string[];
   firehose: boolean;
+  /** The durable tap's name, the same across reconnects; null for an exclusive tap per connection. */
+  durableTap: string | null;
   /** Exchange types known from the management API; the rest are probed. */
   knownTypes: ReadonlyMap<string, string>;
   /** Routing keys a direct-exchange tap may bind (already routed to an application queue). */
@@ -55,6 +59,8 @@ export class AmqpSession {
   private deadLetterWork: Promise<void> = Promise.resolve();
   private closing = false;
   private lostCalled = false;
+  /** The exchange tap is the durable queue (kept when the connection is lost). */
+  durable = false;
 
   private constructor(
     private readonly conn: ChannelModel,
@@ -95,7 +101,7 @@ export class AmqpSession {
     const session: AmqpSession = new AmqpSession(
       conn,
       ch,
-      tapped ? `${TAP_QUEUE_PREFIX}${suffix}` : null,
+      tapped ? (plan.durableTap ?? `${TAP_QUEUE_PREFIX}${suffix}`) : null,
       plan.firehose ? `${TRACE_QUEUE_PREFIX}${suffix}` : null,
       suffix,
       h,
@@ -113,8 +119,9 @@ export class AmqpSession {
       setImmediate(() => lost(lastConnError ?? lastChannelError ?? new Error('the broker closed the tap channel'))),
     );
 
+    session.durable = plan.durableTap !== null;
     if (session.tapQueue) {
-      await ch.assertQueue(session.tapQueue, OWN_QUEUE);
+      await ch.assertQueue(session.tapQueue, session.durable ? DURABLE_TAP : OWN_QUEUE);
       for (const ex of plan.exchanges) {
         if (ex === '' || ex === 'amq.default') {
           session.notes.push(
@@ -131,10 +138,22 @@ export class AmqpSession {
         }
         session.notes.push(tap.note);
       }
-      // No ack: the queue is ours alone, and TCP backpressure paces the broker.
-      await ch.consume(session.tapQueue, (m) => (m ? h.tap(m) : lost(new Error('the broker cancelled the tap'))), {
-        noAck: true,
-      });
+      if (session.durable) {
+        // Acked once handed to the recorder: what a dropped connection had in flight is
+        // redelivered from the queue after the reconnect instead of being lost.
+        await ch.prefetch(AMQP_DURABLE_TAP_PREFETCH);
+        await ch.consume(session.tapQueue, (m) => {
+          if (!m) return lost(new Error('the broker cancelled the tap'));
+          h.tap(m);
+          ch.ack(m);
+        });
+        session.notes.push(`durable tap queue '${session.tapQueue}' (kept through reconnects, deleted at stop)`);
+      } else {
+        // No ack: the queue is ours alone, and TCP backpressure paces the broker.
+        await ch.consume(session.tapQueue, (m) => (m ? h.tap(m) : lost(new Error('the broker cancelled the tap'))), {
+          noAck: true,
+        });
+      }
     }
     if (session.traceQueue) {
       await ch.assertQueue(session.traceQueue, OWN_QUEUE);
@@ -238,14 +257,18 @@ export class AmqpSession {
     });
   }
 
-  /** Deletes our queues and closes the connection. Never rejects, never hangs long. */
-  async close(timeoutMs = 3000): Promise<void> {
+  /**
+   * Deletes our queues and closes the connection. Never rejects, never hangs long.
+   * `keepDurable`: after a lost connection, the durable tap stays to be read again.
+   */
+  async close(timeoutMs = 3000, keepDurable = false): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     // Best effort on a connection that may be gone already: exclusive queues die with it anyway.
     const work = (async () => {
       await this.deadLetterWork.catch(() => {});
-      for (const q of [this.tapQueue, this.traceQueue, this.deadLetterQueue]) {
+      const tap = this.durable && keepDurable ? null : this.tapQueue;
+      for (const q of [tap, this.traceQueue, this.deadLetterQueue]) {
         if (q) await this.ch.deleteQueue(q).catch(() => {});
       }
       await this.ch.close().catch(() => {});

@@ -113,6 +113,19 @@ export class KafkaConnector implements Connector {
     return this.groups.all;
   }
 
+  /** Reading is paused while the session file cannot be written (Connector.pause). */
+  private paused = false;
+
+  pause(): void {
+    this.paused = true;
+    this.tap?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.tap?.resume();
+  }
+
   /** Topics the tap currently reads (for tests and the UI). */
   get tappedTopics(): readonly string[] {
     return this.topics;
@@ -180,6 +193,8 @@ export class KafkaConnector implements Connector {
           });
           const trouble = this.waitForTrouble();
           await this.tap.start(); // the backoff resets on join: a consumer that crashes at once still backs off
+          // A consumer rebuilt while writes are paused stays paused too.
+          if (this.paused) this.tap.pause();
           await this.handle(await trouble);
         } else {
           this.setStatus('recording', this.missingDetail());
@@ -256,7 +271,7 @@ export class KafkaConnector implements Connector {
     return unmatchedDetail(this.selector, this.existing);
   }
 
-  private onRecords(topic: string, partition: number, recs: KafkaRecord[]): void {
+  private onRecords(topic: string, partition: number, recs: KafkaRecord[]): Promise<void> | null {
     const now = Date.now();
     for (const r of recs) {
       const msg = toCaptured(this.id, topic, partition, r, now);
@@ -264,6 +279,7 @@ export class KafkaConnector implements Connector {
       if (typeof reason === 'string') this.warnUndecodable(topic, reason);
       this.sink.message(msg);
     }
+    return this.sink.ready?.() ?? null;
   }
 
   private warnUndecodable(topic: string, reason: string): void {

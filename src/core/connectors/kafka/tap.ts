@@ -4,19 +4,36 @@ import {
   KAFKA_MAX_BYTES_PER_PARTITION,
   KAFKA_MAX_WAIT_MS,
   KAFKA_SESSION_TIMEOUT_MS,
+  KAFKA_HEARTBEAT_WAIT_MS,
 } from '../../common/constants.ts';
 import { partitionKey } from './cluster.ts';
 import type { KafkaRecord } from './record.ts';
 
 export interface TapHandlers {
-  /** Records of one partition, in offset order, that were never handed over before. */
-  records(topic: string, partition: number, records: KafkaRecord[]): void;
+  /**
+   * Records of one partition, in offset order, that were never handed over before. A
+   * promise returned holds the next fetch until it resolves (backpressure).
+   */
+  records(topic: string, partition: number, records: KafkaRecord[]): Promise<void> | null;
   /** The tap's consumer got its partitions (first join and every rebalance). */
   joined(assignment: Record<string, number[]>): void;
   /** A fetch completed: the broker is answering. */
   fetched(): void;
   /** The consumer stopped on an error; the owner rebuilds it. */
   crashed(err: Error): void;
+}
+
+/**
+ * Waits for the owner to catch up while staying in the group: a wait longer than the
+ * session timeout would otherwise cost a rebalance.
+ */
+async function waitBeating(wait: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+  let done = false;
+  void wait.then(() => (done = true));
+  while (!done) {
+    await Promise.race([wait, new Promise((r) => setTimeout(r, KAFKA_HEARTBEAT_WAIT_MS))]);
+    if (!done) await heartbeat().catch(() => undefined);
+  }
 }
 
 /**
@@ -74,7 +91,7 @@ export class TapConsumer {
     await c.subscribe({ topics: [...this.topics], fromBeginning: true });
     await c.run({
       autoCommit: false,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, heartbeat }) => {
         const key = partitionKey(batch.topic, batch.partition);
         const next = this.positions.get(key) ?? -1n;
         const fresh: KafkaRecord[] = [];
@@ -87,9 +104,22 @@ export class TapConsumer {
         }
         if (fresh.length === 0) return;
         this.positions.set(key, last);
-        this.on.records(batch.topic, batch.partition, fresh);
+        const wait = this.on.records(batch.topic, batch.partition, fresh);
+        if (wait) await waitBeating(wait, heartbeat);
       },
     });
+  }
+
+  /**
+   * Stops fetching (the session file cannot be written): the broker keeps the records, and
+   * `resume` reads on from the position the tap had reached, so nothing is lost.
+   */
+  pause(): void {
+    this.consumer.pause(this.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.consumer.resume(this.topics.map((topic) => ({ topic })));
   }
 
   /** Leaves the group (nothing to commit) and closes the connections. */

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
-import { WS_CLOSE_GRACE_MS, WS_HIGH_WATER, WS_LOW_WATER } from '../../common/constants.ts';
+import { WS_CLOSE_GRACE_MS, WS_HIGH_WATER } from '../../common/constants.ts';
 import { errorText } from '../../common/errors.ts';
 import { closeReason, mirrorClose, wsMessage } from './common.ts';
 import type { WsCloseBy } from './common.ts';
@@ -25,6 +25,10 @@ export class Link {
   private closedLegs = 0;
   private resolveDone!: () => void;
   private graceTimer: NodeJS.Timeout | null = null;
+  /** Reading held by the recorder falling behind (see `hold`), apart from each leg's own backpressure. */
+  private held = false;
+  /** Legs whose reading waits for the other leg's socket to drain. */
+  private readonly draining = new Set<WebSocket>();
 
   constructor(
     private readonly info: LinkInfo,
@@ -56,8 +60,21 @@ export class Link {
     return this.done;
   }
 
+  /**
+   * Stops reading both legs until `release`: the recorder is behind, so frames wait in the
+   * peers' TCP buffers rather than in the proxy's memory.
+   */
+  hold(): void {
+    this.held = true;
+    for (const ws of [this.client, this.server]) if (ws.readyState === WebSocket.OPEN) ws.pause();
+  }
+
+  release(): void {
+    this.held = false;
+    for (const ws of [this.client, this.server]) if (ws.isPaused && !this.draining.has(ws)) ws.resume();
+  }
+
   private relay(from: WebSocket, to: WebSocket, event: 'frame-out' | 'frame-in'): void {
-    let queued = 0;
     let corked: Socket | null = null;
     from.on('message', (data: RawData, isBinary: boolean) => {
       // binaryType is 'nodebuffer', so data is one Buffer even for a fragmented message.
@@ -68,26 +85,34 @@ export class Link {
       if (dropped) meta.dropped = true;
       this.record(this.frame(event, bytes, meta));
       if (dropped) return;
-      queued += bytes.byteLength;
+      const socket = (to as unknown as { _socket?: Socket })._socket;
       // One read from a busy peer often carries many small frames: cork the other leg's
       // socket until the burst is relayed, so they leave in one write instead of one each.
-      if (!corked) {
-        const socket = (to as unknown as { _socket?: Socket })._socket;
-        if (socket) {
-          corked = socket;
-          socket.cork();
-          process.nextTick(() => {
-            corked = null;
-            socket.uncork();
-          });
-        }
+      if (!corked && socket) {
+        corked = socket;
+        socket.cork();
+        process.nextTick(() => {
+          corked = null;
+          socket.uncork();
+        });
       }
-      to.send(bytes, { binary: isBinary, compress: false }, () => {
-        queued -= bytes.byteLength;
-        if (from.isPaused && queued <= WS_LOW_WATER) from.resume();
-      });
-      // Backpressure: stop reading the fast side while the slow side's socket drains.
-      if (queued > WS_HIGH_WATER && !from.isPaused) from.pause();
+      // Forwarded at once, with no per-frame callback (issue 12: waiting on each frame's write
+      // kept the proxy idle between bursts). Backpressure is by the other leg's buffer: past
+      // the high-water mark this leg stops being read, and the other socket's 'drain' (its
+      // buffer written out) resumes it. TCP then slows the fast peer, so memory stays bounded.
+      to.send(bytes, { binary: isBinary, compress: false });
+      if (!this.draining.has(from) && socket && to.bufferedAmount > WS_HIGH_WATER) {
+        this.draining.add(from);
+        from.pause();
+        const resume = (): void => {
+          this.draining.delete(from);
+          socket.off('drain', resume);
+          socket.off('close', resume);
+          if (from.isPaused && !this.held) from.resume();
+        };
+        socket.on('drain', resume);
+        socket.on('close', resume);
+      }
     });
   }
 

@@ -46,6 +46,7 @@ export class WsProxyConnector implements Connector {
   private connections = 0;
   private boundPort = 0;
   private stopping = false;
+  private held = false;
   private readonly host: string;
   private readonly maxPayload: number;
 
@@ -120,6 +121,20 @@ export class WsProxyConnector implements Connector {
     }
     this.wss?.close();
     this.wss = null;
+  }
+
+  /**
+   * Stops reading every connection (and each new one) until `releaseReading`: used when what
+   * the proxy captured waits to be recorded, so memory stays bounded and nothing is dropped.
+   */
+  holdReading(): void {
+    this.held = true;
+    for (const l of this.links) l.hold();
+  }
+
+  releaseReading(): void {
+    this.held = false;
+    for (const l of this.links) l.release();
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -203,6 +218,7 @@ export class WsProxyConnector implements Connector {
         });
         const link = new Link({ endpoint: this.id, connection, path }, ws, upstream, record);
         this.links.add(link);
+        if (this.held) link.hold();
         void link.closed.then(() => this.links.delete(link));
         this.sink.status('recording', `listening on ${this.url}, relaying to ${hideUserinfo(this.opts.target)}`);
       });

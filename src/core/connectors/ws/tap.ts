@@ -42,6 +42,8 @@ export class WsTapConnector implements Connector {
   private readonly path: string;
   private readonly target: string;
   private readonly initial: { bytes: Buffer; binary: boolean }[];
+  /** When and why a recorded connection was lost; the next open records the gap. */
+  private lostAt: { time: number; why: string } | null = null;
 
   constructor(
     private readonly opts: WsTapOptions,
@@ -76,6 +78,8 @@ export class WsTapConnector implements Connector {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    // Stopped while still away: the gap runs until now.
+    this.recordGap();
     const ws = this.ws;
     this.ws = null;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
@@ -115,6 +119,7 @@ export class WsTapConnector implements Connector {
       opened = true;
       this.backoff.reset();
       fact('open', null, { target: this.target, subprotocol: ws.protocol || null });
+      this.recordGap();
       this.sink.status('recording', `connected to ${this.target}`);
       for (const m of this.initial) {
         fact('frame-out', m.bytes, { opcode: m.binary ? 'binary' : 'text' });
@@ -133,10 +138,29 @@ export class WsTapConnector implements Connector {
       if (opened) {
         const by = this.stopped ? 'client' : 'server';
         fact('close', null, { code, reason: closeReason(reason.toString('utf8')), by });
+        if (!this.stopped) this.lostAt ??= { time: Date.now(), why: `connection closed (${code})` };
       } else if (!this.stopped) {
         fact('error', null, { message: `cannot connect to ${this.target}: ${lastError ?? `closed with ${code}`}` });
       }
       this.scheduleReconnect(opened ? `connection closed (${code}${reason.length ? ` ${reason.toString('utf8')}` : ''})` : lastError);
+    });
+  }
+
+  /**
+   * A tap is one more subscriber: what the server sent while it was away is not replayed
+   * to it, so the time between losing a connection and the next open is a gap in the
+   * recording, with a count nobody can know.
+   */
+  private recordGap(): void {
+    const lost = this.lostAt;
+    this.lostAt = null;
+    if (!lost) return;
+    this.sink.gap?.({
+      start: lost.time,
+      end: Date.now(),
+      lost: null,
+      reason: 'disconnected',
+      detail: `${lost.why}; frames the server sent until the tap reconnected were not recorded`,
     });
   }
 

@@ -12,6 +12,7 @@ export interface FormValues {
   exchanges: string;
   queues: string;
   firehose: boolean;
+  durableTap: boolean;
   managementUrl: string;
   listenPort: string;
   target: string;
@@ -32,6 +33,7 @@ export const INITIAL: FormValues = {
   exchanges: '',
   queues: '',
   firehose: true,
+  durableTap: false,
   managementUrl: '',
   listenPort: '8081',
   target: 'ws://127.0.0.1:8080/',
@@ -63,6 +65,7 @@ export function toSpec(kind: Kind, v: FormValues): unknown {
         exchanges: list(v.exchanges),
         ...(queues.length ? { queues } : {}),
         ...(v.firehose ? { firehose: true } : {}),
+        ...(v.durableTap ? { durableTap: true } : {}),
         ...(v.managementUrl.trim() ? { managementUrl: v.managementUrl.trim() } : {}),
       };
     }
@@ -124,6 +127,15 @@ export function AmqpForm({ v, set, errors }: { v: FormValues; set: Set; errors: 
         </label>
         <p className="field-hint">
           Enable it on the broker first: <code>rabbitmqctl trace_on</code> (add <code>-p VHOST</code> for another vhost)
+        </p>
+        <label className="check">
+          <input type="checkbox" checked={v.durableTap} onChange={(e) => set({ durableTap: e.target.checked })} />
+          Keep the tap queue through a dropped connection (durable tap)
+        </label>
+        <p className="field-hint">
+          Nothing published while Flowscope reconnects is lost. The cost: while Flowscope is away the queue keeps
+          filling on the broker (up to a million messages; the broker deletes it after 30 minutes without Flowscope).
+          Stopping the recording deletes it. Without it, a reconnect is recorded as a gap.
         </p>
       </div>
       <Field

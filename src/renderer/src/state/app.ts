@@ -1,5 +1,5 @@
 import type { MessageFilter } from '../../../shared/filter.ts';
-import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo } from '../../../shared/views.ts';
+import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo, StorageStatus } from '../../../shared/views.ts';
 import { createStore, useStore } from '../lib/store.ts';
 import { cleanFilter, parseViewState, serializeViewState, type ColumnId, type ViewId, type ViewState } from './view-state.ts';
 
@@ -18,6 +18,8 @@ export interface AppState extends ViewState {
   playback: Record<string, PlaybackState>;
   /** How far each session's analysis has got, from its info and the progress events. */
   analysis: Record<string, AnalysisStatus>;
+  /** Whether each recording's captures reach its file (a full disk pauses them). */
+  storage: Record<string, StorageStatus | null>;
   dialog: DialogKind | null;
   /** A path the dialog starts with (a file the system's open dialog chose, to import). */
   dialogPath: string | null;
@@ -43,6 +45,7 @@ export const app = createStore<AppState>({
   counts: {},
   playback: {},
   analysis: {},
+  storage: {},
   dialog: null,
   dialogPath: null,
   connection: { up: true, why: null },
@@ -101,6 +104,7 @@ export function upsertSession(info: SessionInfo, activate: boolean): void {
       sessions,
       counts,
       analysis: { ...s.analysis, [info.id]: info.analysis },
+      storage: { ...s.storage, [info.id]: info.storage },
       ...(activate ? { sessionId: info.id } : {}),
       ...(switching ? { filter: {}, selectedSeq: null, detailOpen: false } : {}),
     };
@@ -127,9 +131,18 @@ export function updateEndpoint(sessionId: string, endpoint: EndpointView): void 
   }));
 }
 
+export function setStorage(sessionId: string, storage: StorageStatus): void {
+  app.set((s) => ({ storage: { ...s.storage, [sessionId]: storage } }));
+}
+
+/** A gap was recorded: the session's count changes, and the views that draw gaps read them again. */
+export function setGapCount(sessionId: string, gapCount: number): void {
+  app.set((s) => ({ sessions: s.sessions.map((x) => (x.id === sessionId ? { ...x, gapCount } : x)) }));
+}
+
 /** The engine process is gone and every session id with it: the window starts over, and says why. */
 export function engineCrashed(crash: EngineCrash): void {
-  app.set({ sessions: [], sessionId: null, counts: {}, playback: {}, analysis: {}, dialog: null, filter: {}, selectedSeq: null, detailOpen: false, engineCrash: crash });
+  app.set({ sessions: [], sessionId: null, counts: {}, playback: {}, analysis: {}, storage: {}, dialog: null, filter: {}, selectedSeq: null, detailOpen: false, engineCrash: crash });
 }
 
 export function dismissEngineCrash(): void {

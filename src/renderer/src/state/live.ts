@@ -2,7 +2,7 @@ import type { InspectorClient } from '../../../shared/api.ts';
 import type { PlaybackState, TrafficBatch } from '../../../shared/views.ts';
 import { createStore, useStore } from '../lib/store.ts';
 import { onConnection } from '../api/client.ts';
-import { app, engineCrashed, removeSession, toast, updateEndpoint, upsertSession } from './app.ts';
+import { app, engineCrashed, removeSession, setGapCount, setStorage, toast, updateEndpoint, upsertSession } from './app.ts';
 import { setAnalysis } from './analysis.ts';
 
 /**
@@ -132,6 +132,8 @@ export function connectLive(client: InspectorClient): () => void {
       // The views hold what they read while it ran: read the finished analysis.
       if (analysis.state !== 'running') bump(sessionId);
     }),
+    client.on('main:session:storage', ({ sessionId, storage }) => setStorage(sessionId, storage)),
+    client.on('main:session:gaps', ({ sessionId, gapCount }) => setGapCount(sessionId, gapCount)),
     client.on('main:app:error', ({ message }) => toast(message)),
     client.on('main:engine:crashed', (crash) => {
       pendingBatch.clear();

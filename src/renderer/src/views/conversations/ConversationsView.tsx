@@ -78,7 +78,7 @@ export function ConversationsView({ session }: { session: SessionInfo }) {
             onTotal={onTotal}
           />
         </div>
-        <LatencyPanel sessionId={session.id} rows={p?.byDestination ?? []} tick={tick} />
+        <LatencyPanel sessionId={session.id} rows={p?.byDestination} tick={tick} />
       </div>
       {pair ? <PairDetail sessionId={session.id} pair={pair} /> : <p className="hint">Select a pair to see its sequence diagram and both messages.</p>}
     </section>

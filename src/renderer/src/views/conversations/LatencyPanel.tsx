@@ -6,15 +6,19 @@ import { Histogram } from './Histogram.tsx';
 
 type Row = AnalysisSummary['pairs']['byDestination'][number];
 
-/** Latency percentiles per destination, and the histogram of the one chosen. */
-export function LatencyPanel({ sessionId, rows, tick }: { sessionId: string; rows: Row[]; tick: number }) {
+/**
+ * Latency percentiles per destination, and the histogram of the one chosen. `rows` is
+ * undefined until the summary has come: a kept analysis is ready at once, and "no pairs"
+ * must not flash before its figures arrive.
+ */
+export function LatencyPanel({ sessionId, rows, tick }: { sessionId: string; rows: Row[] | undefined; tick: number }) {
   const [chosen, setChosen] = useState<string | null>(null);
-  const destination = chosen ?? rows[0]?.destination ?? null;
+  const destination = chosen ?? rows?.[0]?.destination ?? null;
   const hist = useApi('renderer:analysis:latency', destination ? { sessionId, destination } : null, Math.floor(tick / 4));
   return (
     <aside className="latency-panel" aria-label="Latency by destination">
       <h3>Latency by destination</h3>
-      {rows.length === 0 ? (
+      {rows === undefined ? null : rows.length === 0 ? (
         <p className="muted small">No request→reply pairs found yet. Pairs are matched by correlation ID (AMQP correlationId, a Kafka header, or a JSON-RPC id).</p>
       ) : (
         <table className="latency-table">

@@ -23,13 +23,25 @@ export interface Placed {
   y: number;
 }
 
-/** Positions every node with dagre; the graph is small (tens of nodes) so this runs in the renderer. */
+let last: { key: string; placed: Map<string, Placed> } | null = null;
+
+/**
+ * Positions every node with dagre; the graph is small (tens of nodes) so this runs in the
+ * renderer. While recording, the topology is refreshed several times a second with new
+ * counts but the same nodes and edges: the last layout is reused for the same shape, so a
+ * count refresh never reruns dagre (issue 12: that made long main-thread tasks).
+ */
 export function layoutGraph(graph: TopologyGraph): Map<string, Placed> {
+  const key = `${graph.nodes.map((n) => `${n.id}:${n.kind}`).join('|')}#${graph.edges.map((e) => `${e.source}>${e.target}`).join('|')}`;
+  if (last?.key === key) return last.placed;
+  let placed: Map<string, Placed>;
   try {
-    return dagreLayout(graph);
+    placed = dagreLayout(graph);
   } catch {
-    return rankColumns(graph);
+    placed = rankColumns(graph);
   }
+  last = { key, placed };
+  return placed;
 }
 
 function dagreLayout(graph: TopologyGraph): Map<string, Placed> {

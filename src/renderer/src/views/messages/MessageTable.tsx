@@ -29,6 +29,9 @@ export function MessageTable({ list, columns, selectedSeq, live, onSelect }: Pro
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 15,
+    // Scroll updates render with React's own batching: flushSync on every scroll event made
+    // each live batch a long main-thread task (issue 12).
+    useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
@@ -38,9 +41,13 @@ export function MessageTable({ list, columns, selectedSeq, live, onSelect }: Pro
     if (last >= 0) cache.ensure(first, last);
   }, [cache, first, last, total, version]);
 
-  // Follow the tail: when new rows arrive and the user was at the bottom, stay there.
+  // Follow the tail: when new rows arrive and the user was at the bottom, stay there. Rows
+  // have one fixed height, so the end is known without measuring: scrollToIndex would
+  // re-read the element's scroll height frame after frame until it settles, forcing a
+  // layout each time, which at full recording rate made long tasks (issue 12).
   useLayoutEffect(() => {
-    if (followRef.current && total > 0) virtualizer.scrollToIndex(total - 1, { align: 'end' });
+    const el = scrollRef.current;
+    if (followRef.current && el && total > 0) el.scrollTop = virtualizer.getTotalSize();
   }, [total, virtualizer]);
 
   const onScroll = useCallback(() => {
@@ -56,7 +63,7 @@ export function MessageTable({ list, columns, selectedSeq, live, onSelect }: Pro
   const jumpToNewest = () => {
     followRef.current = true;
     setFollow(true);
-    virtualizer.scrollToIndex(total - 1, { align: 'end' });
+    if (scrollRef.current) scrollRef.current.scrollTop = virtualizer.getTotalSize();
   };
 
   // The keyboard cursor sits on the selected message, also when it was chosen elsewhere.

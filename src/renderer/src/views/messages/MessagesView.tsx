@@ -7,6 +7,7 @@ import { FilterBar } from './FilterBar.tsx';
 import { ColumnPicker } from './ColumnPicker.tsx';
 import { MessageTable } from './MessageTable.tsx';
 import { useMessageList } from './use-message-list.ts';
+import { GapsBanner } from './GapsBanner.tsx';
 
 /** The message list with its filters; the detail pane is the shell's (it serves every view). */
 export function MessagesView({ session }: { session: SessionInfo }) {
@@ -47,6 +48,7 @@ export function MessagesView({ session }: { session: SessionInfo }) {
           }
         />
       </div>
+      <GapsBanner session={session} />
       {list.error && (
         <div className="inline-error" role="alert">
           {list.error}

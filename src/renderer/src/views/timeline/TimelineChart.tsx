@@ -1,5 +1,7 @@
 import { useRef, useState, type PointerEvent } from 'react';
 import type { TimelineSeries } from '../../../../shared/views.ts';
+import type { Gap } from '../../../../shared/model.ts';
+import { GAP_REASON_TEXT, gapLostText, gapSeconds } from '../../../../shared/gaps.ts';
 import { formatClock, formatCount } from '../../lib/format.ts';
 import { niceTicks, stack } from './series.ts';
 
@@ -12,6 +14,8 @@ interface Props {
   height: number;
   range: { from?: number | undefined; to?: number | undefined };
   playhead: number | null;
+  /** Spans the recording could not (all) store, drawn over the bars. */
+  gaps?: readonly Gap[];
   /** The x axis span when it should not follow the data (playback shows the whole session). */
   domain?: { from: number; to: number } | null;
   onBrush(from: number, to: number): void;
@@ -20,7 +24,7 @@ interface Props {
 }
 
 /** Stacked throughput per destination; drag to select a time range, click to move the playhead. */
-export function TimelineChart({ data, width, height, range, playhead, domain, onBrush, onSeek }: Props) {
+export function TimelineChart({ data, width, height, range, playhead, gaps = [], domain, onBrush, onSeek }: Props) {
   const [drag, setDrag] = useState<{ x0: number; x1: number } | null>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const st = stack(data);
@@ -90,6 +94,21 @@ export function TimelineChart({ data, width, height, range, playhead, domain, on
           {formatClock(t).slice(0, end - start > 60_000 ? 8 : 12)}
         </text>
       ))}
+      {gaps
+        .filter((g) => g.end >= start && g.start <= end)
+        .map((g, i) => {
+          const a = x(Math.max(start, g.start));
+          const w = Math.max(3, x(Math.min(end, g.end)) - a);
+          return (
+            <g key={`gap-${i}`} data-testid="timeline-gap" data-reason={g.reason}>
+              <rect x={a} width={w} y={PAD.t} height={plotH} className="gap" />
+              <text x={a + 3} y={PAD.t + 11} className="gap-label">
+                gap
+              </text>
+              <title>{`gap ${formatClock(g.start)} – ${formatClock(g.end)} (${gapSeconds(g)}), ${g.endpoint ?? 'session'}: ${GAP_REASON_TEXT[g.reason]}, ${gapLostText(g)}`}</title>
+            </g>
+          );
+        })}
       {sel && <rect x={sel.a} width={Math.max(1, sel.b - sel.a)} y={PAD.t} height={plotH} className="brush" data-testid="timeline-brush" />}
       {playhead !== null && playhead >= start && (
         <g className="playhead" data-testid="playhead">

@@ -21,6 +21,7 @@ export function TimelineView({ session }: { session: SessionInfo }) {
   const { fromTime, toTime, ...rest } = filter;
   const buckets = Math.max(20, Math.min(400, Math.floor(width / 7)));
   const { data, error } = useApi('renderer:analysis:timeline', width > 0 ? { sessionId: session.id, filter: rest, buckets } : null, tick);
+  const gaps = useApi('renderer:session:gaps', session.gapCount > 0 ? { sessionId: session.id } : null, session.gapCount).data ?? [];
   const hasRange = fromTime !== undefined || toTime !== undefined;
   const st = data ? stack(data) : null;
   return (
@@ -53,6 +54,7 @@ export function TimelineView({ session }: { session: SessionInfo }) {
             height={Math.max(160, height)}
             range={{ from: fromTime, to: toTime }}
             playhead={playback?.playhead ?? null}
+            gaps={gaps}
             domain={playback && playback.playhead !== null && playback.from !== null && playback.to !== null ? { from: playback.from, to: playback.to } : null}
             onBrush={(from, to) => setFilter({ fromTime: from, toTime: to })}
             onSeek={session.live ? null : (time) => playbackControl(session.id, 'seek', { time })}

@@ -1,0 +1,41 @@
+/** Fills a fresh 3-partition topic with N 200-byte records, with kcat (a reference client). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { run, start } from '../lib/proc.ts';
+
+export const RECORD_BYTES = 200;
+
+/** Record i: a JSON body padded to exactly RECORD_BYTES bytes, key spread over 1,000 values. */
+function line(i: number): string {
+  const head = `{"seq":${i},"kind":"bench","pad":"`;
+  return `key-${i % 1000}\t${head}${'x'.repeat(RECORD_BYTES - head.length - 2)}"}`;
+}
+
+export async function createTopic(brokers: string, topic: string, partitions = 3): Promise<void> {
+  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function fillTopic(brokers: string, topic: string, n: number, dir: string): Promise<void> {
+  await createTopic(brokers, topic);
+  const file = path.join(dir, `${topic}.txt`);
+  const out = fs.createWriteStream(file);
+  const chunk = 10_000;
+  for (let from = 0; from < n; from += chunk) {
+    const lines: string[] = [];
+    for (let i = from; i < Math.min(n, from + chunk); i++) lines.push(line(i));
+    if (!out.write(`${lines.join('\n')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    out.end(() => resolve());
+  });
+  await run(start('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-z', 'none', '-l', file]), 'kcat -P');
+  fs.rmSync(file, { force: true });
+}

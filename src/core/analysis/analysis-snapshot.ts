@@ -1,0 +1,121 @@
+import crypto from 'node:crypto';
+import v8 from 'node:v8';
+import zlib from 'node:zlib';
+import type { AnalysisConfig } from './config.ts';
+import { DeadlineHeap } from './deadline-heap.ts';
+import { DestinationTally } from './destination-tally.ts';
+import { FifoMap } from './fifo-map.ts';
+import { LatencyHistogram } from './histogram.ts';
+import { PairBook } from './pair-book.ts';
+import { Connections, ReplyNames } from './pair-names.ts';
+import { PairOutcomes } from './pair-outcomes.ts';
+import { Interner } from './pair-seen.ts';
+import { DestinationTable, PairStore } from './pair-store.ts';
+import { PairTracker } from './pairing.ts';
+import { RateMeter } from './rate.ts';
+import { TopologyBuilder } from './topology.ts';
+import { NodeRegistry } from './topology-nodes.ts';
+import { AmqpUndelivered } from './undelivered-amqp.ts';
+import { KafkaUndelivered, PartitionQueue } from './undelivered-kafka.ts';
+import { UndeliveredSink } from './undelivered-sink.ts';
+import { UndeliveredTracker } from './undelivered.ts';
+import { WsUndelivered } from './undelivered-ws.ts';
+
+/**
+ * The analysis state as bytes, so a session file can keep the analysis its recording
+ * computed and a reopen resumes it instead of reading every message again (issue 12).
+ *
+ * The whole object graph goes through one `v8.serialize`, which keeps shared references
+ * shared (a waiting request is at once in the open map, the deadline heap and the queue of
+ * provisional decisions; pairing compares them by identity) and every raw field as it is
+ * (FifoMap queues with their stale slots, heaps, typed arrays, ±Infinity). Only two things
+ * do not survive: functions (the parts' callbacks, detached while serialising and wired
+ * again by AnalysisState) and class prototypes, which `revive` sets again along the known
+ * shape of the state. A new class-valued field in any part must be added there and bump
+ * ANALYSIS_FORMAT; test/unit/analysis-snapshot.test.ts walks a revived state and fails on
+ * any object whose prototype differs from the original's.
+ */
+
+/** Bump whenever a part of the analysis state changes shape or meaning: older snapshots are then recomputed. */
+export const ANALYSIS_FORMAT = 1;
+
+/** Identifies the settings a snapshot was computed with: another config means recomputing. */
+export function configDigest(config: AnalysisConfig): string {
+  return crypto.createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 32);
+}
+
+/** Serialises `graph` (the state's fields, callbacks detached by the caller) into compressed bytes. */
+export function encodeGraph(graph: unknown): Buffer {
+  // Level 1: the snapshot is written at checkpoints while recording, so speed beats size.
+  return zlib.deflateRawSync(v8.serialize(graph), { level: 1 });
+}
+
+/** The plain graph back from `encodeGraph`; throws on damaged bytes. */
+export function decodeGraph(bytes: Uint8Array): unknown {
+  return v8.deserialize(zlib.inflateRawSync(bytes));
+}
+
+type Obj = Record<string, unknown>;
+
+function as<T extends object>(o: unknown, cls: { prototype: T }): Obj {
+  if (o === null || typeof o !== 'object') throw new Error('analysis snapshot: a part is missing');
+  Object.setPrototypeOf(o, cls.prototype);
+  return o as Obj;
+}
+
+function mapValues(m: unknown): Iterable<unknown> {
+  if (!(m instanceof Map)) throw new Error('analysis snapshot: a map is missing');
+  return m.values();
+}
+
+/**
+ * Gives the parts of a deserialised state (`fields`: the AnalysisState's own fields) their
+ * classes again. Throws when the shape is not the expected one (a damaged or foreign snapshot).
+ */
+export function revive(fields: Obj): void {
+  as(fields.destinations, DestinationTally);
+  const pairs = as(fields.pairs, PairTracker);
+  reviveOutcomes(book(pairs).out);
+  const und = as(fields.undelivered, UndeliveredTracker);
+  as(und.sink, UndeliveredSink);
+  const amqp = as(und.amqp, AmqpUndelivered);
+  for (const k of ['pending', 'returned', 'unroutable', 'deaths', 'deliveredFrom', 'verdicts']) as(amqp[k], FifoMap);
+  const kafka = as(und.kafka, KafkaUndelivered);
+  for (const q of mapValues(kafka.partitions)) as(q, PartitionQueue);
+  as(as(und.ws, WsUndelivered).closed, FifoMap);
+  reviveTopology(fields.topology);
+}
+
+/** The same for kept results (AnalysisState.saveResults): what the views read, nothing else. */
+export function reviveResults(fields: Obj): void {
+  as(fields.destinations, DestinationTally);
+  reviveOutcomes(fields.outcomes);
+  as(fields.sink, UndeliveredSink);
+  reviveTopology(fields.topology);
+}
+
+function book(pairs: Obj): Obj {
+  as(pairs.names, Interner);
+  const book = as(pairs.book, PairBook);
+  for (const k of ['open', 'early', 'closed', 'decidedFirst']) as(book[k], FifoMap);
+  as(book.deadlines, DeadlineHeap);
+  as(as(book.connections, Connections).closed, FifoMap);
+  as(as(book.replyNames, ReplyNames).names, FifoMap);
+  return book;
+}
+
+function reviveOutcomes(o: unknown): void {
+  const out = as(o, PairOutcomes);
+  as(out.overall, LatencyHistogram);
+  as(out.list, PairStore);
+  const dests = as(out.dests, DestinationTable);
+  for (const d of mapValues(dests.rows)) as((d as Obj).hist, LatencyHistogram);
+}
+
+function reviveTopology(t: unknown): void {
+  const topo = as(t, TopologyBuilder);
+  const reg = as(topo.reg, NodeRegistry);
+  as(reg.alias, FifoMap);
+  for (const sc of mapValues(reg.scopes)) as((sc as Obj).clients, FifoMap);
+  for (const e of mapValues(topo.edges)) as((e as Obj).rate, RateMeter);
+}

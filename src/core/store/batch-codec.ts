@@ -1,0 +1,218 @@
+import type { JsonValue, StoredMessage } from '../../shared/model.ts';
+import { refHashes } from './rows.ts';
+
+/**
+ * A batch of messages packed into one ArrayBuffer, so it crosses to the store's writer
+ * thread as a transfer (no copy, no structured clone of thousands of objects). Columnar,
+ * because JSON of every field was the largest cost of the capture path (issue 12):
+ *
+ *   u32 count ‖ u32 header bytes ‖ header (UTF-8 JSON: { strings, extras }) ‖ pad to 8 ‖
+ *   f64 × NUMS per message ‖ u32 × STRS per message (indexes into `strings`) ‖
+ *   i32 per message (-2: no extras and meta null, -1: no extras and meta {}, else an index
+ *   into `extras`) ‖ key and payload bytes of every message, in message order.
+ */
+export interface PackedBatch {
+  firstSeq: number;
+  lastSeq: number;
+  count: number;
+  buffer: ArrayBuffer;
+}
+
+/** seq, time, brokerTime, eventTime, partition, offset, key length, payload length; NaN is null. */
+const NUMS = 8;
+/** eventTimeSource, transport, endpoint, event, destKind, destination. */
+const STRS = 6;
+const NO_EXTRAS_META_NULL = -2;
+const NO_EXTRAS_META_EMPTY = -1;
+
+/** The rarer fields of one message: offset when it is not a safe integer, then the optional ones. */
+type Extras = [
+  offset: string | null,
+  routingKey: string | null,
+  connection: string | null,
+  headers: JsonValue,
+  properties: JsonValue,
+  correlationId: string | null,
+  messageId: string | null,
+  replyTo: string | null,
+  meta: JsonValue,
+];
+
+interface Header {
+  strings: string[];
+  extras: Extras[];
+}
+
+function isEmptyObject(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  return true;
+}
+
+/** Packs stored-to-be messages (seq and event time assigned) for the writer thread. */
+export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
+  const n = msgs.length;
+  const nums = new Float64Array(n * NUMS);
+  const strs = new Uint32Array(n * STRS);
+  const kinds = new Int32Array(n);
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const intern = (s: string): number => {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      index.set(s, i);
+    }
+    return i;
+  };
+  const extras: Extras[] = [];
+  let blobBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const m = msgs[i]!;
+    const keyLength = m.key ? m.key.byteLength : -1;
+    blobBytes += m.payload.byteLength + (keyLength > 0 ? keyLength : 0);
+    const o = i * NUMS;
+    nums[o] = m.seq;
+    nums[o + 1] = m.time;
+    nums[o + 2] = m.brokerTime ?? NaN;
+    nums[o + 3] = m.eventTime ?? m.time;
+    nums[o + 4] = m.partition ?? NaN;
+    const offset = m.offset === null || m.offset === undefined ? null : String(m.offset);
+    const offsetNum = offset === null ? NaN : Number(offset);
+    // Offsets are int64: one past 2^53 (or not a plain integer) travels as text in the extras.
+    const offsetAsText = offset !== null && !(Number.isSafeInteger(offsetNum) && String(offsetNum) === offset);
+    nums[o + 5] = offsetAsText ? NaN : offsetNum;
+    nums[o + 6] = keyLength;
+    nums[o + 7] = m.payload.byteLength;
+    const s = i * STRS;
+    strs[s] = intern(m.eventTimeSource ?? 'capture');
+    strs[s + 1] = intern(m.transport);
+    strs[s + 2] = intern(m.endpoint);
+    strs[s + 3] = intern(m.event);
+    strs[s + 4] = intern(m.destKind);
+    strs[s + 5] = intern(m.destination);
+    const meta = m.meta ?? null;
+    const plain =
+      !offsetAsText &&
+      (m.routingKey ?? null) === null &&
+      (m.connection ?? null) === null &&
+      (m.headers ?? null) === null &&
+      (m.properties ?? null) === null &&
+      (m.correlationId ?? null) === null &&
+      (m.messageId ?? null) === null &&
+      (m.replyTo ?? null) === null;
+    if (plain && meta === null) kinds[i] = NO_EXTRAS_META_NULL;
+    else if (plain && isEmptyObject(meta)) kinds[i] = NO_EXTRAS_META_EMPTY;
+    else {
+      kinds[i] = extras.length;
+      extras.push([
+        offsetAsText ? offset : null,
+        m.routingKey ?? null,
+        m.connection ?? null,
+        m.headers ?? null,
+        m.properties ?? null,
+        m.correlationId ?? null,
+        m.messageId ?? null,
+        m.replyTo ?? null,
+        meta,
+      ]);
+    }
+  }
+  const header = JSON.stringify({ strings, extras } satisfies Header);
+  const headerBytes = Buffer.byteLength(header);
+  const numsAt = align8(8 + headerBytes);
+  const strsAt = numsAt + nums.byteLength;
+  const kindsAt = strsAt + strs.byteLength;
+  const blobAt = kindsAt + kinds.byteLength;
+  const buffer = new ArrayBuffer(blobAt + blobBytes);
+  const out = Buffer.from(buffer);
+  out.writeUInt32LE(n, 0);
+  out.writeUInt32LE(headerBytes, 4);
+  out.write(header, 8, 'utf8');
+  new Float64Array(buffer, numsAt, nums.length).set(nums);
+  new Uint32Array(buffer, strsAt, strs.length).set(strs);
+  new Int32Array(buffer, kindsAt, kinds.length).set(kinds);
+  let at = blobAt;
+  for (const m of msgs) {
+    if (m.key && m.key.byteLength > 0) {
+      out.set(m.key, at);
+      at += m.key.byteLength;
+    }
+    out.set(m.payload, at);
+    at += m.payload.byteLength;
+  }
+  return { firstSeq: msgs[0]?.seq ?? 0, lastSeq: msgs[n - 1]?.seq ?? 0, count: n, buffer };
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+function json(v: JsonValue): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v);
+}
+
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+/**
+ * Unpacks a batch into INSERT parameters in rows.ts's INSERT_SQL order (INSERT_SQL_HASHED
+ * when `hashed`), one array per message; key and payload are views into the batch's buffer (SQLite copies them on bind).
+ */
+export function* unpackParams(buffer: ArrayBuffer, hashed = false): Generator<unknown[]> {
+  const bytes = Buffer.from(buffer);
+  const n = bytes.readUInt32LE(0);
+  const headerBytes = bytes.readUInt32LE(4);
+  const { strings, extras } = JSON.parse(bytes.toString('utf8', 8, 8 + headerBytes)) as Header;
+  const numsAt = align8(8 + headerBytes);
+  const nums = new Float64Array(buffer, numsAt, n * NUMS);
+  const strs = new Uint32Array(buffer, numsAt + nums.byteLength, n * STRS);
+  const kinds = new Int32Array(buffer, numsAt + nums.byteLength + strs.byteLength, n);
+  let at = numsAt + nums.byteLength + strs.byteLength + kinds.byteLength;
+  for (let i = 0; i < n; i++) {
+    const o = i * NUMS;
+    const s = i * STRS;
+    const keyLength = nums[o + 6]!;
+    let key: Buffer | null = null;
+    if (keyLength >= 0) {
+      key = bytes.subarray(at, at + keyLength);
+      at += keyLength;
+    }
+    const payloadLength = nums[o + 7]!;
+    const payload = bytes.subarray(at, at + payloadLength);
+    at += payloadLength;
+    const kind = kinds[i]!;
+    const x = kind >= 0 ? extras[kind]! : null;
+    const offsetNum = nums[o + 5]!;
+    const offset = x?.[0] != null ? BigInt(x[0]) : Number.isNaN(offsetNum) ? null : BigInt(offsetNum);
+    const correlationId = x ? x[5] : null;
+    const params = [
+      nums[o],
+      nums[o + 1],
+      orNull(nums[o + 2]!),
+      nums[o + 3],
+      strings[strs[s]!],
+      strings[strs[s + 1]!],
+      strings[strs[s + 2]!],
+      strings[strs[s + 3]!],
+      strings[strs[s + 4]!],
+      strings[strs[s + 5]!],
+      orNull(nums[o + 4]!),
+      offset,
+      x ? x[1] : null,
+      x ? x[2] : null,
+      key,
+      x ? json(x[3]) : null,
+      x ? json(x[4]) : null,
+      payload,
+      payloadLength,
+      correlationId,
+      x ? x[6] : null,
+      x ? x[7] : null,
+      kind === NO_EXTRAS_META_EMPTY ? '{}' : x ? json(x[8]) : null,
+    ];
+    // The hashes are made here, on the writer thread, not on the capture path.
+    if (hashed) params.push(...refHashes(key, correlationId));
+    yield params;
+  }
+}

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { StoredMessage } from '../../shared/model.ts';
+import type { StoreOptions } from './open.ts';
+import { packBatch } from './batch-codec.ts';
+import type { WriterReply, WriterRequest } from './writer-protocol.ts';
+
+/** A batch the writer thread did not write: SQLite's error, with its code (SQLITE_FULL …). */
+export class WriteError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    /** Refused unwritten because an earlier batch failed; it goes again after that one. */
+    readonly skipped: boolean,
+  ) {
+    super(message);
+    this.name = 'WriteError';
+  }
+}
+
+/**
+ * The worker's entry beside this module: the build emits writer-worker.js next to the
+ * bundle that holds this code (out/cli, out/main, possibly one folder up from a chunk);
+ * the sources have writer-worker.ts, run through tsx.
+ */
+function workerEntry(): URL {
+  for (const rel of ['./writer-worker.js', '../writer-worker.js', './writer-worker.ts']) {
+    const url = new URL(rel, import.meta.url);
+    if (fs.existsSync(url)) return url;
+  }
+  throw new Error('the store writer (writer-worker.js) is missing beside the Flowscope build');
+}
+
+function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean): Worker {
+  const entry = workerEntry();
+  const workerData = { path, options, hashedRefs };
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
+  // Development: the sources run through tsx, which a worker does not inherit when the
+  // parent registered it from code (bin/flowscope.mjs, scripts/test.mjs).
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/** A writer thread that died is not started again sooner than this: no restart storm at message rate. */
+const RESTART_MS = 1000;
+
+interface Waiting {
+  resolve: (lastSeq: number) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The engine's side of the store's writer thread: sends packed batches (transferred, not
+ * copied) and resolves each with the thread's outcome, in the order they were sent. A
+ * thread that died is started again on the next write; the batches it had not answered are
+ * rejected, so their owner keeps them.
+ */
+export class StoreWriter {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+  /** Why the thread last died, and when: it is not started again sooner than RESTART_MS after. */
+  private died: { at: number; err: Error } | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly options: StoreOptions = {},
+    /** The file is of schema 3: rows carry the hashes of key and correlation id. */
+    private readonly hashedRefs = true,
+  ) {}
+
+  /** Writes messages whose seqs continue the file; resolves with the last seq once committed. */
+  write(msgs: readonly StoredMessage[]): Promise<number> {
+    const packed = packBatch(msgs);
+    return this.send({ kind: 'batch', id: this.nextId++, firstSeq: packed.firstSeq, lastSeq: packed.lastSeq, buffer: packed.buffer }, [packed.buffer]);
+  }
+
+  /** Closes the thread's connection once every batch sent before has been answered. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    // Held alive until the thread is gone: the caller checkpoints the file next.
+    this.closing = true;
+    worker.ref();
+    const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+    await this.send({ kind: 'close', id: this.nextId++ }, []).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    if (this.worker === worker) this.worker = null;
+  }
+
+  private send(req: WriterRequest, transfer: ArrayBuffer[]): Promise<number> {
+    if (!this.worker && this.died && Date.now() - this.died.at < RESTART_MS) {
+      return Promise.reject(new WriteError(`the store writer stopped: ${this.died.err.message}`, undefined, false));
+    }
+    const worker = this.worker ?? this.start();
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.set(req.id, { resolve, reject });
+      // Unanswered batches keep the process alive: an exit now would lose them.
+      if (this.waiting.size === 1) worker.ref();
+      worker.postMessage(req, transfer);
+    });
+  }
+
+  private start(): Worker {
+    const worker = spawnWorker(this.path, this.options, this.hashedRefs);
+    worker.on('message', (reply: WriterReply) => {
+      const w = this.waiting.get(reply.id);
+      if (!w) return;
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0 && !this.closing) worker.unref();
+      if (reply.ok) w.resolve(reply.lastSeq);
+      else w.reject(new WriteError(reply.error.message, reply.error.code, reply.skipped));
+    });
+    const died = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      this.died = { at: Date.now(), err };
+      const pending = [...this.waiting.values()];
+      this.waiting.clear();
+      for (const w of pending) w.reject(new WriteError(`the store writer stopped: ${err.message}`, undefined, false));
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`exit code ${code}`)));
+    // An idle thread never keeps the process alive on its own: its owner closes it.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+}

@@ -1,0 +1,9 @@
+/** Messages between the engine's StoreWriter (store-writer.ts) and its thread (writer-worker.ts). */
+export type WriterRequest =
+  | { kind: 'batch'; id: number; firstSeq: number; lastSeq: number; buffer: ArrayBuffer }
+  | { kind: 'close'; id: number };
+
+export type WriterReply =
+  | { id: number; ok: true; lastSeq: number }
+  /** `skipped`: refused unwritten because an earlier batch failed (see writer-worker.ts). */
+  | { id: number; ok: false; skipped: boolean; error: { message: string; name: string; code?: string } };

@@ -1,0 +1,19 @@
+import type { Gap, GapReason } from './model.ts';
+
+/** Gaps in words, the same in the CLI (`inspect`) and the UI (timeline, Messages banner). */
+export const GAP_REASON_TEXT: Record<GapReason, string> = {
+  'disk-full': 'disk full',
+  'write-failed': 'writes failed',
+  disconnected: 'disconnected',
+};
+
+/** How many messages a gap lost, in words. */
+export function gapLostText(g: Pick<Gap, 'lost' | 'reason'>): string {
+  if (g.lost === null) return g.reason === 'disconnected' ? 'messages published meanwhile not recorded (count unknown)' : 'count unknown';
+  return g.lost === 0 ? 'no message lost' : `${g.lost.toLocaleString('en-US')} message${g.lost === 1 ? '' : 's'} not stored`;
+}
+
+/** Length of a gap in seconds, one decimal. */
+export function gapSeconds(g: Pick<Gap, 'start' | 'end'>): string {
+  return `${(Math.max(0, g.end - g.start) / 1000).toFixed(1)} s`;
+}
