@@ -120,7 +120,10 @@ export class AnalysisSnapshots {
            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
         )
         .run(row.format, row.config, row.seq, row.seqTime, row.offsets, row.savedAt, row.version, row.state);
-    })();
+      // IMMEDIATE: this transaction reads before it writes, and the writer thread commits on
+      // its own connection meanwhile; a deferred one would then fail with SQLITE_BUSY at
+      // once instead of waiting its turn.
+    }).immediate();
   }
 
   /** Keeps the results of the kept state decided at `end`; false when the kept state is not the one covering `seq`. */

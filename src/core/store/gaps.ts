@@ -18,7 +18,7 @@ export function addGaps(db: Db, gaps: readonly Gap[]): void {
     db.exec(GAPS_SQL);
     const stmt = db.prepare('INSERT INTO gaps (endpoint, start, end, lost, reason, detail) VALUES (?, ?, ?, ?, ?, ?)');
     for (const g of gaps) stmt.run(g.endpoint, g.start, g.end, g.lost, g.reason, g.detail);
-  })();
+  }).immediate(); // waits for the writer thread's lock instead of failing on a stale read
 }
 
 export function readGaps(db: Db): Gap[] {
