@@ -65,7 +65,8 @@ export function numberFlag(args: ParsedArgs, name: string): number | undefined {
 
 /**
  * Endpoint options in order: `--topic` belongs to the `--kafka` before it, `--exchange`,
- * `--queue` and `--firehose` to the `--amqp` before them.
+ * `--queue` and `--firehose` to the `--amqp` before them, `--mqtt-topic` and `--mqtt-version`
+ * to the `--mqtt`, `--subject` to the `--nats`.
  */
 export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
   const specs: EndpointSpec[] = [];
@@ -116,12 +117,33 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
         if (current?.kind !== 'amqp') throw new UsageError('--management must follow --amqp URL');
         current.managementUrl = v === 'off' ? false : v;
         break;
+      case 'mqtt':
+        specs.push((current = { kind: 'mqtt', url: v, topics: [] }));
+        break;
+      case 'mqtt-topic':
+        if (current?.kind !== 'mqtt') throw new UsageError('--mqtt-topic must follow --mqtt URL');
+        current.topics.push(v);
+        break;
+      case 'mqtt-version':
+        if (current?.kind !== 'mqtt') throw new UsageError('--mqtt-version must follow --mqtt URL');
+        if (v !== '3.1.1' && v !== '5') throw new UsageError(`--mqtt-version is 3.1.1 or 5, got "${v}"`);
+        current.protocolVersion = v === '5' ? 5 : 4;
+        break;
+      case 'nats':
+        specs.push((current = { kind: 'nats', url: v, subjects: [] }));
+        break;
+      case 'subject':
+        if (current?.kind !== 'nats') throw new UsageError('--subject must follow --nats URL');
+        current.subjects.push(v);
+        break;
       default:
         break;
     }
   }
   for (const s of specs) {
     if (s.kind === 'kafka' && s.topics.length === 0) throw new UsageError('--kafka needs at least one --topic NAME_OR_PATTERN');
+    if (s.kind === 'mqtt' && s.topics.length === 0) throw new UsageError("--mqtt needs at least one --mqtt-topic FILTER (e.g. '#')");
+    if (s.kind === 'nats' && s.subjects.length === 0) throw new UsageError("--nats needs at least one --subject SUBJECT (e.g. '>')");
   }
   return specs;
 }

@@ -2,7 +2,7 @@ import { configureLogging, stderrSink } from '../core/common/logger.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { forTerminal } from './terminal.ts';
 
-const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket)
+const USAGE = `flowscope — inspect asynchronous message flows (Kafka, RabbitMQ, WebSocket, MQTT, NATS)
 
 Usage:
   flowscope record [endpoints…] --out FILE [--duration S] [--max-messages N]
@@ -14,6 +14,10 @@ Usage:
                          [--amqp-durable-tap]  a tap queue that survives a dropped connection, so a
                                  reconnect loses nothing; it keeps filling on the broker while
                                  Flowscope is away (bounded; deleted at stop, or 30 min unused)
+                  --mqtt mqtt://[user:pass@]host:1883 --mqtt-topic FILTER [--mqtt-topic …] [--mqtt-version 5|3.1.1]
+                                                       topic filters with + and #; MQTT 5 by default
+                  --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]
+                                                       subjects with * and >
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
   flowscope export FILE --format jsonl [--out F]
   flowscope import FILE --format jsonl|kcat --out SESSION

@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 export const messageFilterSchema = z
   .object({
-    transports: z.array(z.enum(['kafka', 'amqp', 'ws'])).max(3).optional(),
+    transports: z.array(z.enum(['kafka', 'amqp', 'ws', 'mqtt', 'nats'])).max(5).optional(),
     events: z
       .array(z.enum(['publish', 'deliver', 'return', 'frame-out', 'frame-in', 'open', 'close', 'error']))
       .max(8)

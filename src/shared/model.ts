@@ -6,7 +6,10 @@
  * kept exactly; everything else is metadata for filtering, pairing and display.
  */
 
-export type Transport = 'kafka' | 'amqp' | 'ws';
+export type Transport = 'kafka' | 'amqp' | 'ws' | 'mqtt' | 'nats';
+
+/** Every transport, in the order the UI lists them. */
+export const TRANSPORTS: readonly Transport[] = ['kafka', 'amqp', 'ws', 'mqtt', 'nats'];
 
 /**
  * What happened. WebSocket directions are named from the client's side of a connection:

@@ -1,6 +1,24 @@
 import { z } from 'zod';
 import { messageFilterSchema } from './filter.ts';
 
+/** An MQTT topic filter: `#` only as the last level, `+` only as a whole level (MQTT 5 §4.7.1). */
+const mqttTopicFilter = z
+  .string()
+  .min(1)
+  .max(65535)
+  .refine((f) => f.split('/').every((lvl, i, all) => (lvl.includes('#') ? lvl === '#' && i === all.length - 1 : !lvl.includes('+') || lvl === '+')), {
+    message: "a topic filter may use '#' only as its last level and '+' only as a whole level",
+  });
+
+/** A NATS subject: dot-separated tokens, no blanks, `>` only as the last token. */
+const natsSubject = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((s) => !/\s/.test(s) && s.split('.').every((t, i, all) => t.length > 0 && (t.includes('>') ? t === '>' && i === all.length - 1 : !t.includes('*') || t === '*')), {
+    message: "a subject is dot-separated tokens without blanks; '*' stands for one whole token, '>' only for the last",
+  });
+
 /** How the user asks to attach to an endpoint: the connect dialog and the CLI build these. */
 export const endpointSpecSchema = z.discriminatedUnion('kind', [
   z
@@ -36,6 +54,24 @@ export const endpointSpecSchema = z.discriminatedUnion('kind', [
       durableTap: z.boolean().optional(),
       /** Left out: the broker's host on the plugin's default port is tried; false: never asked. */
       managementUrl: z.union([z.string().regex(/^https?:\/\/.+/i, 'the management URL must start with http:// or https://').max(2048), z.literal(false)]).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('mqtt'),
+      url: z.string().regex(/^(mqtts?|wss?):\/\/.+/i, 'URL must start with mqtt://, mqtts://, ws:// or wss://').max(2048),
+      /** Topic filters; `#` and `+` wildcards as MQTT defines them. */
+      topics: z.array(mqttTopicFilter).min(1).max(200),
+      /** MQTT protocol version: 4 is 3.1.1, 5 is MQTT 5 (the default: it carries the properties). */
+      protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('nats'),
+      url: z.string().regex(/^(nats|tls):\/\/.+/i, 'URL must start with nats:// or tls://').max(2048),
+      /** Subjects; `*` matches one token, `>` the rest. */
+      subjects: z.array(natsSubject).min(1).max(200),
     })
     .strict(),
 ]);

@@ -192,7 +192,7 @@ test('a line missing a required field or holding bad base64 names the line and t
     ['{"time":1,"transport":"kafka","event":"publish"}', /line 3: missing "destination"/],
     ['{"time":1,"transport":"kafka","event":"publish","destination":"t","payloadBase64":"@@"}', /line 3: "payloadBase64" is not valid base64/],
     ['{"time":"yesterday","transport":"kafka","event":"publish","destination":"t"}', /line 3: "time" must be an ISO 8601 date/],
-    ['{"time":1,"transport":"mqtt","event":"publish","destination":"t"}', /line 3: "transport" must be one of kafka, amqp, ws/],
+    ['{"time":1,"transport":"smtp","event":"publish","destination":"t"}', /line 3: "transport" must be one of kafka, amqp, ws, mqtt, nats/],
     ['[1,2]', /line 3: expected a JSON object, found an array/],
     ['{"topic":"t","partition":0,"offset":1,"payload":"x"}', /line 3: this looks like kcat -J output/],
   ];

@@ -89,7 +89,8 @@ export function replyName(m: CapturedMessage): string | null {
     if (m.destKind === 'queue') return m.destination;
     return m.routingKey ?? (isDefaultExchange(m.destination) ? null : m.destination);
   }
-  if (m.transport === 'kafka') return m.destination;
+  // A Kafka topic, an MQTT response topic, a NATS reply subject (inbox).
+  if (m.transport === 'kafka' || m.transport === 'mqtt' || m.transport === 'nats') return m.destination;
   return null;
 }
 

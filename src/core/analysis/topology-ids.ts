@@ -14,7 +14,8 @@ export type NodeKind = TopologyNodeKind;
 export const ids = {
   exchange: (ep: string, name: string): string => `amqp:${ep}:exchange:${name || DEFAULT_EXCHANGE}`,
   queue: (ep: string, name: string): string => `amqp:${ep}:queue:${name}`,
-  topic: (ep: string, name: string): string => `kafka:${ep}:topic:${name}`,
+  /** A Kafka topic, an MQTT topic or a NATS subject. */
+  topic: (ep: string, name: string, transport: 'kafka' | 'mqtt' | 'nats' = 'kafka'): string => `${transport}:${ep}:topic:${name}`,
   group: (ep: string, name: string): string => `kafka:${ep}:group:${name}`,
   wsServer: (ep: string, path: string): string => `ws:${ep}:server:${path}`,
   wsClient: (ep: string, connection: string): string => `ws:${ep}:client:${connection}`,

@@ -63,7 +63,7 @@ export class NodeRegistry {
   topic(m: CapturedMessage, name: string): string {
     const cache = this.scope(m.endpoint).topics;
     let id = cache.get(name);
-    if (id === undefined) cache.set(name, (id = this.node(ids.topic(m.endpoint, name), 'topic', name, m, false, dest(name))));
+    if (id === undefined) cache.set(name, (id = this.node(ids.topic(m.endpoint, name, m.transport === 'mqtt' || m.transport === 'nats' ? m.transport : 'kafka'), 'topic', name, m, false, dest(name))));
     return id;
   }
 

@@ -71,6 +71,13 @@ export class TopologyBuilder {
       return producer;
     }
     if (m.transport === 'amqp') return this.ingestAmqp(m, size);
+    if (m.transport === 'mqtt' || m.transport === 'nats') {
+      // A tap sees what was published on a topic or subject, not who subscribes to it.
+      if (m.event !== 'publish' || m.destKind !== 'topic') return null;
+      const producer = this.reg.producer(m);
+      this.link(producer, this.reg.topic(m, m.destination), 'publish', m.time, size);
+      return producer;
+    }
     this.ingestWs(m, size);
     return null;
   }

@@ -99,6 +99,11 @@ export const AMQP_RECONNECT = { initialMs: 500, maxMs: 15_000 } as const;
 export const KAFKA_RECONNECT = { initialMs: 500, maxMs: 10_000 } as const;
 /** WebSocket: a tap may point at someone else's public server, which should not see a reconnect storm. */
 export const WS_RECONNECT = { initialMs: 500, maxMs: 30_000 } as const;
+/** MQTT and NATS brokers restart in well under a second; a stopped one is still tried twice a minute. */
+export const MQTT_RECONNECT = { initialMs: 500, maxMs: 30_000 } as const;
+export const NATS_RECONNECT = { initialMs: 500, maxMs: 30_000 } as const;
+/** How many NATS reply subjects a tap remembers to recognise replies (one inbox per request). */
+export const NATS_MAX_PENDING_INBOXES = 100_000;
 
 // ── Timeouts ─────────────────────────────────────────────────────────────────────────────
 

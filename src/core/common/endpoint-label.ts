@@ -12,6 +12,10 @@ export function endpointLabel(spec: EndpointSpec): string {
       return `kafka ${spec.brokers.join(',')} ${spec.topics.join(',')}`;
     case 'amqp':
       return `amqp ${hidePassword(spec.url)}${spec.exchanges.length ? ` ${spec.exchanges.join(',')}` : ''}`;
+    case 'mqtt':
+      return `mqtt ${hidePassword(spec.url)} ${spec.topics.join(',')}`;
+    case 'nats':
+      return `nats ${hidePassword(spec.url)} ${spec.subjects.join(',')}`;
   }
 }
 

@@ -4,6 +4,8 @@ import { WsProxyThread } from '../connectors/ws/proxy-thread.ts';
 import { WsTapConnector } from '../connectors/ws/tap.ts';
 import { KafkaConnector } from '../connectors/kafka/index.ts';
 import { AmqpConnector } from '../connectors/amqp/index.ts';
+import { MqttTapConnector } from '../connectors/mqtt/tap.ts';
+import { NatsTapConnector } from '../connectors/nats/tap.ts';
 
 /** Builds the connector for a user's endpoint spec. */
 export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSink): Connector {
@@ -31,5 +33,9 @@ export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSin
         },
         sink,
       );
+    case 'mqtt':
+      return new MqttTapConnector({ id, url: spec.url, topics: spec.topics, ...(spec.protocolVersion ? { protocolVersion: spec.protocolVersion } : {}) }, sink);
+    case 'nats':
+      return new NatsTapConnector({ id, url: spec.url, subjects: spec.subjects }, sink);
   }
 }

@@ -63,7 +63,7 @@ function putBytes(r: Record<string, unknown>, field: 'key' | 'payload', bytes: U
   else r[`${field}Base64`] = buf.toString('base64');
 }
 
-const TRANSPORTS: readonly Transport[] = ['kafka', 'amqp', 'ws'];
+const TRANSPORTS: readonly Transport[] = ['kafka', 'amqp', 'ws', 'mqtt', 'nats'];
 const DEST_KINDS: readonly DestinationKind[] = ['topic', 'exchange', 'queue', 'socket'];
 
 /** Validates one parsed line and turns it into a message; every problem names the line and the field. */
@@ -157,7 +157,7 @@ function validTime(ms: number, field: string, fail: (p: string) => never): numbe
 }
 
 function defaultDestKind(transport: Transport, event: MessageEventKind): DestinationKind {
-  if (transport === 'kafka') return 'topic';
+  if (transport === 'kafka' || transport === 'mqtt' || transport === 'nats') return 'topic';
   if (transport === 'ws') return 'socket';
   return event === 'deliver' ? 'queue' : 'exchange';
 }

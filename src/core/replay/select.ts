@@ -19,6 +19,9 @@ export const SENDABLE: Record<Transport, readonly MessageEventKind[]> = {
   kafka: ['publish'],
   amqp: ['publish', 'deliver'],
   ws: ['frame-out'],
+  // Replay onto MQTT and NATS is not built yet (issue 16): nothing of theirs is sent.
+  mqtt: [],
+  nats: [],
 };
 const WS_CONTROL: readonly MessageEventKind[] = ['open', 'close'];
 

@@ -1,7 +1,7 @@
 import type { MessageEventKind, Transport } from '../../../shared/model.ts';
 import type { EndpointStatus } from '../../../shared/model.ts';
 
-const TRANSPORT_LABEL: Record<Transport, string> = { kafka: 'Kafka', amqp: 'AMQP', ws: 'WS' };
+const TRANSPORT_LABEL: Record<Transport, string> = { kafka: 'Kafka', amqp: 'AMQP', ws: 'WS', mqtt: 'MQTT', nats: 'NATS' };
 
 export function TransportBadge({ transport }: { transport: Transport }) {
   return <span className={`badge transport-${transport}`}>{TRANSPORT_LABEL[transport]}</span>;

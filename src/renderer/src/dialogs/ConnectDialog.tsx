@@ -5,6 +5,7 @@ import { getClient } from '../api/client.ts';
 import { app, updateEndpoint, upsertSession } from '../state/app.ts';
 import { errorMessage } from '../lib/format.ts';
 import { refreshSession } from '../lib/actions.ts';
+import { MqttForm, NatsForm } from './connect-forms-pubsub.tsx';
 import { AmqpForm, INITIAL, KafkaForm, toSpec, WsProxyForm, WsTapForm, type FormValues, type Kind } from './connect-forms.tsx';
 
 const KINDS: { id: Kind; label: string }[] = [
@@ -12,9 +13,11 @@ const KINDS: { id: Kind; label: string }[] = [
   { id: 'amqp', label: 'RabbitMQ' },
   { id: 'ws-proxy', label: 'WebSocket proxy' },
   { id: 'ws-tap', label: 'WebSocket tap' },
+  { id: 'mqtt', label: 'MQTT' },
+  { id: 'nats', label: 'NATS' },
 ];
 
-const NOUN: Record<string, string> = { brokers: 'broker', topics: 'topic or pattern' };
+const NOUN: Record<string, string> = { brokers: 'broker', topics: 'topic or pattern', subjects: 'subject' };
 
 /** The schema's words, made plain where they would read like a type error. */
 function message(field: string, issue: { code: string; path: PropertyKey[]; message: string }): string {
@@ -113,6 +116,8 @@ export function ConnectDialog({ sessionId, onClose }: { sessionId: string | null
         {kind === 'amqp' && <AmqpForm v={v} set={set} errors={errors} />}
         {kind === 'ws-proxy' && <WsProxyForm v={v} set={set} errors={errors} />}
         {kind === 'ws-tap' && <WsTapForm v={v} set={set} errors={errors} />}
+        {kind === 'mqtt' && <MqttForm v={v} set={set} errors={errors} />}
+        {kind === 'nats' && <NatsForm v={v} set={set} errors={errors} />}
         {errors.form && <p className="inline-error">{errors.form}</p>}
         {failure && (
           <p className="inline-error" role="alert" data-testid="connect-error">

@@ -18,6 +18,11 @@ export interface FormValues {
   target: string;
   tapUrl: string;
   send: string;
+  mqttUrl: string;
+  mqttTopics: string;
+  mqtt311: boolean;
+  natsUrl: string;
+  subjects: string;
 }
 
 export const INITIAL: FormValues = {
@@ -34,6 +39,11 @@ export const INITIAL: FormValues = {
   target: 'ws://127.0.0.1:8080/',
   tapUrl: 'ws://127.0.0.1:8080/',
   send: '',
+  mqttUrl: 'mqtt://127.0.0.1:1883',
+  mqttTopics: '#',
+  mqtt311: false,
+  natsUrl: 'nats://127.0.0.1:4222',
+  subjects: '>',
 };
 
 const list = (s: string) =>
@@ -68,11 +78,15 @@ export function toSpec(kind: Kind, v: FormValues): unknown {
         .filter(Boolean);
       return { kind, url: v.tapUrl.trim(), ...(send.length ? { send } : {}) };
     }
+    case 'mqtt':
+      return { kind, url: v.mqttUrl.trim(), topics: list(v.mqttTopics), ...(v.mqtt311 ? { protocolVersion: 4 } : {}) };
+    case 'nats':
+      return { kind, url: v.natsUrl.trim(), subjects: list(v.subjects) };
   }
 }
 
-type Errors = Record<string, string | undefined>;
-type Set = (patch: Partial<FormValues>) => void;
+export type Errors = Record<string, string | undefined>;
+export type Set = (patch: Partial<FormValues>) => void;
 
 export function KafkaForm({ v, set, errors }: { v: FormValues; set: Set; errors: Errors }) {
   return (

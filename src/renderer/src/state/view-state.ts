@@ -25,7 +25,7 @@ export interface ViewState {
   columns: ColumnId[];
 }
 
-const TRANSPORTS = ['kafka', 'amqp', 'ws'] as const;
+const TRANSPORTS = ['kafka', 'amqp', 'ws', 'mqtt', 'nats'] as const;
 const EVENTS = ['publish', 'deliver', 'return', 'frame-out', 'frame-in', 'open', 'close', 'error'] as const;
 
 function num(v: string | null): number | undefined {

@@ -25,7 +25,7 @@ function actors(req: MessageDetail | null, rep: MessageDetail | null, pair: Pair
   if (t === 'ws') return [['Client', shortConn(req?.connection)], ['Proxy', via], ['Server', '']];
   return [
     ['Requester', shortConn(req?.connection) || (req?.endpoint ?? '')],
-    [t === 'kafka' ? 'Topic' : 'Broker', via],
+    [t === 'kafka' || t === 'mqtt' ? 'Topic' : t === 'nats' ? 'Subject' : 'Broker', via],
     ['Responder', shortConn(rep?.connection) || (rep?.endpoint ?? '')],
   ];
 }

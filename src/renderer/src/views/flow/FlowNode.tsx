@@ -38,7 +38,7 @@ export const FlowNode = memo(function FlowNode({ data }: NodeProps<FlowNodeType>
       <Handle type="source" id="back-out" position={Position.Left} style={{ top: '70%' }} />
       <div className="flow-node-kind">
         <span className={`kind-dot kind-${n.kind}`} aria-hidden="true" />
-        {KIND_LABEL[n.kind]}
+        {n.kind === 'topic' && n.transport === 'nats' ? 'subject' : KIND_LABEL[n.kind]}
         <span className={`badge transport-${n.transport}`}>{n.transport}</span>
       </div>
       <div className="flow-node-label">{visible(n.label)}</div>

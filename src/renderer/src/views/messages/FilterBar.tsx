@@ -19,6 +19,8 @@ const TRANSPORTS: { id: Transport; label: string }[] = [
   { id: 'kafka', label: 'Kafka' },
   { id: 'amqp', label: 'AMQP' },
   { id: 'ws', label: 'WS' },
+  { id: 'mqtt', label: 'MQTT' },
+  { id: 'nats', label: 'NATS' },
 ];
 
 /** Every field narrows the shared filter, which the store evaluates in SQL. */

@@ -1,0 +1,142 @@
+import { connect } from 'nats';
+import type { ConnectionOptions, NatsConnection } from 'nats';
+import type { CaptureSink, Connector } from '../types.ts';
+import { Backoff } from '../../common/backoff.ts';
+import { NATS_MAX_PENDING_INBOXES, NATS_RECONNECT } from '../../common/constants.ts';
+import { BadInputError, type FlowscopeError } from '../../common/errors.ts';
+import { hideUserinfo, maskPassword } from '../../common/redact.ts';
+import { natsError } from './errors.ts';
+import { InboxBook, natsMessage } from './record.ts';
+
+export interface NatsTapOptions {
+  id: string;
+  /** nats://[user:pass@|token@]host:4222, or tls://… */
+  url: string;
+  /** Subjects, `*` and `>` allowed. */
+  subjects: string[];
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * A NATS subscriber that records every message published on its subjects, with headers and
+ * reply subjects. Core NATS delivers to every matching subscription, so the tap sees what
+ * other clients publish without changing it — with one exception worth knowing: while the
+ * tap listens on a request's subject, the server counts it as a responder and never sends
+ * that requester a 503 "no responders". Reconnects itself with backoff.
+ */
+export class NatsTapConnector implements Connector {
+  readonly transport = 'nats' as const;
+  readonly id: string;
+  private nc: NatsConnection | null = null;
+  private stopped = true;
+  private readonly backoff: Backoff;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private connections = 0;
+  private readonly where: string;
+  private readonly secrets: (string | null)[];
+  private readonly options: ConnectionOptions;
+  private readonly inboxes = new InboxBook(NATS_MAX_PENDING_INBOXES);
+
+  constructor(
+    private readonly opts: NatsTapOptions,
+    private readonly sink: CaptureSink,
+  ) {
+    this.id = opts.id;
+    let u: URL;
+    try {
+      u = new URL(opts.url);
+    } catch {
+      throw new BadInputError(`NATS URL "${hideUserinfo(opts.url)}" is not a URL; expected nats://host:4222`);
+    }
+    if (u.protocol !== 'nats:' && u.protocol !== 'tls:') throw new BadInputError(`NATS URL "${hideUserinfo(opts.url)}" must start with nats:// or tls://`);
+    if (opts.subjects.length === 0) throw new BadInputError('a NATS tap needs at least one subject (e.g. > for every subject)');
+    const user = decodeURIComponent(u.username);
+    const pass = decodeURIComponent(u.password);
+    this.where = maskPassword(opts.url);
+    this.secrets = [pass || null, !pass && user ? user : null];
+    this.options = {
+      servers: `${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${u.port || '4222'}`,
+      name: 'flowscope-tap',
+      reconnect: false,
+      ...(u.protocol === 'tls:' ? { tls: {} } : {}),
+      // nats://token@host carries a token; nats://user:pass@host a user and password.
+      ...(user && pass ? { user, pass } : user ? { token: user } : {}),
+    };
+    this.backoff = new Backoff({ initialMs: opts.minBackoffMs ?? NATS_RECONNECT.initialMs, maxMs: opts.maxBackoffMs ?? NATS_RECONNECT.maxMs });
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.backoff.reset();
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const nc = this.nc;
+    this.nc = null;
+    if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const connection = `c${++this.connections}`;
+    if (this.backoff.attempts === 0) this.sink.status('connecting', `connecting to ${this.where}`);
+    let nc: NatsConnection;
+    try {
+      nc = await connect(this.options);
+    } catch (err) {
+      this.onFailure(natsError(err, this.where, this.secrets), false);
+      return;
+    }
+    if (this.stopped) {
+      await nc.close().catch(() => undefined);
+      return;
+    }
+    this.nc = nc;
+    let failure: FlowscopeError | null = null;
+    try {
+      for (const subject of this.opts.subjects) {
+        nc.subscribe(subject, {
+          callback: (err, msg) => {
+            if (err) failure = natsError(err, this.where, this.secrets);
+            else this.sink.message(natsMessage(this.id, connection, msg, this.inboxes));
+          },
+        });
+      }
+      // The server has the subscriptions once it answers the PING that flush sends.
+      await nc.flush();
+    } catch (err) {
+      failure = natsError(err, this.where, this.secrets);
+    }
+    void nc.closed().then((err) => {
+      if (this.nc === nc) this.nc = null;
+      if (this.stopped) return;
+      this.onFailure(err ? natsError(err, this.where, this.secrets) : (failure ?? null), true);
+    });
+    if (failure && !nc.isClosed()) {
+      await nc.close().catch(() => undefined);
+      return;
+    }
+    this.backoff.reset();
+    this.sink.status('recording', `subscribed to ${this.opts.subjects.join(', ')} on ${this.where}`);
+  }
+
+  private onFailure(failure: FlowscopeError | null, hadRecorded: boolean): void {
+    if (this.stopped) return;
+    if (failure && !failure.retriable && !hadRecorded) {
+      this.stopped = true;
+      this.sink.status('failed', failure.message);
+      return;
+    }
+    const delay = this.backoff.next();
+    this.sink.status('reconnecting', `${failure?.message ?? 'the server closed the connection'}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, delay);
+  }
+}

@@ -1,0 +1,35 @@
+import { Field } from '../components/Dialog.tsx';
+import type { Errors, FormValues, Set } from './connect-forms.tsx';
+
+export function MqttForm({ v, set, errors }: { v: FormValues; set: Set; errors: Errors }) {
+  return (
+    <>
+      <Field label="URL" error={errors.url} hint="mqtt://, mqtts://, ws:// or wss://, with user and password if the broker wants them">
+        <input value={v.mqttUrl} onChange={(e) => set({ mqttUrl: e.target.value })} autoFocus />
+      </Field>
+      <Field label="Topic filters" error={errors.topics} hint="comma separated; + for one level, # for the rest, e.g. sensors/+/temp, rpc/#">
+        <input value={v.mqttTopics} onChange={(e) => set({ mqttTopics: e.target.value })} placeholder="#" />
+      </Field>
+      <div className="check-group">
+        <label className="check">
+          <input type="checkbox" checked={v.mqtt311} onChange={(e) => set({ mqtt311: e.target.checked })} />
+          Connect with MQTT 3.1.1 (otherwise MQTT 5, which carries user properties, response topic and correlation data)
+        </label>
+        <p className="field-hint">Flowscope subscribes like any other client; what it sees is what the broker forwards on these filters.</p>
+      </div>
+    </>
+  );
+}
+
+export function NatsForm({ v, set, errors }: { v: FormValues; set: Set; errors: Errors }) {
+  return (
+    <>
+      <Field label="URL" error={errors.url} hint="nats:// or tls://, with user:password@ or token@ if the server wants them">
+        <input value={v.natsUrl} onChange={(e) => set({ natsUrl: e.target.value })} autoFocus />
+      </Field>
+      <Field label="Subjects" error={errors.subjects} hint="comma separated; * for one token, > for the rest; add _INBOX.> to see replies">
+        <input value={v.subjects} onChange={(e) => set({ subjects: e.target.value })} placeholder="orders.>, _INBOX.>" />
+      </Field>
+    </>
+  );
+}
