@@ -6,6 +6,7 @@ import { DeadlineHeap } from './deadline-heap.ts';
 import { DestinationTally } from './destination-tally.ts';
 import { FifoMap } from './fifo-map.ts';
 import { LatencyHistogram } from './histogram.ts';
+import { NumberColumn } from './number-column.ts';
 import { PairBook } from './pair-book.ts';
 import { Connections, ReplyNames } from './pair-names.ts';
 import { PairOutcomes } from './pair-outcomes.ts';
@@ -37,7 +38,7 @@ import { WsUndelivered } from './undelivered-ws.ts';
  */
 
 /** Bump whenever a part of the analysis state changes shape or meaning: older snapshots are then recomputed. */
-export const ANALYSIS_FORMAT = 1;
+export const ANALYSIS_FORMAT = 2;
 
 /** Identifies the settings a snapshot was computed with: another config means recomputing. */
 export function configDigest(config: AnalysisConfig): string {
@@ -81,7 +82,10 @@ export function revive(fields: Obj): void {
   const amqp = as(und.amqp, AmqpUndelivered);
   for (const k of ['pending', 'returned', 'unroutable', 'deaths', 'deliveredFrom', 'verdicts']) as(amqp[k], FifoMap);
   const kafka = as(und.kafka, KafkaUndelivered);
-  for (const q of mapValues(kafka.partitions)) as(q, PartitionQueue);
+  for (const q of mapValues(kafka.partitions)) {
+    const queue = as(q, PartitionQueue);
+    for (const k of ['offsets', 'seqs', 'times', 'since', 'producers']) as(queue[k], NumberColumn);
+  }
   as(as(und.ws, WsUndelivered).closed, FifoMap);
   reviveTopology(fields.topology);
 }

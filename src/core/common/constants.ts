@@ -18,8 +18,10 @@ export const MAX_PENDING_MESSAGES = 20_000;
  * Batches on the writer thread: each commit rewrites every index page it touched, so a
  * larger batch spreads the random key-hash index's pages over more rows (a 1M catch-up:
  * 5000 per batch 39k/s at 518 MB peak RSS, 20,000 per batch 49k/s at 579 MB, back to back).
+ * 10,000 with a 30,000-message backlog (below) kept the rate of 20,000 with 60,000 in the same
+ * run (35.7k/s against 33.6k/s) at 451 MB instead of 539 MB, with the 16 MiB page cache.
  */
-export const MAX_PENDING_MESSAGES_THREADED = 20_000;
+export const MAX_PENDING_MESSAGES_THREADED = 10_000;
 /** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
 export const MAX_PENDING_BYTES = 32 * MiB;
 /**
@@ -29,8 +31,11 @@ export const MAX_PENDING_BYTES = 32 * MiB;
  * in memory (issue 12).
  */
 export const WRITER_BACKLOG_BYTES = 16 * MiB;
-/** The same budget in messages: small messages cost their objects, not their bytes. */
-export const WRITER_BACKLOG_MESSAGES = 60_000;
+/**
+ * The same budget in messages: small messages cost their objects, not their bytes. Three
+ * writer batches: one being written, one waiting, one filling (issue 12).
+ */
+export const WRITER_BACKLOG_MESSAGES = 30_000;
 /**
  * While the session file cannot be written (a full disk), captures are held in memory up to
  * this many bytes, then dropped and counted (engine/write-guard.ts): the RSS of a recording
@@ -205,8 +210,13 @@ export const REPLAY_KAFKA_BATCH_BYTES = 900 * KiB;
 
 /** Messages written per transaction while importing a file: large enough to amortise the commit. */
 export const IMPORT_BATCH = 5000;
-/** SQLite page cache (KiB): a larger cache and rarer checkpoints roughly double the insert rate with four indexes. */
-export const SQLITE_CACHE_KIB = 64 * KiB;
+/**
+ * SQLite page cache (KiB), per connection (the engine's and the writer thread's): rarer
+ * checkpoints and a page cache larger than SQLite's 2 MiB roughly double the insert rate
+ * with four indexes. 64 MiB per connection cost RSS for no rate in a 1M catch-up with the
+ * hashed indexes of schema 3 (issue 12: 16 MiB measured as fast, 50-90 MB less peak RSS).
+ */
+export const SQLITE_CACHE_KIB = 16 * KiB;
 /** WAL pages between automatic checkpoints (SQLite's default is 1000). */
 export const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 8192;
 /**
