@@ -41,18 +41,30 @@ async function reopenFigures(ctx: FigureContext): Promise<{ figures: Figure[]; n
   const iSmall = await inspect(little, dataDir);
   const cmd = `BENCH_KAFKA_N=${n} npm run bench -- reopen`;
   const fmt = (k: number): string => k.toLocaleString('en-US');
-  const slowest = (v: Views): string => {
-    const [channel, ms] = Object.entries(v.calls).sort((a, b) => b[1] - a[1])[0]!;
+  const slowest = (v: Views, withTimeline = true): string => {
+    const [channel, ms] = Object.entries(v.calls)
+      .filter(([c]) => withTimeline || c !== TIMELINE)
+      .sort((a, b) => b[1] - a[1])[0]!;
     return `slowest view call ${channel.replace('renderer:', '')} ${ms.toFixed(0)} ms`;
   };
   return {
     figures: [
       {
-        name: `Reopen a ${fmt(n)}-message session: views have their figures (open + analysis ready + each view's first call)`,
-        reference: `${fmt(small)}-message session ${s(vSmall.readyMs + sum(vSmall.calls))}`,
-        ours: `${s(vBig.readyMs + sum(vBig.calls))} (open ${vBig.openMs.toFixed(0)} ms, analysis ready ${s(vBig.readyMs)}, ${slowest(vBig)})`,
-        ratio: (vBig.readyMs + sum(vBig.calls)) / (vSmall.readyMs + sum(vSmall.calls)),
+        name: `Reopen a ${fmt(n)}-message session: the Messages, Flow, Conversations and Undelivered views have their figures (open + analysis ready + each view's first call)`,
+        reference: `${fmt(small)}-message session ${s(fourViews(vSmall))}`,
+        ours: `${s(fourViews(vBig))} (open ${vBig.openMs.toFixed(0)} ms, analysis ready ${s(vBig.readyMs)}, ${slowest(vBig, false)})`,
+        ratio: fourViews(vBig) / fourViews(vSmall),
         target: '< 2 s; 10× bigger ≤ 2× slower',
+        command: cmd,
+      },
+      {
+        // Counted apart: the issue's list names the four views above, and the timeline counts
+        // every message per bucket in SQL, so it grows with the session.
+        name: `Reopen the ${fmt(n)}-message session: the Timeline view's first call too`,
+        reference: `${fmt(small)}-message session ${s(allViews(vSmall))} (timeline call ${timelineMs(vSmall).toFixed(0)} ms)`,
+        ours: `${s(allViews(vBig))} (timeline call ${timelineMs(vBig).toFixed(0)} ms)`,
+        ratio: allViews(vBig) / allViews(vSmall),
+        target: '–',
         command: cmd,
       },
       {
@@ -70,6 +82,11 @@ async function reopenFigures(ctx: FigureContext): Promise<{ figures: Figure[]; n
     ],
   };
 }
+
+const TIMELINE = 'renderer:analysis:timeline';
+const timelineMs = (v: Views): number => v.calls[TIMELINE] ?? 0;
+const allViews = (v: Views): number => v.readyMs + sum(v.calls);
+const fourViews = (v: Views): number => allViews(v) - timelineMs(v);
 
 function sum(calls: Record<string, number>): number {
   return Object.values(calls).reduce((a, b) => a + b, 0);
