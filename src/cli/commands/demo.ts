@@ -16,7 +16,7 @@ export async function demo(argv: string[]): Promise<number> {
   const out = flag(args, 'out');
   const engine = createEngine('bridge', true);
   const session = engine.newSession(out ? path.resolve(out) : undefined);
-  await engine.startDemo(session.id);
+  await engine.startDemo(session.id, (line) => console.error(line));
   let bridge: Awaited<ReturnType<typeof startBridge>> | null = null;
   if (args.flags.has('serve')) {
     const staticDir = rendererDir();

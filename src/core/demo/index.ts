@@ -3,6 +3,8 @@ import type { SessionStore } from '../store/session-store.ts';
 import { WsProxyConnector } from '../connectors/ws/proxy.ts';
 import { startDemoServer } from './server.ts';
 import { DemoTraffic } from './traffic.ts';
+import { startBrokerDemos, type RegisterEndpoint } from './broker-demos.ts';
+import { demoBrokerUrls } from './brokers.ts';
 
 /** What the demo needs of the engine's recorder (declared here so the demo sits below the engine). */
 export interface DemoRecorder {
@@ -22,6 +24,16 @@ export interface DemoOptions {
   seed?: number;
   /** Port of the recording proxy (default: any free port). */
   listenPort?: number;
+  /**
+   * Adds the MQTT and NATS parts, each recorded as an endpoint of its own, where the broker
+   * answers (`brokers`, by default FLOWSCOPE_DEMO_MQTT / FLOWSCOPE_DEMO_NATS or the local
+   * ports). Without it the demo is WebSocket only.
+   */
+  register?: RegisterEndpoint;
+  /** Where to look for the brokers; null leaves that part out. */
+  brokers?: { mqtt?: string | null; nats?: string | null };
+  /** A line for the user (a broker part that was skipped). */
+  onNote?: (line: string) => void;
 }
 
 export interface DemoHandle {
@@ -57,11 +69,23 @@ export async function startDemo(opts: DemoOptions): Promise<DemoHandle> {
     });
   }
   let traffic: DemoTraffic | null = null;
+  const rate = opts.rate ?? 30;
+  const seed = opts.seed ?? 20240601;
+  let stopBrokers: () => Promise<void> = async () => undefined;
   try {
     await opts.recorder.add(proxy);
     // The clients need the proxy's port, known once it listens.
-    traffic = new DemoTraffic(proxy.url, { rate: opts.rate ?? 30, seed: opts.seed ?? 20240601 });
+    traffic = new DemoTraffic(proxy.url, { rate, seed });
     await traffic.start();
+    if (opts.register) {
+      stopBrokers = await startBrokerDemos({
+        register: opts.register,
+        urls: opts.brokers ?? demoBrokerUrls(),
+        rate: Math.max(3, Math.round(rate / 3)),
+        seed,
+        note: opts.onNote ?? (() => undefined),
+      });
+    }
   } catch (err) {
     // Tidying up after a failed start: the start's own error is the one to report.
     await traffic?.stop().catch(() => undefined);
@@ -77,6 +101,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoHandle> {
     targetUrl: server.url,
     stop() {
       stopping ??= (async () => {
+        await stopBrokers();
         await running.stop();
         await opts.recorder.remove(endpointId);
         await server.close();

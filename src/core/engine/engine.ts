@@ -192,11 +192,19 @@ export class Engine implements InspectorApi {
   }
 
   /** Starts the built-in demo traffic, recorded into a new session (or the given one). */
-  async startDemo(sessionId?: string): Promise<SessionHandle> {
+  async startDemo(sessionId?: string, onNote?: (line: string) => void): Promise<SessionHandle> {
     const s = sessionId ? this.session(sessionId) : this.newSession();
     const endpointId = 'demo-ws';
     const recorder = s.registerEndpoint(endpointId, 'ws', 'demo: JSON-RPC, pub-sub and notifications over WebSocket');
-    const demo = await startDemo({ recorder, endpointId });
+    const demo = await startDemo({
+      recorder,
+      endpointId,
+      register: (id, transport, label) => s.registerEndpoint(id, transport, label),
+      onNote: (line) => {
+        log.info(line);
+        onNote?.(line);
+      },
+    });
     this.demos.set(s.id, () => demo.stop());
     return s;
   }
