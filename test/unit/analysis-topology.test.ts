@@ -145,3 +145,17 @@ test('RateMeter forgets seconds that left the window', () => {
   r.add(30_000, 10);
   assert.equal(r.rate(30_000), 1);
 });
+
+test('NATS: replies to one requester’s inboxes are one node, not one per request', () => {
+  const t = new Traffic();
+  for (let n = 1; n <= 5; n += 1) {
+    const inbox = `_INBOX.AbC123.${n}`;
+    t.add({ transport: 'nats', endpoint: 'nats', event: 'publish', destKind: 'topic', destination: 'prices.get', replyTo: inbox, correlationId: inbox, payload: bytes('{"sku":1}') });
+    t.add({ transport: 'nats', endpoint: 'nats', event: 'publish', destKind: 'topic', destination: inbox, correlationId: inbox, meta: { reply: true }, payload: bytes('{"price":2}') });
+  }
+  const g = graph(t);
+  assert.deepEqual(edges(g), ['producer:producers → prices.get → topic:prices.get: 5', 'producer:replies → _INBOX.AbC123.* → topic:_INBOX.AbC123.*: 5']);
+  // The inbox node is no single subject: a click on it filters by none.
+  assert.deepEqual(g.nodes.find((n) => n.label === '_INBOX.AbC123.*')?.destinations, []);
+  assert.equal(g.nodes.find((n) => n.label === '_INBOX.AbC123.*')?.transport, 'nats');
+});

@@ -16,6 +16,7 @@ export const ids = {
   queue: (ep: string, name: string): string => `amqp:${ep}:queue:${name}`,
   /** A Kafka topic, an MQTT topic or a NATS subject. */
   topic: (ep: string, name: string, transport: 'kafka' | 'mqtt' | 'nats' = 'kafka'): string => `${transport}:${ep}:topic:${name}`,
+  natsRepliers: (ep: string, inboxes: string): string => `nats:${ep}:repliers:${inboxes}`,
   group: (ep: string, name: string): string => `kafka:${ep}:group:${name}`,
   wsServer: (ep: string, path: string): string => `ws:${ep}:server:${path}`,
   wsClient: (ep: string, connection: string): string => `ws:${ep}:client:${connection}`,

@@ -67,6 +67,14 @@ export class NodeRegistry {
     return id;
   }
 
+  /** A NATS requester's reply inboxes as one subject node (see TopologyBuilder.ingestNatsReply). */
+  inboxes(m: CapturedMessage, pattern: string): string {
+    const cache = this.scope(m.endpoint).topics;
+    let id = cache.get(pattern);
+    if (id === undefined) cache.set(pattern, (id = this.node(ids.topic(m.endpoint, pattern, 'nats'), 'topic', pattern, m)));
+    return id;
+  }
+
   queue(m: CapturedMessage, name: string): string {
     const cache = this.scope(m.endpoint).queues;
     let id = cache.get(name);

@@ -74,12 +74,28 @@ export class TopologyBuilder {
     if (m.transport === 'mqtt' || m.transport === 'nats') {
       // A tap sees what was published on a topic or subject, not who subscribes to it.
       if (m.event !== 'publish' || m.destKind !== 'topic') return null;
+      if (m.transport === 'nats' && m.meta?.reply === true) return this.ingestNatsReply(m, size);
       const producer = this.reg.producer(m);
       this.link(producer, this.reg.topic(m, m.destination), 'publish', m.time, size);
       return producer;
     }
     this.ingestWs(m, size);
     return null;
+  }
+
+  /**
+   * A NATS reply goes to the requester's inbox, which nats.js and the NATS CLI make a new
+   * subject for on every request (`_INBOX.<id>.<n>`): one node per inbox would grow the graph
+   * by a node per request, so the replies to one requester's inboxes (the subject less its
+   * last token) are one node. It stands for no single subject, so a click filters by none.
+   */
+  private ingestNatsReply(m: CapturedMessage, size: number): string {
+    const cut = m.destination.lastIndexOf('.');
+    const inboxes = cut > 0 ? `${m.destination.slice(0, cut)}.*` : m.destination;
+    const grouped: CapturedMessage = { ...m, destination: inboxes };
+    const producer = this.reg.party(grouped, ids.natsRepliers(m.endpoint, inboxes), 'producer', `replies → ${inboxes}`);
+    this.link(producer, this.reg.inboxes(grouped, inboxes), 'publish', m.time, size);
+    return producer;
   }
 
   private ingestAmqp(m: CapturedMessage, size: number): string | null {
