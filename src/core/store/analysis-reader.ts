@@ -1,11 +1,13 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { EventTimeSource, JsonValue, StoredMessage } from '../../shared/model.ts';
+import { analysisColumns, type EventColumns } from './rows.ts';
 
 /**
  * Pages of full messages in seq order for the analysis reading a whole session (issue 12:
  * reading rows was ~73% of a recompute). One prepared statement, rows as arrays (about
  * twice as fast as better-sqlite3's row objects), built straight into messages with the
- * same fields `toStored` gives. Columns are found by name, so the select list may change.
+ * fields `toStored` gives except `key`, left undefined: the analysis never reads record keys,
+ * and a Buffer copy per row was about a quarter of the read. Columns are found by name.
  */
 export class AnalysisPageReader {
   private readonly stmt: Statement;
@@ -13,10 +15,10 @@ export class AnalysisPageReader {
 
   constructor(
     db: Db,
-    /** The select list of every row read (rows.ts rowColumns), without the payload. */
-    readonly columns: string,
+    /** Where this file keeps event time (rows.ts). */
+    readonly eventCols: EventColumns,
   ) {
-    this.stmt = db.prepare(`SELECT ${columns}, payload FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
+    this.stmt = db.prepare(`SELECT ${analysisColumns(eventCols)}, payload FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
     this.at = Object.fromEntries(this.stmt.columns().map((c, i) => [c.name, i]));
   }
 
@@ -26,8 +28,8 @@ export class AnalysisPageReader {
     const [seq, time, brokerTime, eventTime, eventSource, transport, endpoint, event, destKind, destination] = [
       a.seq!, a.time!, a.broker_time!, a.event_time!, a.event_time_source!, a.transport!, a.endpoint!, a.event!, a.dest_kind!, a.destination!,
     ];
-    const [partition, offset, routingKey, connection, key, headers, properties, payload, size, corr, msgId, replyTo, meta] = [
-      a.partition!, a.offset!, a.routing_key!, a.connection!, a.key!, a.headers!, a.properties!, a.payload!, a.size!, a.correlation_id!, a.message_id!, a.reply_to!, a.meta!,
+    const [partition, offset, routingKey, connection, headers, properties, payload, size, corr, msgId, replyTo, meta] = [
+      a.partition!, a.offset!, a.routing_key!, a.connection!, a.headers!, a.properties!, a.payload!, a.size!, a.correlation_id!, a.message_id!, a.reply_to!, a.meta!,
     ];
     const out = new Array<StoredMessage>(rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -48,7 +50,6 @@ export class AnalysisPageReader {
         offset: off === null ? null : String(off),
         routingKey: r[routingKey] as string | null,
         connection: r[connection] as string | null,
-        key: r[key] as Buffer | null,
         headers: json(r[headers]),
         properties: json(r[properties]),
         payload: (r[payload] as Buffer | null) ?? Buffer.alloc(0),

@@ -46,9 +46,21 @@ export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'
 
 /** The columns every row read selects. */
 export function rowColumns(e: EventColumns): string {
+  return selectList(e, 'key, ');
+}
+
+/**
+ * The columns the analysis reads a whole session with: every row column but the record key,
+ * which no part of the analysis reads (issue 12: a Buffer per row cost ~25% of the read).
+ */
+export function analysisColumns(e: EventColumns): string {
+  return selectList(e, '');
+}
+
+function selectList(e: EventColumns, key: string): string {
   // offset is read as text: it is an int64 and a JS number would round it past 2^53.
   return `seq, time, broker_time, ${e.time} AS event_time, ${e.source} AS event_time_source, transport, endpoint, event,
-  dest_kind, destination, partition, CAST(offset AS TEXT) AS offset, routing_key, connection, key, headers, properties, size,
+  dest_kind, destination, partition, CAST(offset AS TEXT) AS offset, routing_key, connection, ${key}headers, properties, size,
   correlation_id, message_id, reply_to, meta`;
 }
 

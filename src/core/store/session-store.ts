@@ -345,9 +345,9 @@ export class SessionStore {
     return rows.map(toStored);
   }
 
-  /** The same as `page`, faster: what the analysis reads a whole session with. */
+  /** The same as `page` without record keys, faster: what the analysis reads a whole session with. */
   pageForAnalysis(afterSeq: number, limit: number): StoredMessage[] {
-    if (this.analysisReader?.columns !== this.rowCols) this.analysisReader = new AnalysisPageReader(this.db, this.rowCols);
+    if (this.analysisReader?.eventCols !== this.eventCols) this.analysisReader = new AnalysisPageReader(this.db, this.eventCols);
     return this.analysisReader.page(afterSeq, limit);
   }
 
