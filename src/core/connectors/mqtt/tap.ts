@@ -8,6 +8,7 @@ import { BadInputError, type FlowscopeError } from '../../common/errors.ts';
 import { hideUserinfo, maskPassword, passwordOf } from '../../common/redact.ts';
 import { mqttError, subscribeRefused } from './errors.ts';
 import { mqttMessage } from './record.ts';
+import { TapReconnect } from '../reconnect.ts';
 
 export interface MqttTapOptions {
   id: string;
@@ -35,7 +36,7 @@ export class MqttTapConnector implements Connector {
   private client: MqttClient | null = null;
   private stopped = true;
   private readonly backoff: Backoff;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly reconnect: TapReconnect;
   private connections = 0;
   private readonly where: string;
   private readonly password: string | null;
@@ -58,6 +59,8 @@ export class MqttTapConnector implements Connector {
     this.password = passwordOf(opts.url);
     this.version = opts.protocolVersion ?? 5;
     this.backoff = new Backoff({ initialMs: opts.minBackoffMs ?? MQTT_RECONNECT.initialMs, maxMs: opts.maxBackoffMs ?? MQTT_RECONNECT.maxMs });
+    // A clean session: the broker keeps nothing for the tap while it is away.
+    this.reconnect = new TapReconnect(this.backoff, sink, 'messages published to its filters');
   }
 
   async start(): Promise<void> {
@@ -68,8 +71,8 @@ export class MqttTapConnector implements Connector {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.reconnect.cancel();
+    this.reconnect.recovered();
     const client = this.client;
     this.client = null;
     if (client) await client.endAsync(true).catch(() => undefined);
@@ -109,6 +112,7 @@ export class MqttTapConnector implements Connector {
           }
           subscribed = true;
           this.backoff.reset();
+          this.reconnect.recovered();
           this.sink.status('recording', `subscribed to ${this.opts.topics.join(', ')} on ${this.where} (MQTT ${this.version === 5 ? '5' : '3.1.1'})`);
         },
       );
@@ -132,17 +136,13 @@ export class MqttTapConnector implements Connector {
         this.sink.status('failed', failure.message);
         return;
       }
-      this.scheduleReconnect(failure?.message ?? (subscribed ? 'the broker closed the connection' : null));
+      const why = failure?.message ?? (subscribed ? 'the broker closed the connection' : null);
+      if (subscribed) this.reconnect.lost(why ?? 'disconnected');
+      this.scheduleReconnect(why);
     });
   }
 
   private scheduleReconnect(why: string | null): void {
-    if (this.stopped) return;
-    const delay = this.backoff.next();
-    this.sink.status('reconnecting', `${why ?? 'disconnected'}; retrying in ${(delay / 1000).toFixed(1)} s`);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect();
-    }, delay);
+    if (!this.stopped) this.reconnect.schedule(why ?? 'disconnected', () => this.connect());
   }
 }

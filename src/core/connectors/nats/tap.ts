@@ -7,6 +7,7 @@ import { BadInputError, type FlowscopeError } from '../../common/errors.ts';
 import { hideUserinfo, maskPassword } from '../../common/redact.ts';
 import { natsError } from './errors.ts';
 import { InboxBook, natsMessage } from './record.ts';
+import { TapReconnect } from '../reconnect.ts';
 
 export interface NatsTapOptions {
   id: string;
@@ -31,7 +32,7 @@ export class NatsTapConnector implements Connector {
   private nc: NatsConnection | null = null;
   private stopped = true;
   private readonly backoff: Backoff;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly reconnect: TapReconnect;
   private connections = 0;
   private readonly where: string;
   private readonly secrets: (string | null)[];
@@ -64,6 +65,8 @@ export class NatsTapConnector implements Connector {
       ...(user && pass ? { user, pass } : user ? { token: user } : {}),
     };
     this.backoff = new Backoff({ initialMs: opts.minBackoffMs ?? NATS_RECONNECT.initialMs, maxMs: opts.maxBackoffMs ?? NATS_RECONNECT.maxMs });
+    // Core NATS keeps nothing for a subscriber that is away.
+    this.reconnect = new TapReconnect(this.backoff, sink, 'messages published on its subjects');
   }
 
   async start(): Promise<void> {
@@ -74,8 +77,8 @@ export class NatsTapConnector implements Connector {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.reconnect.cancel();
+    this.reconnect.recovered();
     const nc = this.nc;
     this.nc = null;
     if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);
@@ -98,6 +101,7 @@ export class NatsTapConnector implements Connector {
     }
     this.nc = nc;
     let failure: FlowscopeError | null = null;
+    let recording = false;
     try {
       for (const subject of this.opts.subjects) {
         nc.subscribe(subject, {
@@ -115,13 +119,17 @@ export class NatsTapConnector implements Connector {
     void nc.closed().then((err) => {
       if (this.nc === nc) this.nc = null;
       if (this.stopped) return;
-      this.onFailure(err ? natsError(err, this.where, this.secrets) : (failure ?? null), true);
+      const why = err ? natsError(err, this.where, this.secrets) : (failure ?? null);
+      if (recording) this.reconnect.lost(why?.message ?? 'the server closed the connection');
+      this.onFailure(why, true);
     });
     if (failure && !nc.isClosed()) {
       await nc.close().catch(() => undefined);
       return;
     }
     this.backoff.reset();
+    recording = true;
+    this.reconnect.recovered();
     this.sink.status('recording', `subscribed to ${this.opts.subjects.join(', ')} on ${this.where}`);
   }
 
@@ -132,11 +140,6 @@ export class NatsTapConnector implements Connector {
       this.sink.status('failed', failure.message);
       return;
     }
-    const delay = this.backoff.next();
-    this.sink.status('reconnecting', `${failure?.message ?? 'the server closed the connection'}; retrying in ${(delay / 1000).toFixed(1)} s`);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, delay);
+    this.reconnect.schedule(failure?.message ?? 'the server closed the connection', () => void this.connect());
   }
 }

@@ -7,6 +7,7 @@ import { WS_CLOSE_GRACE_MS, WS_HANDSHAKE_TIMEOUT_MS, WS_MAX_PAYLOAD, WS_RECONNEC
 import { errorText } from '../../common/errors.ts';
 import { hideUserinfo } from '../../common/redact.ts';
 import { closeReason, wsMessage } from './common.ts';
+import { TapReconnect } from '../reconnect.ts';
 
 /** A message the tap sends after each (re)connect, e.g. a subscription request. */
 export type TapMessage = string | { data: string; binary?: boolean } | { base64: string };
@@ -38,12 +39,10 @@ export class WsTapConnector implements Connector {
   private stopped = true;
   private readonly backoff: Backoff;
   private connections = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly reconnect: TapReconnect;
   private readonly path: string;
   private readonly target: string;
   private readonly initial: { bytes: Buffer; binary: boolean }[];
-  /** When and why a recorded connection was lost; the next open records the gap. */
-  private lostAt: { time: number; why: string } | null = null;
 
   constructor(
     private readonly opts: WsTapOptions,
@@ -66,6 +65,7 @@ export class WsTapConnector implements Connector {
       initialMs: opts.minBackoffMs ?? WS_RECONNECT.initialMs,
       maxMs: opts.maxBackoffMs ?? WS_RECONNECT.maxMs,
     });
+    this.reconnect = new TapReconnect(this.backoff, sink, 'frames the server sent');
   }
 
   async start(): Promise<void> {
@@ -76,10 +76,9 @@ export class WsTapConnector implements Connector {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.reconnect.cancel();
     // Stopped while still away: the gap runs until now.
-    this.recordGap();
+    this.reconnect.recovered();
     const ws = this.ws;
     this.ws = null;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
@@ -119,7 +118,7 @@ export class WsTapConnector implements Connector {
       opened = true;
       this.backoff.reset();
       fact('open', null, { target: this.target, subprotocol: ws.protocol || null });
-      this.recordGap();
+      this.reconnect.recovered();
       this.sink.status('recording', `connected to ${this.target}`);
       for (const m of this.initial) {
         fact('frame-out', m.bytes, { opcode: m.binary ? 'binary' : 'text' });
@@ -138,7 +137,7 @@ export class WsTapConnector implements Connector {
       if (opened) {
         const by = this.stopped ? 'client' : 'server';
         fact('close', null, { code, reason: closeReason(reason.toString('utf8')), by });
-        if (!this.stopped) this.lostAt ??= { time: Date.now(), why: `connection closed (${code})` };
+        if (!this.stopped) this.reconnect.lost(`connection closed (${code})`);
       } else if (!this.stopped) {
         fact('error', null, { message: `cannot connect to ${this.target}: ${lastError ?? `closed with ${code}`}` });
       }
@@ -146,32 +145,8 @@ export class WsTapConnector implements Connector {
     });
   }
 
-  /**
-   * A tap is one more subscriber: what the server sent while it was away is not replayed
-   * to it, so the time between losing a connection and the next open is a gap in the
-   * recording, with a count nobody can know.
-   */
-  private recordGap(): void {
-    const lost = this.lostAt;
-    this.lostAt = null;
-    if (!lost) return;
-    this.sink.gap?.({
-      start: lost.time,
-      end: Date.now(),
-      lost: null,
-      reason: 'disconnected',
-      detail: `${lost.why}; frames the server sent until the tap reconnected were not recorded`,
-    });
-  }
-
   private scheduleReconnect(why: string | null): void {
-    if (this.stopped) return;
-    const delay = this.backoff.next();
-    this.sink.status('reconnecting', `${why ?? 'disconnected'}; retrying in ${(delay / 1000).toFixed(1)} s`);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect();
-    }, delay);
+    if (!this.stopped) this.reconnect.schedule(why ?? 'disconnected', () => this.connect());
   }
 }
 
