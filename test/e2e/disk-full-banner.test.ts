@@ -45,18 +45,12 @@ test('a full disk shows a banner at once with the held count; freeing space remo
   await banner.waitFor({ state: 'detached', timeout: 20_000 });
   const gaps = page.getByTestId('gaps-banner');
   await gaps.waitFor({ timeout: 20_000 });
-  // One gap per endpoint that was recording (the demo adds MQTT and NATS where they run).
-  const recording = session.info().endpoints.filter((e) => e.status === 'recording').map((e) => e.id);
-  assert.ok(recording.includes('demo-ws'));
-  await eventually('a gap row per recording endpoint', async () => (await page.getByTestId('gap-row').count()) === recording.length);
-  assert.match(await gaps.innerText(), new RegExp(`^${recording.length} gaps? in this recording`));
+  // A gap per endpoint that held messages during the pause (the demo adds MQTT and NATS
+  // where they run), the WebSocket one among them, none with a message lost.
   const rows = await page.getByTestId('gap-row').allInnerTexts();
-  for (const id of recording) {
-    assert.ok(
-      rows.some((r) => new RegExp(`${id} · disk full: no message lost — disk full; \\d+ held in memory and stored after`).test(r)),
-      `${id}'s pause is a gap with nothing lost: ${rows.join(' | ')}`,
-    );
-  }
+  assert.match(await gaps.innerText(), new RegExp(`^${rows.length} gaps? in this recording`));
+  assert.ok(rows.some((r) => r.includes('demo-ws · ')), rows.join(' | '));
+  for (const r of rows) assert.match(r, /demo-\w+ · disk full: no message lost — disk full; \d+ held in memory and stored after/);
   const before = Number(await page.getByTestId('message-count').getAttribute('data-total'));
   await waitShown(page, (n) => n > before, 'recording carries on after the gap');
   await screenshot(page, 'disk-full-gap-messages');
