@@ -1,3 +1,4 @@
+import { toOffsets, type OffsetRow } from './rows.ts';
 import type { Database as Db } from 'better-sqlite3';
 import type { GroupOffset } from '../../shared/model.ts';
 
@@ -62,15 +63,6 @@ interface Stored {
   saved_at: number;
   version: string;
   results_end: number | null;
-}
-
-interface OffsetRow {
-  time: number;
-  endpoint: string;
-  group_id: string;
-  topic: string;
-  partition: number;
-  offset: string;
 }
 
 /** The snapshot table and the few reads a resume needs. */
@@ -163,6 +155,6 @@ export class AnalysisSnapshots {
          WHERE rowid > ? AND time <= ? ORDER BY rowid`,
       )
       .all(rows, upTo) as OffsetRow[];
-    return found.map((r) => ({ time: r.time, endpoint: r.endpoint, groupId: r.group_id, topic: r.topic, partition: r.partition, offset: r.offset }));
+    return toOffsets(found);
   }
 }

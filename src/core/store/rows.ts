@@ -1,4 +1,4 @@
-import type { CapturedMessage, EventTimeSource, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
+import type { CapturedMessage, EventTimeSource, GroupOffset, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import { previewPayload } from '../decode/payload.ts';
 import { KEY_PREVIEW_BYTES, PREVIEW_BYTES } from '../common/constants.ts';
 import { refHash, textHash } from './ref-hash.ts';
@@ -176,4 +176,18 @@ export function toStored(r: Row): StoredMessage {
     replyTo: r.reply_to,
     meta: r.meta ? (JSON.parse(r.meta) as Record<string, JsonValue>) : null,
   };
+}
+
+/** A group_offsets row as SQLite returns it (offset cast to text: it can pass 2^53). */
+export interface OffsetRow {
+  time: number;
+  endpoint: string;
+  group_id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export function toOffsets(rows: readonly OffsetRow[]): GroupOffset[] {
+  return rows.map((r) => ({ time: r.time, endpoint: r.endpoint, groupId: r.group_id, topic: r.topic, partition: r.partition, offset: r.offset }));
 }

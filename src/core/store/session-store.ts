@@ -9,7 +9,7 @@ import { addGaps, readGaps } from './gaps.ts';
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
-import { EVENT_COLUMNS, HASHED_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toStored, type EventColumns, type Row } from './rows.ts';
+import { EVENT_COLUMNS, HASHED_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
 import { PREVIEW_BYTES } from '../common/constants.ts';
@@ -479,15 +479,3 @@ export class SessionStore {
   }
 }
 
-interface OffsetRow {
-  time: number;
-  endpoint: string;
-  group_id: string;
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
-function toOffsets(rows: readonly OffsetRow[]): GroupOffset[] {
-  return rows.map((r) => ({ time: r.time, endpoint: r.endpoint, groupId: r.group_id, topic: r.topic, partition: r.partition, offset: r.offset }));
-}
