@@ -19,8 +19,8 @@ Usage:
                   --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]
                                                        subjects with * and >
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
-  flowscope export FILE --format jsonl [--out F]
-  flowscope import FILE --format jsonl|kcat --out SESSION
+  flowscope export FILE [--format jsonl|har] [--out F]   har: the WebSocket connections, for DevTools
+  flowscope import FILE [--format jsonl|kcat|har] [--out SESSION]   .har files are HAR (Chrome, mitmproxy)
   flowscope serve [FILE] [--port N] [--demo]
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]
   flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]… [--dry-run]

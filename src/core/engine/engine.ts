@@ -23,6 +23,8 @@ import { RecentSessions } from './recent.ts';
 import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
 import { importKcat } from '../io/kcat.ts';
+import { importHar } from '../io/har-import.ts';
+import { exportHar } from '../io/har-export.ts';
 import { ReplayRegistry } from './replays.ts';
 import { getLogger } from '../common/logger.ts';
 
@@ -257,13 +259,15 @@ export class Engine implements InspectorApi {
         const s = this.session(i.sessionId);
         await s.recorder?.settle();
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
-        const count = await exportJsonl(s.store, i.path, i.filter ?? {});
+        const filter = i.filter ?? {};
+        const count = i.format === 'har' ? (await exportHar(s.store, i.path, { version: this.opts.version, filter })).frames : await exportJsonl(s.store, i.path, filter);
         return { path: i.path, count };
       },
       'renderer:session:import': async (i) => {
         const out = i.out ?? path.join(this.opts.dataDir, `${path.basename(i.path).replace(/\.[^.]*$/, '')}-${Date.now()}${SESSION_EXTENSION}`);
         const meta = { flowscope_version: this.opts.version };
         if (i.format === 'kcat') await importKcat(i.path, out, meta, this.storeOptions());
+        else if (i.format === 'har') await importHar(i.path, out, meta, this.storeOptions());
         else await importJsonl(i.path, out, meta, this.storeOptions());
         // The new file is Flowscope's own: the analysis it reads is kept, so the next open is at once.
         return this.openSession(out, { keepAnalysis: true }).info();
