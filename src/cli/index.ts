@@ -19,7 +19,8 @@ Usage:
                   --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]
                                                        subjects with * and >
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
-  flowscope export FILE [--format jsonl|har] [--out F]   har: the WebSocket connections, for DevTools
+  flowscope export FILE [--format jsonl|har|asyncapi] [--out F]   har: the WebSocket connections, for DevTools;
+      asyncapi: an AsyncAPI 3.0 document of the observed channels (YAML; JSON for a .json --out)
   flowscope import FILE [--format jsonl|kcat|har] [--out SESSION]   .har files are HAR (Chrome, mitmproxy)
   flowscope serve [FILE] [--port N] [--demo]
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]

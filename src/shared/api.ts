@@ -50,7 +50,7 @@ export const requests = {
   'renderer:session:close': { input: z.object({ sessionId }).strict() },
   'renderer:session:set-notes': { input: z.object({ sessionId, notes: z.string().max(100_000) }).strict() },
   'renderer:session:export': {
-    input: z.object({ sessionId, path, format: z.enum(['jsonl', 'har']), filter: messageFilterSchema.optional() }).strict(),
+    input: z.object({ sessionId, path, format: z.enum(['jsonl', 'har', 'asyncapi']), filter: messageFilterSchema.optional() }).strict(),
   },
   'renderer:session:import': {
     input: z.object({ path, format: z.enum(['jsonl', 'kcat', 'har']), out: path.optional() }).strict(),

@@ -3,14 +3,16 @@ import { UsageError, flag, parseArgs } from '../args.ts';
 import { SessionStore, asSessionFileError } from '../../core/store/session-store.ts';
 import { exportJsonl } from '../../core/io/jsonl.ts';
 import { exportHar } from '../../core/io/har-export.ts';
+import { exportAsyncApi } from '../../core/io/asyncapi/export.ts';
 import { version } from '../context.ts';
 
-const FORMATS = ['jsonl', 'har'] as const;
+const FORMATS = ['jsonl', 'har', 'asyncapi'] as const;
 
 /**
- * `flowscope export FILE [--format jsonl|har] [--out F]`: JSON Lines (one object per
- * message), or HAR (the WebSocket connections, as Chrome DevTools loads them). The format
- * defaults from the --out name (`.har`), else JSON Lines.
+ * `flowscope export FILE [--format jsonl|har|asyncapi] [--out F]`: JSON Lines (one object per
+ * message), HAR (the WebSocket connections, as Chrome DevTools loads them), or an AsyncAPI 3.0
+ * document of what was observed (YAML, or JSON for a `.json` --out). The format defaults from
+ * the --out name (`.har`), else JSON Lines.
  */
 export async function exportCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -23,7 +25,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const store = SessionStore.open(path.resolve(file), { readonly: true });
   try {
     const target = toFile ? path.resolve(out) : process.stdout;
-    if (format === 'har') {
+    if (format === 'asyncapi') {
+      const r = await exportAsyncApi(store, target, { version: version() });
+      if (toFile) console.error(`exported an AsyncAPI 3.0 document (${r.channels} channels, ${r.operations} operations) to ${out}`);
+    } else if (format === 'har') {
       const r = await exportHar(store, target, { version: version() });
       if (toFile) console.error(`exported ${r.connections} WebSocket connection${r.connections === 1 ? '' : 's'} (${r.frames} frames) to ${out}`);
     } else {

@@ -25,6 +25,7 @@ import { exportJsonl, importJsonl } from '../io/jsonl.ts';
 import { importKcat } from '../io/kcat.ts';
 import { importHar } from '../io/har-import.ts';
 import { exportHar } from '../io/har-export.ts';
+import { exportAsyncApi } from '../io/asyncapi/export.ts';
 import { ReplayRegistry } from './replays.ts';
 import { getLogger } from '../common/logger.ts';
 
@@ -201,7 +202,7 @@ export class Engine implements InspectorApi {
     const demo = await startDemo({
       recorder,
       endpointId,
-      register: (id, transport, label) => s.registerEndpoint(id, transport, label),
+      register: (id, transport, label, config) => s.registerEndpoint(id, transport, label, config),
       onNote: (line) => {
         log.info(line);
         onNote?.(line);
@@ -260,7 +261,13 @@ export class Engine implements InspectorApi {
         await s.recorder?.settle();
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
         const filter = i.filter ?? {};
-        const count = i.format === 'har' ? (await exportHar(s.store, i.path, { version: this.opts.version, filter })).frames : await exportJsonl(s.store, i.path, filter);
+        const opts = { version: this.opts.version, filter };
+        const count =
+          i.format === 'har'
+            ? (await exportHar(s.store, i.path, opts)).frames
+            : i.format === 'asyncapi'
+              ? (await exportAsyncApi(s.store, i.path, opts)).channels
+              : await exportJsonl(s.store, i.path, filter);
         return { path: i.path, count };
       },
       'renderer:session:import': async (i) => {
