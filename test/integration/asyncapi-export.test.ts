@@ -4,13 +4,19 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
-import { Ajv } from 'ajv';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import type { StoredMessage } from '../../src/shared/model.ts';
-import { tmpDir } from '../helpers/tmp.ts';
+import { tmpDir, waitFor } from '../helpers/tmp.ts';
 import { MQTT_URL, NATS_URL } from '../helpers/mqtt-nats.ts';
+import { asyncApiValidator } from '../helpers/asyncapi.ts';
+import { adminClient, createTopic, deleteTopics, kafkaBrokers, kcatProduce, uniqueName } from '../helpers/kafka.ts';
+import { AMQP_HOST, AMQP_PORT, createVhost, runPython, spawnPython, suffix } from '../helpers/amqp.ts';
+import { Recorder } from '../../src/core/engine/recorder.ts';
+import { KafkaConnector } from '../../src/core/connectors/kafka/index.ts';
+import { AmqpConnector } from '../../src/core/connectors/amqp/index.ts';
+import { createEnricher } from '../../src/core/engine/session-analysis.ts';
+import { buildAsyncApi } from '../../src/core/io/asyncapi/export.ts';
 
 // Issue 15: `flowscope export --format asyncapi` writes an AsyncAPI 3.0 document of what a
 // session observed. The session here is the demo's real traffic (a WebSocket JSON-RPC,
@@ -21,16 +27,6 @@ import { MQTT_URL, NATS_URL } from '../helpers/mqtt-nats.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/flowscope.mjs');
-const require = createRequire(import.meta.url);
-const addFormats = require('ajv-formats') as (ajv: Ajv) => Ajv;
-const specs = require('@asyncapi/specs') as { schemasWithoutId: Record<string, object> };
-
-/** The official AsyncAPI 3.0.0 schema, as @asyncapi/parser loads it (its "without $id" form). */
-function asyncApiValidator() {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  return ajv.compile(specs.schemasWithoutId['3.0.0']!);
-}
 
 interface Doc {
   asyncapi: string;
@@ -115,4 +111,78 @@ test('the AsyncAPI document of the demo passes the official schema and lists exa
     assert.ok((msg.payload.required as string[]).includes('method'));
     assert.ok((msg.examples?.length ?? 0) > 0);
   }
+});
+
+test('the AsyncAPI document of a Kafka + RabbitMQ session: topics, the request queue and its replies, each as the clients used them', async (t) => {
+  const brokers = await kafkaBrokers();
+  const admin = await adminClient(brokers);
+  const topic = uniqueName('asyncapi-orders');
+  await createTopic(admin, topic);
+  const vh = await createVhost();
+  await vh.trace(true);
+  t.after(async () => {
+    await deleteTopics(admin, [topic]).catch(() => undefined);
+    await admin.disconnect();
+    await vh.dispose();
+  });
+  const dir = tmpDir();
+  const store = SessionStore.create(path.join(dir, 'brokers.flowscope'));
+  t.after(() => store.close());
+  const recorder = new Recorder(store, { flushMs: 50, enrich: createEnricher() });
+  store.upsertEndpoint({ id: 'kafka', transport: 'kafka', label: 'kafka', config: { brokers }, createdAt: Date.now() });
+  store.upsertEndpoint({ id: 'rabbit', transport: 'amqp', label: 'rabbit', config: { url: vh.url.replace('guest:guest@', '') }, createdAt: Date.now() });
+  await recorder.add(new KafkaConnector({ id: 'kafka', brokers, topics: [topic] }, recorder.sink('kafka')));
+  await recorder.add(new AmqpConnector({ id: 'rabbit', url: vh.url, exchanges: [], firehose: true }, recorder.sink('rabbit')));
+  await waitFor('both taps to record', () => recorder.endpointStates().every((s) => s.status === 'recording') && recorder.endpointStates().length === 2);
+
+  // Kafka: order events from kcat (librdkafka), JSON with a status field.
+  const lines = path.join(dir, 'orders.txt');
+  fs.writeFileSync(lines, Array.from({ length: 12 }, (_, i) => `o${i}|${JSON.stringify({ id: i, status: i % 3 ? 'paid' : 'open', total: i * 2.5 })}`).join('\n'));
+  await kcatProduce({ brokers, topic, file: lines, keyDelimiter: '|' });
+  // RabbitMQ: pika RPC, 10 requests on the default exchange to the request queue, each
+  // answered to the client's own reply queue with its correlation id.
+  const queue = `rpc.${suffix()}`;
+  const server = spawnPython('pika_rpc_server.py', [vh.url, queue, '1000']);
+  t.after(() => server.stop());
+  await waitFor('the pika RPC server', () => server.lines.includes('ready'));
+  const rpc = JSON.parse(await runPython('pika_rpc_client.py', [vh.url, queue, '10', '10'])) as { answered: number; reply_to: string };
+  assert.equal(rpc.answered, 10);
+  await waitFor('the traffic in the session', () => {
+    recorder.flush();
+    return store.count({ destinations: [topic] }) === 12 && store.count({ events: ['publish'], transports: ['amqp'] }) === 20 && store.count({ events: ['deliver'], transports: ['amqp'] }) === 20;
+  });
+  await recorder.stop();
+
+  const { document } = await buildAsyncApi(store, { version: 'test' });
+  const doc = document as unknown as Doc & { channels: Record<string, { bindings?: { amqp?: Record<string, unknown> } }> };
+  const validate = asyncApiValidator();
+  assert.ok(validate(doc), `valid AsyncAPI 3.0.0: ${JSON.stringify(validate.errors?.slice(0, 5))}`);
+  assert.deepEqual(
+    Object.values(doc.servers).map((s) => [s.protocol, s.host]).sort(),
+    [['amqp', `${AMQP_HOST}:${AMQP_PORT}`], ['kafka', brokers[0]]],
+  );
+
+  const byAddress = (address: string, is?: string) => Object.entries(doc.channels).find(([, c]) => c.address === address && (is === undefined || c.bindings?.amqp?.is === is));
+  const opsOn = (channelId: string) => Object.values(doc.operations).filter((o) => refName(o.channel) === channelId).map((o) => o.action).sort();
+
+  const [orders, ordersCh] = byAddress(topic)!;
+  assert.deepEqual(opsOn(orders), ['send'], 'kcat produced to the topic');
+  const order = Object.values(ordersCh.messages)[0]!;
+  assert.deepEqual(order.payload, { type: 'object', properties: { id: { type: 'integer' }, status: { type: 'string', enum: ['open', 'paid'] }, total: { type: 'number' } }, required: ['id', 'status', 'total'] });
+
+  // Requests: published to the default exchange with the queue as routing key, delivered from the queue.
+  const [requests, requestsCh] = byAddress(queue, 'routingKey')!;
+  assert.deepEqual(requestsCh.bindings?.amqp, { is: 'routingKey', exchange: { name: 'amq.default' }, bindingVersion: '0.3.0' });
+  assert.deepEqual(opsOn(requests), ['send']);
+  const [requestQueue] = byAddress(queue, 'queue')!;
+  assert.deepEqual(opsOn(requestQueue), ['receive'], 'the server consumed the request queue');
+  // Replies: to the client's reply queue, named by each request's reply_to.
+  const [replies] = byAddress(rpc.reply_to, 'routingKey')!;
+  const [replyQueue] = byAddress(rpc.reply_to, 'queue')!;
+  assert.deepEqual(opsOn(replies), ['send']);
+  assert.deepEqual(opsOn(replyQueue), ['receive']);
+  const send = Object.values(doc.operations).find((o) => refName(o.channel) === requests && o.action === 'send')!;
+  assert.equal(refName(send.reply!.channel), replies, 'the request operation replies on the reply_to channel');
+  assert.deepEqual((send.reply as unknown as { address: { location: string } }).address.location, '$message.header#/replyTo');
+  assert.equal(Object.keys(doc.channels).length, 5, 'the topic, the request and reply routing keys, the two queues');
 });
