@@ -18,6 +18,8 @@ Usage:
                                                        topic filters with + and #; MQTT 5 by default
                   --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]
                                                        subjects with * and >
+                  --nats-proxy LISTEN_PORT=nats://host:4222   record NATS clients through a proxy
+                                 (sees their requests' 503 "no responders", which a tap cannot)
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
   flowscope export FILE --format jsonl [--out F]
   flowscope import FILE --format jsonl|kcat --out SESSION

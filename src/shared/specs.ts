@@ -74,6 +74,13 @@ export const endpointSpecSchema = z.discriminatedUnion('kind', [
       subjects: z.array(natsSubject).min(1).max(200),
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal('nats-proxy'),
+      listenPort: z.number().int().min(0).max(65535),
+      target: z.string().regex(/^nats:\/\/.+/i, 'target must be a nats:// URL').max(2048),
+    })
+    .strict(),
 ]);
 export type EndpointSpec = z.infer<typeof endpointSpecSchema>;
 

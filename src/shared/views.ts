@@ -122,7 +122,8 @@ export type PairStatus = 'matched' | 'unanswered' | 'orphan' | 'duplicate';
  * - `session-ended`: the recording ended before the timeout had passed and no reply had come;
  * - `connection-closed` / `connection-dropped`: its WebSocket closed (normally / abnormally) first;
  * - `sent-after-close`: it was sent on a WebSocket that was already closed;
- * - `evicted`: too many requests were open at once and it was the oldest.
+ * - `evicted`: too many requests were open at once and it was the oldest;
+ * - `no-responders`: NATS answered the requester with a 503 status: nobody subscribes to the subject.
  */
 export type UnansweredReason =
   | 'timeout'
@@ -130,7 +131,8 @@ export type UnansweredReason =
   | 'connection-closed'
   | 'connection-dropped'
   | 'sent-after-close'
-  | 'evicted';
+  | 'evicted'
+  | 'no-responders';
 
 /** One destination's pair counts. */
 export interface PairCounts {
@@ -173,6 +175,7 @@ export interface PairsSummary {
  * - `sent-after-close`: WebSocket frame sent while the peer was closing or after it closed.
  * - `lost-on-drop`: WebSocket frame in flight towards a side whose connection died (1006).
  * - `unanswered-before-close`: WebSocket JSON-RPC request the connection closed on before any reply.
+ * - `no-responders`: NATS request the server answered with a 503 status: no subscriber for its subject.
  */
 export type UndeliveredReason =
   | 'unroutable'
@@ -187,7 +190,8 @@ export type UndeliveredReason =
   | 'no-consumer-group'
   | 'sent-after-close'
   | 'lost-on-drop'
-  | 'unanswered-before-close';
+  | 'unanswered-before-close'
+  | 'no-responders';
 
 export interface UndeliveredItem {
   seq: number;

@@ -26,33 +26,56 @@ export class InboxBook {
   }
 }
 
+/** A NATS message as read from nats.js or from the wire. */
+export interface NatsFields {
+  subject: string;
+  reply: string | null;
+  /** Header names in order, each with every value sent; null when none. */
+  headers: Iterable<[string, string[]]> | null;
+  /** Status of a status message (`NATS/1.0 503`). */
+  code: number | null;
+  description: string | null;
+  data: Uint8Array;
+}
+
 /**
  * One NATS message as Flowscope records it: the subject as the destination, the payload
  * bytes exactly, headers (repeated names as arrays), the reply subject as replyTo. A
  * request's correlation id is its reply subject; a message published on a reply subject
  * seen before carries it too, which is what pairs them. A status message (NATS/1.0 503
- * "no responders", when the tap can see one) keeps its code in meta.
+ * "no responders", which only the requester's own connection receives: the proxy sees it)
+ * keeps its code in meta.
  */
 export function natsMessage(endpoint: string, connection: string, msg: Msg, inboxes: InboxBook): CapturedMessage {
+  const h = msg.headers;
+  return natsRecord(endpoint, connection, {
+    subject: msg.subject,
+    reply: msg.reply || null,
+    headers: h ? [...h.keys()].map((k) => [k, h.values(k)] as [string, string[]]) : null,
+    code: h?.code || null,
+    description: h?.description || null,
+    // nats.js hands out a view into its read buffer: keep a copy of our own.
+    data: new Uint8Array(msg.data),
+  }, inboxes);
+}
+
+/** `event`: publish (a client sent it) or deliver (the server handed it to a client of the proxy). */
+export function natsRecord(endpoint: string, connection: string, f: NatsFields, inboxes: InboxBook, event: 'publish' | 'deliver' = 'publish'): CapturedMessage {
   let headers: Record<string, JsonValue> | null = null;
   const meta: Record<string, JsonValue> = {};
-  const h = msg.headers;
-  if (h) {
+  if (f.headers) {
     headers = {};
-    for (const k of h.keys()) {
-      const v = h.values(k);
-      headers[k] = v.length === 1 ? v[0]! : v;
-    }
-    if (h.code) {
-      meta.status = h.code;
-      if (h.description) meta.statusDescription = h.description;
-      if (h.code === 503) meta.noResponders = true;
-    }
+    for (const [k, v] of f.headers) headers[k] = v.length === 1 ? v[0]! : v;
   }
-  const reply = msg.reply || null;
+  if (f.code) {
+    meta.status = f.code;
+    if (f.description) meta.statusDescription = f.description;
+    if (f.code === 503) meta.noResponders = true;
+  }
+  const reply = f.reply || null;
   let correlationId: string | null = null;
-  if (inboxes.has(msg.subject)) {
-    correlationId = msg.subject;
+  if (inboxes.has(f.subject)) {
+    correlationId = f.subject;
     meta.reply = true;
   } else if (reply) {
     correlationId = reply;
@@ -62,13 +85,12 @@ export function natsMessage(endpoint: string, connection: string, msg: Msg, inbo
     time: now(),
     transport: 'nats',
     endpoint,
-    event: 'publish',
+    event,
     destKind: 'topic',
-    destination: msg.subject,
+    destination: f.subject,
     connection,
     headers: headers && Object.keys(headers).length ? headers : null,
-    // nats.js hands out a view into its read buffer: keep a copy of our own.
-    payload: new Uint8Array(msg.data),
+    payload: f.data,
     correlationId,
     replyTo: reply,
     meta: Object.keys(meta).length ? meta : null,
