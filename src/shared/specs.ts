@@ -88,8 +88,8 @@ export type EndpointSpec = z.infer<typeof endpointSpecSchema>;
 export const replayRequestSchema = z
   .object({
     sessionId: z.string().min(1).max(64),
-    /** kafka://host:port, amqp(s)://…, ws(s)://… */
-    to: z.string().regex(/^(kafka|amqps?|wss?):\/\/.+/i, 'target must be kafka://, amqp(s):// or ws(s)://').max(2048),
+    /** kafka://host:port, amqp(s)://…, ws(s)://…, mqtt(s)://…, nats://… */
+    to: z.string().regex(/^(kafka|amqps?|wss?|mqtts?|nats):\/\/.+/i, 'target must be kafka://, amqp(s)://, ws(s)://, mqtt(s):// or nats://').max(2048),
     speed: z.union([z.number().positive().max(10_000), z.literal('max')]).default(1),
     /** Destination remapping FROM → TO. */
     map: z.record(z.string().max(1024), z.string().max(1024)).optional(),

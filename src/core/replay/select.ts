@@ -13,15 +13,17 @@ import type { DestinationPlan, ReplayItem, WsConnectionFacts } from './types.ts'
  *   deliveries even beside publishes.
  * - ws: `frame-out` (client → server frames), each recorded connection over a new
  *   connection; its recorded `open` and client-side `close` are reproduced at their times.
+ * - mqtt: `publish` (what the tap received: topic, payload, QoS, retain, MQTT 5 properties).
+ * - nats: `publish` (what a client published, from a tap or the proxy); the proxy's
+ *   `deliver` events are the server handing those on, and its 503 statuses the server's own.
  * Messages of other transports than the target's are left out.
  */
 export const SENDABLE: Record<Transport, readonly MessageEventKind[]> = {
   kafka: ['publish'],
   amqp: ['publish', 'deliver'],
   ws: ['frame-out'],
-  // Replay onto MQTT and NATS is not built yet (issue 16): nothing of theirs is sent.
-  mqtt: [],
-  nats: [],
+  mqtt: ['publish'],
+  nats: ['publish'],
 };
 const WS_CONTROL: readonly MessageEventKind[] = ['open', 'close'];
 
