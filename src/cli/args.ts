@@ -11,7 +11,7 @@ export interface ParsedArgs {
   ordered: [string, string | true][];
 }
 
-const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin']);
+const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin', 'jetstream']);
 
 /** A small, strict argument parser: `--name value`, `--name=value`, boolean flags. */
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -141,6 +141,10 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
       case 'subject':
         if (current?.kind !== 'nats') throw new UsageError('--subject must follow --nats URL');
         current.subjects.push(v);
+        break;
+      case 'jetstream':
+        if (current?.kind !== 'nats') throw new UsageError('--jetstream must follow --nats URL');
+        current.jetstream = true;
         break;
       default:
         break;

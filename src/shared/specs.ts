@@ -72,6 +72,8 @@ export const endpointSpecSchema = z.discriminatedUnion('kind', [
       url: z.string().regex(/^(nats|tls):\/\/.+/i, 'URL must start with nats:// or tls://').max(2048),
       /** Subjects; `*` matches one token, `>` the rest. */
       subjects: z.array(natsSubject).min(1).max(200),
+      /** Also record JetStream's max-deliveries and terminated advisories (undelivered reasons). */
+      jetstream: z.boolean().optional(),
     })
     .strict(),
   z

@@ -176,6 +176,8 @@ export interface PairsSummary {
  * - `lost-on-drop`: WebSocket frame in flight towards a side whose connection died (1006).
  * - `unanswered-before-close`: WebSocket JSON-RPC request the connection closed on before any reply.
  * - `no-responders`: NATS request the server answered with a 503 status: no subscriber for its subject.
+ * - `max-deliveries`: JetStream delivered a stored message as often as its consumer allows (max_deliver) without an ack.
+ * - `terminated`: a JetStream consumer's client terminated the message (AckTerm): it is never redelivered.
  */
 export type UndeliveredReason =
   | 'unroutable'
@@ -191,7 +193,9 @@ export type UndeliveredReason =
   | 'sent-after-close'
   | 'lost-on-drop'
   | 'unanswered-before-close'
-  | 'no-responders';
+  | 'no-responders'
+  | 'max-deliveries'
+  | 'terminated';
 
 export interface UndeliveredItem {
   seq: number;
@@ -207,6 +211,22 @@ export interface UndeliveredItem {
   atEnd: boolean;
   /** AMQP: the copy RabbitMQ dead-lettered, when the message left its queue that way. */
   deadLetter?: DeadLetterLink;
+  /** JetStream: what the advisory said, and which recorded message it was about. */
+  jetstream?: JetStreamLink;
+}
+
+/** A JetStream advisory about one stored message (max deliveries reached, terminated). */
+export interface JetStreamLink {
+  stream: string;
+  consumer: string;
+  /** The message's sequence in its stream. */
+  streamSeq: number;
+  /** How many times the consumer delivered it. */
+  deliveries: number;
+  /** The recorded advisory. `UndeliveredItem.seq` is the original publish when the recording saw its PubAck, else this. */
+  advisorySeq: number;
+  /** Terminated: the reason the client gave, when it gave one. */
+  reason?: string;
 }
 
 /**

@@ -88,7 +88,8 @@ export function revive(fields: Obj): void {
     for (const k of ['offsets', 'seqs', 'times', 'since', 'producers']) as(queue[k], NumberColumn);
   }
   as(as(und.ws, WsUndelivered).closed, FifoMap);
-  as(as(und.nats, NatsUndelivered).requests, FifoMap);
+  const nats = as(und.nats, NatsUndelivered);
+  for (const k of ['requests', 'stored']) as(nats[k], FifoMap);
   reviveTopology(fields.topology);
 }
 

@@ -37,7 +37,7 @@ export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSin
     case 'mqtt':
       return new MqttTapConnector({ id, url: spec.url, topics: spec.topics, ...(spec.protocolVersion ? { protocolVersion: spec.protocolVersion } : {}) }, sink);
     case 'nats':
-      return new NatsTapConnector({ id, url: spec.url, subjects: spec.subjects }, sink);
+      return new NatsTapConnector({ id, url: spec.url, subjects: spec.subjects, jetstream: spec.jetstream ?? false }, sink);
     case 'nats-proxy':
       return new NatsProxyConnector({ id, listenPort: spec.listenPort, target: spec.target }, sink);
   }

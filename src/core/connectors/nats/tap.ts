@@ -15,6 +15,8 @@ export interface NatsTapOptions {
   url: string;
   /** Subjects, `*` and `>` allowed. */
   subjects: string[];
+  /** Also record the JetStream advisories of messages that will never be processed (max deliveries, terminated). */
+  jetstream?: boolean;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -103,7 +105,7 @@ export class NatsTapConnector implements Connector {
     let failure: FlowscopeError | null = null;
     let recording = false;
     try {
-      for (const subject of this.opts.subjects) {
+      for (const subject of [...this.opts.subjects, ...(this.opts.jetstream ? advisoriesToAdd(this.opts.subjects) : [])]) {
         nc.subscribe(subject, {
           callback: (err, msg) => {
             if (err) failure = natsError(err, this.where, this.secrets);
@@ -142,4 +144,28 @@ export class NatsTapConnector implements Connector {
     }
     this.reconnect.schedule(failure?.message ?? 'the server closed the connection', () => void this.connect());
   }
+}
+
+/**
+ * JetStream advisories that say a stored message will never be processed (issue 16):
+ * published by the server on these subjects whenever JetStream is on. The tap listens to
+ * them besides the user's subjects, unless one of those already covers them (a second
+ * subscription would record each advisory twice).
+ */
+export const JS_UNDELIVERED_ADVISORIES = ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>', '$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.>'];
+
+function advisoriesToAdd(subjects: readonly string[]): string[] {
+  return JS_UNDELIVERED_ADVISORIES.filter((a) => !subjects.some((s) => covers(s, a)));
+}
+
+/** Whether every subject `inner` matches is matched by `outer` (both may hold wildcards). */
+function covers(outer: string, inner: string): boolean {
+  const o = outer.split('.');
+  const i = inner.split('.');
+  for (let k = 0; k < o.length; k++) {
+    if (o[k] === '>') return i.length > k;
+    if (k >= i.length || i[k] === '>') return false;
+    if (o[k] !== '*' && o[k] !== i[k]) return false;
+  }
+  return o.length === i.length;
 }
