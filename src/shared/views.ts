@@ -339,7 +339,8 @@ export type TopologyNodeKind =
   | 'consumer'
   | 'ws-client'
   | 'ws-server'
-  | 'endpoint';
+  | 'endpoint'
+  | 'stream';
 
 export interface TopologyNode {
   id: string;

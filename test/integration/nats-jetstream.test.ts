@@ -53,11 +53,46 @@ test('JetStream: max-deliveries and terminated advisories are undelivered with t
     30_000,
   );
   assert.deepEqual(refused.map((n) => delivered.get(n)), [2, 2, 2], 'the generator: each refused message delivered exactly max_deliver times');
+  const deliveries = [...delivered.values()].reduce((a, b) => a + b, 0);
+  const acks = { ack: 6 - refused.length - terminated.length, nak: refused.length * 2, term: terminated.length };
+  await waitFor('every delivery and ack recorded', () => {
+    rec.recorder.flush();
+    const js = [...rec.store.iterate({})].filter((m) => m.meta?.stream === stream);
+    return js.filter((m) => m.meta?.js === 'delivery').length === deliveries && js.filter((m) => m.meta?.js === 'ack').length === deliveries;
+  });
+  await waitFor('the streams discovered', () => rec.store.latestDiscovery().find((d) => d.source === 'jetstream'));
   await rec.recorder.stop();
+
+  const recorded = [...rec.store.iterate({})].filter((m) => m.meta?.stream === stream);
+  const ackKinds: Record<string, number> = {};
+  for (const m of recorded) if (m.meta?.js === 'ack') ackKinds[String(m.meta.ack)] = (ackKinds[String(m.meta.ack)] ?? 0) + 1;
+  assert.deepEqual(ackKinds, acks, 'acks, naks and terms as the worker sent them');
+  const redelivered = recorded.filter((m) => m.meta?.js === 'delivery' && Number(m.meta.delivered) > 1).length;
+  assert.equal(redelivered, refused.length, 'each refused message redelivered once');
+  assert.ok(recorded.filter((m) => m.meta?.js === 'delivery').every((m) => m.event === 'deliver'), 'JetStream deliveries are deliveries, not new publishes');
+  const found = rec.store.latestDiscovery().find((d) => d.source === 'jetstream')!.streams!.find((s) => s.name === stream);
+  assert.ok(found, 'the stream discovered through the JetStream API');
+  assert.deepEqual(found.subjects, [`${p}.jobs.>`]);
+  assert.deepEqual(found.consumers.map((c) => [c.name, c.maxDeliver]), [['worker', 2]]);
 
   const reread = await analyzeSaved(rec.store);
   const reopened = AnalysisState.restore(reread.save());
+  for (const [how, state] of Object.entries({ reread, reopened })) {
+    const g = state.topologyGraph();
+    const node = (label: string) => g.nodes.find((n) => n.label === label);
+    const streamNode = node(stream);
+    assert.equal(streamNode?.kind, 'stream', `${how}: the stream in the flow graph`);
+    const edge = (from: string | undefined, to: string | undefined) => g.edges.find((e) => e.source === from && e.target === to);
+    for (const sub of ['a', 'b']) assert.equal(edge(node(`${p}.jobs.${sub}`)?.id, streamNode?.id)?.count, 3, `${how}: subject ${sub} feeds the stream`);
+    const worker = node(`${stream} › worker`);
+    assert.equal(worker?.kind, 'consumer');
+    const delivery = edge(streamNode?.id, worker?.id);
+    assert.equal(delivery?.count, deliveries, `${how}: deliveries (redeliveries included) from the stream to its consumer`);
+    assert.equal(delivery?.undelivered, refused.length + terminated.length, `${how}: the messages it gave up on, on that edge`);
+  }
   for (const [how, r] of Object.entries({ reread: reread.finish(), reopened: reopened.finish() })) {
+    assert.equal(r.pairs.matched, 6, `${how}: each publish paired with its PubAck`);
+    assert.equal(r.pairs.unanswered, 0, `${how}: deliveries are no requests`);
     const mine = r.undelivered.items.filter((i) => i.jetstream?.stream === stream);
     const body = (seq: number): number => (JSON.parse(Buffer.from(rec.store.get(seq)!.payload).toString()) as { n: number }).n;
     const by = (reason: string) => mine.filter((i) => i.reason === reason);

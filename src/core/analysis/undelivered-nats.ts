@@ -47,6 +47,7 @@ export class NatsUndelivered {
       this.noResponders(m, req ?? null);
       return;
     }
+    if (m.meta?.js === 'delivery' || m.meta?.js === 'ack') return;
     if (m.destination.startsWith(ADVISORY)) {
       this.advisory(m);
       return;
@@ -100,7 +101,8 @@ export class NatsUndelivered {
         atEnd: false,
         jetstream: { stream, consumer, streamSeq: a.stream_seq, deliveries, advisorySeq: m.seq, ...(why ? { reason: why } : {}) },
       },
-      orig?.producer ? [[orig.producer, ids.topic(orig.endpoint, orig.subject, 'nats')]] : [],
+      // Counted on the stream → consumer edge, where the message stopped.
+      [[ids.jsStream(m.endpoint, stream), ids.jsConsumer(m.endpoint, stream, consumer)]],
     );
   }
 

@@ -1,5 +1,6 @@
 import type { Msg } from 'nats';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
+import { jetstreamMeta } from './jetstream.ts';
 
 function now(): number {
   return performance.timeOrigin + performance.now();
@@ -11,18 +12,23 @@ function now(): number {
  * the conversation's id; insertion order bounds the memory (oldest forgotten first).
  */
 export class InboxBook {
-  private readonly seen = new Map<string, true>();
+  /** Reply subject → the subject of the request that named it. */
+  private readonly seen = new Map<string, string>();
 
   constructor(private readonly max: number) {}
 
-  remember(subject: string): void {
-    this.seen.delete(subject);
-    this.seen.set(subject, true);
+  remember(reply: string, requestSubject: string): void {
+    this.seen.delete(reply);
+    this.seen.set(reply, requestSubject);
     if (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value!);
   }
 
   has(subject: string): boolean {
     return this.seen.has(subject);
+  }
+
+  requestSubject(reply: string): string | null {
+    return this.seen.get(reply) ?? null;
   }
 }
 
@@ -74,13 +80,20 @@ export function natsRecord(endpoint: string, connection: string, f: NatsFields, 
   }
   const reply = f.reply || null;
   let correlationId: string | null = null;
-  if (inboxes.has(f.subject)) {
+  const isReply = inboxes.has(f.subject);
+  const js = jetstreamMeta(f.subject, reply, f.data, isReply ? inboxes.requestSubject(f.subject) : null);
+  if (js) Object.assign(meta, js);
+  if (js?.js === 'delivery') {
+    // JetStream handing a stored message to a consumer: its reply subject is the ack
+    // subject, not a conversation, and the message was published (and paired) before.
+    event = 'deliver';
+  } else if (isReply) {
     correlationId = f.subject;
     meta.reply = true;
   } else if (reply) {
     correlationId = reply;
   }
-  if (reply) inboxes.remember(reply);
+  if (reply && js?.js !== 'delivery') inboxes.remember(reply, f.subject);
   return {
     time: now(),
     transport: 'nats',
