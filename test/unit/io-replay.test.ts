@@ -63,6 +63,23 @@ test('a dry run plans only the source events of the target transport, mapped, an
   s.close();
 });
 
+test('a NATS dry run plans what clients published, never JetStream acks or advisories, nor what the server handed on', async () => {
+  const nats = { ...base, transport: 'nats' as const, destKind: 'topic' as const };
+  const s = store([
+    { ...nats, time: T, event: 'publish', destination: 'orders.new', replyTo: '_INBOX.a.1' },
+    { ...nats, time: T + 5, event: 'deliver', destination: 'orders.new', replyTo: '_INBOX.a.1' },
+    { ...nats, time: T + 6, event: 'deliver', destination: '_INBOX.b.1', meta: { status: 503, noResponders: true } },
+    { ...nats, time: T + 10, event: 'publish', destination: '$JS.ACK.S.c.1.5.5.0.0', payload: Buffer.from('+ACK') },
+    { ...nats, time: T + 20, event: 'publish', destination: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.S.c' },
+    { ...nats, time: T + 30, event: 'publish', destination: 'orders.paid' },
+  ]);
+  const { items, report } = await plan(s, 'nats://127.0.0.1:1', { map: { 'orders.new': 'copy.new' } });
+  assert.deepEqual(items.map((i) => [i.seq, i.to, i.detail]), [[1, 'copy.new', 'reply _INBOX.a.1'], [6, 'orders.paid', 'no reply subject']]);
+  assert.deepEqual([report.total, report.planned], [2, 2]);
+  assert.ok(report.notes.some((n) => n.includes('2 JetStream acks and advisories')), report.notes.join('; '));
+  s.close();
+});
+
 test('a session with only deliveries replays them; a filter that selects nothing says why', async () => {
   const s = store(mixed.filter((m) => m.event === 'deliver'));
   const { items, report } = await plan(s, 'amqp://127.0.0.1:1');
