@@ -15,7 +15,8 @@ import { tmpDir, waitFor } from '../helpers/tmp.ts';
 // The server sends a 503 "no responders" only to the requester's connection: a tap never
 // sees it, so the requester goes through the recording proxy. nats.js is the requester
 // because its request() is what users write and it tells which requests got the 503 (the
-// truth); the responders are raw-protocol clients connected to the server directly.
+// truth); the responders are raw-protocol clients, one through the proxy too (so the proxy
+// sees each of its requests and replies twice: as published and as delivered) and one not.
 test('NATS through the proxy: requests answered by 503 are undelivered "no responders", silent ones stay unanswered, live = reopened = reread', async (t) => {
   const p = runPrefix();
   const store = SessionStore.create(path.join(tmpDir(), 'nats-proxy.flowscope'));
@@ -30,7 +31,7 @@ test('NATS through the proxy: requests answered by 503 are undelivered "no respo
   });
   await waitFor('the proxy listening', () => states.at(-1)?.status === 'recording');
 
-  const responder = await RawNats.connect();
+  const responder = await RawNats.connect(proxy.port);
   const silent = await RawNats.connect();
   t.after(() => {
     responder.close();
@@ -55,10 +56,12 @@ test('NATS through the proxy: requests answered by 503 are undelivered "no respo
   assert.equal(truth('answered').length + truth('no-responders').length + truth('timeout').length, sent.length, `no other outcome: ${outcomes.join(',')}`);
   assert.ok(truth('no-responders').length > 0 && truth('timeout').length > 0 && truth('answered').length > 0, 'the run has each outcome');
 
-  // The proxy records each request (publish) and what the server handed the requester: replies and 503s (deliver).
+  // The proxy records what its clients publish (requests, the responder's replies) and what the
+  // server hands them (requests to the responder, replies and 503s to the requester).
+  const answered = truth('answered').length;
   await waitFor('every request and every answer or status', () => {
     recorder.flush();
-    return store.count({ events: ['publish'] }) === sent.length && store.count({ events: ['deliver'] }) === truth('answered').length + truth('no-responders').length;
+    return store.count({ events: ['publish'] }) === sent.length + answered && store.count({ events: ['deliver'] }) === 2 * answered + truth('no-responders').length;
   });
   const statuses = [...store.iterate({ events: ['deliver'] })].filter((m) => m.meta?.status === 503);
   assert.equal(statuses.length, truth('no-responders').length, 'each 503 recorded as a status on the inbox');
