@@ -11,6 +11,7 @@ import { Replayer, type ReplayStatus } from '../../src/core/replay/index.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, stopProcess, uniqueName } from '../helpers/kafka.ts';
 import { AMQP_HOST, AMQP_PORT } from '../helpers/amqp.ts';
+import { MQTT_URL, NATS_URL, RawNats, runPrefix } from '../helpers/mqtt-nats.ts';
 
 const brokers = await kafkaBrokers();
 const admin = await adminClient(brokers);
@@ -182,4 +183,48 @@ test('cancel stops promptly and the report says exactly what the server received
   assert.equal(last.sent, report.sent);
   assert.match(last.message ?? '', /^Cancelled: sent \d+ of 60/);
   assert.ok(progress.length <= Math.ceil(elapsed / 100) + 2, `${progress.length} progress events in ${elapsed.toFixed(0)} ms: at most 10 a second`);
+});
+
+test('nats: 1× keeps the recorded gaps as a raw-protocol subscriber sees them', async (t) => {
+  const p = runPrefix();
+  const store = session(tmpDir(), 'nats', (i, time) => ({
+    time, transport: 'nats', endpoint: 'n', event: 'publish', destKind: 'topic', destination: `${p}.ticks`, payload: Buffer.from(`tick ${i}`),
+  }));
+  t.after(() => store.close());
+  const sub = await RawNats.connect();
+  t.after(() => sub.close());
+  const received: number[] = [];
+  await sub.sub(`${p}.ticks`, () => received.push(performance.now()));
+  const report = await new Replayer(store, { to: NATS_URL, speed: 1 }).run();
+  assert.equal(report.state, 'done', report.error ?? '');
+  await waitFor('every message', () => received.length === OFFSETS.length);
+  t.diagnostic(`nats 1×: ${assertGaps('nats', received)}`);
+});
+
+test('mqtt: 1× keeps the recorded gaps as mosquitto_sub sees them, QoS 2 included', async (t) => {
+  const p = runPrefix();
+  const topic = `${p}/ticks`;
+  const store = session(tmpDir(), 'mqtt', (i, time) => ({
+    time, transport: 'mqtt', endpoint: 'm', event: 'publish', destKind: 'topic', destination: topic, payload: Buffer.from(`tick ${i}`),
+    meta: { qos: i % 3, retain: false, dup: false, protocolVersion: '5' },
+  }));
+  t.after(() => store.close());
+  const broker = new URL(MQTT_URL);
+  // -d prints the SUBACK, so the replay starts once the subscription is in place; 'msg ' marks
+  // message lines (a leading @ would be a time format). stdbuf: into a pipe its output would wait in stdio's buffer.
+  const consumer = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-d', '-V', '5', '-h', broker.hostname, '-p', broker.port, '-t', topic, '-q', '2', '-F', 'msg %t']);
+  t.after(() => stopProcess(consumer));
+  const received: number[] = [];
+  let ready = false;
+  consumer.stdout.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n')) {
+      if (line.startsWith('msg ')) received.push(performance.now());
+      else if (line.includes('SUBACK')) ready = true;
+    }
+  });
+  await waitFor('mosquitto_sub subscribed', () => ready);
+  const report = await new Replayer(store, { to: MQTT_URL, speed: 1 }).run();
+  assert.equal(report.state, 'done', report.error ?? '');
+  await waitFor('every message', () => received.length === OFFSETS.length);
+  t.diagnostic(`mqtt 1×: ${assertGaps('mqtt', received)}`);
 });
