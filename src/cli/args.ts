@@ -11,7 +11,7 @@ export interface ParsedArgs {
   ordered: [string, string | true][];
 }
 
-const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin']);
+const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin', 'decoded']);
 
 /** A small, strict argument parser: `--name value`, `--name=value`, boolean flags. */
 export function parseArgs(argv: string[]): ParsedArgs {

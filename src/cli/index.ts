@@ -18,8 +18,15 @@ Usage:
                                                        topic filters with + and #; MQTT 5 by default
                   --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]
                                                        subjects with * and >
+      decoders (kept in the session file, schema files embedded, so it decodes anywhere):
+                  --decode 'PATTERN=FORMAT[+gzip|+zstd][:FILE[#Type]]'   PATTERN: a destination, or a glob
+                         with * and ?; FORMAT: protobuf, avro, msgpack, cbor, json, text
+                         e.g. --decode 'orders.*=protobuf:shop.proto#shop.Order' --decode prices=avro:price.avsc
+                  --schema-id ID=FILE   a local .avsc/.proto standing for Confluent schema id ID (wire format
+                         magic 0 + id; Protobuf message indexes are followed)
+                  MessagePack, CBOR and payloads a content-encoding header says are gzip/zstd decode without a rule
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
-  flowscope export FILE --format jsonl [--out F]
+  flowscope export FILE --format jsonl [--out F] [--decoded]   --decoded adds each payload's decoded form
   flowscope import FILE --format jsonl|kcat --out SESSION
   flowscope serve [FILE] [--port N] [--demo]
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]

@@ -6,6 +6,8 @@
  * kept exactly; everything else is metadata for filtering, pairing and display.
  */
 
+import type { DecodedPayloadView } from './decoders.ts';
+
 export type Transport = 'kafka' | 'amqp' | 'ws' | 'mqtt' | 'nats';
 
 /** Every transport, in the order the UI lists them. */
@@ -150,6 +152,11 @@ export interface MessageDetail extends MessageRow {
   /** The full payload, base64, when it is below the detail size limit. */
   payloadBase64: string | null;
   truncated: boolean;
+  /**
+   * The payload as the session's decoders read it (Protobuf, Avro, Confluent frames,
+   * MessagePack, CBOR, gzip/zstd), with the reason when they could not; null when none applies.
+   */
+  decoded: DecodedPayloadView | null;
   /** Other messages carrying the same correlation id (bounded). */
   related: MessageRow[];
 }

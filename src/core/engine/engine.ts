@@ -134,7 +134,7 @@ export class Engine implements InspectorApi {
       emitPlayback: (s) => this.emit('main:playback:state', s),
       emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
       analysis: this.opts.analysis ?? {},
-      enrich: createEnricher(this.opts.analysis),
+      enrich: (body) => createEnricher(this.opts.analysis, body),
       onError: (err) => {
         log.error('recording', err);
         this.emit('main:app:error', { message: err.message });
@@ -257,9 +257,11 @@ export class Engine implements InspectorApi {
         const s = this.session(i.sessionId);
         await s.recorder?.settle();
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
-        const count = await exportJsonl(s.store, i.path, i.filter ?? {});
+        const count = await exportJsonl(s.store, i.path, i.filter ?? {}, i.decoded ? { decoders: s.decoders.registry } : {});
         return { path: i.path, count };
       },
+      'renderer:session:decoders': (i) => this.session(i.sessionId).decoders.settings,
+      'renderer:session:set-decoders': (i) => this.session(i.sessionId).setDecoders(i.settings),
       'renderer:session:import': async (i) => {
         const out = i.out ?? path.join(this.opts.dataDir, `${path.basename(i.path).replace(/\.[^.]*$/, '')}-${Date.now()}${SESSION_EXTENSION}`);
         const meta = { flowscope_version: this.opts.version };

@@ -13,7 +13,7 @@ import type {
 import { asSessionFileError, type SessionStore } from '../store/session-store.ts';
 import { AnalysisState } from '../analysis/analysis-state.ts';
 import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
-import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
+import { createEnricher as correlationEnricher, type BodyReader } from '../analysis/correlation.ts';
 import { ANALYSIS_CHECKPOINT_MIN, ANALYSIS_CHECKPOINT_MS, ANALYSIS_PROGRESS_MS } from '../common/constants.ts';
 import { feedSession } from './feed-session.ts';
 import { loadCheckpoint, saveCheckpoint, saveResults, type AnalysedUpTo } from './analysis-checkpoint.ts';
@@ -27,8 +27,8 @@ export { AnalysisState };
 export type { AnalysisConfigInput };
 
 /** Fills correlation facts before a message is stored, per the session's analysis settings. */
-export function createEnricher(config: AnalysisConfigInput = {}): (m: CapturedMessage) => void {
-  return correlationEnricher(resolveAnalysisConfig(config).correlation);
+export function createEnricher(config: AnalysisConfigInput = {}, body?: BodyReader): (m: CapturedMessage) => void {
+  return correlationEnricher(resolveAnalysisConfig(config).correlation, body);
 }
 
 export { feedSession, type FeedProgress } from './feed-session.ts';

@@ -12,6 +12,9 @@ import { SessionPlayback, type PlaybackAction } from './session-playback.ts';
 import { timelineOf } from './session-timeline.ts';
 import { messageDetail } from './message-detail.ts';
 import type { Speed } from './playback.ts';
+import type { BodyReader } from '../analysis/correlation.ts';
+import { SessionDecoders } from './session-decoders.ts';
+import type { DecoderSettings } from '../../shared/decoders.ts';
 
 export interface SessionContext {
   version: string;
@@ -22,7 +25,8 @@ export interface SessionContext {
   emitGaps: (sessionId: string, gapCount: number) => void;
   emitPlayback: (s: PlaybackState) => void;
   emitAnalysis: (sessionId: string, status: AnalysisStatus) => void;
-  enrich: (m: CapturedMessage) => void;
+  /** The correlation enricher of a recording, reading decoded bodies through `body`. */
+  enrich: (body: BodyReader) => (m: CapturedMessage) => void;
   onError: (err: Error) => void;
 }
 
@@ -36,6 +40,8 @@ export class SessionHandle {
   private readonly recording: SessionRecording;
   private readonly analysis: SessionAnalysis;
   private readonly playback: SessionPlayback;
+  /** The session's decoder settings (kept in its file) and the registry built from them. */
+  readonly decoders: SessionDecoders;
 
   constructor(
     readonly id: string,
@@ -45,6 +51,7 @@ export class SessionHandle {
     keepAnalysis = false,
   ) {
     this.batcher = new TrafficBatcher(id, ctx.emitBatch);
+    this.decoders = new SessionDecoders(store);
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
       version: ctx.version,
       keepAfterReading: keepAnalysis,
@@ -52,7 +59,7 @@ export class SessionHandle {
       onError: ctx.onError,
     });
     this.recording = new SessionRecording(store, {
-      enrich: ctx.enrich,
+      enrich: ctx.enrich((m) => this.decoders.registry.structured(m)),
       onStart: () => this.analysis.recordingStarted(),
       onBatch: (b) => {
         this.analysis.ingest(b);
@@ -157,7 +164,12 @@ export class SessionHandle {
   }
 
   detail(seq: number): MessageDetail | null {
-    return messageDetail(this.store, seq);
+    return messageDetail(this.store, seq, this.decoders.registry);
+  }
+
+  /** Replaces the session's decoder settings and keeps them in its file. */
+  setDecoders(settings: DecoderSettings): DecoderSettings {
+    return this.decoders.set(settings);
   }
 
   /** Starts reading the saved session into its analysis (the UI opened it), reporting progress. */

@@ -14,6 +14,7 @@ import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
 import { escapeInvisibleInJson } from '../../shared/invisible.ts';
 
 export { toJsonlRecord, fromJsonlRecord } from './jsonl-record.ts';
+import type { DecoderRegistry } from '../decode/registry.ts';
 export { ImportLineError } from './lines.ts';
 
 /**
@@ -31,13 +32,13 @@ export async function exportJsonl(
   store: SessionStore,
   out: string | NodeJS.WritableStream,
   filter: MessageFilter = {},
-  opts: { escapeInvisible?: boolean } = {},
+  opts: { escapeInvisible?: boolean; decoders?: DecoderRegistry } = {},
 ): Promise<number> {
-  if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), filter);
-  return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter, opts.escapeInvisible ?? false);
+  if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), filter, opts.decoders);
+  return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter, opts.escapeInvisible ?? false, opts.decoders);
 }
 
-async function exportToFile(store: SessionStore, out: string, filter: MessageFilter): Promise<number> {
+async function exportToFile(store: SessionStore, out: string, filter: MessageFilter, decoders?: DecoderRegistry): Promise<number> {
   if (isFileOrSidecar(out, store.path)) {
     throw new SessionFileError(`${out} is the session being exported; choose another file to export to.`, 'own-input');
   }
@@ -45,7 +46,7 @@ async function exportToFile(store: SessionStore, out: string, filter: MessageFil
   const stream = fs.createWriteStream(tmp, { flags: 'wx' });
   try {
     await once(stream, 'open');
-    const count = await writeJsonl(store, stream, filter);
+    const count = await writeJsonl(store, stream, filter, false, decoders);
     stream.end();
     await once(stream, 'finish');
     fs.renameSync(tmp, out);
@@ -61,7 +62,12 @@ async function exportToFile(store: SessionStore, out: string, filter: MessageFil
   }
 }
 
-async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, filter: MessageFilter, escape = false): Promise<number> {
+/**
+ * With `decoders` (export --decoded) a line whose payload a decoder reads gets a `decoded`
+ * field beside the exact bytes (what it decoded to, or why it could not), so the file still
+ * imports as the same session.
+ */
+async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, filter: MessageFilter, escape = false, decoders?: DecoderRegistry): Promise<number> {
   let failure: Error | null = null;
   const onError = (err: Error): void => {
     failure ??= err;
@@ -72,7 +78,12 @@ async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, fi
     for await (const chunk of snapshotChunks(store, filter, store.lastSeq)) {
       let text = '';
       for (const m of chunk) {
-        const line = JSON.stringify(toJsonlRecord(m));
+        const record = toJsonlRecord(m);
+        if (decoders && m.event !== 'open' && m.event !== 'close' && m.event !== 'error') {
+          const view = decoders.decode(m);
+          if (view) record.decoded = view;
+        }
+        const line = JSON.stringify(record);
         text += `${escape ? escapeInvisibleInJson(line) : line}\n`;
       }
       count += chunk.length;

@@ -1,0 +1,58 @@
+import { ApiError } from '../../shared/api.ts';
+import { NO_DECODERS, decoderSettingsSchema, type DecoderSettings } from '../../shared/decoders.ts';
+import { DecoderRegistry } from '../decode/registry.ts';
+import { checkSettings } from '../decode/spec.ts';
+import type { SessionStore } from '../store/session-store.ts';
+import { getLogger } from '../common/logger.ts';
+
+const log = getLogger('decode');
+
+/** The `meta` key the settings are kept under, as JSON (README: "The session file"). */
+export const DECODERS_META_KEY = 'decoders';
+
+/**
+ * A session's decoder settings: read from its file at open, kept there when changed, so a
+ * session shared with someone decodes on their machine from the file alone. The store's
+ * SQL filters read decoded fields through the same registry.
+ */
+export class SessionDecoders {
+  private current: DecoderRegistry;
+
+  constructor(private readonly store: SessionStore) {
+    this.current = new DecoderRegistry(readSettings(store));
+    store.setDecoder(this.current);
+  }
+
+  get registry(): DecoderRegistry {
+    return this.current;
+  }
+
+  get settings(): DecoderSettings {
+    return this.current.settings;
+  }
+
+  set(settings: DecoderSettings): DecoderSettings {
+    try {
+      checkSettings(settings);
+    } catch (err) {
+      throw new ApiError('bad-request', (err as Error).message);
+    }
+    if (this.store.readonly) throw new ApiError('failed', 'This session file is read-only; Save As to keep decoder settings.');
+    this.store.setMeta(DECODERS_META_KEY, JSON.stringify(settings));
+    this.current = new DecoderRegistry(settings);
+    this.store.setDecoder(this.current);
+    return settings;
+  }
+}
+
+function readSettings(store: SessionStore): DecoderSettings {
+  const raw = store.getMeta()[DECODERS_META_KEY];
+  if (!raw) return NO_DECODERS;
+  try {
+    return decoderSettingsSchema.parse(JSON.parse(raw));
+  } catch (err) {
+    // A damaged or newer setting must not keep the session from opening: it shows undecoded.
+    log.warn(`the decoder settings in ${store.path} cannot be read; payloads show undecoded`, err);
+    return NO_DECODERS;
+  }
+}
