@@ -68,3 +68,32 @@ export interface DecodedPayloadView {
   /** Why decoding failed; null when it succeeded. */
   error: string | null;
 }
+
+/**
+ * One rule as the command line and the settings dialog write it:
+ * `PATTERN=FORMAT[+gzip|+zstd][:FILE[#Type]]`, e.g. `orders.*=protobuf:shop.proto#shop.Order`.
+ * Throws with the reason for a line that is not one.
+ */
+export function parseRuleLine(line: string): DecoderRule {
+  const m = /^(.+?)=([a-z]+)(?:\+(gzip|zstd))?(?::([^#]+)(?:#(.+))?)?$/.exec(line.trim());
+  if (!m) throw new Error(`a rule is PATTERN=FORMAT[:FILE[#Type]], got "${line}"`);
+  const format = m[2] as DecoderFormat;
+  if (!DECODER_FORMATS.includes(format)) throw new Error(`a rule's format is one of ${DECODER_FORMATS.join(', ')}, got "${m[2]}"`);
+  const rule: DecoderRule = { match: m[1]!.trim(), format };
+  if (m[3]) rule.compression = m[3] as 'gzip' | 'zstd';
+  if (m[4]) rule.schema = m[4].trim();
+  if (m[5]) rule.type = m[5].trim();
+  return rule;
+}
+
+export function formatRuleLine(r: DecoderRule): string {
+  return `${r.match}=${r.format}${r.compression ? `+${r.compression}` : ''}${r.schema ? `:${r.schema}${r.type ? `#${r.type}` : ''}` : ''}`;
+}
+
+/** The kind of a schema file by its name; null when the name says none. */
+export function schemaKindOf(name: string): SchemaKind | null {
+  if (/\.(avsc|json)$/i.test(name)) return 'avsc';
+  if (/\.proto$/i.test(name)) return 'proto';
+  if (/\.(desc|pb|binpb|protoset)$/i.test(name)) return 'descriptor-set';
+  return null;
+}

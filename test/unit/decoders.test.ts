@@ -173,3 +173,18 @@ test('settings are kept in the session file; field and text filters read decoded
     again.close();
   }
 });
+
+test('a descriptor set (protoc --descriptor_set_out) decodes like its .proto', async () => {
+  const protobuf = (await import('protobufjs')).default;
+  const descriptor = (await import('protobufjs/ext/descriptor/index.js')).default as unknown as { FileDescriptorSet: { encode(m: unknown): { finish(): Uint8Array } } };
+  const root = protobuf.parse(SHOP_PROTO, new protobuf.Root(), { keepCase: true }).root;
+  const set = (root as unknown as { toDescriptor(syntax: string): unknown }).toDescriptor('proto3');
+  const bytes = descriptor.FileDescriptorSet.encode(set).finish();
+  const reg = new DecoderRegistry({
+    rules: [{ match: 'orders', format: 'protobuf', schema: 'shop.desc', type: 'shop.Order' }],
+    schemas: [{ name: 'shop.desc', kind: 'descriptor-set', text: Buffer.from(bytes).toString('base64') }],
+  });
+  const view = reg.decode({ destination: 'orders', payload: pbOrder(order) });
+  assert.equal(view?.error, null);
+  assert.deepEqual(view?.value, expectedOrder);
+});

@@ -156,7 +156,11 @@ export class DecoderRegistry {
     if (looksConfluent(bytes)) {
       const frame = readConfluent(bytes, false);
       const found = this.byId(frame.schemaId);
-      if ('schema' in found && found.schema.kind === 'avro') return avroView(found.schema, frame.body, [...via, `Confluent schema id ${frame.schemaId}`], frame.schemaId);
+      if ('schema' in found && found.schema.kind === 'avro') {
+        // On the list before decoding, so a failure still says which schema it was read with.
+        via.push(`Confluent schema id ${frame.schemaId}`);
+        return avroView(found.schema, frame.body, [...via], frame.schemaId);
+      }
       if (!named) throw new Error('pending' in found ? found.pending : 'missing' in found ? found.missing : `schema id ${frame.schemaId} is not an Avro schema`);
       // A plain Avro datum may start with 0x00 too (a long 0, an empty string): the whole
       // payload is tried with the rule's schema first.

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DECODER_FORMATS, type DecoderFormat, type DecoderRule, type DecoderSettings, type SchemaFile, type SchemaKind } from '../../shared/decoders.ts';
+import { parseRuleLine, schemaKindOf, type DecoderRule, type DecoderSettings, type SchemaFile, type SchemaKind } from '../../shared/decoders.ts';
 import { LocalSchemas } from './schema-source.ts';
 
 /**
@@ -32,17 +32,16 @@ export function decoderSettingsFromSpecs(decodes: readonly string[], schemaIds: 
     return name;
   };
   const rules: DecoderRule[] = decodes.map((d) => {
-    const m = /^(.+?)=([a-z]+)(?:\+(gzip|zstd))?(?::([^#]+)(?:#(.+))?)?$/.exec(d);
-    if (!m) throw new SpecError(`--decode takes PATTERN=FORMAT[:FILE[#Type]], got "${d}"`);
-    const format = m[2] as DecoderFormat;
-    if (!DECODER_FORMATS.includes(format)) throw new SpecError(`--decode format is one of ${DECODER_FORMATS.join(', ')}, got "${m[2]}"`);
-    if ((format === 'protobuf' || format === 'avro') && !m[4] && schemaIds.length === 0) {
-      throw new SpecError(`--decode ${m[1]}=${format} needs a schema file (${format}:FILE) or a --schema-id ID=FILE`);
+    let rule: DecoderRule;
+    try {
+      rule = parseRuleLine(d);
+    } catch (err) {
+      throw new SpecError(`--decode: ${(err as Error).message}`);
     }
-    const rule: DecoderRule = { match: m[1]!, format };
-    if (m[3]) rule.compression = m[3] as 'gzip' | 'zstd';
-    if (m[4]) rule.schema = embed(m[4]);
-    if (m[5]) rule.type = m[5];
+    if ((rule.format === 'protobuf' || rule.format === 'avro') && !rule.schema && schemaIds.length === 0) {
+      throw new SpecError(`--decode ${rule.match}=${rule.format} needs a schema file (${rule.format}:FILE) or a --schema-id ID=FILE`);
+    }
+    if (rule.schema) rule.schema = embed(rule.schema);
     return rule;
   });
   for (const s of schemaIds) {
@@ -83,9 +82,8 @@ export function checkSettings(settings: DecoderSettings): void {
 export class SpecError extends Error {}
 
 export function schemaKind(name: string): SchemaKind {
-  if (/\.(avsc|json)$/i.test(name)) return 'avsc';
-  if (/\.proto$/i.test(name)) return 'proto';
-  if (/\.(desc|pb|binpb|protoset)$/i.test(name)) return 'descriptor-set';
+  const kind = schemaKindOf(name);
+  if (kind) return kind;
   throw new SpecError(`${name}: a schema file ends in .proto, .avsc, or .desc/.pb/.binpb (a descriptor set)`);
 }
 
