@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import { ApiError } from '../../shared/api.ts';
+import type { BodyReader } from '../analysis/correlation.ts';
 import { NO_DECODERS, decoderSettingsSchema, type DecoderSettings } from '../../shared/decoders.ts';
 import { DecoderRegistry } from '../decode/registry.ts';
 import { checkSettings } from '../decode/spec.ts';
@@ -17,9 +19,11 @@ export const DECODERS_META_KEY = 'decoders';
  */
 export class SessionDecoders {
   private current: DecoderRegistry;
+  private currentDigest = '';
 
   constructor(private readonly store: SessionStore) {
     this.current = new DecoderRegistry(readSettings(store));
+    this.currentDigest = digestOf(this.current.settings);
     store.setDecoder(this.current);
   }
 
@@ -31,6 +35,18 @@ export class SessionDecoders {
     return this.current.settings;
   }
 
+  /** What the analysis was computed under: '' for a session without decoder settings (as every file before them). */
+  get digest(): string {
+    return this.currentDigest;
+  }
+
+  /**
+   * Decoded bodies for correlation paths, in a session with decoder settings only: the
+   * analysis of a file without them stays what it was before decoders existed (its kept
+   * analysis is still valid), though the detail pane detects MessagePack and CBOR there too.
+   */
+  readonly body: BodyReader = (m) => (this.digest === '' ? null : this.current.structured(m));
+
   set(settings: DecoderSettings): DecoderSettings {
     try {
       checkSettings(settings);
@@ -40,9 +56,15 @@ export class SessionDecoders {
     if (this.store.readonly) throw new ApiError('failed', 'This session file is read-only; Save As to keep decoder settings.');
     this.store.setMeta(DECODERS_META_KEY, JSON.stringify(settings));
     this.current = new DecoderRegistry(settings);
+    this.currentDigest = digestOf(settings);
     this.store.setDecoder(this.current);
     return settings;
   }
+}
+
+function digestOf(s: DecoderSettings): string {
+  if (s.rules.length === 0 && s.schemas.length === 0) return '';
+  return crypto.createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 32);
 }
 
 function readSettings(store: SessionStore): DecoderSettings {

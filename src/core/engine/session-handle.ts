@@ -54,12 +54,14 @@ export class SessionHandle {
     this.decoders = new SessionDecoders(store);
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
       version: ctx.version,
+      body: (m) => this.decoders.body(m),
+      salt: () => this.decoders.digest,
       keepAfterReading: keepAnalysis,
       onProgress: (status) => ctx.emitAnalysis(id, status),
       onError: ctx.onError,
     });
     this.recording = new SessionRecording(store, {
-      enrich: ctx.enrich((m) => this.decoders.registry.structured(m)),
+      enrich: ctx.enrich((m) => this.decoders.body(m)),
       onStart: () => this.analysis.recordingStarted(),
       onBatch: (b) => {
         this.analysis.ingest(b);
@@ -169,7 +171,11 @@ export class SessionHandle {
 
   /** Replaces the session's decoder settings and keeps them in its file. */
   setDecoders(settings: DecoderSettings): DecoderSettings {
-    return this.decoders.set(settings);
+    const before = this.decoders.digest;
+    const kept = this.decoders.set(settings);
+    // Correlation paths may read decoded fields: pairs are found again under the new decoders.
+    if (this.decoders.digest !== before) this.analysis.restart();
+    return kept;
   }
 
   /** Starts reading the saved session into its analysis (the UI opened it), reporting progress. */
