@@ -100,7 +100,10 @@ test('Confluent-framed Protobuf and Avro recorded from Kafka decode field for fi
     ],
     { cwd: work, env: { FLOWSCOPE_DATA_DIR: work } },
   );
-  const code = await Promise.race([rec.exit, new Promise<number>((r) => setTimeout(() => r(-1), 120_000))]);
+  // A bound on the wait, cleared after, so the test file's process does not outlive it.
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([rec.exit, new Promise<number>((r) => (timer = setTimeout(() => r(-1), 120_000)))]);
+  clearTimeout(timer);
   if (code === -1) rec.child.kill('SIGTERM');
   assert.equal(code, 0, rec.stderr());
 
