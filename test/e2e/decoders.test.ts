@@ -142,4 +142,16 @@ test('the detail pane shows decoded Protobuf and Avro fields once the Decoders d
   assert.equal(await pane.getByTestId('decoded-via').innerText(), `Confluent schema id ${PAY_ID}`, 'the failure names the schema it was read with');
   assert.match(await pane.getByTestId('payload').innerText(), /^00000000 {2}00 00 00 00 2a 08 61/, 'and its bytes are shown as stored');
   await screenshot(page, 'decoders-detail-failure');
+
+  // Export with the decoded form beside the bytes, from the UI's export dialog.
+  const out = path.join(h.dataDir, 'decoded.jsonl');
+  await page.getByRole('button', { name: 'Export JSONL…' }).click();
+  const exp = page.getByTestId('path-dialog');
+  await exp.getByLabel('File path').fill(out);
+  await exp.getByLabel(/With each payload decoded/).check();
+  await exp.getByRole('button', { name: 'Export', exact: true }).click();
+  await exp.waitFor({ state: 'detached' });
+  const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key?: string; decoded?: { value: { order_id?: string } } });
+  assert.equal(lines.length, total);
+  assert.equal(lines.find((l) => l.key === o.id)?.decoded?.value.order_id, o.id);
 });

@@ -41,6 +41,10 @@ test('destination patterns: exact names, and globs over dots and slashes', () =>
   assert.ok(destinationMatcher('orders.*')('orders.eu.v2'));
   assert.ok(!destinationMatcher('orders.*')('ordersXeu'), 'a dot in a pattern is a dot');
   assert.ok(destinationMatcher('/ws/?')('/ws/a'));
+  assert.ok(destinationMatcher('*.v?')('a.b.v2'));
+  assert.ok(!destinationMatcher('*.v?')('a.b.v22'));
+  // From a shared file: no exponential backtracking on a hostile pattern.
+  assert.ok(!destinationMatcher('*a*a*a*a*a*a*a*a*a*b')('a'.repeat(5000)));
 });
 
 test('Protobuf by rule, plain and Confluent-framed, with int64 kept exact and enums by name', () => {

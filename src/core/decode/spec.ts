@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseRuleLine, schemaKindOf, type DecoderRule, type DecoderSettings, type SchemaFile, type SchemaKind } from '../../shared/decoders.ts';
 import { LocalSchemas } from './schema-source.ts';
+import { DECODER_SCHEMAS_MAX_BYTES } from '../common/constants.ts';
 
 /**
  * The command line's decoder options, into settings with every schema file embedded:
@@ -57,6 +58,13 @@ export function decoderSettingsFromSpecs(decodes: readonly string[], schemaIds: 
 
 /** Refuses settings whose rules name a missing or broken schema, or a type the schema lacks: said now, not per message. */
 export function checkSettings(settings: DecoderSettings): void {
+  const bytes = settings.schemas.reduce((n, f) => n + f.text.length, 0);
+  if (bytes > DECODER_SCHEMAS_MAX_BYTES) throw new SpecError(`the schema files come to ${bytes} bytes; a session keeps at most ${DECODER_SCHEMAS_MAX_BYTES}`);
+  const names = new Set<string>();
+  for (const f of settings.schemas) {
+    if (names.has(f.name)) throw new SpecError(`two schema files are named ${f.name}`);
+    names.add(f.name);
+  }
   const local = LocalSchemas.of(settings);
   for (const r of settings.rules) {
     if (!r.schema) continue;

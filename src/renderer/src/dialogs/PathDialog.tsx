@@ -28,6 +28,7 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
   // A file the system's dialog chose that is not a session is to be imported.
   const [format, setFormat] = useState<Format>(given && !given.toLowerCase().endsWith('.flowscope') ? 'jsonl' : 'session');
   const [onlyFiltered, setOnlyFiltered] = useState(false);
+  const [withDecoded, setWithDecoded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const recent = useApi('renderer:session:recent', mode === 'open' ? {} : null);
@@ -57,6 +58,7 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
           path: p.trim(),
           format: 'jsonl',
           ...(onlyFiltered ? { filter } : {}),
+          ...(withDecoded ? { decoded: true } : {}),
         });
         toast(`Exported ${formatCount(r.count)} messages to ${r.path}`, 'info');
       }
@@ -128,6 +130,12 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
           <label className="check">
             <input type="checkbox" checked={onlyFiltered} onChange={(e) => setOnlyFiltered(e.target.checked)} />
             Only the messages that match the current filter
+          </label>
+        )}
+        {mode === 'export' && (
+          <label className="check">
+            <input type="checkbox" checked={withDecoded} onChange={(e) => setWithDecoded(e.target.checked)} />
+            With each payload decoded (Protobuf, Avro, MessagePack…) beside its bytes
           </label>
         )}
       </form>
