@@ -94,6 +94,9 @@ test('the detail pane shows decoded Protobuf and Avro fields once the Decoders d
   const kept = await h.engine.call('renderer:session:decoders', { sessionId: created.id });
   assert.deepEqual(kept.schemas.map((s) => [s.name, s.ids]), [['shop.proto', [SHOP_ID]], ['payment.avsc', [PAY_ID]]]);
 
+  // The list's cell shows the decoded fields now.
+  await eventually('the row to show the decoded order', async () => (await page.getByTestId('message-row').first().innerText()).includes(`"order_id":"ord-3"`));
+
   // Reopen the message: the decoded tree, field by field.
   await page.getByTestId('message-row').first().click();
   await page.getByRole('button', { name: 'Close detail' }).click();

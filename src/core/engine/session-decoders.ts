@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { ApiError } from '../../shared/api.ts';
 import type { BodyReader } from '../analysis/correlation.ts';
 import { NO_DECODERS, decoderSettingsSchema, type DecoderSettings } from '../../shared/decoders.ts';
-import { DecoderRegistry } from '../decode/registry.ts';
+import { DecoderRegistry, type Decodable } from '../decode/registry.ts';
+import { decodedPreview } from '../store/rows.ts';
 import { checkSettings } from '../decode/spec.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { getLogger } from '../common/logger.ts';
@@ -45,6 +46,13 @@ export class SessionDecoders {
    * analysis of a file without them stays what it was before decoders existed (its kept
    * analysis is still valid), though the detail pane detects MessagePack and CBOR there too.
    */
+  /** A live row's list cell: the decoded payload, as the store's pages show it (rules only). */
+  preview(m: Decodable): string | null {
+    if (this.current.settings.rules.length === 0 || m.payload.byteLength === 0) return null;
+    const v = this.current.decode(m);
+    return v && !v.error && v.value !== null && typeof v.value === 'object' ? decodedPreview(JSON.stringify(v.value)) : null;
+  }
+
   readonly body: BodyReader = (m) => (this.digest === '' ? null : this.current.structured(m));
 
   set(settings: DecoderSettings): DecoderSettings {

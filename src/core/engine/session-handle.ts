@@ -52,6 +52,7 @@ export class SessionHandle {
   ) {
     this.batcher = new TrafficBatcher(id, ctx.emitBatch);
     this.decoders = new SessionDecoders(store);
+    this.batcher.previewWith((m) => this.decoders.preview(m));
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
       version: ctx.version,
       body: (m) => this.decoders.body(m),

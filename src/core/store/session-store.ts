@@ -20,7 +20,7 @@ import { StoreWriter } from './store-writer.ts';
 import { textHash } from './ref-hash.ts';
 import { AnalysisSnapshots } from './analysis-snapshot.ts';
 import { AnalysisPageReader } from './analysis-reader.ts';
-import { registerDecodedFunction, type DecodedFunction } from './decoded-sql.ts';
+import { DECODED_SQL, registerDecodedFunction, type DecodedFunction } from './decoded-sql.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
@@ -313,7 +313,9 @@ export class SessionStore {
   ): MessageRow[] {
     const { where, params } = filterToSql(filter, page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : {}, this.cols);
     const order = page.order === 'desc' ? 'DESC' : 'ASC';
-    const sql = `SELECT ${this.rowCols}, substr(payload, 1, ${PREVIEW_BYTES}) AS head FROM messages ${where}
+    // In a session with decoder rules a list cell shows the decoded payload (one page: ≤ 1000 decodes).
+    const decoded = this.decoded.searchesText() ? `, ${DECODED_SQL} AS decoded` : '';
+    const sql = `SELECT ${this.rowCols}, substr(payload, 1, ${PREVIEW_BYTES}) AS head${decoded} FROM messages ${where}
       ORDER BY seq ${order} LIMIT @limit OFFSET @offset`;
     const rows = this.db
       .prepare(sql)

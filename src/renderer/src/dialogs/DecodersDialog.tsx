@@ -4,6 +4,7 @@ import { formatRuleLine, parseRuleLine, schemaKindOf, type DecoderSettings, type
 import { Dialog } from '../components/Dialog.tsx';
 import { getClient } from '../api/client.ts';
 import { errorMessage } from '../lib/format.ts';
+import { resetViews } from '../state/live.ts';
 
 /**
  * The session's decoders (issue 15): one rule per line, as `record --decode` takes them, and
@@ -56,6 +57,7 @@ export function DecodersDialog({ session, onClose }: { session: SessionInfo; onC
     }
     try {
       await getClient().call('renderer:session:set-decoders', { sessionId: session.id, settings });
+      resetViews(session.id);
       onClose();
     } catch (err) {
       setError(errorMessage(err));
