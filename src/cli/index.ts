@@ -16,8 +16,11 @@ Usage:
                                  Flowscope is away (bounded; deleted at stop, or 30 min unused)
                   --mqtt mqtt://[user:pass@]host:1883 --mqtt-topic FILTER [--mqtt-topic …] [--mqtt-version 5|3.1.1]
                                                        topic filters with + and #; MQTT 5 by default
-                  --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]
-                                                       subjects with * and >
+                  --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …] [--jetstream]
+                                                       subjects with * and >; --jetstream also records the
+                                 advisories of messages JetStream gave up on (max deliveries, terminated)
+                  --nats-proxy LISTEN_PORT=nats://host:4222   record NATS clients through a proxy
+                                 (sees their requests' 503 "no responders", which a tap cannot)
       decoders (kept in the session file, schema files embedded, so it decodes anywhere):
                   --decode 'PATTERN=FORMAT[+gzip|+zstd][:FILE[#Type]]'   PATTERN: a destination, or a glob
                          with * and ?; FORMAT: protobuf, avro, msgpack, cbor, json, text

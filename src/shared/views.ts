@@ -122,7 +122,8 @@ export type PairStatus = 'matched' | 'unanswered' | 'orphan' | 'duplicate';
  * - `session-ended`: the recording ended before the timeout had passed and no reply had come;
  * - `connection-closed` / `connection-dropped`: its WebSocket closed (normally / abnormally) first;
  * - `sent-after-close`: it was sent on a WebSocket that was already closed;
- * - `evicted`: too many requests were open at once and it was the oldest.
+ * - `evicted`: too many requests were open at once and it was the oldest;
+ * - `no-responders`: NATS answered the requester with a 503 status: nobody subscribes to the subject.
  */
 export type UnansweredReason =
   | 'timeout'
@@ -130,7 +131,8 @@ export type UnansweredReason =
   | 'connection-closed'
   | 'connection-dropped'
   | 'sent-after-close'
-  | 'evicted';
+  | 'evicted'
+  | 'no-responders';
 
 /** One destination's pair counts. */
 export interface PairCounts {
@@ -173,6 +175,9 @@ export interface PairsSummary {
  * - `sent-after-close`: WebSocket frame sent while the peer was closing or after it closed.
  * - `lost-on-drop`: WebSocket frame in flight towards a side whose connection died (1006).
  * - `unanswered-before-close`: WebSocket JSON-RPC request the connection closed on before any reply.
+ * - `no-responders`: NATS request the server answered with a 503 status: no subscriber for its subject.
+ * - `max-deliveries`: JetStream delivered a stored message as often as its consumer allows (max_deliver) without an ack.
+ * - `terminated`: a JetStream consumer's client terminated the message (AckTerm): it is never redelivered.
  */
 export type UndeliveredReason =
   | 'unroutable'
@@ -187,7 +192,10 @@ export type UndeliveredReason =
   | 'no-consumer-group'
   | 'sent-after-close'
   | 'lost-on-drop'
-  | 'unanswered-before-close';
+  | 'unanswered-before-close'
+  | 'no-responders'
+  | 'max-deliveries'
+  | 'terminated';
 
 export interface UndeliveredItem {
   seq: number;
@@ -203,6 +211,22 @@ export interface UndeliveredItem {
   atEnd: boolean;
   /** AMQP: the copy RabbitMQ dead-lettered, when the message left its queue that way. */
   deadLetter?: DeadLetterLink;
+  /** JetStream: what the advisory said, and which recorded message it was about. */
+  jetstream?: JetStreamLink;
+}
+
+/** A JetStream advisory about one stored message (max deliveries reached, terminated). */
+export interface JetStreamLink {
+  stream: string;
+  consumer: string;
+  /** The message's sequence in its stream. */
+  streamSeq: number;
+  /** How many times the consumer delivered it. */
+  deliveries: number;
+  /** The recorded advisory. `UndeliveredItem.seq` is the original publish when the recording saw its PubAck, else this. */
+  advisorySeq: number;
+  /** Terminated: the reason the client gave, when it gave one. */
+  reason?: string;
 }
 
 /**
@@ -315,7 +339,8 @@ export type TopologyNodeKind =
   | 'consumer'
   | 'ws-client'
   | 'ws-server'
-  | 'endpoint';
+  | 'endpoint'
+  | 'stream';
 
 export interface TopologyNode {
   id: string;

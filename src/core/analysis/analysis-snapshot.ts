@@ -19,6 +19,7 @@ import { NodeRegistry } from './topology-nodes.ts';
 import { AmqpUndelivered } from './undelivered-amqp.ts';
 import { KafkaUndelivered, PartitionQueue } from './undelivered-kafka.ts';
 import { UndeliveredSink } from './undelivered-sink.ts';
+import { NatsUndelivered } from './undelivered-nats.ts';
 import { UndeliveredTracker } from './undelivered.ts';
 import { WsUndelivered } from './undelivered-ws.ts';
 
@@ -38,7 +39,7 @@ import { WsUndelivered } from './undelivered-ws.ts';
  */
 
 /** Bump whenever a part of the analysis state changes shape or meaning: older snapshots are then recomputed. */
-export const ANALYSIS_FORMAT = 2;
+export const ANALYSIS_FORMAT = 3;
 
 /** Identifies the settings a snapshot was computed with: another config means recomputing. */
 export function configDigest(config: AnalysisConfig): string {
@@ -87,6 +88,8 @@ export function revive(fields: Obj): void {
     for (const k of ['offsets', 'seqs', 'times', 'since', 'producers']) as(queue[k], NumberColumn);
   }
   as(as(und.ws, WsUndelivered).closed, FifoMap);
+  const nats = as(und.nats, NatsUndelivered);
+  for (const k of ['requests', 'stored']) as(nats[k], FifoMap);
   reviveTopology(fields.topology);
 }
 

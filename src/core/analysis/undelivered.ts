@@ -5,6 +5,7 @@ import type { Correlation } from './correlation.ts';
 import type { PendingRequest } from './pairing.ts';
 import { AmqpUndelivered } from './undelivered-amqp.ts';
 import { KafkaUndelivered } from './undelivered-kafka.ts';
+import { NatsUndelivered } from './undelivered-nats.ts';
 import { UndeliveredSink } from './undelivered-sink.ts';
 import type { UndeliveredGroup, UndeliveredSummary } from '../../shared/views.ts';
 import { WsUndelivered } from './undelivered-ws.ts';
@@ -23,18 +24,21 @@ export class UndeliveredTracker {
   private readonly amqp: AmqpUndelivered;
   private readonly kafka: KafkaUndelivered;
   private readonly ws: WsUndelivered;
+  private readonly nats: NatsUndelivered;
 
   constructor(cfg: UndeliveredConfig = DEFAULT_ANALYSIS_CONFIG.undelivered) {
     this.sink = new UndeliveredSink(cfg.maxItems, cfg.maxGroups);
     this.amqp = new AmqpUndelivered(cfg, this.sink);
     this.kafka = new KafkaUndelivered(cfg, this.sink);
     this.ws = new WsUndelivered(cfg, this.sink);
+    this.nats = new NatsUndelivered(this.sink);
   }
 
   /** `producer`: the topology node id of the message's producer (for edge attribution). */
   ingest(m: CapturedMessage & { seq: number }, c: Correlation, producer: string | null): void {
     if (m.transport === 'amqp') this.amqp.ingest(m, c, producer);
     else if (m.transport === 'kafka') this.kafka.ingest(m, producer);
+    else if (m.transport === 'nats') this.nats.ingest(m, producer);
     else this.ws.ingest(m, c);
   }
 

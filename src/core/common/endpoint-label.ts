@@ -16,6 +16,8 @@ export function endpointLabel(spec: EndpointSpec): string {
       return `mqtt ${hidePassword(spec.url)} ${spec.topics.join(',')}`;
     case 'nats':
       return `nats ${hidePassword(spec.url)} ${spec.subjects.join(',')}`;
+    case 'nats-proxy':
+      return `nats proxy :${spec.listenPort} → ${hidePassword(spec.target)}`;
   }
 }
 

@@ -6,6 +6,7 @@ import { KafkaConnector } from '../connectors/kafka/index.ts';
 import { AmqpConnector } from '../connectors/amqp/index.ts';
 import { MqttTapConnector } from '../connectors/mqtt/tap.ts';
 import { NatsTapConnector } from '../connectors/nats/tap.ts';
+import { NatsProxyConnector } from '../connectors/nats/proxy.ts';
 
 /** Builds the connector for a user's endpoint spec. */
 export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSink): Connector {
@@ -36,6 +37,8 @@ export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSin
     case 'mqtt':
       return new MqttTapConnector({ id, url: spec.url, topics: spec.topics, ...(spec.protocolVersion ? { protocolVersion: spec.protocolVersion } : {}) }, sink);
     case 'nats':
-      return new NatsTapConnector({ id, url: spec.url, subjects: spec.subjects }, sink);
+      return new NatsTapConnector({ id, url: spec.url, subjects: spec.subjects, jetstream: spec.jetstream ?? false }, sink);
+    case 'nats-proxy':
+      return new NatsProxyConnector({ id, listenPort: spec.listenPort, target: spec.target }, sink);
   }
 }

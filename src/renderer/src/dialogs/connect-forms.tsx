@@ -23,6 +23,9 @@ export interface FormValues {
   mqtt311: boolean;
   natsUrl: string;
   subjects: string;
+  jetstream: boolean;
+  natsListenPort: string;
+  natsTarget: string;
 }
 
 export const INITIAL: FormValues = {
@@ -44,6 +47,9 @@ export const INITIAL: FormValues = {
   mqtt311: false,
   natsUrl: 'nats://127.0.0.1:4222',
   subjects: '>',
+  jetstream: false,
+  natsListenPort: '14222',
+  natsTarget: 'nats://127.0.0.1:4222',
 };
 
 const list = (s: string) =>
@@ -81,7 +87,9 @@ export function toSpec(kind: Kind, v: FormValues): unknown {
     case 'mqtt':
       return { kind, url: v.mqttUrl.trim(), topics: list(v.mqttTopics), ...(v.mqtt311 ? { protocolVersion: 4 } : {}) };
     case 'nats':
-      return { kind, url: v.natsUrl.trim(), subjects: list(v.subjects) };
+      return { kind, url: v.natsUrl.trim(), subjects: list(v.subjects), ...(v.jetstream ? { jetstream: true } : {}) };
+    case 'nats-proxy':
+      return { kind, listenPort: v.natsListenPort.trim() === '' ? NaN : Number(v.natsListenPort), target: v.natsTarget.trim() };
   }
 }
 
