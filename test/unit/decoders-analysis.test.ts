@@ -53,6 +53,11 @@ test('pairs by a decoded Protobuf field: after the decoders are set on a saved s
     const again = engine.openSession(file);
     await again.analysisRead();
     assert.equal(again.analysisReader().summary().pairs.matched, answered, 'reopened with the settings the file keeps');
+    // As it stood half-way (what playback seeked there shows): the pairs up to then, by the decoded field too.
+    const half = msgs[Math.floor(msgs.length / 2)]!.time;
+    const before = msgs.filter((m) => m.destination === 'rpc.replies' && m.time <= half).length;
+    const at = await engine.call('renderer:analysis:summary', { sessionId: again.id, untilTime: half });
+    assert.equal(at.pairs.matched, before);
     const detail = again.detail(2);
     assert.equal(detail?.decoded?.typeName, 'shop.OrderReply');
   } finally {

@@ -284,7 +284,7 @@ export class Engine implements InspectorApi {
         const s = this.session(i.sessionId);
         if (i.untilTime === undefined) return s.analysisReader().summary();
         await s.recorder?.settle();
-        return analysisAt(s.store, this.opts.analysis ?? {}, i.untilTime).summary();
+        return analysisAt(s.store, this.opts.analysis ?? {}, i.untilTime, (m) => s.decoders.body(m)).summary();
       },
       'renderer:analysis:pairs': (i) =>
         this.session(i.sessionId)

@@ -81,6 +81,7 @@ export class SessionHandle {
     this.playback = new SessionPlayback(id, store, ctx.analysis, {
       onMessages: (msgs) => this.batcher.push(msgs, msgs[msgs.length - 1]!.seq),
       onState: ctx.emitPlayback,
+      body: (m) => this.decoders.body(m),
     });
   }
 
