@@ -192,3 +192,31 @@ test('a descriptor set (protoc --descriptor_set_out) decodes like its .proto', a
   assert.equal(view?.error, null);
   assert.deepEqual(view?.value, expectedOrder);
 });
+
+test('a map key named __proto__ stays a field of the decoded value', () => {
+  const reg = new DecoderRegistry({ rules: [], schemas: [] });
+  const view = reg.decode({ destination: 't', payload: cborEncode(new Map<string, unknown>([['__proto__', { polluted: true }], ['ok', 1]])) });
+  const value = view?.value as Record<string, unknown>;
+  assert.deepEqual(Object.keys(value).sort(), ['__proto__', 'ok']);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal(JSON.parse(JSON.stringify(value)).__proto__.polluted, true);
+});
+
+test('hostile bytes never throw out of a decoder: each gives a value or a reason', () => {
+  const reg = new DecoderRegistry({ ...settings, rules: [...settings.rules, { match: 'mp', format: 'msgpack' }, { match: 'cb', format: 'cbor' }, { match: 'z', format: 'json', compression: 'zstd' }] });
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const destinations = ['orders.a', 'payments', 'framed', 'mp', 'cb', 'z', 'none'];
+  for (let i = 0; i < 3000; i++) {
+    const len = Math.floor(rand() * 64);
+    const bytes = Buffer.from(Array.from({ length: len }, () => Math.floor(rand() * 256)));
+    // Half of them look like Confluent frames with a known id, the likeliest to reach a schema.
+    if (i % 2 === 0 && len >= 6) {
+      bytes[0] = 0;
+      bytes.writeUInt32BE(i % 4 === 0 ? 21 : 7, 1);
+    }
+    const destination = destinations[i % destinations.length]!;
+    const view = reg.decode({ destination, payload: bytes, headers: i % 5 === 0 ? { 'content-encoding': 'gzip' } : null });
+    if (view) assert.ok(view.error !== null ? view.value === null && view.error.length > 0 : view.value !== undefined, `${destination}: ${bytes.toString('hex')}`);
+  }
+});

@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import type { SchemaFile } from '../../shared/decoders.ts';
+import { put } from './to-json.ts';
 
 /** An Avro schema from an embedded `.avsc` text (avsc). */
 export interface AvroSchema {
@@ -37,6 +38,58 @@ export function compileAvro(file: SchemaFile): AvroSchema {
   const type = avro.Type.forSchema(json as avro.Schema, { registry: { long: longType }, wrapUnions: 'auto' } as never);
   const typeName = (type as unknown as { name?: string }).name ?? null;
   return { kind: 'avro', name: file.name, type, typeName };
+}
+
+interface Tap {
+  buf: Buffer;
+  pos: number;
+  readLong(): number;
+  skipLong(): void;
+  readString(): string;
+}
+interface Readable {
+  _read(tap: Tap): unknown;
+}
+
+/**
+ * avsc reads an array or map block of N items by looping N times and allocates the array
+ * up front, even past the end of the bytes: a 10-byte hostile payload declaring 2^50 items
+ * took the engine's whole heap (the fuzz case in test/unit/decoders.test.ts). avsc freezes
+ * its type objects, so the two readers are replaced on the prototypes, once, for every
+ * schema in this process (Flowscope is avsc's only user here): a block may not claim more
+ * items than bytes are left (every item but a null takes at least one), and reading stops
+ * as soon as the bytes run out. Writing and skipping are untouched.
+ */
+function boundBlocks(): void {
+  const types = avro.types as unknown as { ArrayType: { prototype: Readable & { itemsType: Readable } }; MapType: { prototype: Readable & { valuesType: Readable } } };
+  types.ArrayType.prototype._read = function (this: { itemsType: Readable }, tap: Tap): unknown {
+    const out: unknown[] = [];
+    readBlocks(tap, 'array', () => out.push(this.itemsType._read(tap)));
+    return out;
+  };
+  types.MapType.prototype._read = function (this: { valuesType: Readable }, tap: Tap): unknown {
+    const out: Record<string, unknown> = {};
+    readBlocks(tap, 'map', () => put(out, tap.readString(), this.valuesType._read(tap)));
+    return out;
+  };
+}
+boundBlocks();
+
+function readBlocks(tap: Tap, kind: string, readItem: () => void): void {
+  for (;;) {
+    let n = tap.readLong();
+    if (tap.pos > tap.buf.length) throw new Error(`the payload ends inside an Avro ${kind}`);
+    if (n === 0) return;
+    if (n < 0) {
+      n = -n;
+      tap.skipLong();
+    }
+    if (n > tap.buf.length - tap.pos) throw new Error(`an Avro ${kind} block claims ${n} items, more than the ${tap.buf.length - tap.pos} bytes left`);
+    for (let i = 0; i < n; i++) {
+      readItem();
+      if (tap.pos > tap.buf.length) throw new Error(`the payload ends inside an Avro ${kind}`);
+    }
+  }
 }
 
 /** Decodes a whole buffer as one datum; trailing bytes are an error (the wrong schema, most often). */

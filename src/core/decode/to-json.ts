@@ -28,13 +28,19 @@ export function toJsonValue(v: unknown, depth = 0): JsonValue {
   if (Array.isArray(v)) return v.map((x) => toJsonValue(x, depth + 1));
   if (v instanceof Map) {
     const out: Record<string, JsonValue> = {};
-    for (const [k, x] of v) out[String(k)] = toJsonValue(x, depth + 1);
+    for (const [k, x] of v) put(out, String(k), toJsonValue(x, depth + 1));
     return out;
   }
   if (isLong(v)) return v.toString();
   const out: Record<string, JsonValue> = {};
-  for (const k of Object.keys(v)) out[k] = toJsonValue((v as Record<string, unknown>)[k], depth + 1);
+  for (const k of Object.keys(v)) put(out, k, toJsonValue((v as Record<string, unknown>)[k], depth + 1));
   return out;
+}
+
+/** A field named `__proto__` (a map key in a payload) is kept as a field, not taken as the object's prototype. */
+export function put(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }
 
 function isLong(v: object): v is { toString(): string } {
