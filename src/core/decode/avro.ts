@@ -95,7 +95,15 @@ function readBlocks(tap: Tap, kind: string, readItem: () => void): void {
 /** Decodes a whole buffer as one datum; trailing bytes are an error (the wrong schema, most often). */
 export function decodeAvro(schema: AvroSchema, bytes: Uint8Array): unknown {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { value, offset } = schema.type.decode(buf, 0);
+  let decoded: { value: unknown; offset: number };
+  try {
+    decoded = schema.type.decode(buf, 0);
+  } catch (err) {
+    // A block reader noticed first that the bytes ran out: say it as a short payload.
+    if ((err as Error).message.startsWith('the payload ends')) decoded = { value: undefined, offset: -1 };
+    else throw err;
+  }
+  const { value, offset } = decoded;
   if (offset < 0) throw new Error(`the payload ends before the ${schema.typeName ?? 'Avro'} datum does (${buf.byteLength} bytes)`);
   if (offset !== buf.byteLength) throw new Error(`${buf.byteLength - offset} bytes left after the ${schema.typeName ?? 'Avro'} datum (another schema?)`);
   return value;
