@@ -21,6 +21,7 @@ import { KafkaUndelivered, PartitionQueue } from './undelivered-kafka.ts';
 import { UndeliveredSink } from './undelivered-sink.ts';
 import { UndeliveredTracker } from './undelivered.ts';
 import { WsUndelivered } from './undelivered-ws.ts';
+import { MqttUndelivered } from './undelivered-mqtt.ts';
 
 /**
  * The analysis state as bytes, so a session file can keep the analysis its recording
@@ -38,7 +39,7 @@ import { WsUndelivered } from './undelivered-ws.ts';
  */
 
 /** Bump whenever a part of the analysis state changes shape or meaning: older snapshots are then recomputed. */
-export const ANALYSIS_FORMAT = 2;
+export const ANALYSIS_FORMAT = 3;
 
 /** Identifies the settings a snapshot was computed with: another config means recomputing. */
 export function configDigest(config: AnalysisConfig): string {
@@ -87,6 +88,7 @@ export function revive(fields: Obj): void {
     for (const k of ['offsets', 'seqs', 'times', 'since', 'producers']) as(queue[k], NumberColumn);
   }
   as(as(und.ws, WsUndelivered).closed, FifoMap);
+  as(und.mqtt, MqttUndelivered);
   reviveTopology(fields.topology);
 }
 

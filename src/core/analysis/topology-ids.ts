@@ -18,6 +18,10 @@ export const ids = {
   topic: (ep: string, name: string, transport: 'kafka' | 'mqtt' | 'nats' = 'kafka'): string => `${transport}:${ep}:topic:${name}`,
   natsRepliers: (ep: string, inboxes: string): string => `nats:${ep}:repliers:${inboxes}`,
   group: (ep: string, name: string): string => `kafka:${ep}:group:${name}`,
+  /** An MQTT client, by client id, as a publisher (seen by the recording proxy) … */
+  mqttClient: (ep: string, clientId: string): string => `mqtt:${ep}:client:${clientId}`,
+  /** … and as a subscriber the broker delivered to. */
+  mqttSubscriber: (ep: string, clientId: string): string => `mqtt:${ep}:subscriber:${clientId}`,
   wsServer: (ep: string, path: string): string => `ws:${ep}:server:${path}`,
   wsClient: (ep: string, connection: string): string => `ws:${ep}:client:${connection}`,
 };

@@ -5,6 +5,7 @@ import type { Correlation } from './correlation.ts';
 import type { PendingRequest } from './pairing.ts';
 import { AmqpUndelivered } from './undelivered-amqp.ts';
 import { KafkaUndelivered } from './undelivered-kafka.ts';
+import { MqttUndelivered } from './undelivered-mqtt.ts';
 import { UndeliveredSink } from './undelivered-sink.ts';
 import type { UndeliveredGroup, UndeliveredSummary } from '../../shared/views.ts';
 import { WsUndelivered } from './undelivered-ws.ts';
@@ -23,19 +24,22 @@ export class UndeliveredTracker {
   private readonly amqp: AmqpUndelivered;
   private readonly kafka: KafkaUndelivered;
   private readonly ws: WsUndelivered;
+  private readonly mqtt: MqttUndelivered;
 
   constructor(cfg: UndeliveredConfig = DEFAULT_ANALYSIS_CONFIG.undelivered) {
     this.sink = new UndeliveredSink(cfg.maxItems, cfg.maxGroups);
     this.amqp = new AmqpUndelivered(cfg, this.sink);
     this.kafka = new KafkaUndelivered(cfg, this.sink);
     this.ws = new WsUndelivered(cfg, this.sink);
+    this.mqtt = new MqttUndelivered(cfg, this.sink);
   }
 
   /** `producer`: the topology node id of the message's producer (for edge attribution). */
   ingest(m: CapturedMessage & { seq: number }, c: Correlation, producer: string | null): void {
     if (m.transport === 'amqp') this.amqp.ingest(m, c, producer);
     else if (m.transport === 'kafka') this.kafka.ingest(m, producer);
-    else this.ws.ingest(m, c);
+    else if (m.transport === 'mqtt') this.mqtt.ingest(m, producer);
+    else if (m.transport === 'ws') this.ws.ingest(m, c);
   }
 
   addOffsets(rows: readonly GroupOffset[]): void {
@@ -49,15 +53,17 @@ export class UndeliveredTracker {
 
   advance(time: number): void {
     this.amqp.advance(time);
+    this.mqtt.advance(time);
   }
 
   finish(end: number): void {
     this.amqp.finish(end);
     this.kafka.finish(end);
+    this.mqtt.finish(end);
   }
 
   get pending(): number {
-    return this.amqp.waiting + this.kafka.waiting;
+    return this.amqp.waiting + this.kafka.waiting + this.mqtt.waiting;
   }
 
   summary(): UndeliveredSummary {
