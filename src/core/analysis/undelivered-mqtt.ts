@@ -17,6 +17,8 @@ interface Flow {
   link: string;
   packetId: number | null;
   qos: number;
+  /** A retained publish: the broker keeps it for later subscribers, so no subscriber now is no loss. */
+  retain: boolean;
   /** 'publish': client → broker; 'deliver': broker → the client. */
   kind: 'publish' | 'deliver';
   /** The edge it counts against. */
@@ -129,6 +131,7 @@ export class MqttUndelivered {
       link: metaString(m.meta, 'link') ?? '',
       packetId: metaNumber(m.meta, 'packetId'),
       qos: metaNumber(m.meta, 'qos') ?? 0,
+      retain: m.meta?.retain === true,
       kind,
       edge,
       received: false,
@@ -148,7 +151,7 @@ export class MqttUndelivered {
     const f = this.flow(m, 'publish', client, [producer ?? ids.mqttClient(m.endpoint, client), topicNode]);
     const packetId = f.packetId;
     if (f.qos > 0 && packetId !== null) this.watchHandshake(f, packetId);
-    f.matched = this.anyMatch(m.endpoint, m.destination);
+    f.matched = f.retain || this.anyMatch(m.endpoint, m.destination);
     const expiry = typeof m.properties?.messageExpiryInterval === 'number' ? m.properties.messageExpiryInterval : null;
     const watchContent = !f.matched || expiry !== null;
     if (expiry !== null && this.expiring.length < MAX_EXPIRING) {
@@ -202,7 +205,9 @@ export class MqttUndelivered {
       this.inflight.delete(key);
     }
     if (f.kind !== 'publish' || metaString(m.meta, 'from') !== 'broker' || code === null) return;
-    if (code === 0x10) {
+    if (code === 0x10 && f.retain) {
+      f.matchKnown = true;
+    } else if (code === 0x10) {
       this.decide(f, 'no-subscribers', `The broker acknowledged it with ${metaString(m.meta, 'reason') ?? '0x10'} (${packet!.toUpperCase()}): no client subscribed to "${f.topic}".`, false);
     } else if (code >= 0x80) {
       this.decide(f, 'rejected', `The broker refused it: ${packet!.toUpperCase()} ${metaString(m.meta, 'reason') ?? `reason ${code}`}${m.meta?.reasonString ? ` (${String(m.meta.reasonString)})` : ''}.`, false);
