@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
+import { generate, parser, type Packet } from 'mqtt-packet';
 import { Engine } from '../../src/core/engine/engine.ts';
 import type { SessionHandle } from '../../src/core/engine/session-handle.ts';
 import { MQTT_URL, runPrefix } from '../helpers/mqtt-nats.ts';
@@ -181,4 +183,55 @@ test('MQTT proxy: a message that expired before its subscriber came back is unde
   const reopened = again.openSession(file);
   assert.deepEqual(reopened.info().analysis, { state: 'ready' });
   assert.deepEqual(await figures(again, reopened.id), f);
+});
+
+test('MQTT proxy: a QoS 1 delivery the subscriber never acknowledged before dropping its connection is "qos-incomplete"', async (t) => {
+  const p = runPrefix();
+  const dir = tmpDir();
+  const engine = new Engine({ dataDir: path.join(dir, 'data'), version: 'test', transport: 'bridge', analysis: ANALYSIS });
+  t.after(() => engine.shutdown());
+  const { session, port } = await proxySession(engine, path.join(dir, 'qos.flowscope'));
+
+  // A subscriber written against the wire protocol (mqtt-packet) that acknowledges the first
+  // delivery only, then drops its TCP connection without DISCONNECT.
+  const sock = net.connect({ host: HOST, port: Number(port) });
+  t.after(() => sock.destroy());
+  const got: string[] = [];
+  const parse = parser({ protocolVersion: 4 });
+  let connacked = false;
+  let subacked = false;
+  parse.on('packet', (packet: Packet) => {
+    if (packet.cmd === 'connack') connacked = true;
+    if (packet.cmd === 'suback') subacked = true;
+    if (packet.cmd === 'publish') {
+      got.push(String(packet.payload));
+      if (got.length === 1) sock.write(generate({ cmd: 'puback', messageId: packet.messageId! }));
+    }
+  });
+  sock.on('data', (d: Buffer) => parse.parse(d));
+  await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+  sock.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `${p}-slow`, keepalive: 60 }));
+  await waitFor('CONNACK', () => connacked);
+  sock.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: `${p}/work`, qos: 1 }] }));
+  await waitFor('SUBACK', () => subacked);
+
+  await pub(port, ['-V', 'mqttv5', '-i', `${p}-boss`, '-q', '1', '-t', `${p}/work`, '-m', 'job 1']);
+  await pub(port, ['-V', 'mqttv5', '-i', `${p}-boss`, '-q', '1', '-t', `${p}/work`, '-m', 'job 2']);
+  await waitFor('both jobs delivered', () => got.length === 2);
+  sock.destroy();
+  await waitFor('the close recorded', () => {
+    session.recorder?.flush();
+    return session.store.count({ events: ['close'], connection: `${p}-slow` }) === 1;
+  });
+  await session.stopRecording();
+
+  const f = await figures(engine, session.id);
+  const job2 = [...session.store.iterate({ events: ['deliver'] })].find((m) => Buffer.from(m.payload).toString() === 'job 2')!;
+  assert.deepEqual(f.byReason, { 'qos-incomplete': 1 });
+  assert.deepEqual(f.items, [[job2.seq, 'qos-incomplete', `${p}/work`]]);
+  const [item] = (await engine.call('renderer:analysis:summary', { sessionId: session.id })).undelivered.items;
+  assert.match(item!.explanation, new RegExp(`Delivered at QoS 1 to client "${p}-slow", which disconnected before its PUBACK`));
+  const graph = await engine.call('renderer:analysis:topology', { sessionId: session.id });
+  const edge = graph.edges.find((e) => e.undelivered > 0)!;
+  assert.deepEqual([graph.nodes.find((n) => n.id === edge.source)!.label, graph.nodes.find((n) => n.id === edge.target)!.label, edge.count, edge.undelivered], [`${p}/work`, `${p}-slow`, 2, 1]);
 });
