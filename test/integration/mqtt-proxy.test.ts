@@ -183,3 +183,18 @@ test('MQTT proxy: a malformed packet closes that client alone, with the reason; 
   assert.notEqual(refused.code, 0);
   assert.match(refused.out, /Server unavailable/i, 'mosquitto_pub shows the CONNACK refusal');
 });
+
+test('MQTT proxy relays and records a 3 MiB binary payload exactly', async (t) => {
+  const p = runPrefix();
+  const { rec, port } = await proxyRecording();
+  t.after(() => rec.close());
+  const s = await sub(rec, port, ['-V', 'mqttv311', '-i', `${p}-sub`, '-t', `${p}/blob`, '-q', '1']);
+  t.after(() => s.child.kill());
+  const blob = Buffer.alloc(3 * 1024 * 1024);
+  for (let i = 0; i < blob.length; i++) blob[i] = (i * 2654435761) >>> 24;
+  await pub(port, ['-V', 'mqttv311', '-i', `${p}-pub`, '-t', `${p}/blob`, '-s', '-q', '1'], blob);
+  await waitFor('the blob at the subscriber', () => s.lines.length === 1, 30_000);
+  assert.ok(s.lines[0] === `${p}/blob ${blob.toString('hex')}`, 'the subscriber got the exact bytes');
+  await waitFor('publish and delivery recorded', () => rec.stored({ events: ['publish', 'deliver'] }) === 2);
+  for (const m of rec.store.iterate({ events: ['publish', 'deliver'] })) assert.ok(Buffer.from(m.payload).equals(blob), `${m.event} recorded exactly`);
+});

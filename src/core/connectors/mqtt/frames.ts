@@ -6,6 +6,8 @@
 export class PacketFramer {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Bytes the packet at the head still needs in all: until they are here, chunks are only kept. */
+  private need = 0;
 
   constructor(private readonly maxPacket: number) {}
 
@@ -17,6 +19,9 @@ export class PacketFramer {
     this.chunks.push(data);
     this.buffered += data.length;
     const packets: Buffer[] = [];
+    // A big packet arrives in many reads: joining them once, when it is whole, keeps it linear.
+    if (this.buffered < this.need) return { packets, error: null };
+    this.need = 0;
     let buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
     let at = 0;
     for (;;) {
@@ -25,7 +30,10 @@ export class PacketFramer {
       if (head === null) break;
       const total = head.header + head.length;
       if (total > this.maxPacket) return { packets, error: `a packet of ${total} bytes is over the proxy's limit of ${this.maxPacket}` };
-      if (buf.length - at < total) break;
+      if (buf.length - at < total) {
+        this.need = total;
+        break;
+      }
       packets.push(buf.subarray(at, at + total));
       at += total;
     }
