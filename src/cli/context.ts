@@ -68,20 +68,37 @@ export function untilSignal(): { promise: Promise<string>; dispose: () => void }
   };
 }
 
-/** A live one-line status on a terminal, or a line every few seconds when piped. */
+/**
+ * A live one-line status on a terminal, or a line every few seconds when piped. Piped, the
+ * latest state is always written within that interval, even when nothing changes after it
+ * (a catch-up that ends between two lines would otherwise leave a log at its middle).
+ */
 export function progressLine(): { update: (text: string) => void; note: (text: string) => void; done: (text?: string) => void } {
   const tty = process.stderr.isTTY;
   let last = 0;
   let current = '';
+  let written = '';
+  let trailing: NodeJS.Timeout | null = null;
+  const writePiped = () => {
+    trailing = null;
+    if (current === written) return;
+    process.stderr.write(`${current}\n`);
+    written = current;
+    last = Date.now();
+  };
   return {
     update(line: string) {
       const text = forTerminal(line);
       current = text;
-      const now = Date.now();
-      if (tty) process.stderr.write(`\r\x1b[2K${text}`);
-      else if (now - last >= 2000) {
-        process.stderr.write(`${text}\n`);
-        last = now;
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${text}`);
+        return;
+      }
+      const wait = last + PIPED_LINE_MS - Date.now();
+      if (wait <= 0) writePiped();
+      else if (!trailing) {
+        trailing = setTimeout(writePiped, wait);
+        trailing.unref();
       }
     },
     /** A line that stays (a status change), printed above the live line. */
@@ -92,11 +109,16 @@ export function progressLine(): { update: (text: string) => void; note: (text: s
     },
     /** Ends the live line, replacing it with `text` when given. */
     done(text?: string) {
+      if (trailing) clearTimeout(trailing);
+      trailing = null;
       if (text !== undefined) process.stderr.write(tty ? `\r\x1b[2K${text}\n` : `${text}\n`);
       else if (tty) process.stderr.write('\n');
     },
   };
 }
+
+/** How often a piped progress line is written at most. */
+const PIPED_LINE_MS = 2000;
 
 /** Messages in a closed session file: the count after the last flush. */
 export function countMessages(file: string): number {

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Admin } from 'kafkajs';
@@ -57,6 +58,21 @@ function record(out: string, extra: string[], onStderr?: (text: string, child: R
     });
     child.on('exit', (code) => resolve({ code, stderr }));
   });
+}
+
+/** Records the recording has committed to `file` so far (0 before its first batch). */
+function storedSoFar(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT MAX(seq) AS n FROM messages').get() as { n: number | null }).n ?? 0;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // not a database yet, or its schema is still being created
+  }
 }
 
 interface PartitionFacts {
@@ -117,13 +133,19 @@ test(`a catch-up of ${N.toLocaleString('en-US')} records holds every record exac
 test('a catch-up stopped with SIGTERM holds what it stored exactly once, and the file opens', async () => {
   const out = path.join(tmpDir(), 'stopped.flowscope');
   let signalled = false;
-  const r = await record(out, [], (stderr, child) => {
-    // The first progress line: messages are being stored and the catch-up is under way.
-    if (!signalled && /recording: [1-9]\d* messages/.test(stderr)) {
+  let polling: NodeJS.Timeout | undefined;
+  // SIGTERM as soon as the file holds a record: read from the file itself, so neither the
+  // progress line's pace nor the catch-up's speed decides whether the signal comes at all.
+  const r = await record(out, [], (_stderr, child) => {
+    if (polling) return;
+    polling = setInterval(() => {
+      if (signalled || storedSoFar(out) === 0) return;
       signalled = true;
+      clearInterval(polling);
       child.kill('SIGTERM');
-    }
+    }, 20);
   });
+  clearInterval(polling);
   assert.ok(signalled, r.stderr);
   assert.equal(r.code, 0, r.stderr);
   const stopped = /stopped \(SIGTERM\): ([\d,]+) messages in/.exec(r.stderr);

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useNodesInitialized, useReactFlow, type Edge } from '@xyflow/react';
+import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useNodesInitialized, useNodesState, useReactFlow, type Edge } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import type { SessionInfo, TopologyGraph, TopologyNode } from '../../../../shared/views.ts';
 import { useApi } from '../../lib/use-api.ts';
@@ -35,6 +35,7 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
   const connection = useApp((s) => s.filter.connection);
   const dark = useDarkMode();
   const { nodes, edges, shapeKey } = useMemo(() => toFlow(data, { destinations, connection }, dark), [data, destinations, connection, dark]);
+  const [rfNodes, onNodesChange] = useMeasuredNodes(nodes);
 
   const rf = useReactFlow();
   const measured = useNodesInitialized();
@@ -75,9 +76,10 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
         <span className="muted"> — click a node to filter every view to it</span>
       </div>
       <ReactFlow<FlowNodeType, Edge>
-        nodes={nodes}
+        nodes={rfNodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
         onNodeClick={onNodeClick}
         nodesDraggable={false}
         nodesConnectable={false}
@@ -92,6 +94,27 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
       </ReactFlow>
     </>
   );
+}
+
+/**
+ * The graph's nodes as React Flow holds them, with the sizes it measured. Every count refresh
+ * builds new node objects; handed over bare, React Flow takes each for a new node without a
+ * size and hides it until a resize observation arrives, which under load may never come
+ * before the next refresh (the graph then stays invisible). So the measured size from its
+ * dimension changes (and the selection) is kept and carried into each refreshed node.
+ */
+function useMeasuredNodes(nodes: FlowNodeType[]) {
+  const [rfNodes, setRfNodes, onNodesChange] = useNodesState<FlowNodeType>(nodes);
+  useEffect(() => {
+    setRfNodes((prev) => {
+      const before = new Map(prev.map((n) => [n.id, n]));
+      return nodes.map((n) => {
+        const old = before.get(n.id);
+        return old?.measured ? { ...n, measured: old.measured, selected: old.selected ?? false } : n;
+      });
+    });
+  }, [nodes, setRfNodes]);
+  return [rfNodes, onNodesChange] as const;
 }
 
 interface Selection {

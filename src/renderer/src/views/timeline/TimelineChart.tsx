@@ -54,7 +54,9 @@ export function TimelineChart({ data, width, height, range, playhead, gaps = [],
     const b = Math.max(drag.x0, drag.x1);
     setDrag(null);
     if (b - a < CLICK_PX) onSeek?.(tAt(drag.x0));
-    else onBrush(Math.floor(tAt(a)), Math.ceil(tAt(b)));
+    // A drag from (or to) the plot's edge means from the first (or to the last) message: one
+    // pixel in from the edge is already some milliseconds past a burst that starts the chart.
+    else onBrush(a <= PAD.l + CLICK_PX ? start : Math.floor(tAt(a)), b >= PAD.l + plotW - CLICK_PX ? end : Math.ceil(tAt(b)));
   };
 
   const ticks = Math.max(2, Math.floor(plotW / 150));
@@ -127,6 +129,8 @@ export function TimelineChart({ data, width, height, range, playhead, gaps = [],
         onPointerUp={up}
         onPointerCancel={() => setDrag(null)}
         data-testid="timeline-surface"
+        data-start={start}
+        data-end={end}
       />
     </svg>
   );
