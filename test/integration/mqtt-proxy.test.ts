@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { generate, parser, type IConnackPacket, type Packet } from 'mqtt-packet';
+import type { CapturedMessage } from '../../src/shared/model.ts';
 import { MqttProxyConnector } from '../../src/core/connectors/mqtt/proxy.ts';
 import { analyzeSaved } from '../helpers/analysis.ts';
 import { MQTT_URL, mosquittoPub, runPrefix, tapRecording, type TapRecording } from '../helpers/mqtt-nats.ts';
@@ -170,7 +172,8 @@ test('MQTT proxy: a malformed packet closes that client alone, with the reason; 
   const deadPort = (closed.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
   const statuses: string[] = [];
-  const dead = new MqttProxyConnector({ id: 'dead', listenPort: 0, target: `mqtt://127.0.0.1:${deadPort}` }, { message: () => undefined, status: (st, d) => statuses.push(`${st}: ${d}`) });
+  const facts: CapturedMessage[] = [];
+  const dead = new MqttProxyConnector({ id: 'dead', listenPort: 0, target: `mqtt://127.0.0.1:${deadPort}` }, { message: (m) => facts.push(m), status: (st, d) => statuses.push(`${st}: ${d}`) });
   await dead.start();
   t.after(() => dead.stop());
   assert.match(statuses[0]!, new RegExp(`^failed: listening on mqtt://127.0.0.1:\\d+, relaying to 127.0.0.1:${deadPort}, but cannot connect to 127.0.0.1:${deadPort}: connection refused \\(is the MQTT broker running on this port\\?\\)`));
@@ -182,6 +185,25 @@ test('MQTT proxy: a malformed packet closes that client alone, with the reason; 
   });
   assert.notEqual(refused.code, 0);
   assert.match(refused.out, /Server unavailable/i, 'mosquitto_pub shows the CONNACK refusal');
+
+  // A client whose CONNECT comes after the proxy has already failed to reach the broker.
+  const errors = () => facts.filter((m) => m.event === 'error').length;
+  const before = errors();
+  const slow = net.connect({ host: '127.0.0.1', port: dead.port });
+  const answer: Buffer[] = [];
+  slow.on('data', (d: Buffer) => answer.push(d));
+  const slowClosed = new Promise<void>((resolve) => slow.once('close', () => resolve()));
+  await waitFor('the broker found unreachable', () => errors() === before + 1);
+  slow.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'late', keepalive: 30 }));
+  await slowClosed;
+  const connack = parser({ protocolVersion: 5 });
+  const got: Packet[] = [];
+  connack.on('packet', (pk: Packet) => got.push(pk));
+  connack.parse(Buffer.concat(answer));
+  assert.equal(got.length, 1);
+  const ack = got[0] as IConnackPacket;
+  assert.deepEqual([ack.cmd, ack.reasonCode], ['connack', 0x88]);
+  assert.match(ack.properties?.reasonString ?? '', /^Flowscope proxy: cannot connect to 127\.0\.0\.1:\d+: connection refused/);
 });
 
 test('MQTT proxy relays and records a 3 MiB binary payload exactly', async (t) => {

@@ -365,6 +365,10 @@ export class MqttLink {
 
   private legClosed(side: Side): void {
     this.legsClosed += 1;
+    // The broker was never reached: the client stays until its CONNECT can be refused with
+    // the reason (cutting it here was a bare "connection lost" when the refusal came first).
+    const refusing = side === 'broker' && this.unreachableMessage !== null && !this.closeBy;
+    if (refusing) return;
     if (!this.closeBy) {
       const d = this.disconnect;
       // After a DISCONNECT the receiver closes the socket: the sender ended the connection.
