@@ -34,7 +34,7 @@ test('MQTT and NATS tabs: a bad subject is explained; an MQTT tap records mosqui
   await dialog.getByText(/dot-separated tokens/).waitFor();
   await screenshot(page, 'connect-dialog-nats-light');
 
-  await dialog.getByRole('tab', { name: 'MQTT' }).click();
+  await dialog.getByRole('tab', { name: 'MQTT tap' }).click();
   await dialog.getByLabel('URL', { exact: true }).fill(MQTT_URL);
   await dialog.getByLabel('Topic filters').fill(`${p}/sensors/+/temp, ${p}/alarms/#`);
   await screenshot(page, 'connect-dialog-mqtt-light');

@@ -13,7 +13,7 @@ const KINDS: { id: Kind; label: string }[] = [
   { id: 'amqp', label: 'RabbitMQ' },
   { id: 'ws-proxy', label: 'WebSocket proxy' },
   { id: 'ws-tap', label: 'WebSocket tap' },
-  { id: 'mqtt', label: 'MQTT' },
+  { id: 'mqtt', label: 'MQTT tap' },
   { id: 'mqtt-proxy', label: 'MQTT proxy' },
   { id: 'nats', label: 'NATS' },
 ];
