@@ -47,6 +47,8 @@ interface Check {
 const MAX_EXPIRING = 100_000;
 /** Expiry is in whole seconds on the broker's clock: a delivery captured this late still counts. */
 const EXPIRY_GRACE_MS = 1000;
+/** Topics whose match is remembered at most between subscription changes. */
+const MAX_CACHED_TOPICS = 10_000;
 /** Clients whose subscriptions are remembered at most. */
 const MAX_CLIENTS = 50_000;
 
@@ -77,6 +79,11 @@ export class MqttUndelivered {
   private readonly byContent = new Map<string, Flow[]>();
   /** endpoint\0client id → granted topic filters. */
   private readonly subs = new Map<string, Set<string>>();
+  /**
+   * endpoint\0topic → whether a subscription matched it, until subscriptions change: a
+   * publish would otherwise test every filter of every client.
+   */
+  private readonly matchCache = new Map<string, boolean>();
 
   constructor(
     private readonly cfg: UndeliveredConfig,
@@ -94,15 +101,16 @@ export class MqttUndelivered {
     switch (m.event) {
       case 'open':
         // A clean start discards the session the broker kept, subscriptions included.
-        if (m.meta.clean === true) this.subs.delete(ckey);
+        if (m.meta.clean === true && this.subs.delete(ckey)) this.matchCache.clear();
         return;
       case 'subscribe':
         if (m.meta.granted !== true) return;
         if (!this.subs.has(ckey) && this.subs.size >= MAX_CLIENTS) return;
         (this.subs.get(ckey) ?? this.subs.set(ckey, new Set()).get(ckey)!).add(m.destination);
+        this.matchCache.clear();
         return;
       case 'unsubscribe':
-        this.subs.get(ckey)?.delete(m.destination);
+        if (this.subs.get(ckey)?.delete(m.destination)) this.matchCache.clear();
         return;
       case 'close':
         this.closed(m, ckey);
@@ -218,7 +226,7 @@ export class MqttUndelivered {
 
   private closed(m: CapturedMessage & { seq: number }, ckey: string): void {
     const ends = m.meta?.sessionEnds === true;
-    if (ends) this.subs.delete(ckey);
+    if (ends && this.subs.delete(ckey)) this.matchCache.clear();
     const link = metaString(m.meta, 'link') ?? '';
     const prefix = `${m.endpoint}\0${link}\0`;
     for (const [key, f] of this.inflight) {
@@ -237,12 +245,23 @@ export class MqttUndelivered {
   }
 
   private anyMatch(endpoint: string, topic: string): boolean {
+    const cached = this.matchCache.get(`${endpoint}\0${topic}`);
+    if (cached !== undefined) return cached;
     const prefix = `${endpoint}\0`;
+    let found = false;
     for (const [key, filters] of this.subs) {
       if (!key.startsWith(prefix)) continue;
-      for (const filter of filters) if (filterMatches(filter, topic)) return true;
+      for (const filter of filters) {
+        if (filterMatches(filter, topic)) {
+          found = true;
+          break;
+        }
+      }
+      if (found) break;
     }
-    return false;
+    if (this.matchCache.size >= MAX_CACHED_TOPICS) this.matchCache.clear();
+    this.matchCache.set(`${endpoint}\0${topic}`, found);
+    return found;
   }
 
   advance(time: number): void {
