@@ -5,16 +5,19 @@ import net from 'node:net';
 import { generate, parser, type IConnackPacket, type Packet } from 'mqtt-packet';
 import type { CapturedMessage } from '../../src/shared/model.ts';
 import { MqttProxyConnector } from '../../src/core/connectors/mqtt/proxy.ts';
+import { MqttProxyThread } from '../../src/core/connectors/mqtt/proxy-thread.ts';
 import { analyzeSaved } from '../helpers/analysis.ts';
 import { MQTT_URL, mosquittoPub, runPrefix, tapRecording, type TapRecording } from '../helpers/mqtt-nats.ts';
 import { waitFor } from '../helpers/tmp.ts';
 
 const INVALID_UTF8 = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41, 0xc3, 0x28, 0x0a]);
 
-async function proxyRecording(): Promise<{ rec: TapRecording; proxy: MqttProxyConnector; port: string }> {
-  let proxy!: MqttProxyConnector;
-  const rec = await tapRecording((sink) => (proxy = new MqttProxyConnector({ id: 'tap', listenPort: 0, target: MQTT_URL }, sink)));
-  return { rec, proxy, port: String(proxy.port) };
+type ProxyClass = typeof MqttProxyConnector | typeof MqttProxyThread;
+
+async function proxyRecording(Proxy: ProxyClass = MqttProxyConnector): Promise<{ rec: TapRecording; port: string }> {
+  let proxy!: { port: number };
+  const rec = await tapRecording((sink) => (proxy = new Proxy({ id: 'tap', listenPort: 0, target: MQTT_URL }, sink)));
+  return { rec, port: String(proxy.port) };
 }
 
 /** mosquitto_pub through the proxy. */
@@ -43,9 +46,14 @@ async function sub(rec: TapRecording, port: string, args: string[]): Promise<{ c
   return { child, lines, exited };
 }
 
-test('MQTT proxy records publishes with client ids, deliveries, subscriptions and acks from mosquitto clients, bytes unchanged', async (t) => {
+// The engine runs the proxy on the relay thread (MqttProxyThread); the relay itself is the
+// same code, so the recording test runs both ways.
+for (const [where, Proxy] of [
+  ['in the recording thread', MqttProxyConnector],
+  ['on its own thread', MqttProxyThread],
+] as const) test(`MQTT proxy ${where} records publishes with client ids, deliveries, subscriptions and acks from mosquitto clients, bytes unchanged`, async (t) => {
   const p = runPrefix();
-  const { rec, port } = await proxyRecording();
+  const { rec, port } = await proxyRecording(Proxy);
   t.after(() => rec.close());
   const s = await sub(rec, port, ['-V', 'mqttv5', '-i', `${p}-sub`, '-t', `${p}/sensors/#`, '-q', '2']);
   t.after(() => s.child.kill());

@@ -66,6 +66,10 @@ export class MqttLink {
   private recordedAny = false;
   private legsClosed = 0;
   private graceTimer: NodeJS.Timeout | null = null;
+  /** Reading held by the recorder falling behind (see `hold`), apart from each leg's own backpressure. */
+  private held = false;
+  /** Legs whose reading waits for the other leg's socket to drain. */
+  private readonly draining = new Set<net.Socket>();
 
   constructor(
     private readonly opts: LinkOptions,
@@ -102,8 +106,25 @@ export class MqttLink {
     client.on('close', () => this.legClosed('client'));
   }
 
+  /**
+   * Stops reading both legs until `release`: the recorder is behind, so packets wait in the
+   * peers' TCP buffers rather than in the proxy's memory.
+   */
+  hold(): void {
+    this.held = true;
+    this.client.pause();
+    this.upstream.pause();
+  }
+
+  release(): void {
+    this.held = false;
+    for (const s of [this.client, this.upstream]) if (!this.draining.has(s)) s.resume();
+  }
+
   /** Ends both legs as the proxy stopping. */
   shutdown(reason = 'Flowscope proxy stopped'): Promise<void> {
+    // Reading resumes so each leg sees its close.
+    this.release();
     this.end('proxy', reason);
     return this.closed;
   }
@@ -157,12 +178,14 @@ export class MqttLink {
       this.queued.push(frame);
       return;
     }
-    if (!to.write(frame) && !from.isPaused()) {
+    if (!to.write(frame) && !this.draining.has(from)) {
+      this.draining.add(from);
       from.pause();
       const resume = (): void => {
         to.off('drain', resume);
         to.off('close', resume);
-        from.resume();
+        this.draining.delete(from);
+        if (!this.held) from.resume();
       };
       to.on('drain', resume);
       to.on('close', resume);

@@ -44,6 +44,7 @@ export class MqttProxyConnector implements Connector {
   private readonly broker: string;
   /** The last status said a connection failed: the next accepted one says recording again. */
   private failing = false;
+  private held = false;
 
   constructor(
     private readonly opts: MqttProxyOptions,
@@ -104,6 +105,20 @@ export class MqttProxyConnector implements Connector {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Stops reading every connection (and each new one) until `releaseReading`: used when what
+   * the proxy captured waits to be recorded, so memory stays bounded and nothing is dropped.
+   */
+  holdReading(): void {
+    this.held = true;
+    for (const l of this.links) l.hold();
+  }
+
+  releaseReading(): void {
+    this.held = false;
+    for (const l of this.links) l.release();
+  }
+
   /** Null when the broker accepts a TCP connection, else why not. */
   private probe(): Promise<string | null> {
     return new Promise((resolve) => {
@@ -149,6 +164,7 @@ export class MqttProxyConnector implements Connector {
       socket,
     );
     this.links.add(link);
+    if (this.held) link.hold();
     void link.closed.then(() => this.links.delete(link));
   }
 }
