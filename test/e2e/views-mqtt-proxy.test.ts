@@ -51,8 +51,10 @@ test('MQTT proxy tab: clients through the proxy appear by client id in the flow 
   await eventually('the retained status at the panel', () => got === 1);
   await mosquittoPub(['-p', port, '-V', 'mqttv5', '-i', `${p}-thermo`, '-q', '1', '-t', `${p}/temp`, '-m', '21.5']);
   await eventually('the reading at the panel', () => got === 2);
-  // Two publishes and their two deliveries, among the connection facts and acks.
-  await waitShown(page, (n) => n >= 4, 'the recorded traffic');
+  // And one reading on a topic nobody subscribes to: the broker answers PUBACK 0x10.
+  await mosquittoPub(['-p', port, '-V', 'mqttv5', '-i', `${p}-thermo`, '-q', '1', '-t', `${p}-unheard/temp`, '-m', '19.0']);
+  // Three publishes and two deliveries, among the connection facts and acks.
+  await waitShown(page, (n) => n >= 5, 'the recorded traffic');
 
   await openView(page, 'Flow');
   const node = (kind: string, label: string) => page.locator(`[data-testid="flow-node"][data-kind="${kind}"][data-label="${label}"]`);
@@ -66,6 +68,14 @@ test('MQTT proxy tab: clients through the proxy appear by client id in the flow 
     await node(kind, label).waitFor();
   }
   await screenshot(page, 'flow-mqtt-proxy-light');
+
+  await openView(page, 'Undelivered');
+  const lost = page.locator(`[data-testid="undelivered-group"][data-reason="no-subscribers"][data-destination="${p}-unheard/temp"]`);
+  await lost.waitFor();
+  assert.equal(await lost.getAttribute('data-count'), '1');
+  assert.equal(await page.locator('[data-testid="undelivered-group"]').count(), 1, 'the retained status and the delivered reading are not undelivered');
+  await page.getByTestId('undelivered-reason').filter({ hasText: /No matching subscribers/ }).waitFor();
+  await screenshot(page, 'undelivered-mqtt-proxy-light');
 
   await openView(page, 'Messages');
   await page.getByLabel('Event').selectOption('deliver');
