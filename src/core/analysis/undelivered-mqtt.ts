@@ -17,6 +17,8 @@ interface Flow {
   link: string;
   packetId: number | null;
   qos: number;
+  /** '5' or '3.1.1'. */
+  version: string;
   /** A retained publish: the broker keeps it for later subscribers, so no subscriber now is no loss. */
   retain: boolean;
   /** 'publish': client → broker; 'deliver': broker → the client. */
@@ -139,6 +141,7 @@ export class MqttUndelivered {
       link: metaString(m.meta, 'link') ?? '',
       packetId: metaNumber(m.meta, 'packetId'),
       qos: metaNumber(m.meta, 'qos') ?? 0,
+      version: metaString(m.meta, 'protocolVersion') ?? '5',
       retain: m.meta?.retain === true,
       kind,
       edge,
@@ -220,6 +223,7 @@ export class MqttUndelivered {
     } else if (code >= 0x80) {
       this.decide(f, 'rejected', `The broker refused it: ${packet!.toUpperCase()} ${metaString(m.meta, 'reason') ?? `reason ${code}`}${m.meta?.reasonString ? ` (${String(m.meta.reasonString)})` : ''}.`, false);
     } else if (packet === 'puback') {
+      // 0x10 is a MAY (§3.4.2.1), but a broker that uses it for QoS 1, as Mosquitto does, says 0x00 only when someone matched.
       f.matchKnown = true;
     }
   }
@@ -303,7 +307,7 @@ export class MqttUndelivered {
     this.decide(
       f,
       'no-subscribers',
-      `No subscription seen by the proxy matched "${f.topic}" and no client of the proxy received it ${within}${f.qos === 0 ? ' (QoS 0: the broker does not acknowledge)' : ' (MQTT 3.1.1 acknowledgements carry no reason code)'}.`,
+      `No subscription seen by the proxy matched "${f.topic}" and no client of the proxy received it ${within} (${unconfirmed(f)}).`,
       atEnd,
     );
   }
@@ -342,4 +346,12 @@ export class MqttUndelivered {
     const item: UndeliveredItem = { seq: f.seq, time: f.time, transport: 'mqtt', endpoint: f.endpoint, destination: f.topic, reason, explanation, atEnd };
     this.sink.add(item, [f.edge]);
   }
+}
+
+/** Why the broker's own answer could not settle it. */
+function unconfirmed(f: Flow): string {
+  if (f.qos === 0) return 'QoS 0: the broker does not acknowledge';
+  if (f.version !== '5') return 'MQTT 3.1.1 acknowledgements carry no reason code';
+  // A broker MAY answer 0x00 with no matching subscribers (MQTT 5 §3.5.2.1); Mosquitto does for QoS 2.
+  return 'its PUBREC said 0x00, which does not tell whether anyone had subscribed';
 }
