@@ -141,3 +141,15 @@ test('MQTT proxy traffic: each reason decided once, on the right message; a stat
     assert.deepEqual(figures(restored), figures(whole), `cut at ${cut}`);
   }
 });
+
+test('MQTT proxy: a subscription to one topic is an edge before anything is delivered; a wildcard one waits for its deliveries', () => {
+  const t = new ProxyTraffic();
+  t.open('c1', 'panel');
+  t.subscribe('c1', 'panel', 'home/door');
+  t.subscribe('c1', 'panel', 'home/+/temp');
+  const s = new AnalysisState();
+  s.ingest(t.messages);
+  const g = s.topologyGraph();
+  const label = (id: string) => g.nodes.find((n) => n.id === id)!.label;
+  assert.deepEqual(g.edges.map((e) => [label(e.source), label(e.target), e.count]), [['home/door', 'panel', 0]]);
+});

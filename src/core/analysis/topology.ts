@@ -116,6 +116,11 @@ export class TopologyBuilder {
     if (m.event === 'deliver') {
       const subscriber = this.reg.node(ids.mqttSubscriber(m.endpoint, client), 'consumer', client, m, false, facts);
       this.link(this.reg.topic(m, m.destination), subscriber, 'delivery', m.time, size);
+    } else if (m.event === 'subscribe' && m.meta?.granted === true && !/[+#]/.test(m.destination) && !m.destination.startsWith('$share/')) {
+      // A subscription to one topic shows before anything is delivered on it (an edge of 0);
+      // a wildcard filter names no topic node, its deliveries draw its edges.
+      const subscriber = this.reg.node(ids.mqttSubscriber(m.endpoint, client), 'consumer', client, m, false, facts);
+      this.link(this.reg.topic(m, m.destination), subscriber, 'delivery', m.time, 0, 0);
     }
     return null;
   }
