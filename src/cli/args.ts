@@ -11,7 +11,7 @@ export interface ParsedArgs {
   ordered: [string, string | true][];
 }
 
-const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin']);
+const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin', 'jetstream']);
 
 /** A small, strict argument parser: `--name value`, `--name=value`, boolean flags. */
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -86,6 +86,12 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
         specs.push((current = { kind: 'mqtt-proxy', listenPort: Number(m[1]), target: m[2]! }));
         break;
       }
+      case 'nats-proxy': {
+        const m = /^(\d{1,5})=(nats:\/\/.+)$/i.exec(v);
+        if (!m) throw new UsageError(`--nats-proxy takes LISTEN_PORT=nats://host:4222, got "${hideUserinfo(v)}"`);
+        specs.push((current = { kind: 'nats-proxy', listenPort: Number(m[1]), target: m[2]! }));
+        break;
+      }
       case 'ws':
         specs.push((current = { kind: 'ws-tap', url: v }));
         break;
@@ -141,6 +147,10 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
       case 'subject':
         if (current?.kind !== 'nats') throw new UsageError('--subject must follow --nats URL');
         current.subjects.push(v);
+        break;
+      case 'jetstream':
+        if (current?.kind !== 'nats') throw new UsageError('--jetstream must follow --nats URL');
+        current.jetstream = true;
         break;
       default:
         break;

@@ -18,8 +18,11 @@ Usage:
                                                        topic filters with + and #; MQTT 5 by default
                   --mqtt-proxy LISTEN_PORT=mqtt://host:1883   record MQTT clients through a proxy: who
                                  publishes and subscribes, acks and their reason codes (3.1.1 and 5)
-                  --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …]
-                                                       subjects with * and >
+                  --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …] [--jetstream]
+                                                       subjects with * and >; --jetstream also records the
+                                 advisories of messages JetStream gave up on (max deliveries, terminated)
+                  --nats-proxy LISTEN_PORT=nats://host:4222   record NATS clients through a proxy
+                                 (sees their requests' 503 "no responders", which a tap cannot)
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
   flowscope export FILE --format jsonl [--out F]
   flowscope import FILE --format jsonl|kcat --out SESSION

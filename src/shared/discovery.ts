@@ -60,6 +60,28 @@ export interface DiscoveredBinding {
   arguments?: Record<string, JsonValue>;
 }
 
+/** A NATS JetStream stream and its consumers, from the JetStream API. */
+export interface DiscoveredStream {
+  name: string;
+  subjects: string[];
+  /** Messages stored now. */
+  messages: number;
+  firstSeq: number;
+  lastSeq: number;
+  consumers: DiscoveredConsumer[];
+}
+
+export interface DiscoveredConsumer {
+  name: string;
+  /** Deliveries allowed per message (-1: unlimited). */
+  maxDeliver: number;
+  /** Messages not yet delivered to it. */
+  pending: number;
+  /** Delivered and waiting for an ack. */
+  ackPending: number;
+  redelivered: number;
+}
+
 /** A snapshot of what exists on an endpoint; any field may be missing when unknown. */
 export interface Discovery {
   endpoint: string;
@@ -71,4 +93,5 @@ export interface Discovery {
   exchanges?: DiscoveredExchange[];
   queues?: DiscoveredQueue[];
   bindings?: DiscoveredBinding[];
+  streams?: DiscoveredStream[];
 }

@@ -80,6 +80,15 @@ export const endpointSpecSchema = z.discriminatedUnion('kind', [
       url: z.string().regex(/^(nats|tls):\/\/.+/i, 'URL must start with nats:// or tls://').max(2048),
       /** Subjects; `*` matches one token, `>` the rest. */
       subjects: z.array(natsSubject).min(1).max(200),
+      /** Also record JetStream's max-deliveries and terminated advisories (undelivered reasons). */
+      jetstream: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('nats-proxy'),
+      listenPort: z.number().int().min(0).max(65535),
+      target: z.string().regex(/^nats:\/\/.+/i, 'target must be a nats:// URL').max(2048),
     })
     .strict(),
 ]);
@@ -89,8 +98,8 @@ export type EndpointSpec = z.infer<typeof endpointSpecSchema>;
 export const replayRequestSchema = z
   .object({
     sessionId: z.string().min(1).max(64),
-    /** kafka://host:port, amqp(s)://…, ws(s)://… */
-    to: z.string().regex(/^(kafka|amqps?|wss?):\/\/.+/i, 'target must be kafka://, amqp(s):// or ws(s)://').max(2048),
+    /** kafka://host:port, amqp(s)://…, ws(s)://…, mqtt(s)://…, nats://… */
+    to: z.string().regex(/^(kafka|amqps?|wss?|mqtts?|nats):\/\/.+/i, 'target must be kafka://, amqp(s)://, ws(s)://, mqtt(s):// or nats://').max(2048),
     speed: z.union([z.number().positive().max(10_000), z.literal('max')]).default(1),
     /** Destination remapping FROM → TO. */
     map: z.record(z.string().max(1024), z.string().max(1024)).optional(),

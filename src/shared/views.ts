@@ -122,7 +122,8 @@ export type PairStatus = 'matched' | 'unanswered' | 'orphan' | 'duplicate';
  * - `session-ended`: the recording ended before the timeout had passed and no reply had come;
  * - `connection-closed` / `connection-dropped`: its WebSocket closed (normally / abnormally) first;
  * - `sent-after-close`: it was sent on a WebSocket that was already closed;
- * - `evicted`: too many requests were open at once and it was the oldest.
+ * - `evicted`: too many requests were open at once and it was the oldest;
+ * - `no-responders`: NATS answered the requester with a 503 status: nobody subscribes to the subject.
  */
 export type UnansweredReason =
   | 'timeout'
@@ -130,7 +131,8 @@ export type UnansweredReason =
   | 'connection-closed'
   | 'connection-dropped'
   | 'sent-after-close'
-  | 'evicted';
+  | 'evicted'
+  | 'no-responders';
 
 /** One destination's pair counts. */
 export interface PairCounts {
@@ -180,6 +182,9 @@ export interface PairsSummary {
  *   did not complete within the window or before its connection closed.
  * - `expired` (MQTT): a publish with a Message Expiry Interval that no client of the proxy received
  *   before it expired. `rejected` (MQTT): the broker refused the publish (reason code ≥ 0x80).
+ * - `no-responders`: NATS request the server answered with a 503 status: no subscriber for its subject.
+ * - `max-deliveries`: JetStream delivered a stored message as often as its consumer allows (max_deliver) without an ack.
+ * - `terminated`: a JetStream consumer's client terminated the message (AckTerm): it is never redelivered.
  */
 export type UndeliveredReason =
   | 'unroutable'
@@ -196,7 +201,10 @@ export type UndeliveredReason =
   | 'lost-on-drop'
   | 'unanswered-before-close'
   | 'no-subscribers'
-  | 'qos-incomplete';
+  | 'qos-incomplete'
+  | 'no-responders'
+  | 'max-deliveries'
+  | 'terminated';
 
 export interface UndeliveredItem {
   seq: number;
@@ -212,6 +220,22 @@ export interface UndeliveredItem {
   atEnd: boolean;
   /** AMQP: the copy RabbitMQ dead-lettered, when the message left its queue that way. */
   deadLetter?: DeadLetterLink;
+  /** JetStream: what the advisory said, and which recorded message it was about. */
+  jetstream?: JetStreamLink;
+}
+
+/** A JetStream advisory about one stored message (max deliveries reached, terminated). */
+export interface JetStreamLink {
+  stream: string;
+  consumer: string;
+  /** The message's sequence in its stream. */
+  streamSeq: number;
+  /** How many times the consumer delivered it. */
+  deliveries: number;
+  /** The recorded advisory. `UndeliveredItem.seq` is the original publish when the recording saw its PubAck, else this. */
+  advisorySeq: number;
+  /** Terminated: the reason the client gave, when it gave one. */
+  reason?: string;
 }
 
 /**
@@ -324,7 +348,8 @@ export type TopologyNodeKind =
   | 'consumer'
   | 'ws-client'
   | 'ws-server'
-  | 'endpoint';
+  | 'endpoint'
+  | 'stream';
 
 export interface TopologyNode {
   id: string;

@@ -37,7 +37,7 @@ test('a full disk shows a banner at once with the held count; freeing space remo
   await banner.waitFor({ timeout: 20_000 });
   assert.match(await banner.innerText(), /Recording paused: the disk is full/);
   await eventually('held messages counted in the banner', async () => Number(await banner.getAttribute('data-held')) > 0);
-  assert.match(await banner.innerText(), /\d+ captured, \d+ stored, \d+ held in memory \([\d.]+ (KB|B|MB) of 64\.0 MB\), 0 dropped\./);
+  assert.match(await banner.innerText(), /[\d,]+ captured, [\d,]+ stored, [\d,]+ held in memory \([\d.]+ (KB|B|MB) of 64\.0 MB\), 0 dropped\./);
   assert.match(await banner.innerText(), /recording resumes by itself/);
   await screenshot(page, 'disk-full-banner');
 
@@ -50,7 +50,7 @@ test('a full disk shows a banner at once with the held count; freeing space remo
   const rows = await page.getByTestId('gap-row').allInnerTexts();
   assert.match(await gaps.innerText(), new RegExp(`^${rows.length} gaps? in this recording`));
   assert.ok(rows.some((r) => r.includes('demo-ws · ')), rows.join(' | '));
-  for (const r of rows) assert.match(r, /demo-\w+ · disk full: no message lost — disk full; \d+ held in memory and stored after/);
+  for (const r of rows) assert.match(r, /demo-\w+ · disk full: no message lost — disk full; [\d,]+ held in memory and stored after/);
   const before = Number(await page.getByTestId('message-count').getAttribute('data-total'));
   await waitShown(page, (n) => n > before, 'recording carries on after the gap');
   await screenshot(page, 'disk-full-gap-messages');

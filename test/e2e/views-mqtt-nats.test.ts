@@ -28,13 +28,13 @@ test('MQTT and NATS tabs: a bad subject is explained; an MQTT tap records mosqui
   await page.getByRole('button', { name: /Record from an endpoint/ }).click();
   const dialog = page.getByTestId('connect-dialog');
 
-  await dialog.getByRole('tab', { name: 'NATS' }).click();
+  await dialog.getByRole('tab', { name: 'NATS', exact: true }).click();
   await dialog.getByLabel('Subjects').fill('orders..created');
   await dialog.getByRole('button', { name: 'Connect and record' }).click();
   await dialog.getByText(/dot-separated tokens/).waitFor();
   await screenshot(page, 'connect-dialog-nats-light');
 
-  await dialog.getByRole('tab', { name: 'MQTT tap' }).click();
+  await dialog.getByRole('tab', { name: 'MQTT', exact: true }).click();
   await dialog.getByLabel('URL', { exact: true }).fill(MQTT_URL);
   await dialog.getByLabel('Topic filters').fill(`${p}/sensors/+/temp, ${p}/alarms/#`);
   await screenshot(page, 'connect-dialog-mqtt-light');

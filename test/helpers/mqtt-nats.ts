@@ -68,17 +68,46 @@ export async function tapRecording(make: (sink: CaptureSink) => Connector): Prom
  * A NATS client written against the wire protocol (docs.nats.io, "Client Protocol"), so the
  * traffic the tap records comes from code that shares nothing with nats.js.
  */
+export interface RawNatsMsg {
+  subject: string;
+  reply: string | null;
+  /** The header block as received (HMSG), else null. */
+  headers: string | null;
+  payload: Buffer;
+}
+
 export class RawNats {
-  private buf = '';
+  private buf = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
+  private readonly subs = new Map<string, (m: RawNatsMsg) => void>();
+  private nextSid = 0;
 
   private constructor(private readonly sock: Socket) {
     sock.on('data', (d: Buffer) => {
-      this.buf += d.toString('latin1');
-      let i: number;
-      while ((i = this.buf.indexOf('\r\n')) >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 2);
+      this.buf = Buffer.concat([this.buf, d]);
+      for (;;) {
+        const i = this.buf.indexOf('\r\n');
+        if (i < 0) return;
+        const line = this.buf.toString('latin1', 0, i);
+        const msg = /^(H?MSG) (\S+) (\S+)(?: (\S+))?(?: (\d+))? (\d+)$/.exec(line);
+        if (msg) {
+          // MSG subject sid [reply] size; HMSG subject sid [reply] hdr total.
+          const isH = msg[1] === 'HMSG';
+          const total = Number(msg[6]);
+          if (this.buf.length < i + 2 + total + 2) return;
+          let reply: string | null = msg[4] ?? null;
+          let hdr = msg[5] !== undefined ? Number(msg[5]) : 0;
+          if (isH && msg[5] === undefined) {
+            // HMSG without reply: the optional group took the header size.
+            hdr = Number(reply);
+            reply = null;
+          }
+          const body = this.buf.subarray(i + 2, i + 2 + total);
+          this.buf = this.buf.subarray(i + 2 + total + 2);
+          this.subs.get(msg[3]!)?.({ subject: msg[2]!, reply, headers: isH ? body.subarray(0, hdr).toString('utf8') : null, payload: Buffer.from(body.subarray(hdr)) });
+          continue;
+        }
+        this.buf = this.buf.subarray(i + 2);
         if (line === 'PING') sock.write('PONG\r\n');
         else if (line === 'PONG') this.waiters.shift()?.();
         else if (line.startsWith('-ERR')) sock.destroy(new Error(line));
@@ -86,13 +115,22 @@ export class RawNats {
     });
   }
 
-  static async connect(): Promise<RawNats> {
-    const sock = createConnection({ host: NATS_HOST, port: NATS_PORT });
+  /** `port`: another port than the server's (a proxy in front of it). */
+  static async connect(port = NATS_PORT): Promise<RawNats> {
+    const sock = createConnection({ host: NATS_HOST, port });
     await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
     const c = new RawNats(sock);
     sock.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, headers: true, name: 'raw-test-client', lang: 'raw', version: '0' })}\r\n`);
     await c.ping();
     return c;
+  }
+
+  /** SUB; resolves once the server has it. */
+  async sub(subject: string, onMsg: (m: RawNatsMsg) => void): Promise<void> {
+    const sid = String(++this.nextSid);
+    this.subs.set(sid, onMsg);
+    this.sock.write(`SUB ${subject} ${sid}\r\n`);
+    await this.ping();
   }
 
   /** PUB, or HPUB when there are headers; payload bytes as given. */

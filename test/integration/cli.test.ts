@@ -50,7 +50,7 @@ test('record through the WebSocket proxy, stop with SIGTERM, then inspect and ex
     });
     rec.child.kill('SIGTERM');
     assert.equal(await rec.exit, 0, rec.stderr());
-    assert.match(rec.stderr(), /stopped \(SIGTERM\): \d+ messages/);
+    assert.match(rec.stderr(), /stopped \(SIGTERM\): [\d,]+ messages/);
 
     const inspect = flowscope(['inspect', file, '--json'], { FLOWSCOPE_DATA_DIR: dir });
     assert.equal(await inspect.exit, 0, inspect.stderr());

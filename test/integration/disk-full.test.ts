@@ -104,7 +104,7 @@ test('a full disk pauses writing at the first failed write, says so, holds the f
     assert.equal(gap.reason, 'disk-full');
     assert.equal(gap.lost, 0);
     assert.ok(gap.start >= fullAt - 1 && gap.end > gap.start, 'the span is the pause');
-    assert.match(gap.detail ?? '', /disk full; \d+ held in memory and stored after/);
+    assert.match(gap.detail ?? '', /disk full; [\d,]+ held in memory and stored after/);
   } finally {
     store.close();
     await server.close();
@@ -170,7 +170,7 @@ test('demo on a disk that stays full exits 1 and says how many messages were cap
     await waitFor('the demo recording', () => /demo: [1-9]\d* messages/.test(demo.stderr));
     disk.fill();
     await waitFor('the pause on stderr', () => demo.stderr.includes('is full (database or disk is full): recording is paused'));
-    await waitFor('the paused live line', () => /demo PAUSED \(DISK FULL\): \d+ captured, \d+ stored, \d+ held in memory/.test(demo.stderr));
+    await waitFor('the paused live line', () => /demo PAUSED \(DISK FULL\): [\d,]+ captured, [\d,]+ stored, [\d,]+ held in memory/.test(demo.stderr));
     demo.child.kill('SIGTERM');
     const code = await demo.exited;
     assert.equal(code, 1, demo.stderr);
@@ -202,7 +202,7 @@ test('demo whose disk fills and is freed again resumes, exits 0 and says no mess
     disk.free();
     await waitFor('the resume on stderr', () => /writing resumed after [\d.]+ s; the gap is recorded in the session \(no message lost/.test(demo.stderr), 20_000);
     const resumedAt = demo.stderr.length;
-    await waitFor('new messages after the resume', () => /demo: \d+ messages/.test(demo.stderr.slice(resumedAt)));
+    await waitFor('new messages after the resume', () => /demo: [\d,]+ messages/.test(demo.stderr.slice(resumedAt)));
     demo.child.kill('SIGTERM');
     assert.equal(await demo.exited, 0, demo.stderr);
     assert.match(demo.stderr, /demo stopped: [\d,]+ messages in .*demo\.flowscope; writing paused 1 time\(s\) \(disk full\), no message lost/);
@@ -247,7 +247,7 @@ test('record through the WebSocket proxy onto a disk that fills says so on its l
     await c.send(20);
     disk.fill();
     for (let i = 0; i < 2000 && !stderr.includes('recording PAUSED (DISK FULL)'); i++) await c.send(10);
-    await waitFor('the paused live line', () => /recording PAUSED \(DISK FULL\): \d+ captured, \d+ stored, \d+ held in memory/.test(stderr));
+    await waitFor('the paused live line', () => /recording PAUSED \(DISK FULL\): [\d,]+ captured, [\d,]+ stored, [\d,]+ held in memory/.test(stderr));
     assert.match(stderr, /flowscope: The disk holding .*rec\.flowscope is full/);
     await c.close();
     child.kill('SIGTERM');

@@ -63,6 +63,23 @@ test('a dry run plans only the source events of the target transport, mapped, an
   s.close();
 });
 
+test('a NATS dry run plans what clients published, never JetStream acks or advisories, nor what the server handed on', async () => {
+  const nats = { ...base, transport: 'nats' as const, destKind: 'topic' as const };
+  const s = store([
+    { ...nats, time: T, event: 'publish', destination: 'orders.new', replyTo: '_INBOX.a.1' },
+    { ...nats, time: T + 5, event: 'deliver', destination: 'orders.new', replyTo: '_INBOX.a.1' },
+    { ...nats, time: T + 6, event: 'deliver', destination: '_INBOX.b.1', meta: { status: 503, noResponders: true } },
+    { ...nats, time: T + 10, event: 'publish', destination: '$JS.ACK.S.c.1.5.5.0.0', payload: Buffer.from('+ACK') },
+    { ...nats, time: T + 20, event: 'publish', destination: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.S.c' },
+    { ...nats, time: T + 30, event: 'publish', destination: 'orders.paid' },
+  ]);
+  const { items, report } = await plan(s, 'nats://127.0.0.1:1', { map: { 'orders.new': 'copy.new' } });
+  assert.deepEqual(items.map((i) => [i.seq, i.to, i.detail]), [[1, 'copy.new', 'reply _INBOX.a.1'], [6, 'orders.paid', 'no reply subject']]);
+  assert.deepEqual([report.total, report.planned], [2, 2]);
+  assert.ok(report.notes.some((n) => n.includes('2 JetStream acks and advisories')), report.notes.join('; '));
+  s.close();
+});
+
 test('a session with only deliveries replays them; a filter that selects nothing says why', async () => {
   const s = store(mixed.filter((m) => m.event === 'deliver'));
   const { items, report } = await plan(s, 'amqp://127.0.0.1:1');
@@ -82,7 +99,9 @@ test('targets, speeds and --map arguments are parsed with clear errors', () => {
   });
   const amqp = parseTarget('amqps://bob:pw@rabbit/prod');
   assert.ok(amqp.transport === 'amqp' && amqp.port === 5671 && amqp.vhost === 'prod' && amqp.username === 'bob');
-  assert.throws(() => parseTarget('mqtt://x'), /must be kafka:\/\/, amqp\(s\):\/\/ or ws\(s\):\/\//);
+  assert.throws(() => parseTarget('stomp://x'), /must be kafka:\/\/, amqp\(s\):\/\/, ws\(s\):\/\/, mqtt\(s\):\/\/ or nats:\/\//);
+  assert.deepEqual(parseTarget('mqtt://x'), { transport: 'mqtt', url: 'mqtt://x', host: 'x', port: 1883 });
+  assert.deepEqual(parseTarget('nats://tok@n:5222'), { transport: 'nats', url: 'nats://tok@n:5222', host: 'n', port: 5222 });
   assert.throws(() => parseTarget('kafka://host:port'), /is not host:port/);
   assert.equal(parseSpeed('max'), 'max');
   assert.equal(parseSpeed('10x'), 10);
@@ -116,6 +135,23 @@ test('the loop guard refuses a replay into what the live recording listens to, u
   const proxy = [{ id: 'p', label: 'ws proxy :8080', config: { kind: 'ws-proxy', listenPort: 8080, target: 'ws://upstream:80/' } }];
   assert.match(checkReplayLoop(parseTarget('ws://127.0.0.1:8080'), 'w', proxy, []) ?? '', /recording proxy on port 8080/);
   assert.equal(checkReplayLoop(parseTarget('ws://upstream:80'), 'w', proxy, []), null);
+
+  const mqttRec = [{ id: 'm', label: 'mqtt', config: { kind: 'mqtt', url: 'mqtt://127.0.0.1:1883', topics: ['sensors/+/temp', 'orders/#'] } }];
+  const mqtt = parseTarget('mqtt://localhost');
+  assert.match(checkReplayLoop(mqtt, 'm', mqttRec, dest('sensors/kitchen/temp')) ?? '', /topic sensors\/kitchen\/temp/);
+  assert.ok(checkReplayLoop(mqtt, 'm', mqttRec, dest('orders')), '# also matches its parent level');
+  assert.equal(checkReplayLoop(mqtt, 'm', mqttRec, dest('sensors/kitchen/humidity')), null);
+  assert.equal(checkReplayLoop(parseTarget('mqtt://other:1883'), 'm', mqttRec, dest('orders/1')), null);
+
+  const natsRec = [{ id: 'n', label: 'nats', config: { kind: 'nats', url: 'nats://127.0.0.1:4222', subjects: ['orders.*', 'audit.>'] } }];
+  const nats = parseTarget('nats://localhost:4222');
+  assert.match(checkReplayLoop(nats, 'n', natsRec, dest('orders.new')) ?? '', /subject orders\.new/);
+  assert.ok(checkReplayLoop(nats, 'n', natsRec, dest('audit.a.b')));
+  assert.equal(checkReplayLoop(nats, 'n', natsRec, dest('orders.new.eu')), null, '* is one token');
+  assert.equal(checkReplayLoop(nats, 'n', natsRec, dest('audit')), null, '> needs a token');
+  const natsProxy = [{ id: 'np', label: 'nats proxy', config: { kind: 'nats-proxy', listenPort: 14222, target: 'nats://127.0.0.1:4222' } }];
+  assert.match(checkReplayLoop(parseTarget('nats://127.0.0.1:14222'), 'n', natsProxy, dest('x')) ?? '', /recording proxy on port 14222/);
+  assert.equal(checkReplayLoop(parseTarget('nats://127.0.0.1:4222'), 'n', natsProxy, dest('x')), null);
 });
 
 /** The parts of a SessionHandle the registry uses, around a real store. */

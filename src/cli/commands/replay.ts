@@ -19,7 +19,7 @@ export async function replay(argv: string[]): Promise<number> {
   const file = args.positionals[0];
   const to = flag(args, 'to');
   if (!file) throw new UsageError('replay needs a session FILE');
-  if (!to) throw new UsageError('replay needs --to URL (kafka://, amqp(s)://, ws(s)://)');
+  if (!to) throw new UsageError('replay needs --to URL (kafka://, amqp(s)://, ws(s)://, mqtt(s)://, nats://)');
   const toOrigin = args.flags.has('dead-letters-to-origin');
   const deadLetters = toOrigin ? deadLetterNarrowing(args) : undefined;
   if (!toOrigin && (args.flags.has('dead-letter-queue') || args.flags.has('dead-letter-reason'))) {

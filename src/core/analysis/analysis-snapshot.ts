@@ -19,6 +19,7 @@ import { NodeRegistry } from './topology-nodes.ts';
 import { AmqpUndelivered } from './undelivered-amqp.ts';
 import { KafkaUndelivered, PartitionQueue } from './undelivered-kafka.ts';
 import { UndeliveredSink } from './undelivered-sink.ts';
+import { NatsUndelivered } from './undelivered-nats.ts';
 import { UndeliveredTracker } from './undelivered.ts';
 import { WsUndelivered } from './undelivered-ws.ts';
 import { MqttUndelivered } from './undelivered-mqtt.ts';
@@ -39,7 +40,7 @@ import { MqttUndelivered } from './undelivered-mqtt.ts';
  */
 
 /** Bump whenever a part of the analysis state changes shape or meaning: older snapshots are then recomputed. */
-export const ANALYSIS_FORMAT = 3;
+export const ANALYSIS_FORMAT = 4;
 
 /** Identifies the settings a snapshot was computed with: another config means recomputing. */
 export function configDigest(config: AnalysisConfig): string {
@@ -89,6 +90,8 @@ export function revive(fields: Obj): void {
   }
   as(as(und.ws, WsUndelivered).closed, FifoMap);
   as(und.mqtt, MqttUndelivered);
+  const nats = as(und.nats, NatsUndelivered);
+  for (const k of ['requests', 'stored']) as(nats[k], FifoMap);
   reviveTopology(fields.topology);
 }
 

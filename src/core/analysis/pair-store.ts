@@ -17,7 +17,7 @@ function num(v: number): number | null {
 }
 
 const STATUSES: PairStatus[] = ['matched', 'unanswered', 'orphan', 'duplicate'];
-const REASONS: UnansweredReason[] = ['timeout', 'session-ended', 'connection-closed', 'connection-dropped', 'sent-after-close', 'evicted'];
+const REASONS: UnansweredReason[] = ['timeout', 'session-ended', 'connection-closed', 'connection-dropped', 'sent-after-close', 'evicted', 'no-responders'];
 const TRANSPORTS: Transport[] = ['kafka', 'amqp', 'ws', 'mqtt', 'nats'];
 const DELETED = -1;
 

@@ -102,6 +102,11 @@ export class PairTracker {
     // Kafka ids are their own key (one string per waiting request, not two); a NUL never starts one.
     const key = m.transport === 'kafka' ? c.correlationId! : `a\0${c.correlationId}`;
     const req = this.book.open.get(key);
+    if (m.meta?.noResponders === true && m.transport === 'nats') {
+      // The server's 503 on the inbox is no reply: it says nobody could answer (undelivered-nats.ts).
+      if (req) this.book.resolveUnanswered(req, 'no-responders');
+      return;
+    }
     if (req) {
       if (this.answersEarlier(req, c, s)) this.swap(req, m, c, s);
       else if (c.role === 'reply' || this.isReplyTo(req, s)) this.book.answer(req, s, [s.view]);

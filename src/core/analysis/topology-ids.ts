@@ -17,6 +17,9 @@ export const ids = {
   /** A Kafka topic, an MQTT topic or a NATS subject. */
   topic: (ep: string, name: string, transport: 'kafka' | 'mqtt' | 'nats' = 'kafka'): string => `${transport}:${ep}:topic:${name}`,
   natsRepliers: (ep: string, inboxes: string): string => `nats:${ep}:repliers:${inboxes}`,
+  /** A JetStream stream, and a consumer reading from it. */
+  jsStream: (ep: string, stream: string): string => `nats:${ep}:stream:${stream}`,
+  jsConsumer: (ep: string, stream: string, consumer: string): string => `nats:${ep}:consumer:${stream}:${consumer}`,
   group: (ep: string, name: string): string => `kafka:${ep}:group:${name}`,
   /** An MQTT client, by client id, as a publisher (seen by the recording proxy) … */
   mqttClient: (ep: string, clientId: string): string => `mqtt:${ep}:client:${clientId}`,

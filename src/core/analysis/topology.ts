@@ -72,6 +72,7 @@ export class TopologyBuilder {
     }
     if (m.transport === 'amqp') return this.ingestAmqp(m, size);
     if (m.transport === 'mqtt' && m.meta?.via === 'proxy') return this.ingestMqttProxy(m, size);
+    if (m.transport === 'nats' && (m.meta?.js !== undefined || m.destination.startsWith('$JS.'))) return this.ingestJetStream(m, size);
     if (m.transport === 'mqtt' || m.transport === 'nats') {
       // A tap sees what was published on a topic or subject, not who subscribes to it.
       if (m.event !== 'publish' || m.destKind !== 'topic') return null;
@@ -121,6 +122,27 @@ export class TopologyBuilder {
       // a wildcard filter names no topic node, its deliveries draw its edges.
       const subscriber = this.reg.node(ids.mqttSubscriber(m.endpoint, client), 'consumer', client, m, false, facts);
       this.link(this.reg.topic(m, m.destination), subscriber, 'delivery', m.time, 0, 0);
+    }
+    return null;
+  }
+
+  /**
+   * JetStream, from what its subjects say (connectors/nats/jetstream.ts): a PubAck draws
+   * subject → stream (stored), a delivery stream → consumer (redeliveries counted too).
+   * Acks, advisories and the JetStream API are JetStream talking about those messages, not
+   * flows of their own: no nodes (the advisories become undelivered items).
+   */
+  private ingestJetStream(m: CapturedMessage, size: number): null {
+    const js = m.meta?.js;
+    const stream = typeof m.meta?.stream === 'string' ? m.meta.stream : null;
+    if (stream === null) return null;
+    const node = this.reg.node(ids.jsStream(m.endpoint, stream), 'stream', stream, m);
+    if (js === 'stored' && typeof m.meta?.subject === 'string') {
+      const subject = m.meta.subject;
+      this.link(this.reg.topic({ ...m, destination: subject }, subject), node, 'routing', m.time, 0);
+    } else if (js === 'delivery' && typeof m.meta?.consumer === 'string') {
+      const consumer = this.reg.party(m, ids.jsConsumer(m.endpoint, stream, m.meta.consumer), 'consumer', `${stream} › ${m.meta.consumer}`);
+      this.link(node, consumer, 'delivery', m.time, size);
     }
     return null;
   }

@@ -6,6 +6,7 @@ import type { PendingRequest } from './pairing.ts';
 import { AmqpUndelivered } from './undelivered-amqp.ts';
 import { KafkaUndelivered } from './undelivered-kafka.ts';
 import { MqttUndelivered } from './undelivered-mqtt.ts';
+import { NatsUndelivered } from './undelivered-nats.ts';
 import { UndeliveredSink } from './undelivered-sink.ts';
 import type { UndeliveredGroup, UndeliveredSummary } from '../../shared/views.ts';
 import { WsUndelivered } from './undelivered-ws.ts';
@@ -25,6 +26,7 @@ export class UndeliveredTracker {
   private readonly kafka: KafkaUndelivered;
   private readonly ws: WsUndelivered;
   private readonly mqtt: MqttUndelivered;
+  private readonly nats: NatsUndelivered;
 
   constructor(cfg: UndeliveredConfig = DEFAULT_ANALYSIS_CONFIG.undelivered) {
     this.sink = new UndeliveredSink(cfg.maxItems, cfg.maxGroups);
@@ -32,6 +34,7 @@ export class UndeliveredTracker {
     this.kafka = new KafkaUndelivered(cfg, this.sink);
     this.ws = new WsUndelivered(cfg, this.sink);
     this.mqtt = new MqttUndelivered(cfg, this.sink);
+    this.nats = new NatsUndelivered(this.sink);
   }
 
   /** `producer`: the topology node id of the message's producer (for edge attribution). */
@@ -39,7 +42,8 @@ export class UndeliveredTracker {
     if (m.transport === 'amqp') this.amqp.ingest(m, c, producer);
     else if (m.transport === 'kafka') this.kafka.ingest(m, producer);
     else if (m.transport === 'mqtt') this.mqtt.ingest(m, producer);
-    else if (m.transport === 'ws') this.ws.ingest(m, c);
+    else if (m.transport === 'nats') this.nats.ingest(m, producer);
+    else this.ws.ingest(m, c);
   }
 
   addOffsets(rows: readonly GroupOffset[]): void {

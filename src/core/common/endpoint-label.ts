@@ -18,6 +18,8 @@ export function endpointLabel(spec: EndpointSpec): string {
       return `mqtt proxy :${spec.listenPort} → ${hidePassword(spec.target)}`;
     case 'nats':
       return `nats ${hidePassword(spec.url)} ${spec.subjects.join(',')}`;
+    case 'nats-proxy':
+      return `nats proxy :${spec.listenPort} → ${hidePassword(spec.target)}`;
   }
 }
 

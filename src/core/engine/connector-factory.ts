@@ -7,6 +7,7 @@ import { AmqpConnector } from '../connectors/amqp/index.ts';
 import { MqttTapConnector } from '../connectors/mqtt/tap.ts';
 import { MqttProxyThread } from '../connectors/mqtt/proxy-thread.ts';
 import { NatsTapConnector } from '../connectors/nats/tap.ts';
+import { NatsProxyConnector } from '../connectors/nats/proxy.ts';
 
 /** Builds the connector for a user's endpoint spec. */
 export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSink): Connector {
@@ -40,6 +41,8 @@ export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSin
       // On the relay thread, as the WebSocket proxy: relaying never waits for the recording.
       return new MqttProxyThread({ id, listenPort: spec.listenPort, target: spec.target }, sink);
     case 'nats':
-      return new NatsTapConnector({ id, url: spec.url, subjects: spec.subjects }, sink);
+      return new NatsTapConnector({ id, url: spec.url, subjects: spec.subjects, jetstream: spec.jetstream ?? false }, sink);
+    case 'nats-proxy':
+      return new NatsProxyConnector({ id, listenPort: spec.listenPort, target: spec.target }, sink);
   }
 }

@@ -75,6 +75,18 @@ function overlap(
     }
     return null;
   }
+  if ((target.transport === 'mqtt' && c.kind === 'mqtt') || (target.transport === 'nats' && c.kind === 'nats')) {
+    const u = typeof c.url === 'string' ? safeUrl(c.url) : null;
+    const defaultPort = c.kind === 'nats' ? 4222 : u?.protocol === 'mqtts:' ? 8883 : 1883;
+    if (!u || hostKey(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || defaultPort)) !== hostKey(target.host.replace(/^\[|\]$/g, ''), target.port)) return null;
+    const filters = strings(c.kind === 'nats' ? c.subjects : c.topics);
+    const matches = c.kind === 'nats' ? subjectMatches : mqttFilterMatches;
+    const hits = destinations.filter((d) => filters.some((f) => matches(f, d.to)));
+    return hits.length ? `${c.kind === 'nats' ? 'subject' : 'topic'} ${hits.map((d) => d.to).join(', ')}` : null;
+  }
+  if (target.transport === 'nats' && c.kind === 'nats-proxy' && typeof c.listenPort === 'number') {
+    return hostKey(target.host.replace(/^\[|\]$/g, ''), target.port) === hostKey('localhost', c.listenPort) ? `the recording proxy on port ${c.listenPort}` : null;
+  }
   if (target.transport === 'ws' && c.kind === 'ws-proxy' && typeof c.listenPort === 'number') {
     const port = Number(target.url.port || (target.url.protocol === 'wss:' ? 443 : 80));
     const host = target.url.hostname.replace(/^\[|\]$/g, '');
@@ -99,6 +111,34 @@ function topicMatches(recorded: string, topic: string): boolean {
     }
   }
   return recorded === topic;
+}
+
+/** MQTT topic filter matching (MQTT 5 §4.7): `+` one level, `#` the rest (also the parent level). */
+function mqttFilterMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return !(i === 0 && topic.startsWith('$'));
+    if (i >= t.length) return false;
+    if (f[i] === '+') {
+      if (i === 0 && topic.startsWith('$')) return false;
+      continue;
+    }
+    if (f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/** NATS subject matching: `*` one token, `>` one or more trailing tokens. */
+function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (p[i] !== '*' && p[i] !== s[i]) return false;
+  }
+  return p.length === s.length;
 }
 
 function safeUrl(s: string): URL | null {

@@ -13,6 +13,8 @@ import { parseTarget, scrubCredentials, targetLabel, type ReplayTarget } from '.
 import { KafkaPublisher } from './kafka-publisher.ts';
 import { AmqpPublisher } from './amqp-publisher.ts';
 import { WsPublisher } from './ws-publisher.ts';
+import { MqttPublisher } from './mqtt-publisher.ts';
+import { NatsPublisher } from './nats-publisher.ts';
 import { ReplayTally } from './tally.ts';
 import type { Publisher, ReplayItem, ReplayOptions, ReplayReport, ReplayStatus, Settlement, WsConnectionFacts } from './types.ts';
 import type { StoredMessage } from '../../shared/model.ts';
@@ -27,6 +29,10 @@ export function createPublisher(target: ReplayTarget): Publisher {
       return new AmqpPublisher(target.url, target.username);
     case 'ws':
       return new WsPublisher(target.url);
+    case 'mqtt':
+      return new MqttPublisher(target.url);
+    case 'nats':
+      return new NatsPublisher(target.url);
   }
 }
 
@@ -248,7 +254,11 @@ function planOf(item: ReplayItem, atMs: number) {
       ? `partition ${m.partition ?? 'by key'}${m.key ? `, key ${JSON.stringify(Buffer.from(m.key).toString('utf8').slice(0, 40))}` : ''}${m.meta?.tombstone ? ', tombstone' : ''}`
       : m.transport === 'amqp'
         ? `routing key ${item.routingKey ?? ''}`
-        : `connection ${m.connection ?? '?'}${m.meta?.opcode ? `, ${String(m.meta.opcode)}` : ''}`;
+        : m.transport === 'mqtt'
+          ? `qos ${typeof m.meta?.qos === 'number' ? m.meta.qos : 0}${m.meta?.retain === true ? ', retain' : ''}`
+          : m.transport === 'nats'
+            ? m.replyTo ? `reply ${m.replyTo}` : 'no reply subject'
+            : `connection ${m.connection ?? '?'}${m.meta?.opcode ? `, ${String(m.meta.opcode)}` : ''}`;
   return {
     seq: m.seq,
     atMs: Math.round(atMs),

@@ -13,15 +13,17 @@ import type { DestinationPlan, ReplayItem, WsConnectionFacts } from './types.ts'
  *   deliveries even beside publishes.
  * - ws: `frame-out` (client → server frames), each recorded connection over a new
  *   connection; its recorded `open` and client-side `close` are reproduced at their times.
+ * - mqtt: `publish` (what the tap received: topic, payload, QoS, retain, MQTT 5 properties).
+ * - nats: `publish` (what a client published, from a tap or the proxy); the proxy's
+ *   `deliver` events are the server handing those on, and its 503 statuses the server's own.
  * Messages of other transports than the target's are left out.
  */
 export const SENDABLE: Record<Transport, readonly MessageEventKind[]> = {
   kafka: ['publish'],
   amqp: ['publish', 'deliver'],
   ws: ['frame-out'],
-  // Replay onto MQTT and NATS is not built yet (issue 16): nothing of theirs is sent.
-  mqtt: [],
-  nats: [],
+  mqtt: ['publish'],
+  nats: ['publish'],
 };
 const WS_CONTROL: readonly MessageEventKind[] = ['open', 'close'];
 
@@ -69,8 +71,19 @@ export function selectForReplay(
   const sendFilter: MessageFilter = { ...base, events: sendEvents };
   const stats = store.rangeUpTo(sendFilter, upToSeq);
   const iterEvents = transport === 'ws' ? [...sendEvents, ...WS_CONTROL] : sendEvents;
-  const destinations = destinationPlans(store, sendFilter, upToSeq, transport, map);
+  let destinations = destinationPlans(store, sendFilter, upToSeq, transport, map);
   const notes: string[] = [];
+  if (transport === 'nats') {
+    // JetStream's acks and advisories speak about messages of the recorded server: re-sent,
+    // an ack would settle whatever message of the target has that stream sequence.
+    const internal = destinations.filter((d) => isJetStreamInternal(d.from));
+    if (internal.length) {
+      const n = internal.reduce((a, d) => a + d.count, 0);
+      stats.total -= n;
+      destinations = destinations.filter((d) => !isJetStreamInternal(d.from));
+      notes.push(`${n} JetStream ack${n === 1 ? '' : 's'} and advisor${n === 1 ? 'y' : 'ies'} ($JS.…) not replayed.`);
+    }
+  }
   const used = new Set(destinations.map((d) => d.from));
   for (const from of Object.keys(map)) {
     if (![...used].some((d) => d === from || pathOf(d) === from)) notes.push(`--map ${from}=… matched no replayed destination.`);
@@ -103,6 +116,11 @@ function destinationPlans(
       count: r.n,
     };
   });
+}
+
+/** JetStream's own subjects: acks, advisories, API. */
+function isJetStreamInternal(subject: string): boolean {
+  return subject.startsWith('$JS.');
 }
 
 /** True for AMQP's default exchange as recorded ('amq.default', or '' from some taps). */
@@ -153,6 +171,7 @@ function pathOf(d: string): string {
 
 /** The action a recorded message stands for in this replay, or null to skip it. */
 export function actionFor(msg: StoredMessage, sendEvents: readonly MessageEventKind[]): ReplayItem['action'] | null {
+  if (msg.transport === 'nats' && isJetStreamInternal(msg.destination)) return null;
   if (sendEvents.includes(msg.event)) return 'send';
   if (msg.transport !== 'ws') return null;
   if (msg.event === 'open') return 'open';

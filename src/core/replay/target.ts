@@ -4,7 +4,9 @@ import { hidePassword, passwordOf, redactText } from '../common/redact.ts';
 export type ReplayTarget =
   | { transport: 'kafka'; brokers: string[]; url: string }
   | { transport: 'amqp'; url: string; host: string; port: number; vhost: string; username: string }
-  | { transport: 'ws'; url: URL };
+  | { transport: 'ws'; url: URL }
+  | { transport: 'mqtt'; url: string; host: string; port: number }
+  | { transport: 'nats'; url: string; host: string; port: number };
 
 /** A target URL the user typed is wrong; the message says how. */
 export class ReplayTargetError extends BadInputError {
@@ -16,7 +18,8 @@ export class ReplayTargetError extends BadInputError {
 
 /**
  * Parses `kafka://host:port[,host:port]`, `amqp(s)://[user:pass@]host[:port][/vhost]` and
- * `ws(s)://host[:port][/path]`. Kafka takes a broker list, which `URL` cannot parse.
+ * `ws(s)://host[:port][/path]`, `mqtt(s)://[user:pass@]host[:port]` and
+ * `nats://[user:pass@|token@]host[:port]`. Kafka takes a broker list, which `URL` cannot parse.
  */
 export function parseTarget(to: string): ReplayTarget {
   const scheme = /^([a-z]+):\/\//i.exec(to)?.[1]?.toLowerCase();
@@ -47,7 +50,15 @@ export function parseTarget(to: string): ReplayTarget {
     };
   }
   if (scheme === 'ws' || scheme === 'wss') return { transport: 'ws', url: parseUrl(to) };
-  throw new ReplayTargetError(`Cannot replay to "${hidePassword(to)}": the target must be kafka://, amqp(s):// or ws(s)://.`);
+  if (scheme === 'mqtt' || scheme === 'mqtts') {
+    const u = parseUrl(to);
+    return { transport: 'mqtt', url: to, host: u.hostname, port: Number(u.port || (scheme === 'mqtts' ? 8883 : 1883)) };
+  }
+  if (scheme === 'nats') {
+    const u = parseUrl(to);
+    return { transport: 'nats', url: to, host: u.hostname, port: Number(u.port || 4222) };
+  }
+  throw new ReplayTargetError(`Cannot replay to "${hidePassword(to)}": the target must be kafka://, amqp(s)://, ws(s)://, mqtt(s):// or nats://.`);
 }
 
 function parseUrl(to: string): URL {

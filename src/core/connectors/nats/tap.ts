@@ -1,6 +1,7 @@
 import { connect } from 'nats';
 import type { ConnectionOptions, NatsConnection } from 'nats';
 import type { CaptureSink, Connector } from '../types.ts';
+import type { Discovery } from '../../../shared/discovery.ts';
 import { Backoff } from '../../common/backoff.ts';
 import { NATS_MAX_PENDING_INBOXES, NATS_RECONNECT } from '../../common/constants.ts';
 import { BadInputError, type FlowscopeError } from '../../common/errors.ts';
@@ -15,6 +16,8 @@ export interface NatsTapOptions {
   url: string;
   /** Subjects, `*` and `>` allowed. */
   subjects: string[];
+  /** Also record the JetStream advisories of messages that will never be processed (max deliveries, terminated). */
+  jetstream?: boolean;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -103,7 +106,7 @@ export class NatsTapConnector implements Connector {
     let failure: FlowscopeError | null = null;
     let recording = false;
     try {
-      for (const subject of this.opts.subjects) {
+      for (const subject of [...this.opts.subjects, ...(this.opts.jetstream ? advisoriesToAdd(this.opts.subjects) : [])]) {
         nc.subscribe(subject, {
           callback: (err, msg) => {
             if (err) failure = natsError(err, this.where, this.secrets);
@@ -131,6 +134,23 @@ export class NatsTapConnector implements Connector {
     recording = true;
     this.reconnect.recovered();
     this.sink.status('recording', `subscribed to ${this.opts.subjects.join(', ')} on ${this.where}`);
+    if (this.opts.jetstream) void this.discover().then((d) => this.sink.discovery?.(d), () => undefined);
+  }
+
+  /** The JetStream streams and their consumers (none when JetStream is off or not allowed). */
+  async discover(): Promise<Discovery> {
+    const nc = this.nc;
+    const facts: Discovery = { endpoint: this.id, time: Date.now(), source: 'jetstream', streams: [] };
+    if (!nc) return facts;
+    const jsm = await nc.jetstreamManager();
+    for await (const si of jsm.streams.list()) {
+      const consumers = [];
+      for await (const ci of jsm.consumers.list(si.config.name)) {
+        consumers.push({ name: ci.name, maxDeliver: ci.config.max_deliver ?? -1, pending: ci.num_pending, ackPending: ci.num_ack_pending, redelivered: ci.num_redelivered });
+      }
+      facts.streams!.push({ name: si.config.name, subjects: si.config.subjects ?? [], messages: si.state.messages, firstSeq: si.state.first_seq, lastSeq: si.state.last_seq, consumers });
+    }
+    return facts;
   }
 
   private onFailure(failure: FlowscopeError | null, hadRecorded: boolean): void {
@@ -142,4 +162,30 @@ export class NatsTapConnector implements Connector {
     }
     this.reconnect.schedule(failure?.message ?? 'the server closed the connection', () => void this.connect());
   }
+}
+
+/**
+ * What JetStream publishes about stored messages (issue 16): the advisories that say one
+ * will never be processed (published by the server whenever JetStream is on) and the acks
+ * consumers send back (+ACK, -NAK, +TERM on `$JS.ACK.…`, which name stream, consumer,
+ * delivery count and stream sequence). The tap listens to them besides the user's
+ * subjects, unless one of those already covers them (a second subscription would record
+ * each message twice).
+ */
+export const JS_SUBJECTS = ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>', '$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.>', '$JS.ACK.>'];
+
+function advisoriesToAdd(subjects: readonly string[]): string[] {
+  return JS_SUBJECTS.filter((a) => !subjects.some((s) => covers(s, a)));
+}
+
+/** Whether every subject `inner` matches is matched by `outer` (both may hold wildcards). */
+function covers(outer: string, inner: string): boolean {
+  const o = outer.split('.');
+  const i = inner.split('.');
+  for (let k = 0; k < o.length; k++) {
+    if (o[k] === '>') return i.length > k;
+    if (k >= i.length || i[k] === '>') return false;
+    if (o[k] !== '*' && o[k] !== i[k]) return false;
+  }
+  return o.length === i.length;
 }

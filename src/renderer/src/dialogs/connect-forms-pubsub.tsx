@@ -48,6 +48,25 @@ export function NatsForm({ v, set, errors }: { v: FormValues; set: Set; errors: 
       <Field label="Subjects" error={errors.subjects} hint="comma separated; * for one token, > for the rest; add _INBOX.> to see replies">
         <input value={v.subjects} onChange={(e) => set({ subjects: e.target.value })} placeholder="orders.>, _INBOX.>" />
       </Field>
+      <div className="check-group">
+        <label className="check">
+          <input type="checkbox" checked={v.jetstream} onChange={(e) => set({ jetstream: e.target.checked })} />
+          JetStream: list streams and consumers, record acks and the advisories of messages it gave up on (max deliveries, terminated)
+        </label>
+      </div>
+    </>
+  );
+}
+
+export function NatsProxyForm({ v, set, errors }: { v: FormValues; set: Set; errors: Errors }) {
+  return (
+    <>
+      <Field label="Listen port" error={errors.listenPort} hint="Point your clients at nats://127.0.0.1:PORT instead of the server">
+        <input inputMode="numeric" value={v.natsListenPort} onChange={(e) => set({ natsListenPort: e.target.value })} autoFocus />
+      </Field>
+      <Field label="Server URL" error={errors.target} hint="the real server, nats://host:4222; the proxy sees what a tap cannot, such as a request's 503 no responders">
+        <input value={v.natsTarget} onChange={(e) => set({ natsTarget: e.target.value })} />
+      </Field>
     </>
   );
 }

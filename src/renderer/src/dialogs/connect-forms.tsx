@@ -25,6 +25,9 @@ export interface FormValues {
   mqttProxyTarget: string;
   natsUrl: string;
   subjects: string;
+  jetstream: boolean;
+  natsListenPort: string;
+  natsTarget: string;
 }
 
 export const INITIAL: FormValues = {
@@ -48,6 +51,9 @@ export const INITIAL: FormValues = {
   mqttProxyTarget: 'mqtt://127.0.0.1:1883',
   natsUrl: 'nats://127.0.0.1:4222',
   subjects: '>',
+  jetstream: false,
+  natsListenPort: '14222',
+  natsTarget: 'nats://127.0.0.1:4222',
 };
 
 const list = (s: string) =>
@@ -87,7 +93,9 @@ export function toSpec(kind: Kind, v: FormValues): unknown {
     case 'mqtt-proxy':
       return { kind, listenPort: v.mqttProxyPort.trim() === '' ? NaN : Number(v.mqttProxyPort), target: v.mqttProxyTarget.trim() };
     case 'nats':
-      return { kind, url: v.natsUrl.trim(), subjects: list(v.subjects) };
+      return { kind, url: v.natsUrl.trim(), subjects: list(v.subjects), ...(v.jetstream ? { jetstream: true } : {}) };
+    case 'nats-proxy':
+      return { kind, listenPort: v.natsListenPort.trim() === '' ? NaN : Number(v.natsListenPort), target: v.natsTarget.trim() };
   }
 }
 

@@ -17,6 +17,7 @@ const KIND_LABEL: Record<TopologyNode['kind'], string> = {
   'ws-client': 'ws client',
   'ws-server': 'ws server',
   endpoint: 'endpoint',
+  stream: 'JetStream stream',
 };
 
 /** One box in the flow graph: kind, name, message count, and a red badge for what was lost. */

@@ -13,6 +13,7 @@ export const RANK: Record<TopologyNodeKind, number> = {
   topic: 1,
   queue: 2,
   group: 2,
+  stream: 2,
   'ws-server': 3,
   consumer: 3,
 };
