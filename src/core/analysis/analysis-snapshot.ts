@@ -50,12 +50,15 @@ export function configDigest(config: AnalysisConfig): string {
 /** Serialises `graph` (the state's fields, callbacks detached by the caller) into compressed bytes. */
 export function encodeGraph(graph: unknown): Buffer {
   // Level 1: the snapshot is written at checkpoints while recording, so speed beats size.
-  return zlib.deflateRawSync(v8.serialize(graph), { level: 1 });
+  // The zlib wrapper, not raw deflate: its Adler-32 of the serialised bytes makes a damaged
+  // snapshot fail to inflate. Raw deflate has no check, and a flipped byte could inflate to
+  // bytes v8 still deserialises (a state whose MQTT part moved the test's flip there did).
+  return zlib.deflateSync(v8.serialize(graph), { level: 1 });
 }
 
 /** The plain graph back from `encodeGraph`; throws on damaged bytes. */
 export function decodeGraph(bytes: Uint8Array): unknown {
-  return v8.deserialize(zlib.inflateRawSync(bytes));
+  return v8.deserialize(zlib.inflateSync(bytes));
 }
 
 type Obj = Record<string, unknown>;
