@@ -80,6 +80,12 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
         specs.push((current = { kind: 'ws-proxy', listenPort: Number(m[1]), target: m[2]! }));
         break;
       }
+      case 'mqtt-proxy': {
+        const m = /^(\d{1,5})=(mqtts?:\/\/.+)$/i.exec(v);
+        if (!m) throw new UsageError(`--mqtt-proxy takes LISTEN_PORT=mqtt://broker:1883, got "${hideUserinfo(v)}"`);
+        specs.push((current = { kind: 'mqtt-proxy', listenPort: Number(m[1]), target: m[2]! }));
+        break;
+      }
       case 'nats-proxy': {
         const m = /^(\d{1,5})=(nats:\/\/.+)$/i.exec(v);
         if (!m) throw new UsageError(`--nats-proxy takes LISTEN_PORT=nats://host:4222, got "${hideUserinfo(v)}"`);

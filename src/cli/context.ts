@@ -41,7 +41,7 @@ export function analysisOptions(args: ParsedArgs): AnalysisConfigInput {
   const paths = args.flags.get('json-path');
   if (headers || paths) input.correlation = { ...(headers ? { headerNames: headers } : {}), ...(paths ? { jsonPaths: paths } : {}) };
   const windowMs = numberFlag(args, 'window');
-  if (windowMs !== undefined) input.undelivered = { amqpWindowMs: windowMs, kafkaWindowMs: windowMs };
+  if (windowMs !== undefined) input.undelivered = { amqpWindowMs: windowMs, kafkaWindowMs: windowMs, mqttWindowMs: windowMs };
   const r = analysisConfigSchema.safeParse(input);
   if (!r.success) throw new UsageError(`bad analysis option: ${r.error.issues[0]?.message ?? 'invalid'}`);
   return r.data;

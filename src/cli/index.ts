@@ -16,6 +16,8 @@ Usage:
                                  Flowscope is away (bounded; deleted at stop, or 30 min unused)
                   --mqtt mqtt://[user:pass@]host:1883 --mqtt-topic FILTER [--mqtt-topic …] [--mqtt-version 5|3.1.1]
                                                        topic filters with + and #; MQTT 5 by default
+                  --mqtt-proxy LISTEN_PORT=mqtt://host:1883   record MQTT clients through a proxy: who
+                                 publishes and subscribes, acks and their reason codes (3.1.1 and 5)
                   --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …] [--jetstream]
                                                        subjects with * and >; --jetstream also records the
                                  advisories of messages JetStream gave up on (max deliveries, terminated)

@@ -19,7 +19,7 @@ export const messageFilterSchema = z
   .object({
     transports: z.array(z.enum(['kafka', 'amqp', 'ws', 'mqtt', 'nats'])).max(5).optional(),
     events: z
-      .array(z.enum(['publish', 'deliver', 'return', 'frame-out', 'frame-in', 'open', 'close', 'error']))
+      .array(z.enum(['publish', 'deliver', 'return', 'frame-out', 'frame-in', 'open', 'close', 'error', 'subscribe', 'unsubscribe', 'ack']))
       .max(8)
       .optional(),
     destinations: z.array(z.string().max(1024)).max(200).optional(),

@@ -25,7 +25,10 @@ export type MessageEventKind =
   | 'frame-in' // WebSocket frame server → client
   | 'open' // WebSocket connection opened
   | 'close' // WebSocket connection closed (code and reason in meta)
-  | 'error'; // connection or protocol error observed on the wire
+  | 'error' // connection or protocol error observed on the wire
+  | 'subscribe' // MQTT proxy: a client's subscription to a topic filter, as the broker granted or refused it (SUBACK)
+  | 'unsubscribe' // MQTT proxy: a subscription ended (UNSUBACK)
+  | 'ack'; // MQTT proxy: a step of a QoS 1/2 handshake or a CONNACK, with its reason code
 
 export const MESSAGE_EVENTS: readonly MessageEventKind[] = [
   'publish',
@@ -36,6 +39,9 @@ export const MESSAGE_EVENTS: readonly MessageEventKind[] = [
   'open',
   'close',
   'error',
+  'subscribe',
+  'unsubscribe',
+  'ack',
 ];
 
 export type DestinationKind = 'topic' | 'exchange' | 'queue' | 'socket';

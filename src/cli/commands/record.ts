@@ -13,7 +13,7 @@ export async function record(argv: string[]): Promise<number> {
   const specs = endpointSpecs(args);
   const out = flag(args, 'out');
   if (!out) throw new UsageError('record needs --out FILE');
-  if (specs.length === 0) throw new UsageError('record needs at least one endpoint (--ws-proxy, --ws, --kafka, --amqp)');
+  if (specs.length === 0) throw new UsageError('record needs at least one endpoint (--ws-proxy, --ws, --kafka, --amqp, --mqtt, --mqtt-proxy, --nats)');
   const duration = numberFlag(args, 'duration');
   const maxMessages = numberFlag(args, 'max-messages');
   const decoders = decoderOptions(args);

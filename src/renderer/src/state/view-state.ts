@@ -26,7 +26,7 @@ export interface ViewState {
 }
 
 const TRANSPORTS = ['kafka', 'amqp', 'ws', 'mqtt', 'nats'] as const;
-const EVENTS = ['publish', 'deliver', 'return', 'frame-out', 'frame-in', 'open', 'close', 'error'] as const;
+const EVENTS = ['publish', 'deliver', 'return', 'frame-out', 'frame-in', 'open', 'close', 'error', 'subscribe', 'unsubscribe', 'ack'] as const;
 
 function num(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
