@@ -11,7 +11,7 @@ export interface ParsedArgs {
   ordered: [string, string | true][];
 }
 
-const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin', 'jetstream']);
+const BOOLEAN = new Set(['json', 'firehose', 'amqp-durable-tap', 'from-beginning', 'dry-run', 'serve', 'help', 'demo', 'quiet', 'progress', 'dead-letters-to-origin', 'jetstream', 'decoded']);
 
 /** A small, strict argument parser: `--name value`, `--name=value`, boolean flags. */
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -78,6 +78,12 @@ export function endpointSpecs(args: ParsedArgs): EndpointSpec[] {
         const m = /^(\d{1,5})=(wss?:\/\/.+)$/i.exec(v);
         if (!m) throw new UsageError(`--ws-proxy takes LISTEN_PORT=ws://target, got "${hideUserinfo(v)}"`);
         specs.push((current = { kind: 'ws-proxy', listenPort: Number(m[1]), target: m[2]! }));
+        break;
+      }
+      case 'mqtt-proxy': {
+        const m = /^(\d{1,5})=(mqtts?:\/\/.+)$/i.exec(v);
+        if (!m) throw new UsageError(`--mqtt-proxy takes LISTEN_PORT=mqtt://broker:1883, got "${hideUserinfo(v)}"`);
+        specs.push((current = { kind: 'mqtt-proxy', listenPort: Number(m[1]), target: m[2]! }));
         break;
       }
       case 'nats-proxy': {

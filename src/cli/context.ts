@@ -7,6 +7,8 @@ import { SessionStore } from '../core/store/session-store.ts';
 import { analysisConfigSchema, type AnalysisConfigInput } from '../core/analysis/config.ts';
 import { UsageError, numberFlag, type ParsedArgs } from './args.ts';
 import { forTerminal } from './terminal.ts';
+import { SpecError, decoderSettingsFromSpecs } from '../core/decode/spec.ts';
+import type { DecoderSettings } from '../shared/decoders.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -39,10 +41,26 @@ export function analysisOptions(args: ParsedArgs): AnalysisConfigInput {
   const paths = args.flags.get('json-path');
   if (headers || paths) input.correlation = { ...(headers ? { headerNames: headers } : {}), ...(paths ? { jsonPaths: paths } : {}) };
   const windowMs = numberFlag(args, 'window');
-  if (windowMs !== undefined) input.undelivered = { amqpWindowMs: windowMs, kafkaWindowMs: windowMs };
+  if (windowMs !== undefined) input.undelivered = { amqpWindowMs: windowMs, kafkaWindowMs: windowMs, mqttWindowMs: windowMs };
   const r = analysisConfigSchema.safeParse(input);
   if (!r.success) throw new UsageError(`bad analysis option: ${r.error.issues[0]?.message ?? 'invalid'}`);
   return r.data;
+}
+
+/**
+ * Decoder options of `record`: --decode PATTERN=FORMAT[:FILE[#Type]]… and --schema-id ID=FILE…,
+ * with every schema file read and embedded in the settings the session keeps.
+ */
+export function decoderOptions(args: ParsedArgs): DecoderSettings | null {
+  const decodes = args.flags.get('decode') ?? [];
+  const ids = args.flags.get('schema-id') ?? [];
+  if (decodes.length === 0 && ids.length === 0) return null;
+  try {
+    return decoderSettingsFromSpecs(decodes, ids);
+  } catch (err) {
+    if (err instanceof SpecError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */

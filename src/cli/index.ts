@@ -16,14 +16,24 @@ Usage:
                                  Flowscope is away (bounded; deleted at stop, or 30 min unused)
                   --mqtt mqtt://[user:pass@]host:1883 --mqtt-topic FILTER [--mqtt-topic …] [--mqtt-version 5|3.1.1]
                                                        topic filters with + and #; MQTT 5 by default
+                  --mqtt-proxy LISTEN_PORT=mqtt://host:1883   record MQTT clients through a proxy: who
+                                 publishes and subscribes, acks and their reason codes (3.1.1 and 5)
                   --nats nats://[user:pass@]host:4222 --subject SUBJECT [--subject …] [--jetstream]
                                                        subjects with * and >; --jetstream also records the
                                  advisories of messages JetStream gave up on (max deliveries, terminated)
                   --nats-proxy LISTEN_PORT=nats://host:4222   record NATS clients through a proxy
                                  (sees their requests' 503 "no responders", which a tap cannot)
+      decoders (kept in the session file, schema files embedded, so it decodes anywhere):
+                  --decode 'PATTERN=FORMAT[+gzip|+zstd][:FILE[#Type]]'   PATTERN: a destination, or a glob
+                         with * and ?; FORMAT: protobuf, avro, msgpack, cbor, json, text
+                         e.g. --decode 'orders.*=protobuf:shop.proto#shop.Order' --decode prices=avro:price.avsc
+                  --schema-id ID=FILE   a local .avsc/.proto standing for Confluent schema id ID (wire format
+                         magic 0 + id; Protobuf message indexes are followed)
+                  MessagePack, CBOR and payloads a content-encoding header says are gzip/zstd decode without a rule
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
-  flowscope export FILE [--format jsonl|har|asyncapi] [--out F]   har: the WebSocket connections, for DevTools;
-      asyncapi: an AsyncAPI 3.0 document of the observed channels (YAML; JSON for a .json --out)
+  flowscope export FILE [--format jsonl|har|asyncapi] [--out F] [--decoded]   har: the WebSocket connections, for DevTools;
+      asyncapi: an AsyncAPI 3.0 document of the observed channels (YAML; JSON for a .json --out);
+      --decoded (jsonl) adds each payload's decoded form
   flowscope import FILE [--format jsonl|kcat|har] [--out SESSION]   .har files are HAR (Chrome, mitmproxy)
   flowscope serve [FILE] [--port N] [--demo]
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]

@@ -28,10 +28,12 @@ import type {
 } from './views.ts';
 import type { Gap, MessageDetail, MessageRow } from './model.ts';
 import { endpointSpecSchema, replayRequestSchema } from './specs.ts';
+import { decoderSettingsSchema, type DecoderSettings } from './decoders.ts';
 
 export * from './views.ts';
 export * from './specs.ts';
 export { messageFilterSchema, type MessageFilter } from './filter.ts';
+export * from './decoders.ts';
 
 const sessionId = z.string().min(1).max(64);
 const path = z.string().min(1).max(4096);
@@ -50,8 +52,14 @@ export const requests = {
   'renderer:session:close': { input: z.object({ sessionId }).strict() },
   'renderer:session:set-notes': { input: z.object({ sessionId, notes: z.string().max(100_000) }).strict() },
   'renderer:session:export': {
-    input: z.object({ sessionId, path, format: z.enum(['jsonl', 'har', 'asyncapi']), filter: messageFilterSchema.optional() }).strict(),
+    input: z
+      .object({ sessionId, path, format: z.enum(['jsonl', 'har', 'asyncapi']), filter: messageFilterSchema.optional(), decoded: z.boolean().optional() })
+      .strict(),
   },
+  /** The session's decoder settings (rules and embedded schema files, kept in its file). */
+  'renderer:session:decoders': { input: z.object({ sessionId }).strict() },
+  /** Replaces them; refused with the reason when a rule names a missing schema or type. */
+  'renderer:session:set-decoders': { input: z.object({ sessionId, settings: decoderSettingsSchema }).strict() },
   'renderer:session:import': {
     input: z.object({ path, format: z.enum(['jsonl', 'kcat', 'har']), out: path.optional() }).strict(),
   },
@@ -172,6 +180,8 @@ export interface Results {
   'renderer:session:close': { closed: true };
   'renderer:session:set-notes': SessionInfo;
   'renderer:session:export': { path: string; count: number };
+  'renderer:session:decoders': DecoderSettings;
+  'renderer:session:set-decoders': DecoderSettings;
   'renderer:session:import': SessionInfo;
   'renderer:endpoint:connect': EndpointView;
   'renderer:endpoint:disconnect': { disconnected: true };

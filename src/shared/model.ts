@@ -6,6 +6,8 @@
  * kept exactly; everything else is metadata for filtering, pairing and display.
  */
 
+import type { DecodedPayloadView } from './decoders.ts';
+
 export type Transport = 'kafka' | 'amqp' | 'ws' | 'mqtt' | 'nats';
 
 /** Every transport, in the order the UI lists them. */
@@ -23,7 +25,10 @@ export type MessageEventKind =
   | 'frame-in' // WebSocket frame server → client
   | 'open' // WebSocket connection opened
   | 'close' // WebSocket connection closed (code and reason in meta)
-  | 'error'; // connection or protocol error observed on the wire
+  | 'error' // connection or protocol error observed on the wire
+  | 'subscribe' // MQTT proxy: a client's subscription to a topic filter, as the broker granted or refused it (SUBACK)
+  | 'unsubscribe' // MQTT proxy: a subscription ended (UNSUBACK)
+  | 'ack'; // MQTT proxy: a step of a QoS 1/2 handshake or a CONNACK, with its reason code
 
 export const MESSAGE_EVENTS: readonly MessageEventKind[] = [
   'publish',
@@ -34,6 +39,9 @@ export const MESSAGE_EVENTS: readonly MessageEventKind[] = [
   'open',
   'close',
   'error',
+  'subscribe',
+  'unsubscribe',
+  'ack',
 ];
 
 export type DestinationKind = 'topic' | 'exchange' | 'queue' | 'socket';
@@ -150,6 +158,11 @@ export interface MessageDetail extends MessageRow {
   /** The full payload, base64, when it is below the detail size limit. */
   payloadBase64: string | null;
   truncated: boolean;
+  /**
+   * The payload as the session's decoders read it (Protobuf, Avro, Confluent frames,
+   * MessagePack, CBOR, gzip/zstd), with the reason when they could not; null when none applies.
+   */
+  decoded: DecodedPayloadView | null;
   /** Other messages carrying the same correlation id (bounded). */
   related: MessageRow[];
 }

@@ -68,6 +68,14 @@ export const endpointSpecSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('mqtt-proxy'),
+      listenPort: z.number().int().min(0).max(65535),
+      /** The broker clients would otherwise connect to; their credentials cross the proxy unchanged. */
+      target: z.string().regex(/^mqtts?:\/\/.+/i, 'the broker must be an mqtt:// or mqtts:// URL').max(2048),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('nats'),
       url: z.string().regex(/^(nats|tls):\/\/.+/i, 'URL must start with nats:// or tls://').max(2048),
       /** Subjects; `*` matches one token, `>` the rest. */

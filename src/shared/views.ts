@@ -175,6 +175,13 @@ export interface PairsSummary {
  * - `sent-after-close`: WebSocket frame sent while the peer was closing or after it closed.
  * - `lost-on-drop`: WebSocket frame in flight towards a side whose connection died (1006).
  * - `unanswered-before-close`: WebSocket JSON-RPC request the connection closed on before any reply.
+ * - `no-subscribers`: MQTT publish the broker acknowledged with reason 0x10 "No matching subscribers"
+ *   (MQTT 5 PUBACK/PUBREC), or, where no reason code tells (MQTT 3.1.1, QoS 0), one that no
+ *   subscription seen by the recording proxy matched and no client of the proxy received.
+ * - `qos-incomplete`: MQTT QoS 1/2 publish or delivery whose handshake (PUBACK, or PUBREC → PUBCOMP)
+ *   did not complete within the window or before its connection closed.
+ * - `expired` (MQTT): a publish with a Message Expiry Interval that no client of the proxy received
+ *   before it expired. `rejected` (MQTT): the broker refused the publish (reason code ≥ 0x80).
  * - `no-responders`: NATS request the server answered with a 503 status: no subscriber for its subject.
  * - `max-deliveries`: JetStream delivered a stored message as often as its consumer allows (max_deliver) without an ack.
  * - `terminated`: a JetStream consumer's client terminated the message (AckTerm): it is never redelivered.
@@ -193,6 +200,8 @@ export type UndeliveredReason =
   | 'sent-after-close'
   | 'lost-on-drop'
   | 'unanswered-before-close'
+  | 'no-subscribers'
+  | 'qos-incomplete'
   | 'no-responders'
   | 'max-deliveries'
   | 'terminated';

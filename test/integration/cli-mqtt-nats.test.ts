@@ -65,3 +65,29 @@ test('the CLI explains an MQTT or NATS endpoint without a filter', async () => {
   assert.notEqual(await b.exit, 0);
   assert.match(b.stderr(), /dot-separated tokens/);
 });
+
+test('flowscope record --mqtt-proxy PORT=mqtt://broker records clients through it; inspect shows who published and what nobody received', async () => {
+  const dir = tmpDir();
+  const p = runPrefix();
+  const file = path.join(dir, 'proxy.flowscope');
+  // Two clients, five facts each (open, CONNACK, publish, PUBACK, close): the tenth ends the recording.
+  const rec = flowscope(['record', '--mqtt-proxy', `0=${MQTT_URL}`, '--out', file, '--max-messages', '10'], { FLOWSCOPE_DATA_DIR: dir });
+  const port = await waitFor('the proxy listening', () => /listening on mqtt:\/\/127\.0\.0\.1:(\d+), relaying to /.exec(rec.stderr())?.[1], 30_000);
+  await mosquittoPub(['-p', port, '-V', 'mqttv5', '-i', `${p}-meter`, '-q', '1', '-t', `${p}/nobody`, '-m', 'lost']);
+  await mosquittoPub(['-p', port, '-V', 'mqttv311', '-i', `${p}-old-meter`, '-q', '1', '-t', `${p}/nobody/either`, '-m', 'lost too']);
+  assert.equal(await rec.exit, 0, rec.stderr());
+
+  const inspect = flowscope(['inspect', file, '--json'], { FLOWSCOPE_DATA_DIR: dir });
+  assert.equal(await inspect.exit, 0, inspect.stderr());
+  const report = JSON.parse(inspect.stdout()) as {
+    endpoints: { transport: string; label: string }[];
+    undelivered: { byReason: Record<string, number> };
+    topology: { nodes: { kind: string; label: string }[] };
+  };
+  assert.deepEqual(report.endpoints.map((e) => [e.transport, e.label]), [['mqtt', `mqtt proxy :0 → ${MQTT_URL}`]]);
+  assert.deepEqual(report.undelivered.byReason, { 'no-subscribers': 2 });
+  assert.deepEqual(
+    report.topology.nodes.filter((n) => n.kind === 'producer').map((n) => n.label).sort(),
+    [`${p}-meter`, `${p}-old-meter`],
+  );
+});

@@ -4,15 +4,17 @@ import { SessionStore, asSessionFileError } from '../../core/store/session-store
 import { exportJsonl } from '../../core/io/jsonl.ts';
 import { exportHar } from '../../core/io/har-export.ts';
 import { exportAsyncApi } from '../../core/io/asyncapi/export.ts';
+import { SessionDecoders } from '../../core/engine/session-decoders.ts';
 import { version } from '../context.ts';
 
 const FORMATS = ['jsonl', 'har', 'asyncapi'] as const;
 
 /**
- * `flowscope export FILE [--format jsonl|har|asyncapi] [--out F]`: JSON Lines (one object per
- * message), HAR (the WebSocket connections, as Chrome DevTools loads them), or an AsyncAPI 3.0
- * document of what was observed (YAML, or JSON for a `.json` --out). The format defaults from
- * the --out name (`.har`), else JSON Lines.
+ * `flowscope export FILE [--format jsonl|har|asyncapi] [--out F] [--decoded]`: JSON Lines (one
+ * object per message; with --decoded, each payload the session's decoders read also as its
+ * decoded form), HAR (the WebSocket connections, as Chrome DevTools loads them), or an
+ * AsyncAPI 3.0 document of what was observed (YAML, or JSON for a `.json` --out). The format
+ * defaults from the --out name (`.har`), else JSON Lines.
  */
 export async function exportCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -33,7 +35,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
       if (toFile) console.error(`exported ${r.connections} WebSocket connection${r.connections === 1 ? '' : 's'} (${r.frames} frames) to ${out}`);
     } else {
       // On a terminal, characters that would reorder or hide text are written as \u escapes.
-      const count = await exportJsonl(store, target, {}, { escapeInvisible: process.stdout.isTTY === true });
+      const decoders = args.flags.has('decoded') ? new SessionDecoders(store).registry : undefined;
+      const count = await exportJsonl(store, target, {}, { escapeInvisible: process.stdout.isTTY === true, ...(decoders ? { decoders } : {}) });
       if (toFile) console.error(`exported ${count} messages to ${out}`);
     }
     return 0;

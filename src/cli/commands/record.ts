@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, endpointSpecs, flag, numberFlag, parseArgs } from '../args.ts';
-import { analysisOptions, countMessages, createEngine, progressLine, untilSignal } from '../context.ts';
+import { analysisOptions, countMessages, createEngine, decoderOptions, progressLine, untilSignal } from '../context.ts';
 import { forTerminal } from '../terminal.ts';
 import { LagLine } from '../lag-line.ts';
 import { closingLine, pausedLine, storageNote } from '../storage-lines.ts';
@@ -13,12 +13,15 @@ export async function record(argv: string[]): Promise<number> {
   const specs = endpointSpecs(args);
   const out = flag(args, 'out');
   if (!out) throw new UsageError('record needs --out FILE');
-  if (specs.length === 0) throw new UsageError('record needs at least one endpoint (--ws-proxy, --ws, --kafka, --amqp)');
+  if (specs.length === 0) throw new UsageError('record needs at least one endpoint (--ws-proxy, --ws, --kafka, --amqp, --mqtt, --mqtt-proxy, --nats)');
   const duration = numberFlag(args, 'duration');
   const maxMessages = numberFlag(args, 'max-messages');
+  const decoders = decoderOptions(args);
 
   const engine = createEngine('bridge', false, analysisOptions(args));
   const session = engine.newSession(path.resolve(out));
+  // Before the first endpoint: correlation paths read decoded fields from the first message on.
+  if (decoders) session.setDecoders(decoders);
   const signal = untilSignal();
   const progress = progressLine();
   let total = 0;

@@ -22,6 +22,7 @@ import { UndeliveredSink } from './undelivered-sink.ts';
 import { NatsUndelivered } from './undelivered-nats.ts';
 import { UndeliveredTracker } from './undelivered.ts';
 import { WsUndelivered } from './undelivered-ws.ts';
+import { MqttUndelivered } from './undelivered-mqtt.ts';
 
 /**
  * The analysis state as bytes, so a session file can keep the analysis its recording
@@ -39,7 +40,7 @@ import { WsUndelivered } from './undelivered-ws.ts';
  */
 
 /** Bump whenever a part of the analysis state changes shape or meaning: older snapshots are then recomputed. */
-export const ANALYSIS_FORMAT = 3;
+export const ANALYSIS_FORMAT = 4;
 
 /** Identifies the settings a snapshot was computed with: another config means recomputing. */
 export function configDigest(config: AnalysisConfig): string {
@@ -49,12 +50,15 @@ export function configDigest(config: AnalysisConfig): string {
 /** Serialises `graph` (the state's fields, callbacks detached by the caller) into compressed bytes. */
 export function encodeGraph(graph: unknown): Buffer {
   // Level 1: the snapshot is written at checkpoints while recording, so speed beats size.
-  return zlib.deflateRawSync(v8.serialize(graph), { level: 1 });
+  // The zlib wrapper, not raw deflate: its Adler-32 of the serialised bytes makes a damaged
+  // snapshot fail to inflate. Raw deflate has no check, and a flipped byte could inflate to
+  // bytes v8 still deserialises (a state whose MQTT part moved the test's flip there did).
+  return zlib.deflateSync(v8.serialize(graph), { level: 1 });
 }
 
 /** The plain graph back from `encodeGraph`; throws on damaged bytes. */
 export function decodeGraph(bytes: Uint8Array): unknown {
-  return v8.deserialize(zlib.inflateRawSync(bytes));
+  return v8.deserialize(zlib.inflateSync(bytes));
 }
 
 type Obj = Record<string, unknown>;
@@ -88,6 +92,7 @@ export function revive(fields: Obj): void {
     for (const k of ['offsets', 'seqs', 'times', 'since', 'producers']) as(queue[k], NumberColumn);
   }
   as(as(und.ws, WsUndelivered).closed, FifoMap);
+  as(und.mqtt, MqttUndelivered);
   const nats = as(und.nats, NatsUndelivered);
   for (const k of ['requests', 'stored']) as(nats[k], FifoMap);
   reviveTopology(fields.topology);

@@ -12,7 +12,7 @@ import type {
 } from '../../shared/views.ts';
 import { resolveAnalysisConfig } from './config.ts';
 import type { AnalysisConfig, AnalysisConfigInput } from './config.ts';
-import { classifyMessage } from './correlation.ts';
+import { classifyMessage, type BodyReader } from './correlation.ts';
 import type { Correlation } from './correlation.ts';
 import { PairTracker } from './pairing.ts';
 import type { PairQuery } from './pair-store.ts';
@@ -53,6 +53,8 @@ export class AnalysisState {
   private queuedHead = 0;
   private queuedSorted = true;
   private finished = false;
+  /** Reads decoded bodies for correlation paths (the session's decoders); not part of a snapshot. */
+  private bodyReader: BodyReader | undefined;
 
   constructor(config: AnalysisConfigInput | AnalysisConfig = {}) {
     this.config = resolveAnalysisConfig(config as AnalysisConfigInput);
@@ -60,6 +62,12 @@ export class AnalysisState {
     this.undelivered = new UndeliveredTracker(this.config.undelivered);
     this.topology = new TopologyBuilder(this.config.topology, this.config.undelivered.ownPrefixes);
     this.wire();
+  }
+
+  /** Correlation paths read decoded Protobuf, Avro, MessagePack and CBOR bodies through `body` (issue 15). */
+  readBodiesWith(body: BodyReader | undefined): this {
+    this.bodyReader = body;
+    return this;
   }
 
   /** The parts tell each other what they decided (callbacks: wired again after a snapshot is loaded). */
@@ -77,7 +85,7 @@ export class AnalysisState {
     this.pairs.onConnectionUnanswered = null;
     this.undelivered.sink.onItem = null;
     try {
-      const { config: _config, ...fields } = this as unknown as Record<string, unknown>;
+      const { config: _config, bodyReader: _body, ...fields } = this as unknown as Record<string, unknown>;
       return encodeGraph(fields);
     } finally {
       this.wire();
@@ -158,7 +166,7 @@ export class AnalysisState {
       if (this.firstTime === null || m.time < this.firstTime) this.firstTime = m.time;
       if (this.lastTime === null || m.time > this.lastTime) this.lastTime = m.time;
       const fact = m.event === 'open' || m.event === 'close' || m.event === 'error';
-      const c = fact ? NO_CORRELATION : classifyMessage(m, cc);
+      const c = fact ? NO_CORRELATION : classifyMessage(m, cc, this.bodyReader);
       this.destinations.add(m);
       const producer = this.topology.ingest(m);
       this.pairs.ingest(m, c);

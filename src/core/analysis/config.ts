@@ -55,6 +55,11 @@ export interface UndeliveredConfig {
   kafkaWindowMs: number;
   /** Frames sent towards a side that dropped (1006) this shortly before the drop count as lost. */
   wsInFlightMs: number;
+  /**
+   * MQTT (recording proxy): how long a QoS 1/2 handshake may take, and how long a publish that
+   * no reason code confirms may wait for a client of the proxy to receive it.
+   */
+  mqttWindowMs: number;
   /** Names (queues, consumer groups) starting with one of these belong to Flowscope's own taps. */
   ownPrefixes: string[];
   /** AMQP publishes waiting for deliveries kept at most; beyond, the oldest is decided early. */
@@ -108,6 +113,7 @@ export const DEFAULT_ANALYSIS_CONFIG: AnalysisConfig = {
     amqpWindowMs: 30_000,
     kafkaWindowMs: 30_000,
     wsInFlightMs: 1000,
+    mqttWindowMs: 30_000,
     ownPrefixes: ['flowscope'],
     maxPendingAmqp: 100_000,
     maxItems: 1000,
@@ -159,6 +165,7 @@ export const analysisConfigSchema = z
         amqpWindowMs: ms,
         kafkaWindowMs: ms,
         wsInFlightMs: ms,
+        mqttWindowMs: ms,
         ownPrefixes: names,
         maxPendingAmqp: count,
         maxItems: count,

@@ -30,8 +30,15 @@ const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
 const ZERO_TRACE = '0'.repeat(32);
 const TRACEPARENT_NAME = ['traceparent'];
 
+/**
+ * The decoded body of a message when a decoder reads it (Protobuf, Avro, MessagePack, CBOR:
+ * core/decode/registry.ts), so JSON paths and JSON-RPC apply to it as to a JSON body; null
+ * leaves the payload to be read as JSON.
+ */
+export type BodyReader = (msg: CapturedMessage) => Record<string, JsonValue> | null;
+
 /** Reads the correlation facts of a message without changing it. */
-export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation): Correlation {
+export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation, body?: BodyReader): Correlation {
   const props = msg.properties ?? null;
   const headers = msg.headers ?? null;
   const out: Correlation = {
@@ -68,7 +75,7 @@ export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig 
     out.messageId ??= header(headers, config.messageIdHeaderNames);
     out.replyTo ??= header(headers, config.replyHeaderNames);
   }
-  if (config.jsonRpc || config.jsonPaths.length > 0) readBody(msg.payload, config, out);
+  if (config.jsonRpc || config.jsonPaths.length > 0) readBody((body && body(msg)) ?? parseJsonObject(msg.payload, config.maxJsonBytes), config, out);
   if (out.replyTo && out.role === null) out.role = 'request';
   return out;
 }
@@ -77,8 +84,8 @@ export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig 
  * Fills `correlationId`, `messageId` and `replyTo` where the connector left them empty,
  * so the store can index them. Returns everything it read.
  */
-export function extractCorrelation(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation): Correlation {
-  const c = classifyMessage(msg, config);
+export function extractCorrelation(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation, body?: BodyReader): Correlation {
+  const c = classifyMessage(msg, config, body);
   if (!msg.correlationId && c.correlationId) msg.correlationId = c.correlationId;
   if (!msg.messageId && c.messageId) msg.messageId = c.messageId;
   if (!msg.replyTo && c.replyTo) msg.replyTo = c.replyTo;
@@ -86,16 +93,15 @@ export function extractCorrelation(msg: CapturedMessage, config: CorrelationConf
 }
 
 /** The Recorder's `enrich` option: correlation facts are filled before a batch is stored. */
-export function createEnricher(config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation): (msg: CapturedMessage) => void {
+export function createEnricher(config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation, body?: BodyReader): (msg: CapturedMessage) => void {
   return (msg) => {
     // Open/close/error facts carry no body worth reading.
     if (msg.event === 'open' || msg.event === 'close' || msg.event === 'error') return;
-    extractCorrelation(msg, config);
+    extractCorrelation(msg, config, body);
   };
 }
 
-function readBody(payload: Uint8Array, config: CorrelationConfig, out: Correlation): void {
-  const obj = parseJsonObject(payload, config.maxJsonBytes);
+function readBody(obj: Record<string, JsonValue> | null, config: CorrelationConfig, out: Correlation): void {
   if (!obj) return;
   if (config.jsonRpc) {
     const id = obj.id;

@@ -21,6 +21,10 @@ export const ids = {
   jsStream: (ep: string, stream: string): string => `nats:${ep}:stream:${stream}`,
   jsConsumer: (ep: string, stream: string, consumer: string): string => `nats:${ep}:consumer:${stream}:${consumer}`,
   group: (ep: string, name: string): string => `kafka:${ep}:group:${name}`,
+  /** An MQTT client, by client id, as a publisher (seen by the recording proxy) … */
+  mqttClient: (ep: string, clientId: string): string => `mqtt:${ep}:client:${clientId}`,
+  /** … and as a subscriber the broker delivered to. */
+  mqttSubscriber: (ep: string, clientId: string): string => `mqtt:${ep}:subscriber:${clientId}`,
   wsServer: (ep: string, path: string): string => `ws:${ep}:server:${path}`,
   wsClient: (ep: string, connection: string): string => `ws:${ep}:client:${connection}`,
 };

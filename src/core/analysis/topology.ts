@@ -71,6 +71,7 @@ export class TopologyBuilder {
       return producer;
     }
     if (m.transport === 'amqp') return this.ingestAmqp(m, size);
+    if (m.transport === 'mqtt' && m.meta?.via === 'proxy') return this.ingestMqttProxy(m, size);
     if (m.transport === 'nats' && (m.meta?.js !== undefined || m.destination.startsWith('$JS.'))) return this.ingestJetStream(m, size);
     if (m.transport === 'mqtt' || m.transport === 'nats') {
       // A tap sees what was published on a topic or subject, not who subscribes to it.
@@ -97,6 +98,32 @@ export class TopologyBuilder {
     const producer = this.reg.party(grouped, ids.natsRepliers(m.endpoint, inboxes), 'producer', `replies → ${inboxes}`);
     this.link(producer, this.reg.inboxes(grouped, inboxes), 'publish', m.time, size);
     return producer;
+  }
+
+  /**
+   * What the recording MQTT proxy saw: each client by its client id, publishing into topics
+   * (client → topic) and receiving from them (topic → subscriber). One client that does
+   * both is two nodes, its publishing side and its subscribing side, so the graph reads left
+   * to right as producers → topics → consumers.
+   */
+  private ingestMqttProxy(m: CapturedMessage, size: number): string | null {
+    const client = m.connection ?? '?';
+    const facts = { destination: null, connection: client };
+    if (m.event === 'publish') {
+      const producer = this.reg.node(ids.mqttClient(m.endpoint, client), 'producer', client, m, false, facts);
+      this.link(producer, this.reg.topic(m, m.destination), 'publish', m.time, size);
+      return producer;
+    }
+    if (m.event === 'deliver') {
+      const subscriber = this.reg.node(ids.mqttSubscriber(m.endpoint, client), 'consumer', client, m, false, facts);
+      this.link(this.reg.topic(m, m.destination), subscriber, 'delivery', m.time, size);
+    } else if (m.event === 'subscribe' && m.meta?.granted === true && !/[+#]/.test(m.destination) && !m.destination.startsWith('$share/')) {
+      // A subscription to one topic shows before anything is delivered on it (an edge of 0);
+      // a wildcard filter names no topic node, its deliveries draw its edges.
+      const subscriber = this.reg.node(ids.mqttSubscriber(m.endpoint, client), 'consumer', client, m, false, facts);
+      this.link(this.reg.topic(m, m.destination), subscriber, 'delivery', m.time, 0, 0);
+    }
+    return null;
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Correlation } from './correlation.ts';
 import type { PendingRequest } from './pairing.ts';
 import { AmqpUndelivered } from './undelivered-amqp.ts';
 import { KafkaUndelivered } from './undelivered-kafka.ts';
+import { MqttUndelivered } from './undelivered-mqtt.ts';
 import { NatsUndelivered } from './undelivered-nats.ts';
 import { UndeliveredSink } from './undelivered-sink.ts';
 import type { UndeliveredGroup, UndeliveredSummary } from '../../shared/views.ts';
@@ -24,6 +25,7 @@ export class UndeliveredTracker {
   private readonly amqp: AmqpUndelivered;
   private readonly kafka: KafkaUndelivered;
   private readonly ws: WsUndelivered;
+  private readonly mqtt: MqttUndelivered;
   private readonly nats: NatsUndelivered;
 
   constructor(cfg: UndeliveredConfig = DEFAULT_ANALYSIS_CONFIG.undelivered) {
@@ -31,6 +33,7 @@ export class UndeliveredTracker {
     this.amqp = new AmqpUndelivered(cfg, this.sink);
     this.kafka = new KafkaUndelivered(cfg, this.sink);
     this.ws = new WsUndelivered(cfg, this.sink);
+    this.mqtt = new MqttUndelivered(cfg, this.sink);
     this.nats = new NatsUndelivered(this.sink);
   }
 
@@ -38,6 +41,7 @@ export class UndeliveredTracker {
   ingest(m: CapturedMessage & { seq: number }, c: Correlation, producer: string | null): void {
     if (m.transport === 'amqp') this.amqp.ingest(m, c, producer);
     else if (m.transport === 'kafka') this.kafka.ingest(m, producer);
+    else if (m.transport === 'mqtt') this.mqtt.ingest(m, producer);
     else if (m.transport === 'nats') this.nats.ingest(m, producer);
     else this.ws.ingest(m, c);
   }
@@ -53,15 +57,17 @@ export class UndeliveredTracker {
 
   advance(time: number): void {
     this.amqp.advance(time);
+    this.mqtt.advance(time);
   }
 
   finish(end: number): void {
     this.amqp.finish(end);
     this.kafka.finish(end);
+    this.mqtt.finish(end);
   }
 
   get pending(): number {
-    return this.amqp.waiting + this.kafka.waiting;
+    return this.amqp.waiting + this.kafka.waiting + this.mqtt.waiting;
   }
 
   summary(): UndeliveredSummary {

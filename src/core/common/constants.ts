@@ -89,6 +89,15 @@ export const DETAIL_PAYLOAD_LIMIT = 2 * MiB;
 /** Other messages with the same correlation id listed beside one in the detail pane. */
 export const DETAIL_RELATED_LIMIT = 50;
 
+// ── Decoding (see core/decode/registry.ts) ──────────────────────────────────────────────
+
+/** Largest output of one decompressed payload: a 1 KB gzip bomb must not take gigabytes. */
+export const DECODE_MAX_OUTPUT_BYTES = 64 * MiB;
+/** Schema text a session keeps at most, all files together (it is read at every open). */
+export const DECODER_SCHEMAS_MAX_BYTES = 16 * MiB;
+/** Payloads larger than this are not decoded for filters, correlation or export (the detail pane still shows them raw). */
+export const DECODE_MAX_INPUT_BYTES = 16 * MiB;
+
 // ── Reconnecting (see backoff.ts) ───────────────────────────────────────────────────────
 
 /** Each reconnect delay is spread by ±20 % so taps that lost the same broker do not return in lockstep. */

@@ -14,6 +14,8 @@ export function endpointLabel(spec: EndpointSpec): string {
       return `amqp ${hidePassword(spec.url)}${spec.exchanges.length ? ` ${spec.exchanges.join(',')}` : ''}`;
     case 'mqtt':
       return `mqtt ${hidePassword(spec.url)} ${spec.topics.join(',')}`;
+    case 'mqtt-proxy':
+      return `mqtt proxy :${spec.listenPort} → ${hidePassword(spec.target)}`;
     case 'nats':
       return `nats ${hidePassword(spec.url)} ${spec.subjects.join(',')}`;
     case 'nats-proxy':

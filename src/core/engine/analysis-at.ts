@@ -1,4 +1,5 @@
 import type { SessionStore } from '../store/session-store.ts';
+import type { BodyReader } from '../analysis/correlation.ts';
 import { Playback } from './playback.ts';
 import { AnalysisState, readAnalysis, type AnalysisConfigInput, type AnalysisReader } from './session-analysis.ts';
 
@@ -7,8 +8,8 @@ import { AnalysisState, readAnalysis, type AnalysisConfigInput, type AnalysisRea
  * to `time` through a playback seeked there, so it shows what the views show when playback
  * seeks to `time`, and read at `time`, as a playback reads at its playhead.
  */
-export function analysisAt(store: SessionStore, config: AnalysisConfigInput, time: number): AnalysisReader {
-  const state = new AnalysisState(config);
+export function analysisAt(store: SessionStore, config: AnalysisConfigInput, time: number, body?: BodyReader): AnalysisReader {
+  const state = new AnalysisState(config).readBodiesWith(body);
   state.addOffsets(store.offsets());
   const playback = new Playback('', store, {
     onReset: () => undefined,

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { SessionStore } from '../store/session-store.ts';
 import { AnalysisState } from '../analysis/analysis-state.ts';
 import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
@@ -28,7 +29,7 @@ export interface Checkpoint extends AnalysedUpTo {
  * With `decided`, the kept results are taken instead when they cover the whole file as it
  * ends now (nothing recorded or logged since they were decided): a fraction of the bytes.
  */
-export function loadCheckpoint(store: SessionStore, config: AnalysisConfigInput, decided = false): Checkpoint | null {
+export function loadCheckpoint(store: SessionStore, config: AnalysisConfigInput, decided = false, salt = ''): Checkpoint | null {
   let row;
   try {
     row = store.snapshots.kept();
@@ -44,7 +45,7 @@ export function loadCheckpoint(store: SessionStore, config: AnalysisConfigInput,
   if (row.format !== ANALYSIS_FORMAT) return why(`in analysis format ${row.format}, not ${ANALYSIS_FORMAT}`);
   if (row.seq > store.lastSeq || (row.seq > 0 && store.snapshots.timeAt(row.seq) !== row.seqTime)) return why('about other messages');
   if (row.offsets > store.snapshots.offsetRows()) return why('about other consumer-group polls');
-  if (row.config !== configDigest(resolveAnalysisConfig(config))) return why('computed with other analysis settings');
+  if (row.config !== saltedDigest(configDigest(resolveAnalysisConfig(config)), salt)) return why('computed with other analysis or decoder settings');
   if (decided && row.resultsEnd !== null && row.seq === store.lastSeq && row.offsets === store.snapshots.offsetRows() && row.resultsEnd === store.recordingEnd()) {
     try {
       const state = AnalysisState.restoreResults(store.snapshots.results()!, config);
@@ -63,6 +64,14 @@ export function loadCheckpoint(store: SessionStore, config: AnalysisConfigInput,
   return { state, seq: row.seq, offsets: row.offsets, finished: false };
 }
 
+/**
+ * The digest a kept analysis is filed under: its config's, mixed with what else it read by
+ * (the decoder settings); unchanged for a session without them, so older files still match.
+ */
+function saltedDigest(digest: string, salt: string): string {
+  return salt ? crypto.createHash('sha256').update(`${digest}\n${salt}`).digest('hex').slice(0, 32) : digest;
+}
+
 /** Keeps the results of the kept state, now decided at `end`, beside it. */
 export function saveResults(store: SessionStore, state: AnalysisState, seq: number, end: number): void {
   if (store.readonly) return;
@@ -74,12 +83,12 @@ export function saveResults(store: SessionStore, state: AnalysisState, seq: numb
 }
 
 /** Keeps `state`, which covers `upTo`, in the session file (a read-only file keeps nothing). */
-export function saveCheckpoint(store: SessionStore, state: AnalysisState, upTo: AnalysedUpTo, version: string): boolean {
+export function saveCheckpoint(store: SessionStore, state: AnalysisState, upTo: AnalysedUpTo, version: string, salt = ''): boolean {
   if (store.readonly) return false;
   try {
     store.snapshots.save({
       format: ANALYSIS_FORMAT,
-      config: configDigest(state.config),
+      config: saltedDigest(configDigest(state.config), salt),
       seq: upTo.seq,
       seqTime: upTo.seq > 0 ? store.snapshots.timeAt(upTo.seq) : null,
       offsets: upTo.offsets,

@@ -5,6 +5,7 @@ import { WsTapConnector } from '../connectors/ws/tap.ts';
 import { KafkaConnector } from '../connectors/kafka/index.ts';
 import { AmqpConnector } from '../connectors/amqp/index.ts';
 import { MqttTapConnector } from '../connectors/mqtt/tap.ts';
+import { MqttProxyThread } from '../connectors/mqtt/proxy-thread.ts';
 import { NatsTapConnector } from '../connectors/nats/tap.ts';
 import { NatsProxyConnector } from '../connectors/nats/proxy.ts';
 
@@ -36,6 +37,9 @@ export function createConnector(id: string, spec: EndpointSpec, sink: CaptureSin
       );
     case 'mqtt':
       return new MqttTapConnector({ id, url: spec.url, topics: spec.topics, ...(spec.protocolVersion ? { protocolVersion: spec.protocolVersion } : {}) }, sink);
+    case 'mqtt-proxy':
+      // On the relay thread, as the WebSocket proxy: relaying never waits for the recording.
+      return new MqttProxyThread({ id, listenPort: spec.listenPort, target: spec.target }, sink);
     case 'nats':
       return new NatsTapConnector({ id, url: spec.url, subjects: spec.subjects, jetstream: spec.jetstream ?? false }, sink);
     case 'nats-proxy':

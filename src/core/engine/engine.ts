@@ -137,7 +137,7 @@ export class Engine implements InspectorApi {
       emitPlayback: (s) => this.emit('main:playback:state', s),
       emitAnalysis: (sessionId, analysis) => this.emit('main:analysis:progress', { sessionId, analysis }),
       analysis: this.opts.analysis ?? {},
-      enrich: createEnricher(this.opts.analysis),
+      enrich: (body) => createEnricher(this.opts.analysis, body),
       onError: (err) => {
         log.error('recording', err);
         this.emit('main:app:error', { message: err.message });
@@ -267,9 +267,11 @@ export class Engine implements InspectorApi {
             ? (await exportHar(s.store, i.path, opts)).frames
             : i.format === 'asyncapi'
               ? (await exportAsyncApi(s.store, i.path, opts)).channels
-              : await exportJsonl(s.store, i.path, filter);
+              : await exportJsonl(s.store, i.path, filter, i.decoded ? { decoders: s.decoders.registry } : {});
         return { path: i.path, count };
       },
+      'renderer:session:decoders': (i) => this.session(i.sessionId).decoders.settings,
+      'renderer:session:set-decoders': (i) => this.session(i.sessionId).setDecoders(i.settings),
       'renderer:session:import': async (i) => {
         const out = i.out ?? path.join(this.opts.dataDir, `${path.basename(i.path).replace(/\.[^.]*$/, '')}-${Date.now()}${SESSION_EXTENSION}`);
         const meta = { flowscope_version: this.opts.version };
@@ -293,7 +295,7 @@ export class Engine implements InspectorApi {
         const s = this.session(i.sessionId);
         if (i.untilTime === undefined) return s.analysisReader().summary();
         await s.recorder?.settle();
-        return analysisAt(s.store, this.opts.analysis ?? {}, i.untilTime).summary();
+        return analysisAt(s.store, this.opts.analysis ?? {}, i.untilTime, (m) => s.decoders.body(m)).summary();
       },
       'renderer:analysis:pairs': (i) =>
         this.session(i.sessionId)

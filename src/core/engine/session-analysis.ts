@@ -13,7 +13,7 @@ import type {
 import { asSessionFileError, type SessionStore } from '../store/session-store.ts';
 import { AnalysisState } from '../analysis/analysis-state.ts';
 import { resolveAnalysisConfig, type AnalysisConfigInput } from '../analysis/config.ts';
-import { createEnricher as correlationEnricher } from '../analysis/correlation.ts';
+import { createEnricher as correlationEnricher, type BodyReader } from '../analysis/correlation.ts';
 import { ANALYSIS_CHECKPOINT_MIN, ANALYSIS_CHECKPOINT_MS, ANALYSIS_PROGRESS_MS } from '../common/constants.ts';
 import { feedSession } from './feed-session.ts';
 import { loadCheckpoint, saveCheckpoint, saveResults, type AnalysedUpTo } from './analysis-checkpoint.ts';
@@ -27,8 +27,8 @@ export { AnalysisState };
 export type { AnalysisConfigInput };
 
 /** Fills correlation facts before a message is stored, per the session's analysis settings. */
-export function createEnricher(config: AnalysisConfigInput = {}): (m: CapturedMessage) => void {
-  return correlationEnricher(resolveAnalysisConfig(config).correlation);
+export function createEnricher(config: AnalysisConfigInput = {}, body?: BodyReader): (m: CapturedMessage) => void {
+  return correlationEnricher(resolveAnalysisConfig(config).correlation, body);
 }
 
 export { feedSession, type FeedProgress } from './feed-session.ts';
@@ -90,6 +90,13 @@ export interface SessionAnalysisHooks {
   /** Reading the file advanced (at most every 100 ms), and once when it is ready or failed. */
   onProgress?: (status: AnalysisStatus) => void;
   onError?: (err: Error) => void;
+  /** Decoded bodies for correlation paths (the session's decoders), read at each message. */
+  body?: BodyReader;
+  /**
+   * What else the analysis depends on beyond its config (the session's decoder settings):
+   * a kept analysis computed under another one is not taken. '' for none.
+   */
+  salt?: () => string;
 }
 
 /**
@@ -132,7 +139,19 @@ export class SessionAnalysis {
     private readonly config: AnalysisConfigInput = {},
     private readonly hooks: SessionAnalysisHooks = {},
   ) {
-    this.state = new AnalysisState(config);
+    this.state = this.fresh();
+  }
+
+  private fresh(): AnalysisState {
+    return new AnalysisState(this.config).readBodiesWith(this.hooks.body);
+  }
+
+  /** Settings the analysis depends on changed (the decoders): it reads the file again from its first message. */
+  restart(): void {
+    this.reset();
+    this.keptSeq = -1;
+    this.start();
+    this.report(true);
   }
 
   /** The state itself, as the views read it (tests compare it with a live one). */
@@ -273,7 +292,7 @@ export class SessionAnalysis {
     if (this.analysedSeq === this.keptSeq) return false;
     this.keptAt = Date.now();
     const t0 = performance.now();
-    const saved = saveCheckpoint(this.store, this.state, { seq: this.analysedSeq, offsets: this.offsetsFed }, this.hooks.version ?? '');
+    const saved = saveCheckpoint(this.store, this.state, { seq: this.analysedSeq, offsets: this.offsetsFed }, this.hooks.version ?? '', this.hooks.salt?.() ?? '');
     this.keptCost = performance.now() - t0;
     if (!saved) return false;
     this.keptSeq = this.analysedSeq;
@@ -287,11 +306,11 @@ export class SessionAnalysis {
    * session not being recorded into takes the kept results when they are current.
    */
   private resume(): AnalysedUpTo {
-    const kept = this.analysedSeq === 0 ? loadCheckpoint(this.store, this.config, !this.live) : null;
+    const kept = this.analysedSeq === 0 ? loadCheckpoint(this.store, this.config, !this.live, this.hooks.salt?.() ?? '') : null;
     this.keptSeq = kept?.seq ?? 0;
     this.keptAt = Date.now();
     if (!kept) return { seq: 0, offsets: 0 };
-    this.state = kept.state;
+    this.state = kept.state.readBodiesWith(this.hooks.body);
     this.analysedSeq = kept.seq;
     this.offsetsFed = kept.offsets;
     this.finished = kept.finished;
@@ -305,7 +324,7 @@ export class SessionAnalysis {
 
   private reset(): void {
     this.abort?.abort();
-    this.state = new AnalysisState(this.config);
+    this.state = this.fresh();
     this.analysedSeq = 0;
     this.offsetsFed = 0;
     this.finished = false;

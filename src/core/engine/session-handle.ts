@@ -12,6 +12,9 @@ import { SessionPlayback, type PlaybackAction } from './session-playback.ts';
 import { timelineOf } from './session-timeline.ts';
 import { messageDetail } from './message-detail.ts';
 import type { Speed } from './playback.ts';
+import type { BodyReader } from '../analysis/correlation.ts';
+import { SessionDecoders } from './session-decoders.ts';
+import type { DecoderSettings } from '../../shared/decoders.ts';
 
 export interface SessionContext {
   version: string;
@@ -22,7 +25,8 @@ export interface SessionContext {
   emitGaps: (sessionId: string, gapCount: number) => void;
   emitPlayback: (s: PlaybackState) => void;
   emitAnalysis: (sessionId: string, status: AnalysisStatus) => void;
-  enrich: (m: CapturedMessage) => void;
+  /** The correlation enricher of a recording, reading decoded bodies through `body`. */
+  enrich: (body: BodyReader) => (m: CapturedMessage) => void;
   onError: (err: Error) => void;
 }
 
@@ -36,6 +40,8 @@ export class SessionHandle {
   private readonly recording: SessionRecording;
   private readonly analysis: SessionAnalysis;
   private readonly playback: SessionPlayback;
+  /** The session's decoder settings (kept in its file) and the registry built from them. */
+  readonly decoders: SessionDecoders;
 
   constructor(
     readonly id: string,
@@ -45,14 +51,18 @@ export class SessionHandle {
     keepAnalysis = false,
   ) {
     this.batcher = new TrafficBatcher(id, ctx.emitBatch);
+    this.decoders = new SessionDecoders(store);
+    this.batcher.previewWith((m) => this.decoders.preview(m));
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
       version: ctx.version,
+      body: (m) => this.decoders.body(m),
+      salt: () => this.decoders.digest,
       keepAfterReading: keepAnalysis,
       onProgress: (status) => ctx.emitAnalysis(id, status),
       onError: ctx.onError,
     });
     this.recording = new SessionRecording(store, {
-      enrich: ctx.enrich,
+      enrich: ctx.enrich((m) => this.decoders.body(m)),
       onStart: () => this.analysis.recordingStarted(),
       onBatch: (b) => {
         this.analysis.ingest(b);
@@ -71,6 +81,7 @@ export class SessionHandle {
     this.playback = new SessionPlayback(id, store, ctx.analysis, {
       onMessages: (msgs) => this.batcher.push(msgs, msgs[msgs.length - 1]!.seq),
       onState: ctx.emitPlayback,
+      body: (m) => this.decoders.body(m),
     });
   }
 
@@ -157,7 +168,16 @@ export class SessionHandle {
   }
 
   detail(seq: number): MessageDetail | null {
-    return messageDetail(this.store, seq);
+    return messageDetail(this.store, seq, this.decoders.registry);
+  }
+
+  /** Replaces the session's decoder settings and keeps them in its file. */
+  setDecoders(settings: DecoderSettings): DecoderSettings {
+    const before = this.decoders.digest;
+    const kept = this.decoders.set(settings);
+    // Correlation paths may read decoded fields: pairs are found again under the new decoders.
+    if (this.decoders.digest !== before) this.analysis.restart();
+    return kept;
   }
 
   /** Starts reading the saved session into its analysis (the UI opened it), reporting progress. */

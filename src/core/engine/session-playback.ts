@@ -4,6 +4,7 @@ import type { PlaybackState } from '../../shared/views.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { Playback, type Speed } from './playback.ts';
 import { AnalysisState, readAnalysis, type AnalysisConfigInput, type AnalysisReader } from './session-analysis.ts';
+import type { BodyReader } from '../analysis/correlation.ts';
 
 export type PlaybackAction = 'play' | 'pause' | 'seek' | 'speed' | 'stop';
 
@@ -19,7 +20,7 @@ export class SessionPlayback {
     private readonly sessionId: string,
     private readonly store: SessionStore,
     private readonly config: AnalysisConfigInput,
-    private readonly hooks: { onMessages: (msgs: StoredMessage[]) => void; onState: (s: PlaybackState) => void },
+    private readonly hooks: { onMessages: (msgs: StoredMessage[]) => void; onState: (s: PlaybackState) => void; body?: BodyReader },
   ) {}
 
   control(action: PlaybackAction, time?: number, speed?: Speed): PlaybackState {
@@ -69,7 +70,7 @@ export class SessionPlayback {
   }
 
   private restartAnalysis(): void {
-    this.analysis = new AnalysisState(this.config);
+    this.analysis = new AnalysisState(this.config).readBodiesWith(this.hooks.body);
     this.analysis.addOffsets(this.store.offsets());
   }
 }

@@ -64,7 +64,7 @@ export class SessionRecording {
   async connect(spec: EndpointSpec): Promise<EndpointView> {
     const recorder = this.ensureRecorder();
     const id = `${spec.kind}-${this.nextEndpoint++}`;
-    const transport = spec.kind === 'ws-proxy' || spec.kind === 'ws-tap' ? 'ws' : spec.kind === 'nats-proxy' ? 'nats' : spec.kind;
+    const transport = spec.kind === 'ws-proxy' || spec.kind === 'ws-tap' ? 'ws' : spec.kind === 'mqtt-proxy' ? 'mqtt' : spec.kind === 'nats-proxy' ? 'nats' : spec.kind;
     const view: EndpointView = { id, transport, label: endpointLabel(spec), status: 'connecting', detail: null, since: Date.now() };
     this.views.set(id, view);
     this.store.upsertEndpoint({ id, transport, label: view.label, config: storableConfig(spec), createdAt: Date.now() });

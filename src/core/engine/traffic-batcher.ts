@@ -38,6 +38,8 @@ export class TrafficBatcher {
   private total = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastEmit = 0;
+  /** The decoded payload's list cell (the session's decoders), or null to show the bytes' preview. */
+  private decodedPreview: ((m: StoredMessage) => string | null) | null = null;
 
   constructor(
     private readonly sessionId: string,
@@ -50,11 +52,21 @@ export class TrafficBatcher {
     this.added += messages.length;
     this.total = total;
     this.lastSeq = messages[messages.length - 1]!.seq;
-    const tail = messages.slice(-NEWEST_ROWS).map(toRow);
+    const preview = this.decodedPreview;
+    const tail = messages.slice(-NEWEST_ROWS).map((m) => {
+      const row = toRow(m);
+      const decoded = preview?.(m);
+      if (decoded) row.preview = decoded;
+      return row;
+    });
     this.newest = this.newest.concat(tail).slice(-NEWEST_ROWS);
     const wait = this.intervalMs - (Date.now() - this.lastEmit);
     if (wait <= 0) this.fire();
     else if (!this.timer) this.timer = setTimeout(() => this.fire(), wait);
+  }
+
+  previewWith(fn: ((m: StoredMessage) => string | null) | null): void {
+    this.decodedPreview = fn;
   }
 
   private fire(): void {

@@ -12,6 +12,7 @@ import { exportToFile } from './export-file.ts';
 import { escapeInvisibleInJson } from '../../shared/invisible.ts';
 
 export { toJsonlRecord, fromJsonlRecord } from './jsonl-record.ts';
+import type { DecoderRegistry } from '../decode/registry.ts';
 export { ImportLineError } from './lines.ts';
 
 /**
@@ -29,13 +30,18 @@ export async function exportJsonl(
   store: SessionStore,
   out: string | NodeJS.WritableStream,
   filter: MessageFilter = {},
-  opts: { escapeInvisible?: boolean } = {},
+  opts: { escapeInvisible?: boolean; decoders?: DecoderRegistry } = {},
 ): Promise<number> {
-  if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), (stream) => writeJsonl(store, stream, filter));
-  return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter, opts.escapeInvisible ?? false);
+  if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), (stream) => writeJsonl(store, stream, filter, false, opts.decoders));
+  return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter, opts.escapeInvisible ?? false, opts.decoders);
 }
 
-async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, filter: MessageFilter, escape = false): Promise<number> {
+/**
+ * With `decoders` (export --decoded) a line whose payload a decoder reads gets a `decoded`
+ * field beside the exact bytes (what it decoded to, or why it could not), so the file still
+ * imports as the same session.
+ */
+async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, filter: MessageFilter, escape = false, decoders?: DecoderRegistry): Promise<number> {
   let failure: Error | null = null;
   const onError = (err: Error): void => {
     failure ??= err;
@@ -46,7 +52,12 @@ async function writeJsonl(store: SessionStore, stream: NodeJS.WritableStream, fi
     for await (const chunk of snapshotChunks(store, filter, store.lastSeq)) {
       let text = '';
       for (const m of chunk) {
-        const line = JSON.stringify(toJsonlRecord(m));
+        const record = toJsonlRecord(m);
+        if (decoders && m.event !== 'open' && m.event !== 'close' && m.event !== 'error') {
+          const view = decoders.decode(m);
+          if (view) record.decoded = view;
+        }
+        const line = JSON.stringify(record);
         text += `${escape ? escapeInvisibleInJson(line) : line}\n`;
       }
       count += chunk.length;

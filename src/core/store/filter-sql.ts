@@ -1,4 +1,5 @@
-import type { MessageFilter } from '../../shared/filter.ts';
+import { sqliteJsonPath, type MessageFilter } from '../../shared/filter.ts';
+import { DECODED_SQL } from './decoded-sql.ts';
 import { refHash, textHash } from './ref-hash.ts';
 
 /** Escapes LIKE wildcards so user text matches literally. */
@@ -17,7 +18,7 @@ function likeLiteral(s: string): string {
 export function filterToSql(
   f: MessageFilter,
   extra: { afterSeq?: number } = {},
-  cols: { time: string; hashedRefs: boolean } = { time: 'event_time', hashedRefs: true },
+  cols: { time: string; hashedRefs: boolean; decodedText?: boolean } = { time: 'event_time', hashedRefs: true },
 ): { where: string; params: Record<string, unknown> } {
   const eventTimeColumn = cols.time;
   const clauses: string[] = [];
@@ -70,10 +71,26 @@ export function filterToSql(
     // so they only run where LIKE may have stopped short: rows whose character count up to
     // the first NUL falls short of their byte size (a NUL, or non-ASCII text). Both fold
     // ASCII case only.
+    // In a session with decoder rules the decoded form is searched too (a Protobuf field's
+    // name and its numbers are not in the bytes as text).
+    const decoded = cols.decodedText ? `\n      OR instr(lower(COALESCE(${DECODED_SQL}, '')), lower(@textRaw)) > 0` : '';
     clauses.push(`(CAST(payload AS TEXT) LIKE @text ESCAPE '\\'
-      OR (length(CAST(payload AS TEXT)) < size AND instr(lower(CAST(payload AS TEXT)), lower(@textRaw)) > 0))`);
+      OR (length(CAST(payload AS TEXT)) < size AND instr(lower(CAST(payload AS TEXT)), lower(@textRaw)) > 0)${decoded})`);
     params.text = `%${likeLiteral(f.text)}%`;
     params.textRaw = f.text;
+  }
+  if (f.field) {
+    // The decoded form when a decoder reads the payload, else the payload itself when it is JSON.
+    const doc = `COALESCE(${DECODED_SQL}, CASE WHEN json_valid(CAST(payload AS TEXT)) THEN CAST(payload AS TEXT) END)`;
+    params.fieldPath = sqliteJsonPath(f.field.path);
+    if (f.field.value !== undefined) {
+      // json_extract gives true/false as 1/0: compare those by their JSON spelling, like headers.
+      clauses.push(`(SELECT CASE WHEN t IN ('true', 'false', 'null') THEN t ELSE CAST(v AS TEXT) END
+        FROM (SELECT json_type(d, @fieldPath) AS t, json_extract(d, @fieldPath) AS v FROM (SELECT ${doc} AS d))) = @fieldValue`);
+      params.fieldValue = f.field.value;
+    } else {
+      clauses.push(`json_type(${doc}, @fieldPath) IS NOT NULL`);
+    }
   }
   if (f.header) {
     params.headerName = f.header.name;

@@ -23,6 +23,8 @@ export interface Row {
   properties: string | null;
   payload?: Buffer;
   head?: Buffer;
+  /** The decoded payload as JSON text, in a session with decoder rules (decoded-sql.ts). */
+  decoded?: string | null;
   size: number;
   correlation_id: string | null;
   message_id: string | null;
@@ -145,8 +147,13 @@ export function toListRow(r: Row): MessageRow {
     correlationId: r.correlation_id,
     messageId: r.message_id,
     replyTo: r.reply_to,
-    preview: r.head ? previewPayload(r.head, PREVIEW_BYTES, r.size > PREVIEW_BYTES) : '',
+    preview: r.decoded ? decodedPreview(r.decoded) : r.head ? previewPayload(r.head, PREVIEW_BYTES, r.size > PREVIEW_BYTES) : '',
   };
+}
+
+/** A list cell for a decoded payload: its compact JSON, cut to the preview's length. */
+export function decodedPreview(json: string): string {
+  return json.length > PREVIEW_BYTES ? `${json.slice(0, PREVIEW_BYTES)}…` : json;
 }
 
 export function toStored(r: Row): StoredMessage {

@@ -20,6 +20,7 @@ import { StoreWriter } from './store-writer.ts';
 import { textHash } from './ref-hash.ts';
 import { AnalysisSnapshots } from './analysis-snapshot.ts';
 import { AnalysisPageReader } from './analysis-reader.ts';
+import { DECODED_SQL, registerDecodedFunction, type DecodedFunction } from './decoded-sql.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
 export { SessionFileError, type StoreOptions } from './open.ts';
@@ -50,6 +51,7 @@ export class SessionStore {
   private rowCols: string;
   private snapshotTable: AnalysisSnapshots | null = null;
   private analysisReader: AnalysisPageReader | null = null;
+  private readonly decoded: DecodedFunction;
 
   private constructor(
     readonly path: string,
@@ -63,6 +65,20 @@ export class SessionStore {
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value);
     this.eventCols = version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
     this.rowCols = rowColumns(this.eventCols);
+    this.decoded = registerDecodedFunction(db);
+  }
+
+  /**
+   * The decoders the SQL filters read decoded fields through (`field`, and `text` when the
+   * session has decoder rules); the file is not changed.
+   */
+  setDecoder(registry: Parameters<DecodedFunction['set']>[0]): void {
+    this.decoded.set(registry);
+  }
+
+  /** Filter columns and whether decoded text is searched. */
+  private get cols() {
+    return { ...this.eventCols, decodedText: this.decoded.searchesText() };
   }
 
   /** A version-1 file gets its event-time columns before its first new message. */
@@ -283,7 +299,7 @@ export class SessionStore {
   }
 
   count(filter: MessageFilter = {}): number {
-    const { where, params } = filterToSql(filter, {}, this.eventCols);
+    const { where, params } = filterToSql(filter, {}, this.cols);
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM messages ${where}`).get(params) as { n: number }).n;
   }
 
@@ -295,9 +311,11 @@ export class SessionStore {
     filter: MessageFilter,
     page: { offset?: number; afterSeq?: number; limit: number; order?: 'asc' | 'desc' },
   ): MessageRow[] {
-    const { where, params } = filterToSql(filter, page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : {}, this.eventCols);
+    const { where, params } = filterToSql(filter, page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : {}, this.cols);
     const order = page.order === 'desc' ? 'DESC' : 'ASC';
-    const sql = `SELECT ${this.rowCols}, substr(payload, 1, ${PREVIEW_BYTES}) AS head FROM messages ${where}
+    // In a session with decoder rules a list cell shows the decoded payload (one page: ≤ 1000 decodes).
+    const decoded = this.decoded.searchesText() ? `, ${DECODED_SQL} AS decoded` : '';
+    const sql = `SELECT ${this.rowCols}, substr(payload, 1, ${PREVIEW_BYTES}) AS head${decoded} FROM messages ${where}
       ORDER BY seq ${order} LIMIT @limit OFFSET @offset`;
     const rows = this.db
       .prepare(sql)
@@ -328,7 +346,7 @@ export class SessionStore {
    * million-message session runs through this.
    */
   *iterate(filter: MessageFilter = {}, opts: { afterSeq?: number; withPayload?: boolean } = {}): Generator<StoredMessage> {
-    const { where, params } = filterToSql(filter, opts.afterSeq !== undefined ? { afterSeq: opts.afterSeq } : {}, this.eventCols);
+    const { where, params } = filterToSql(filter, opts.afterSeq !== undefined ? { afterSeq: opts.afterSeq } : {}, this.cols);
     const payloadCol = opts.withPayload === false ? `substr(payload, 1, 4096) AS payload` : 'payload';
     const stmt = this.db.prepare(`SELECT ${this.rowCols}, ${payloadCol} FROM messages ${where} ORDER BY seq`);
     for (const row of stmt.iterate(params) as IterableIterator<Row>) yield toStored(row);
@@ -353,7 +371,7 @@ export class SessionStore {
 
   /** Per-destination counts and bytes. */
   destinations(filter: MessageFilter = {}): DestinationStats[] {
-    const { where, params } = filterToSql(filter, {}, this.eventCols);
+    const { where, params } = filterToSql(filter, {}, this.cols);
     return this.db
       .prepare(
         `SELECT transport, dest_kind AS destKind, destination, COUNT(*) AS count, SUM(size) AS bytes,
@@ -368,7 +386,7 @@ export class SessionStore {
     filter: MessageFilter,
     bucketMs: number,
   ): { bucket: number; destination: string; count: number }[] {
-    const { where, params } = filterToSql(filter, {}, this.eventCols);
+    const { where, params } = filterToSql(filter, {}, this.cols);
     const t = this.eventCols.time;
     return this.db
       .prepare(
@@ -380,7 +398,7 @@ export class SessionStore {
 
   /** First and last capture time of the filtered messages (what the recording spans). */
   timeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
-    const { where, params } = filterToSql(filter, {}, this.eventCols);
+    const { where, params } = filterToSql(filter, {}, this.cols);
     if (where === '') {
       // Alone, MIN and MAX read one end of the time index each; with COUNT(*) beside them SQLite scans it all.
       return this.db
@@ -399,7 +417,7 @@ export class SessionStore {
 
   /** First and last event time of the filtered messages (what the traffic spans; the timeline's axis). */
   eventTimeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
-    const { where, params } = filterToSql(filter, {}, this.eventCols);
+    const { where, params } = filterToSql(filter, {}, this.cols);
     const t = this.eventCols.time;
     return this.db
       .prepare(`SELECT MIN(${t}) AS first, MAX(${t}) AS last, COUNT(*) AS count FROM messages ${where}`)

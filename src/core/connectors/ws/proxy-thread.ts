@@ -5,47 +5,33 @@ import { Worker } from 'node:worker_threads';
 import type { CaptureSink, Connector } from '../types.ts';
 import { hideUserinfo } from '../../common/redact.ts';
 import type { WsProxyOptions } from './proxy.ts';
-import type { FromRelay, ToRelay } from './relay-protocol.ts';
+import type { FromRelay, RelayData, ToRelay } from './relay-protocol.ts';
 
 /**
- * The recording WebSocket proxy on a thread of its own (relay-worker.ts), so relaying never
- * waits for the recording (issue 12): the same proxy, options and recorded facts as
- * `WsProxyConnector`, whose frames reach this thread's sink in batches.
+ * A recording proxy on a thread of its own (relay-worker.ts), so relaying never waits for
+ * the recording (issue 12): the same proxy, options and recorded facts as the in-thread
+ * connector, whose captures reach this thread's sink in batches.
  */
-export class WsProxyThread implements Connector {
-  readonly transport = 'ws' as const;
+export abstract class RelayThread implements Connector {
+  abstract readonly transport: Connector['transport'];
   readonly id: string;
   private worker: Worker | null = null;
-  private boundPort = 0;
+  protected boundPort = 0;
   private stopped: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly opts: WsProxyOptions,
+    private readonly data: RelayData,
     private readonly sink: CaptureSink,
   ) {
-    this.id = opts.id;
-    // The same checks as the in-thread proxy, so a bad target fails here with its message.
-    const protocol = (() => {
-      try {
-        return new URL(opts.target).protocol;
-      } catch {
-        throw new Error(`WebSocket target "${hideUserinfo(opts.target)}" is not a URL; expected ws://host:port/path or wss://…`);
-      }
-    })();
-    if (protocol !== 'ws:' && protocol !== 'wss:') throw new Error(`WebSocket target "${hideUserinfo(opts.target)}" must start with ws:// or wss://`);
+    this.id = data.opts.id;
   }
 
   get port(): number {
     return this.boundPort;
   }
 
-  get url(): string {
-    const host = this.opts.listenHost ?? '127.0.0.1';
-    return `ws://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`;
-  }
-
   async start(): Promise<void> {
-    const worker = startRelay(this.opts);
+    const worker = startRelay(this.data);
     this.worker = worker;
     let resolveStopped!: () => void;
     this.stopped = new Promise((r) => (resolveStopped = r));
@@ -92,12 +78,38 @@ export class WsProxyThread implements Connector {
   }
 }
 
+/** The recording WebSocket proxy on its own thread. */
+export class WsProxyThread extends RelayThread {
+  readonly transport = 'ws' as const;
+
+  constructor(
+    private readonly opts: WsProxyOptions,
+    sink: CaptureSink,
+  ) {
+    super({ kind: 'ws', opts }, sink);
+    // The same checks as the in-thread proxy, so a bad target fails here with its message.
+    const protocol = (() => {
+      try {
+        return new URL(opts.target).protocol;
+      } catch {
+        throw new Error(`WebSocket target "${hideUserinfo(opts.target)}" is not a URL; expected ws://host:port/path or wss://…`);
+      }
+    })();
+    if (protocol !== 'ws:' && protocol !== 'wss:') throw new Error(`WebSocket target "${hideUserinfo(opts.target)}" must start with ws:// or wss://`);
+  }
+
+  get url(): string {
+    const host = this.opts.listenHost ?? '127.0.0.1';
+    return `ws://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`;
+  }
+}
+
 /**
  * The relay's thread. Built (the CLI's out/cli, the app's out/main), relay-worker.js sits
  * beside this code or one folder up (the app's chunks/); run from the sources (tests, development), the worker registers tsx
  * first, as the main thread did, to load relay-worker.ts.
  */
-function startRelay(opts: WsProxyOptions): Worker {
+function startRelay(opts: RelayData): Worker {
   const here = path.dirname(fileURLToPath(import.meta.url));
   // Beside the entry, whether this code was bundled into it or into a chunk folder below it.
   const built = [path.join(here, 'relay-worker.js'), path.join(here, '..', 'relay-worker.js')].find((f) => fs.existsSync(f));

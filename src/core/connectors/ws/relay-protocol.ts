@@ -1,5 +1,10 @@
 /** Messages between the recording thread (proxy-thread.ts) and the proxy's thread (relay-worker.ts). */
 import type { CapturedMessage, EndpointStatus } from '../../../shared/model.ts';
+import type { MqttProxyOptions } from '../mqtt/proxy.ts';
+import type { WsProxyOptions } from './proxy.ts';
+
+/** Which proxy the relay thread runs (its workerData). */
+export type RelayData = { kind: 'ws'; opts: WsProxyOptions } | { kind: 'mqtt'; opts: MqttProxyOptions };
 
 export type FromRelay =
   | { type: 'started'; port: number }

@@ -11,9 +11,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { CapturedMessage, EndpointStatus } from '../../../shared/model.ts';
 import { WS_RECORD_HIGH_WATER, WS_RECORD_LOW_WATER } from '../../common/constants.ts';
 import { errorText } from '../../common/errors.ts';
+import { MqttProxyConnector } from '../mqtt/proxy.ts';
 import { WsProxyConnector } from './proxy.ts';
-import type { WsProxyOptions } from './proxy.ts';
-import type { FromRelay, ToRelay } from './relay-protocol.ts';
+import type { FromRelay, RelayData, ToRelay } from './relay-protocol.ts';
 
 const port = parentPort!;
 const post = (m: FromRelay, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
@@ -49,8 +49,8 @@ function send(): void {
   }
 }
 
-const proxy = new WsProxyConnector(workerData as WsProxyOptions, {
-  message: (m) => {
+const sink = {
+  message: (m: CapturedMessage) => {
     batch.push(m);
     batchBytes += m.payload.byteLength;
     if (!scheduled) {
@@ -62,7 +62,10 @@ const proxy = new WsProxyConnector(workerData as WsProxyOptions, {
     send();
     post({ type: 'status', status, ...(detail !== undefined ? { detail } : {}) });
   },
-});
+};
+// The WebSocket proxy and the MQTT proxy (issue 16) relay on this thread alike.
+const data = workerData as RelayData;
+const proxy = data.kind === 'mqtt' ? new MqttProxyConnector(data.opts, sink) : new WsProxyConnector(data.opts, sink);
 
 port.on('message', (m: ToRelay) => {
   if (m.type === 'ack') {

@@ -16,6 +16,9 @@ const EVENT_LABEL: Record<MessageEventKind, string> = {
   open: 'open',
   close: 'close',
   error: 'error',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  ack: 'ack',
 };
 
 export function EventBadge({ event }: { event: MessageEventKind }) {

@@ -21,6 +21,14 @@ export function DetailPane({ sessionId, seq }: { sessionId: string; seq: number 
             <>
               {' '}
               <TransportBadge transport={data.transport} /> <EventBadge event={data.event} />
+              {data.transport === 'mqtt' && data.meta?.retain === true && (
+                <>
+                  {' '}
+                  <span className="badge retained" data-testid="retained-badge">
+                    retained
+                  </span>
+                </>
+              )}
             </>
           )}
         </h2>
@@ -69,6 +77,23 @@ function timeFacts(d: MessageDetail): [string, ReactNode][] {
   return facts;
 }
 
+/** MQTT: QoS, the retain and DUP flags, and an acknowledgement's reason code. */
+function mqttFacts(d: MessageDetail): [string, ReactNode][] {
+  const facts: [string, ReactNode][] = [];
+  const qos = meta(d, 'qos');
+  if (typeof qos === 'number' && (d.event === 'publish' || d.event === 'deliver')) facts.push(['QoS', String(qos)]);
+  if (meta(d, 'retain') === true) {
+    facts.push([
+      'Retained',
+      d.event === 'deliver' ? 'yes: the broker’s retained copy, sent as the client subscribed' : 'yes: the broker keeps it for clients that subscribe later',
+    ]);
+  }
+  if (meta(d, 'dup') === true) facts.push(['Duplicate', 'yes: a resend of a QoS 1/2 publish (DUP flag)']);
+  const reason = meta(d, 'reason');
+  if (typeof reason === 'string') facts.push(['Reason code', reason]);
+  return facts;
+}
+
 function DetailContent({ d }: { d: MessageDetail }) {
   const facts: [string, ReactNode][] = [
     ...timeFacts(d),
@@ -84,8 +109,9 @@ function DetailContent({ d }: { d: MessageDetail }) {
   if (redelivered !== undefined) facts.push(['Redelivered', redelivered ? 'yes' : 'no']);
   const routed = meta(d, 'routedQueues');
   if (Array.isArray(routed)) facts.push(['Routed to queues', routed.length ? visible(routed.join(', ')) : <span className="danger">none (unroutable)</span>]);
+  if (d.transport === 'mqtt') facts.push(...mqttFacts(d));
   if (d.key !== null) facts.push(['Key', visible(d.key)]);
-  if (d.connection !== null) facts.push(['Connection', visible(d.connection)]);
+  if (d.connection !== null) facts.push([d.transport === 'mqtt' ? 'Client ID' : 'Connection', visible(d.connection)]);
   if (d.messageId !== null) facts.push(['Message ID', visible(d.messageId)]);
   if (d.replyTo !== null) facts.push(['Reply to', visible(d.replyTo)]);
   if (d.correlationId !== null) {

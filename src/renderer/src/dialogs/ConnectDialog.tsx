@@ -5,7 +5,7 @@ import { getClient } from '../api/client.ts';
 import { app, updateEndpoint, upsertSession } from '../state/app.ts';
 import { errorMessage } from '../lib/format.ts';
 import { refreshSession } from '../lib/actions.ts';
-import { MqttForm, NatsForm, NatsProxyForm } from './connect-forms-pubsub.tsx';
+import { MqttForm, MqttProxyForm, NatsForm, NatsProxyForm } from './connect-forms-pubsub.tsx';
 import { AmqpForm, INITIAL, KafkaForm, toSpec, WsProxyForm, WsTapForm, type FormValues, type Kind } from './connect-forms.tsx';
 
 const KINDS: { id: Kind; label: string }[] = [
@@ -14,6 +14,7 @@ const KINDS: { id: Kind; label: string }[] = [
   { id: 'ws-proxy', label: 'WebSocket proxy' },
   { id: 'ws-tap', label: 'WebSocket tap' },
   { id: 'mqtt', label: 'MQTT' },
+  { id: 'mqtt-proxy', label: 'MQTT proxy' },
   { id: 'nats', label: 'NATS' },
   { id: 'nats-proxy', label: 'NATS proxy' },
 ];
@@ -118,6 +119,7 @@ export function ConnectDialog({ sessionId, onClose }: { sessionId: string | null
         {kind === 'ws-proxy' && <WsProxyForm v={v} set={set} errors={errors} />}
         {kind === 'ws-tap' && <WsTapForm v={v} set={set} errors={errors} />}
         {kind === 'mqtt' && <MqttForm v={v} set={set} errors={errors} />}
+        {kind === 'mqtt-proxy' && <MqttProxyForm v={v} set={set} errors={errors} />}
         {kind === 'nats' && <NatsForm v={v} set={set} errors={errors} />}
         {kind === 'nats-proxy' && <NatsProxyForm v={v} set={set} errors={errors} />}
         {errors.form && <p className="inline-error">{errors.form}</p>}

@@ -42,6 +42,7 @@ export function PathDialog({ mode, session, onClose, exportFormat: initialExport
     setExportFormat(f);
   };
   const [onlyFiltered, setOnlyFiltered] = useState(false);
+  const [withDecoded, setWithDecoded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const recent = useApi('renderer:session:recent', mode === 'open' ? {} : null);
@@ -71,6 +72,7 @@ export function PathDialog({ mode, session, onClose, exportFormat: initialExport
           path: p.trim(),
           format: exportFormat,
           ...(onlyFiltered ? { filter } : {}),
+          ...(withDecoded && exportFormat === 'jsonl' ? { decoded: true } : {}),
         });
         const what = exportFormat === 'asyncapi' ? `an AsyncAPI document (${formatCount(r.count)} channels)` : exportFormat === 'har' ? `${formatCount(r.count)} WebSocket frames` : `${formatCount(r.count)} messages`;
         toast(`Exported ${what} to ${r.path}`, 'info');
@@ -155,6 +157,13 @@ export function PathDialog({ mode, session, onClose, exportFormat: initialExport
           <label className="check">
             <input type="checkbox" checked={onlyFiltered} onChange={(e) => setOnlyFiltered(e.target.checked)} />
             Only the messages that match the current filter
+          </label>
+        )}
+        {/* Only JSON Lines has a place for the decoded form beside the bytes. */}
+        {mode === 'export' && exportFormat === 'jsonl' && (
+          <label className="check">
+            <input type="checkbox" checked={withDecoded} onChange={(e) => setWithDecoded(e.target.checked)} />
+            With each payload decoded (Protobuf, Avro, MessagePack…) beside its bytes
           </label>
         )}
       </form>

@@ -21,6 +21,24 @@ export function MqttForm({ v, set, errors }: { v: FormValues; set: Set; errors: 
   );
 }
 
+export function MqttProxyForm({ v, set, errors }: { v: FormValues; set: Set; errors: Errors }) {
+  return (
+    <>
+      <Field label="Listen port" error={errors.listenPort} hint="Point your MQTT clients at mqtt://127.0.0.1:PORT instead of the broker">
+        <input inputMode="numeric" value={v.mqttProxyPort} onChange={(e) => set({ mqttProxyPort: e.target.value })} autoFocus />
+      </Field>
+      <Field label="Broker URL" error={errors.target} hint="the real broker, mqtt:// or mqtts://; clients' own user names and passwords pass through">
+        <input value={v.mqttProxyTarget} onChange={(e) => set({ mqttProxyTarget: e.target.value })} />
+      </Field>
+      <p className="field-hint">
+        Unlike a tap, the proxy sees each client by its client id: who publishes, who subscribes to what, and the
+        broker&apos;s acknowledgements with their reason codes (MQTT 5 &quot;No matching subscribers&quot;). MQTT 3.1.1
+        and 5 over TCP.
+      </p>
+    </>
+  );
+}
+
 export function NatsForm({ v, set, errors }: { v: FormValues; set: Set; errors: Errors }) {
   return (
     <>

@@ -21,6 +21,8 @@ export interface FormValues {
   mqttUrl: string;
   mqttTopics: string;
   mqtt311: boolean;
+  mqttProxyPort: string;
+  mqttProxyTarget: string;
   natsUrl: string;
   subjects: string;
   jetstream: boolean;
@@ -45,6 +47,8 @@ export const INITIAL: FormValues = {
   mqttUrl: 'mqtt://127.0.0.1:1883',
   mqttTopics: '#',
   mqtt311: false,
+  mqttProxyPort: '1884',
+  mqttProxyTarget: 'mqtt://127.0.0.1:1883',
   natsUrl: 'nats://127.0.0.1:4222',
   subjects: '>',
   jetstream: false,
@@ -86,6 +90,8 @@ export function toSpec(kind: Kind, v: FormValues): unknown {
     }
     case 'mqtt':
       return { kind, url: v.mqttUrl.trim(), topics: list(v.mqttTopics), ...(v.mqtt311 ? { protocolVersion: 4 } : {}) };
+    case 'mqtt-proxy':
+      return { kind, listenPort: v.mqttProxyPort.trim() === '' ? NaN : Number(v.mqttProxyPort), target: v.mqttProxyTarget.trim() };
     case 'nats':
       return { kind, url: v.natsUrl.trim(), subjects: list(v.subjects), ...(v.jetstream ? { jetstream: true } : {}) };
     case 'nats-proxy':

@@ -3,6 +3,7 @@ import { ConnectDialog } from '../dialogs/ConnectDialog.tsx';
 import { PathDialog } from '../dialogs/PathDialog.tsx';
 import { NotesDialog } from '../dialogs/NotesDialog.tsx';
 import { ReplayDialog } from '../dialogs/ReplayDialog.tsx';
+import { DecodersDialog } from '../dialogs/DecodersDialog.tsx';
 
 /** The one dialog open at a time. */
 export function Dialogs() {
@@ -23,6 +24,8 @@ export function Dialogs() {
       return session ? <PathDialog mode="export" exportFormat="asyncapi" session={session} onClose={close} /> : null;
     case 'notes':
       return session ? <NotesDialog session={session} onClose={close} /> : null;
+    case 'decoders':
+      return session ? <DecodersDialog session={session} onClose={close} /> : null;
     case 'replay':
       return session ? <ReplayDialog session={session} onClose={close} /> : null;
     default:

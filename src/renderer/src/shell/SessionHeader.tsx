@@ -60,6 +60,9 @@ export function SessionHeader({ session }: { session: SessionInfo }) {
         <button type="button" className="btn" onClick={() => openDialog('export')}>
           Export…
         </button>
+        <button type="button" className="btn" onClick={() => openDialog('decoders')}>
+          Decoders…
+        </button>
         <button type="button" className="btn" onClick={() => openDialog('notes')} aria-label={session.notes ? 'Notes (has notes)' : 'Notes'}>
           Notes{session.notes ? ' •' : ''}
         </button>

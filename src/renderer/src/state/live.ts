@@ -145,6 +145,12 @@ export function connectLive(client: InspectorClient): () => void {
   return () => offs.forEach((off) => off());
 }
 
+/** Rebuilds every view of a session from scratch (its decoders changed: list cells read otherwise). */
+export function resetViews(sessionId: string): void {
+  for (const fn of resetListeners.get(sessionId) ?? []) fn();
+  bump(sessionId);
+}
+
 /** Forces a refresh of every view of a session (after a request that changed it). */
 export function bump(sessionId: string): void {
   ticks.set((s) => ({ bySession: { ...s.bySession, [sessionId]: (s.bySession[sessionId] ?? 0) + 1 } }));

@@ -1,4 +1,4 @@
-import type { MessageFilter } from '../../../shared/filter.ts';
+import { FIELD_PATH, type MessageFilter } from '../../../shared/filter.ts';
 
 export const VIEWS = ['messages', 'flow', 'conversations', 'undelivered', 'timeline'] as const;
 export type ViewId = (typeof VIEWS)[number];
@@ -26,7 +26,7 @@ export interface ViewState {
 }
 
 const TRANSPORTS = ['kafka', 'amqp', 'ws', 'mqtt', 'nats'] as const;
-const EVENTS = ['publish', 'deliver', 'return', 'frame-out', 'frame-in', 'open', 'close', 'error'] as const;
+const EVENTS = ['publish', 'deliver', 'return', 'frame-out', 'frame-in', 'open', 'close', 'error', 'subscribe', 'unsubscribe', 'ack'] as const;
 
 function num(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
@@ -55,6 +55,8 @@ export function parseViewState(search: string): ViewState {
   if (key) filter.key = key;
   const header = p.get('header');
   if (header) filter.header = parseHeaderFilter(header);
+  const field = p.get('field');
+  if (field) filter.field = parseFieldFilter(field);
   const text = p.get('q');
   if (text) filter.text = text;
   const cols = p.get('cols');
@@ -86,6 +88,7 @@ export function serializeViewState(s: ViewState): string {
   if (f.correlationId) p.set('corr', f.correlationId);
   if (f.key) p.set('key', f.key);
   if (f.header) p.set('header', formatHeaderFilter(f.header));
+  if (f.field) p.set('field', formatHeaderFilter({ name: f.field.path, ...(f.field.value !== undefined ? { value: f.field.value } : {}) }));
   if (f.text) p.set('q', f.text);
   if (s.selectedSeq !== null) p.set('seq', String(s.selectedSeq));
   if (s.detailOpen && s.selectedSeq !== null) p.set('detail', '1');
@@ -103,6 +106,13 @@ export function parseHeaderFilter(v: string): MessageFilter['header'] {
   const name = t.slice(0, eq).trim();
   if (!name) return undefined;
   return { name, value: t.slice(eq + 1) };
+}
+
+/** `path` or `path=value`, as typed in the field filter; undefined for a path the filter cannot take. */
+export function parseFieldFilter(v: string): MessageFilter['field'] {
+  const h = parseHeaderFilter(v);
+  if (!h || !FIELD_PATH.test(h.name)) return undefined;
+  return h.value === undefined ? { path: h.name } : { path: h.name, value: h.value };
 }
 
 export function formatHeaderFilter(h: NonNullable<MessageFilter['header']>): string {

@@ -4,7 +4,7 @@ import { MESSAGE_EVENTS, type MessageEventKind, type Transport } from '../../../
 import { DebouncedInput } from '../../components/DebouncedInput.tsx';
 import { useApi } from '../../lib/use-api.ts';
 import { setFilter } from '../../state/app.ts';
-import { formatHeaderFilter, parseHeaderFilter } from '../../state/view-state.ts';
+import { formatHeaderFilter, parseFieldFilter, parseHeaderFilter } from '../../state/view-state.ts';
 import { parseLocalDateTime, toLocalDateTimeInput } from '../../lib/format.ts';
 
 interface Props {
@@ -78,6 +78,14 @@ export function FilterBar({ sessionId, filter, searchRef, end }: Props) {
           className="narrow"
           value={filter.header ? formatHeaderFilter(filter.header) : ''}
           onCommit={(v) => setFilter({ header: parseHeaderFilter(v) })}
+        />
+        <DebouncedInput
+          placeholder="Field path[=value]"
+          aria-label="Payload field"
+          title="A field of a JSON or decoded (Protobuf, Avro, MessagePack, CBOR) payload, e.g. order.id=42 or lines[0].sku"
+          className="narrow"
+          value={filter.field ? formatHeaderFilter({ name: filter.field.path, ...(filter.field.value !== undefined ? { value: filter.field.value } : {}) }) : ''}
+          onCommit={(v) => setFilter({ field: parseFieldFilter(v) })}
         />
         <TimeInput label="From" value={filter.fromTime} onChange={(t) => setFilter({ fromTime: t })} />
         <TimeInput label="To" value={filter.toTime} onChange={(t) => setFilter({ toTime: t })} />

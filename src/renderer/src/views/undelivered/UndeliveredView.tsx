@@ -10,7 +10,11 @@ import { AnalysisPending } from '../../components/AnalysisProgress.tsx';
 import { DeadLetterChains, narrowReason, type SendBackSelection } from './DeadLetterChains.tsx';
 import { SendBackDialog } from './SendBackDialog.tsx';
 
+/** Reasons whose words are not their id's (an acronym, a quoted broker phrase). */
+const WORDS: Record<string, string> = { 'qos-incomplete': 'QoS handshake not completed', 'no-subscribers': 'No matching subscribers' };
+
 function humanize(reason: string): string {
+  if (WORDS[reason]) return WORDS[reason];
   const s = reason.replace(/[-_]+/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -1,0 +1,88 @@
+import crypto from 'node:crypto';
+import { ApiError } from '../../shared/api.ts';
+import type { BodyReader } from '../analysis/correlation.ts';
+import { NO_DECODERS, decoderSettingsSchema, type DecoderSettings } from '../../shared/decoders.ts';
+import { DecoderRegistry, type Decodable } from '../decode/registry.ts';
+import { decodedPreview } from '../store/rows.ts';
+import { checkSettings } from '../decode/spec.ts';
+import type { SessionStore } from '../store/session-store.ts';
+import { getLogger } from '../common/logger.ts';
+
+const log = getLogger('decode');
+
+/** The `meta` key the settings are kept under, as JSON (README: "The session file"). */
+export const DECODERS_META_KEY = 'decoders';
+
+/**
+ * A session's decoder settings: read from its file at open, kept there when changed, so a
+ * session shared with someone decodes on their machine from the file alone. The store's
+ * SQL filters read decoded fields through the same registry.
+ */
+export class SessionDecoders {
+  private current: DecoderRegistry;
+  private currentDigest = '';
+
+  constructor(private readonly store: SessionStore) {
+    this.current = new DecoderRegistry(readSettings(store));
+    this.currentDigest = digestOf(this.current.settings);
+    store.setDecoder(this.current);
+  }
+
+  get registry(): DecoderRegistry {
+    return this.current;
+  }
+
+  get settings(): DecoderSettings {
+    return this.current.settings;
+  }
+
+  /** What the analysis was computed under: '' for a session without decoder settings (as every file before them). */
+  get digest(): string {
+    return this.currentDigest;
+  }
+
+  /**
+   * Decoded bodies for correlation paths, in a session with decoder settings only: the
+   * analysis of a file without them stays what it was before decoders existed (its kept
+   * analysis is still valid), though the detail pane detects MessagePack and CBOR there too.
+   */
+  /** A live row's list cell: the decoded payload, as the store's pages show it (rules only). */
+  preview(m: Decodable): string | null {
+    if (this.current.settings.rules.length === 0 || m.payload.byteLength === 0) return null;
+    const v = this.current.decode(m);
+    return v && !v.error && v.value !== null && typeof v.value === 'object' ? decodedPreview(JSON.stringify(v.value)) : null;
+  }
+
+  readonly body: BodyReader = (m) => (this.digest === '' ? null : this.current.structured(m));
+
+  set(settings: DecoderSettings): DecoderSettings {
+    try {
+      checkSettings(settings);
+    } catch (err) {
+      throw new ApiError('bad-request', (err as Error).message);
+    }
+    if (this.store.readonly) throw new ApiError('failed', 'This session file is read-only; Save As to keep decoder settings.');
+    this.store.setMeta(DECODERS_META_KEY, JSON.stringify(settings));
+    this.current = new DecoderRegistry(settings);
+    this.currentDigest = digestOf(settings);
+    this.store.setDecoder(this.current);
+    return settings;
+  }
+}
+
+function digestOf(s: DecoderSettings): string {
+  if (s.rules.length === 0 && s.schemas.length === 0) return '';
+  return crypto.createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 32);
+}
+
+function readSettings(store: SessionStore): DecoderSettings {
+  const raw = store.getMeta()[DECODERS_META_KEY];
+  if (!raw) return NO_DECODERS;
+  try {
+    return decoderSettingsSchema.parse(JSON.parse(raw));
+  } catch (err) {
+    // A damaged or newer setting must not keep the session from opening: it shows undecoded.
+    log.warn(`the decoder settings in ${store.path} cannot be read; payloads show undecoded`, err);
+    return NO_DECODERS;
+  }
+}
