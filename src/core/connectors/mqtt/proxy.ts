@@ -1,10 +1,10 @@
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { CaptureSink, Connector } from '../types.ts';
-import { BadInputError, errorText } from '../../common/errors.ts';
+import { BadInputError } from '../../common/errors.ts';
 import { hideUserinfo } from '../../common/redact.ts';
 import { mqttError } from './errors.ts';
 import { MqttLink } from './proxy-link.ts';
+import { listenForClients, proxyUrl } from '../proxy-listen.ts';
 
 /** Mosquitto's own default limit is 256 MiB; a recorder holds each packet whole, so less. */
 const MAX_PACKET = 64 * 1024 * 1024;
@@ -71,7 +71,7 @@ export class MqttProxyConnector implements Connector {
 
   /** Where clients connect instead of the broker. */
   get url(): string {
-    return `mqtt://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.boundPort}`;
+    return proxyUrl('mqtt', this.host, this.boundPort);
   }
 
   private get listening(): string {
@@ -80,16 +80,8 @@ export class MqttProxyConnector implements Connector {
 
   async start(): Promise<void> {
     const server = net.createServer((socket) => this.onClient(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? 'the port is already in use' : errorText(err);
-        reject(new Error(`MQTT proxy cannot listen on ${this.host}:${this.opts.listenPort}: ${why}`));
-      });
-      server.listen(this.opts.listenPort, this.host, () => resolve());
-    });
-    server.on('error', (err) => this.sink.status('failed', `proxy server error: ${errorText(err)}`));
+    this.boundPort = await listenForClients(server, this.host, this.opts.listenPort, 'MQTT proxy', this.sink);
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
     // Told at once when the broker does not answer, rather than at the first client's CONNACK.
     const probe = await this.probe();
     this.failing = probe !== null;

@@ -1,11 +1,12 @@
 import net from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { CaptureSink, Connector } from '../types.ts';
 import { NATS_MAX_PENDING_INBOXES } from '../../common/constants.ts';
 import { BadInputError, errorText } from '../../common/errors.ts';
 import { hideUserinfo } from '../../common/redact.ts';
 import { InboxBook, natsRecord } from './record.ts';
 import { NatsWireReader, parseNatsHeaders, type WireMessage } from './wire.ts';
+import { listenForClients, proxyUrl } from '../proxy-listen.ts';
 
 export interface NatsProxyOptions {
   id: string;
@@ -64,21 +65,13 @@ export class NatsProxyConnector implements Connector {
 
   /** Where clients connect instead of the server. */
   get url(): string {
-    return `nats://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.boundPort}`;
+    return proxyUrl('nats', this.host, this.boundPort);
   }
 
   async start(): Promise<void> {
     const server = net.createServer((client) => this.onClient(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? 'the port is already in use' : errorText(err);
-        reject(new Error(`NATS proxy cannot listen on ${this.host}:${this.opts.listenPort}: ${why}`));
-      });
-      server.listen(this.opts.listenPort, this.host, () => resolve());
-    });
-    server.on('error', (err) => this.sink.status('failed', `proxy server error: ${errorText(err)}`));
+    this.boundPort = await listenForClients(server, this.host, this.opts.listenPort, 'NATS proxy', this.sink);
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
     this.sink.status('recording', `listening on ${this.url}, relaying to ${this.where}`);
   }
 

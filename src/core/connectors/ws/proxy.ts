@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { CaptureSink, Connector } from '../types.ts';
@@ -10,6 +9,7 @@ import { errorText } from '../../common/errors.ts';
 import { hideUserinfo } from '../../common/redact.ts';
 import { closeReason, forwardHeaders, offeredProtocols, targetFor, wsMessage } from './common.ts';
 import { Link } from './link.ts';
+import { listenForClients, proxyUrl } from '../proxy-listen.ts';
 
 export interface WsProxyOptions {
   id: string;
@@ -75,7 +75,7 @@ export class WsProxyConnector implements Connector {
 
   /** Where clients connect instead of the target. */
   get url(): string {
-    return `ws://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.boundPort}`;
+    return proxyUrl('ws', this.host, this.boundPort);
   }
 
   async start(): Promise<void> {
@@ -95,16 +95,8 @@ export class WsProxyConnector implements Connector {
       res.end(`Flowscope WebSocket proxy to ${target}: connect with a WebSocket client.\n`);
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? 'the port is already in use' : errorText(err);
-        reject(new Error(`WebSocket proxy cannot listen on ${this.host}:${this.opts.listenPort}: ${why}`));
-      });
-      server.listen(this.opts.listenPort, this.host, () => resolve());
-    });
-    server.on('error', (err) => this.sink.status('failed', `proxy server error: ${errorText(err)}`));
+    this.boundPort = await listenForClients(server, this.host, this.opts.listenPort, 'WebSocket proxy', this.sink);
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
     this.sink.status('recording', `listening on ${this.url}, relaying to ${target}`);
   }
 
