@@ -5,14 +5,14 @@ import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../helpers/kafka.ts';
 import { eventually, launchBrowser, screenshot, startHarness, waitShown, type BrowserSession, type Harness } from '../helpers/browser.ts';
-import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrder } from '../helpers/schema-wire.ts';
+import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrders } from '../helpers/schema-encoders.ts';
 
 /**
- * Issue 15 in the window: Kafka records framed the Confluent way (Protobuf and Avro written
- * from the specifications, produced by kafkajs) show as hex until the user sets decoders in
- * the Decoders dialog (rules typed, schema files picked); then the detail pane shows the
- * decoded tree, Raw goes back to the bytes, a record that does not decode says why, and a
- * decoded value filters the list.
+ * Issue 15 in the window: Kafka records framed the Confluent way (Protobuf encoded by Google's
+ * python3-protobuf, Avro by Apache's avro-js, produced by kafkajs) show as hex until the user
+ * sets decoders in the Decoders dialog (rules typed, schema files picked); then the detail
+ * pane shows the decoded tree, Raw goes back to the bytes, a record that does not decode says
+ * why, and a decoded value filters the list.
  */
 
 const TOPIC_PB = uniqueName('fs-e2e-orders');
@@ -49,13 +49,13 @@ const orders = Array.from({ length: 6 }, (_, i) => ({
   lines: [{ sku: `sku-${i}`, count: i + 1 }],
   paid: i % 2 === 1,
 }));
-const payment = { id: 'pay-1', cents: 4200n, rate: 0.5, tags: ['eu'], note: 'from the browser test' };
+const payment = { id: 'pay-1', cents: 2n ** 62n + 4200n, rate: 0.5, tags: ['eu'], note: 'from the browser test' };
 
 test('the detail pane shows decoded Protobuf and Avro fields once the Decoders dialog names their schemas', async () => {
   const producer = new Kafka({ brokers, clientId: 'decoders-e2e', logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    await producer.send({ topic: TOPIC_PB, messages: orders.map((o) => ({ key: o.id, value: confluent(SHOP_ID, pbOrder(o), [0]) })) });
+    await producer.send({ topic: TOPIC_PB, messages: pbOrders(orders).map((value, i) => ({ key: orders[i]!.id, value: confluent(SHOP_ID, value, [0]) })) });
     await producer.send({ topic: TOPIC_AVRO, messages: [{ value: confluent(PAY_ID, avroPayment(payment)) }, { value: confluent(PAY_ID, Buffer.from([0x08, 0x61])) }] });
   } finally {
     await producer.disconnect();
@@ -111,6 +111,7 @@ test('the detail pane shows decoded Protobuf and Avro fields once the Decoders d
   assert.equal(await leaf('quantity').innerText(), JSON.stringify(o.quantity.toString()), 'an int64 past 2^53 keeps every digit');
   assert.equal(await leaf('price').innerText(), String(o.price));
   assert.equal(await leaf('lines[0].sku').innerText(), JSON.stringify(o.lines[0]!.sku));
+  assert.equal(await leaf('lines[0].count').innerText(), JSON.stringify(String(o.lines[0]!.count)), 'a nested int64, as a string too');
   assert.equal(await leaf('status').innerText(), JSON.stringify('PAID'));
   await screenshot(page, 'decoders-detail-protobuf');
 
@@ -136,8 +137,11 @@ test('the detail pane shows decoded Protobuf and Avro fields once the Decoders d
   await waitShown(page, (n) => n === 2, 'the payments topic');
   await page.getByTestId('message-row').first().click();
   await eventually('the Avro record decoded', async () => (await pane.getByTestId('decoded').getAttribute('data-format')) === 'avro');
+  assert.equal(await leaf('payment_id').innerText(), JSON.stringify(payment.id));
+  assert.equal(await leaf('amount_cents').innerText(), JSON.stringify(payment.cents.toString()), 'an Avro long past 2^53 keeps every digit');
+  assert.equal(await leaf('rate').innerText(), String(payment.rate));
+  assert.equal(await leaf('tags[0]').innerText(), JSON.stringify(payment.tags[0]));
   assert.equal(await leaf('note').innerText(), JSON.stringify(payment.note));
-  assert.equal(await leaf('amount_cents').innerText(), JSON.stringify(payment.cents.toString()));
   await page.getByTestId('message-row').nth(1).click();
   const reason = pane.getByTestId('decode-error');
   await reason.waitFor();
@@ -154,7 +158,17 @@ test('the detail pane shows decoded Protobuf and Avro fields once the Decoders d
   await exp.getByLabel(/With each payload decoded/).check();
   await exp.getByRole('button', { name: 'Export', exact: true }).click();
   await exp.waitFor({ state: 'detached' });
-  const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key?: string; decoded?: { value: { order_id?: string } } });
+  const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key?: string; destination: string; decoded?: { value: unknown; error: string | null } });
   assert.equal(lines.length, total);
-  assert.equal(lines.find((l) => l.key === o.id)?.decoded?.value.order_id, o.id);
+  for (const x of orders) {
+    assert.deepEqual(lines.find((l) => l.key === x.id)?.decoded?.value, {
+      order_id: x.id,
+      quantity: x.quantity.toString(),
+      price: x.price,
+      lines: x.lines.map((l) => ({ sku: l.sku, count: String(l.count) })),
+      status: x.paid ? 'PAID' : 'NEW',
+    });
+  }
+  const avroLine = lines.find((l) => l.destination === TOPIC_AVRO && l.decoded?.error === null);
+  assert.deepEqual(avroLine?.decoded?.value, { payment_id: payment.id, amount_cents: payment.cents.toString(), rate: payment.rate, tags: payment.tags, note: payment.note });
 });

@@ -6,12 +6,13 @@ import { after, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../helpers/kafka.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrder, pbReply } from '../helpers/schema-wire.ts';
+import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrders, pbReplies } from '../helpers/schema-encoders.ts';
 
 /**
  * Issue 15: Kafka records framed the Confluent way (magic 0, schema id, and for Protobuf the
- * message-index list), their Protobuf and Avro bytes written from the specifications (not by
- * the decoders' libraries), produced by kafkajs and recorded by `flowscope record --decode`.
+ * message-index list), their bytes encoded by other libraries than the decoders' own
+ * (Google's python3-protobuf, Apache's avro-js), produced by kafkajs and recorded by
+ * `flowscope record --decode`.
  * The session is then read by fresh processes that have nothing but the file: the schema
  * files are gone and the file sits elsewhere.
  */
@@ -65,19 +66,21 @@ test('Confluent-framed Protobuf and Avro recorded from Kafka decode field for fi
     paid: i % 2 === 0,
   }));
   const answered = orders.filter((_, i) => i % 4 !== 3);
-  const payments = Array.from({ length: 5 }, (_, i) => ({ id: `${prefix}-p${i}`, cents: 10n ** 12n + BigInt(i), rate: i / 8, tags: i % 2 ? ['eu'] : ['us', 'card'], note: i === 2 ? null : `note ${i}` }));
+  const payments = Array.from({ length: 5 }, (_, i) => ({ id: `${prefix}-p${i}`, cents: 2n ** 62n + BigInt(i), rate: i / 8, tags: i % 2 ? ['eu'] : ['us', 'card'], note: i === 2 ? null : `note ${i}` }));
   // Schema ids as a registry would have handed them out; the bad record claims the payments schema.
   const ids = { shop: 31, payment: 8 };
   const bad = confluent(ids.payment, avroPayment(payments[0]!).subarray(0, 6));
+  const orderBytes = pbOrders(orders).map((b) => confluent(ids.shop, b, [0]));
+  const replyBytes = pbReplies(answered.map((o, i) => ({ id: o.id, accepted: i % 2 === 0 }))).map((b) => confluent(ids.shop, b, [1]));
 
   const producer = new Kafka({ brokers, clientId: 'decoders-test', logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
     const t0 = Date.now() - 60_000;
-    await producer.send({ topic: topics.requests, messages: orders.map((o, i) => ({ key: o.id, value: confluent(ids.shop, pbOrder(o), [0]), timestamp: String(t0 + i * 100) })) });
+    await producer.send({ topic: topics.requests, messages: orders.map((o, i) => ({ key: o.id, value: orderBytes[i]!, timestamp: String(t0 + i * 100) })) });
     await producer.send({
       topic: topics.replies,
-      messages: answered.map((o, i) => ({ key: o.id, value: confluent(ids.shop, pbReply({ id: o.id, accepted: i % 2 === 0 }), [1]), timestamp: String(t0 + 50 + orders.indexOf(o) * 100) })),
+      messages: answered.map((o, i) => ({ key: o.id, value: replyBytes[i]!, timestamp: String(t0 + 50 + orders.indexOf(o) * 100) })),
     });
     await producer.send({ topic: topics.payments, messages: [...payments.map((p) => ({ value: confluent(ids.payment, avroPayment(p)) })), { value: bad }] });
   } finally {
@@ -121,7 +124,7 @@ test('Confluent-framed Protobuf and Avro recorded from Kafka decode field for fi
 
   const byTopic = (t: string) => lines.filter((l) => l.destination === t);
   const requests = new Map(byTopic(topics.requests).map((l) => [(l.decoded?.value as { order_id: string }).order_id, l]));
-  for (const o of orders) {
+  for (const [i, o] of orders.entries()) {
     const l = requests.get(o.id);
     assert.ok(l, `request ${o.id} decoded`);
     assert.equal(l.decoded?.error, null);
@@ -134,12 +137,17 @@ test('Confluent-framed Protobuf and Avro recorded from Kafka decode field for fi
       lines: o.lines.map((x) => ({ sku: x.sku, count: String(x.count) })),
       status: o.paid ? 'PAID' : 'NEW',
     });
-    assert.deepEqual(payloadOf(l), confluent(ids.shop, pbOrder(o), [0]), 'the stored bytes are the produced bytes');
+    assert.deepEqual(payloadOf(l), orderBytes[i], 'the stored bytes are the produced bytes');
     assert.equal(l.correlationId, o.id, 'the correlation id came from the decoded order_id');
   }
   const replies = byTopic(topics.replies);
   assert.equal(replies.length, answered.length);
-  for (const l of replies) assert.equal(l.decoded?.typeName, 'shop.OrderReply', 'message index 1 picked the second message type');
+  const accepted = new Map(answered.map((o, i) => [o.id, i % 2 === 0]));
+  for (const l of replies) {
+    assert.equal(l.decoded?.typeName, 'shop.OrderReply', 'message index 1 picked the second message type');
+    const id = (l.decoded?.value as { order_id: string }).order_id;
+    assert.deepEqual(l.decoded?.value, { order_id: id, accepted: accepted.get(id) });
+  }
   const paid = new Map(byTopic(topics.payments).filter((l) => !l.decoded?.error).map((l) => [(l.decoded?.value as { payment_id: string }).payment_id, l]));
   for (const p of payments) {
     assert.deepEqual(paid.get(p.id)?.decoded?.value, { payment_id: p.id, amount_cents: p.cents.toString(), rate: p.rate, tags: p.tags, note: p.note });

@@ -6,7 +6,7 @@ import { SessionStore } from '../../src/core/store/session-store.ts';
 import type { CapturedMessage } from '../../src/shared/model.ts';
 import type { DecoderSettings } from '../../src/shared/decoders.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { SHOP_PROTO, confluent, pbOrder, pbReply } from '../helpers/schema-wire.ts';
+import { SHOP_PROTO, confluent, pbOrders, pbReplies } from '../helpers/schema-encoders.ts';
 
 /**
  * A session recorded without decoders (or without --json-path) pairs by a decoded Protobuf
@@ -20,11 +20,13 @@ const settings: DecoderSettings = {
 
 function traffic(n: number): CapturedMessage[] {
   const base = { transport: 'kafka', endpoint: 'k', event: 'publish', destKind: 'topic' } as const;
+  const ids = Array.from({ length: n }, (_, i) => `o-${i}`);
+  const requests = pbOrders(ids.map((id) => ({ id, quantity: 1n, price: 1, lines: [], paid: false })));
+  const replies = pbReplies(ids.map((id) => ({ id, accepted: true })));
   const out: CapturedMessage[] = [];
   for (let i = 0; i < n; i++) {
-    const id = `o-${i}`;
-    out.push({ ...base, time: 1000 + i * 10, destination: 'rpc.requests', payload: confluent(5, pbOrder({ id, quantity: 1n, price: 1, lines: [], paid: false }), [0]) });
-    if (i % 3 !== 2) out.push({ ...base, time: 1005 + i * 10, destination: 'rpc.replies', payload: confluent(5, pbReply({ id, accepted: true }), [1]) });
+    out.push({ ...base, time: 1000 + i * 10, destination: 'rpc.requests', payload: confluent(5, requests[i]!, [0]) });
+    if (i % 3 !== 2) out.push({ ...base, time: 1005 + i * 10, destination: 'rpc.replies', payload: confluent(5, replies[i]!, [1]) });
   }
   return out;
 }

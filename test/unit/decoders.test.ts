@@ -16,7 +16,7 @@ import { SessionDecoders } from '../../src/core/engine/session-decoders.ts';
 import type { DecoderSettings } from '../../src/shared/decoders.ts';
 import type { CapturedMessage } from '../../src/shared/model.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrder, pbReply } from '../helpers/schema-wire.ts';
+import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrder, pbReply } from '../helpers/schema-encoders.ts';
 
 const settings: DecoderSettings = {
   rules: [
@@ -32,8 +32,9 @@ const settings: DecoderSettings = {
 
 const order = { id: 'A-17', quantity: 9007199254740993n, price: 12.5, lines: [{ sku: 'sku-1', count: 2 }], paid: true };
 const expectedOrder = { order_id: 'A-17', quantity: '9007199254740993', price: 12.5, lines: [{ sku: 'sku-1', count: '2' }], status: 'PAID' };
-const payment = { id: 'p-1', cents: 12345678901234n, rate: 0.25, tags: ['eu', 'card'], note: 'first' };
-const expectedPayment = { payment_id: 'p-1', amount_cents: '12345678901234', rate: 0.25, tags: ['eu', 'card'], note: 'first' };
+// The largest int64: every digit must come through from avro-js's bytes to the decoded value.
+const payment = { id: 'p-1', cents: 9223372036854775807n, rate: 0.25, tags: ['eu', 'card'], note: 'first' };
+const expectedPayment = { payment_id: 'p-1', amount_cents: '9223372036854775807', rate: 0.25, tags: ['eu', 'card'], note: 'first' };
 
 test('destination patterns: exact names, and globs over dots and slashes', () => {
   assert.ok(destinationMatcher('orders')('orders'));
@@ -169,7 +170,7 @@ test('settings are kept in the session file; field and text filters read decoded
     assert.deepEqual(decoders.settings, settings);
     assert.deepEqual(seqs({ field: { path: 'order_id', value: 'A-17' } }), [1, 4]);
     assert.deepEqual(seqs({ field: { path: 'lines[0].sku', value: 'sku-1' } }), [1, 2]);
-    assert.deepEqual(seqs({ field: { path: 'amount_cents', value: '12345678901234' } }), [3]);
+    assert.deepEqual(seqs({ field: { path: 'amount_cents', value: '9223372036854775807' } }), [3]);
     assert.deepEqual(seqs({ field: { path: 'status' } }), [1, 2]);
     assert.deepEqual(seqs({ text: 'b-2' }), [2], 'the text filter finds a decoded string');
     assert.deepEqual(seqs({ text: 'card' }), [3]);
@@ -178,12 +179,11 @@ test('settings are kept in the session file; field and text filters read decoded
   }
 });
 
-test('a descriptor set (protoc --descriptor_set_out) decodes like its .proto', async () => {
-  const protobuf = (await import('protobufjs')).default;
-  const descriptor = (await import('protobufjs/ext/descriptor/index.js')).default as unknown as { FileDescriptorSet: { encode(m: unknown): { finish(): Uint8Array } } };
-  const root = protobuf.parse(SHOP_PROTO, new protobuf.Root(), { keepCase: true }).root;
-  const set = (root as unknown as { toDescriptor(syntax: string): unknown }).toDescriptor('proto3');
-  const bytes = descriptor.FileDescriptorSet.encode(set).finish();
+test('a descriptor set (protoc --descriptor_set_out) decodes like its .proto', () => {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, 'shop.proto'), SHOP_PROTO);
+  execFileSync('protoc', [`--proto_path=${dir}`, `--descriptor_set_out=${path.join(dir, 'shop.desc')}`, path.join(dir, 'shop.proto')]);
+  const bytes = fs.readFileSync(path.join(dir, 'shop.desc'));
   const reg = new DecoderRegistry({
     rules: [{ match: 'orders', format: 'protobuf', schema: 'shop.desc', type: 'shop.Order' }],
     schemas: [{ name: 'shop.desc', kind: 'descriptor-set', text: Buffer.from(bytes).toString('base64') }],
