@@ -1,17 +1,12 @@
-import { createRequire } from 'node:module';
-import { Ajv, type ValidateFunction } from 'ajv';
-
-const require = createRequire(import.meta.url);
-const addFormats = require('ajv-formats') as (ajv: Ajv) => Ajv;
-const specs = require('@asyncapi/specs') as { schemasWithoutId: Record<string, object> };
+import { Parser } from '@asyncapi/parser';
 
 /**
- * The official AsyncAPI 3.0.0 JSON Schema (@asyncapi/specs) compiled with ajv, in its
- * "without $id" form, as @asyncapi/parser loads it (the other embeds the draft-07
- * meta-schema ajv already has).
+ * What the official AsyncAPI parser (@asyncapi/parser: the 3.0 schema, reference
+ * resolution and its Spectral rules) reports as errors in a document; warnings such as
+ * "a newer AsyncAPI version exists" are not errors. Empty means the document is valid.
  */
-export function asyncApiValidator(): ValidateFunction {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  return ajv.compile(specs.schemasWithoutId['3.0.0']!);
+export async function asyncApiErrors(doc: string | object): Promise<string[]> {
+  const { diagnostics } = await new Parser().parse(typeof doc === 'string' ? doc : JSON.stringify(doc));
+  // Severity 0 is "error" in Spectral's DiagnosticSeverity.
+  return diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join('.') || '(document)'}: ${d.message} [${String(d.code)}]`);
 }
