@@ -31,8 +31,10 @@ Usage:
                          magic 0 + id; Protobuf message indexes are followed)
                   MessagePack, CBOR and payloads a content-encoding header says are gzip/zstd decode without a rule
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
-  flowscope export FILE --format jsonl [--out F] [--decoded]   --decoded adds each payload's decoded form
-  flowscope import FILE --format jsonl|kcat --out SESSION
+  flowscope export FILE [--format jsonl|har|asyncapi] [--out F] [--decoded]   har: the WebSocket connections, for DevTools;
+      asyncapi: an AsyncAPI 3.0 document of the observed channels (YAML; JSON for a .json --out);
+      --decoded (jsonl) adds each payload's decoded form
+  flowscope import FILE [--format jsonl|kcat|har] [--out SESSION]   .har files are HAR (Chrome, mitmproxy)
   flowscope serve [FILE] [--port N] [--demo]
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]
   flowscope replay FILE --to URL [--speed N|max] [--map FROM=TO]… [--destination NAME]… [--dry-run]

@@ -53,7 +53,7 @@ export const requests = {
   'renderer:session:set-notes': { input: z.object({ sessionId, notes: z.string().max(100_000) }).strict() },
   'renderer:session:export': {
     input: z
-      .object({ sessionId, path, format: z.literal('jsonl'), filter: messageFilterSchema.optional(), decoded: z.boolean().optional() })
+      .object({ sessionId, path, format: z.enum(['jsonl', 'har', 'asyncapi']), filter: messageFilterSchema.optional(), decoded: z.boolean().optional() })
       .strict(),
   },
   /** The session's decoder settings (rules and embedded schema files, kept in its file). */
@@ -61,7 +61,7 @@ export const requests = {
   /** Replaces them; refused with the reason when a rule names a missing schema or type. */
   'renderer:session:set-decoders': { input: z.object({ sessionId, settings: decoderSettingsSchema }).strict() },
   'renderer:session:import': {
-    input: z.object({ path, format: z.enum(['jsonl', 'kcat']), out: path.optional() }).strict(),
+    input: z.object({ path, format: z.enum(['jsonl', 'kcat', 'har']), out: path.optional() }).strict(),
   },
   'renderer:endpoint:connect': { input: z.object({ sessionId, spec: endpointSpecSchema }).strict() },
   'renderer:endpoint:disconnect': { input: z.object({ sessionId, endpointId: z.string().min(1).max(128) }).strict() },

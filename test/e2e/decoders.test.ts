@@ -148,7 +148,7 @@ test('the detail pane shows decoded Protobuf and Avro fields once the Decoders d
 
   // Export with the decoded form beside the bytes, from the UI's export dialog.
   const out = path.join(h.dataDir, 'decoded.jsonl');
-  await page.getByRole('button', { name: 'Export JSONL…' }).click();
+  await page.getByRole('button', { name: 'Export…', exact: true }).click();
   const exp = page.getByTestId('path-dialog');
   await exp.getByLabel('File path').fill(out);
   await exp.getByLabel(/With each payload decoded/).check();

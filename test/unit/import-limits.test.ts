@@ -125,3 +125,14 @@ test('a session an older Flowscope imported with a time of 1e300 is summarised a
     await engine.shutdown();
   }
 });
+
+test('a binary payload of several MB in payloadBase64 imports whole (the base64 check once overflowed the regex stack)', async () => {
+  const bytes = Buffer.alloc(6 * 1024 * 1024, 0xff);
+  const input = path.join(dir, 'big-base64.jsonl');
+  fs.writeFileSync(input, `${JSON.stringify({ ...GOOD, payload: undefined, payloadBase64: bytes.toString('base64') })}\n`);
+  const out = path.join(dir, 'big-base64.flowscope');
+  assert.equal((await importJsonl(input, out, {})).count, 1);
+  const s = SessionStore.open(out, { readonly: true });
+  assert.ok(Buffer.from(s.get(1)!.payload).equals(bytes));
+  s.close();
+});

@@ -2,28 +2,43 @@ import path from 'node:path';
 import { UsageError, flag, parseArgs } from '../args.ts';
 import { SessionStore, asSessionFileError } from '../../core/store/session-store.ts';
 import { exportJsonl } from '../../core/io/jsonl.ts';
+import { exportHar } from '../../core/io/har-export.ts';
+import { exportAsyncApi } from '../../core/io/asyncapi/export.ts';
 import { SessionDecoders } from '../../core/engine/session-decoders.ts';
+import { version } from '../context.ts';
+
+const FORMATS = ['jsonl', 'har', 'asyncapi'] as const;
 
 /**
- * `flowscope export FILE --format jsonl [--out F] [--decoded]`: one JSON object per message;
- * with --decoded, each payload the session's decoders read also as its decoded form.
+ * `flowscope export FILE [--format jsonl|har|asyncapi] [--out F] [--decoded]`: JSON Lines (one
+ * object per message; with --decoded, each payload the session's decoders read also as its
+ * decoded form), HAR (the WebSocket connections, as Chrome DevTools loads them), or an
+ * AsyncAPI 3.0 document of what was observed (YAML, or JSON for a `.json` --out). The format
+ * defaults from the --out name (`.har`), else JSON Lines.
  */
 export async function exportCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const file = args.positionals[0];
   if (!file) throw new UsageError('export needs a session FILE');
-  const format = flag(args, 'format') ?? 'jsonl';
-  if (format !== 'jsonl') throw new UsageError(`unknown export format "${format}" (supported: jsonl)`);
+  const out = flag(args, 'out');
+  const toFile = out !== undefined && out !== '-';
+  const format = flag(args, 'format') ?? (toFile && /\.har$/i.test(out) ? 'har' : 'jsonl');
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown export format "${format}" (supported: ${FORMATS.join(', ')})`);
   const store = SessionStore.open(path.resolve(file), { readonly: true });
   try {
-    const out = flag(args, 'out');
-    // On a terminal, characters that would reorder or hide text are written as \u escapes.
-    const decoders = args.flags.has('decoded') ? new SessionDecoders(store).registry : undefined;
-    const count = await exportJsonl(store, out && out !== '-' ? path.resolve(out) : process.stdout, {}, {
-      escapeInvisible: process.stdout.isTTY === true,
-      ...(decoders ? { decoders } : {}),
-    });
-    if (out && out !== '-') console.error(`exported ${count} messages to ${out}`);
+    const target = toFile ? path.resolve(out) : process.stdout;
+    if (format === 'asyncapi') {
+      const r = await exportAsyncApi(store, target, { version: version() });
+      if (toFile) console.error(`exported an AsyncAPI 3.0 document (${r.channels} channels, ${r.operations} operations) to ${out}`);
+    } else if (format === 'har') {
+      const r = await exportHar(store, target, { version: version() });
+      if (toFile) console.error(`exported ${r.connections} WebSocket connection${r.connections === 1 ? '' : 's'} (${r.frames} frames) to ${out}`);
+    } else {
+      // On a terminal, characters that would reorder or hide text are written as \u escapes.
+      const decoders = args.flags.has('decoded') ? new SessionDecoders(store).registry : undefined;
+      const count = await exportJsonl(store, target, {}, { escapeInvisible: process.stdout.isTTY === true, ...(decoders ? { decoders } : {}) });
+      if (toFile) console.error(`exported ${count} messages to ${out}`);
+    }
     return 0;
   } catch (err) {
     throw asSessionFileError(err, store.path);

@@ -220,6 +220,11 @@ export const REPLAY_KAFKA_BATCH_BYTES = 900 * KiB;
 /** Messages written per transaction while importing a file: large enough to amortise the commit. */
 export const IMPORT_BATCH = 5000;
 /**
+ * Largest HAR file imported. A HAR is one JSON document, parsed whole: the text must fit in
+ * one string (V8's limit is 512 MiB) and the parsed tree takes several times its size.
+ */
+export const HAR_MAX_BYTES = 256 * MiB;
+/**
  * SQLite page cache (KiB), per connection (the engine's and the writer thread's): rarer
  * checkpoints and a page cache larger than SQLite's 2 MiB roughly double the insert rate
  * with four indexes. 64 MiB per connection cost RSS for no rate in a 1M catch-up with the

@@ -1,11 +1,16 @@
 import type { EndpointView } from '../../shared/views.ts';
+import type { JsonValue } from '../../shared/model.ts';
+import { hidePassword } from '../common/redact.ts';
 import type { DemoRecorder } from './index.ts';
 import { answers, demoPrefix, skippedLine, type BrokerDemo } from './brokers.ts';
 import { mqttDemo } from './mqtt.ts';
 import { natsDemo } from './nats.ts';
 
-/** Registers an endpoint of the demo's session and returns the recorder that records it. */
-export type RegisterEndpoint = (id: string, transport: EndpointView['transport'], label: string) => DemoRecorder;
+/**
+ * Registers an endpoint of the demo's session and returns the recorder that records it;
+ * `config` is stored with the endpoint (where it records from, as an AsyncAPI export's server).
+ */
+export type RegisterEndpoint = (id: string, transport: EndpointView['transport'], label: string, config?: Record<string, JsonValue>) => DemoRecorder;
 
 interface Running {
   recorder: DemoRecorder;
@@ -41,7 +46,7 @@ export async function startBrokerDemos(o: {
         return null;
       }
       const id = `demo-${kind}`;
-      const recorder = o.register(id, kind, k.label);
+      const recorder = o.register(id, kind, k.label, { kind: `${kind}-demo`, url: hidePassword(url) });
       const demo = k.make({ id, url, prefix, sink: recorder.sink(id), rate: o.rate, seed: o.seed });
       try {
         await recorder.add(demo.connector);

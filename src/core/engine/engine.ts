@@ -23,6 +23,9 @@ import { RecentSessions } from './recent.ts';
 import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
 import { importKcat } from '../io/kcat.ts';
+import { importHar } from '../io/har-import.ts';
+import { exportHar } from '../io/har-export.ts';
+import { exportAsyncApi } from '../io/asyncapi/export.ts';
 import { ReplayRegistry } from './replays.ts';
 import { getLogger } from '../common/logger.ts';
 
@@ -199,7 +202,7 @@ export class Engine implements InspectorApi {
     const demo = await startDemo({
       recorder,
       endpointId,
-      register: (id, transport, label) => s.registerEndpoint(id, transport, label),
+      register: (id, transport, label, config) => s.registerEndpoint(id, transport, label, config),
       onNote: (line) => {
         log.info(line);
         onNote?.(line);
@@ -257,7 +260,14 @@ export class Engine implements InspectorApi {
         const s = this.session(i.sessionId);
         await s.recorder?.settle();
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
-        const count = await exportJsonl(s.store, i.path, i.filter ?? {}, i.decoded ? { decoders: s.decoders.registry } : {});
+        const filter = i.filter ?? {};
+        const opts = { version: this.opts.version, filter };
+        const count =
+          i.format === 'har'
+            ? (await exportHar(s.store, i.path, opts)).frames
+            : i.format === 'asyncapi'
+              ? (await exportAsyncApi(s.store, i.path, opts)).channels
+              : await exportJsonl(s.store, i.path, filter, i.decoded ? { decoders: s.decoders.registry } : {});
         return { path: i.path, count };
       },
       'renderer:session:decoders': (i) => this.session(i.sessionId).decoders.settings,
@@ -266,6 +276,7 @@ export class Engine implements InspectorApi {
         const out = i.out ?? path.join(this.opts.dataDir, `${path.basename(i.path).replace(/\.[^.]*$/, '')}-${Date.now()}${SESSION_EXTENSION}`);
         const meta = { flowscope_version: this.opts.version };
         if (i.format === 'kcat') await importKcat(i.path, out, meta, this.storeOptions());
+        else if (i.format === 'har') await importHar(i.path, out, meta, this.storeOptions());
         else await importJsonl(i.path, out, meta, this.storeOptions());
         // The new file is Flowscope's own: the analysis it reads is kept, so the next open is at once.
         return this.openSession(out, { keepAnalysis: true }).info();

@@ -1,4 +1,4 @@
-import type { CapturedMessage, MessageDetail } from '../../shared/model.ts';
+import type { CapturedMessage, JsonValue, MessageDetail } from '../../shared/model.ts';
 import type { EndpointSpec } from '../../shared/specs.ts';
 import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo, StorageStatus, TimelineSeries, TrafficBatch } from '../../shared/views.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
@@ -136,8 +136,8 @@ export class SessionHandle {
   }
 
   /** Registers an endpoint whose connector the caller builds (the demo). */
-  registerEndpoint(id: string, transport: EndpointView['transport'], label: string): Recorder {
-    return this.recording.register(id, transport, label);
+  registerEndpoint(id: string, transport: EndpointView['transport'], label: string, config: Record<string, JsonValue> = {}): Recorder {
+    return this.recording.register(id, transport, label, config);
   }
 
   disconnect(endpointId: string): Promise<void> {

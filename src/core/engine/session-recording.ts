@@ -1,4 +1,4 @@
-import type { CapturedMessage, GroupOffset } from '../../shared/model.ts';
+import type { CapturedMessage, GroupOffset, JsonValue } from '../../shared/model.ts';
 import type { EndpointSpec } from '../../shared/specs.ts';
 import type { EndpointView, StorageStatus } from '../../shared/views.ts';
 import { ApiError } from '../../shared/api.ts';
@@ -79,7 +79,7 @@ export class SessionRecording {
   }
 
   /** Registers an endpoint whose connector the caller builds (the demo). */
-  register(id: string, transport: EndpointView['transport'], label: string, config: Record<string, never> = {}): Recorder {
+  register(id: string, transport: EndpointView['transport'], label: string, config: Record<string, JsonValue> = {}): Recorder {
     const recorder = this.ensureRecorder();
     this.views.set(id, { id, transport, label, status: 'connecting', detail: null, since: Date.now() });
     this.store.upsertEndpoint({ id, transport, label, config, createdAt: Date.now() });

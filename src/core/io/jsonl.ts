@@ -1,16 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import type { MessageFilter } from '../../shared/filter.ts';
-import type { SessionStore } from '../store/session-store.ts';
+import type { SessionStore, StoreOptions } from '../store/session-store.ts';
 import { snapshotChunks } from './chunks.ts';
 import { fromJsonlRecord, toJsonlRecord } from './jsonl-record.ts';
 import { fromJsonlGap, gapsFor, isJsonlGap, toJsonlGap } from './jsonl-gap.ts';
 import { ImportLineError, isBlank, parseObject } from './lines.ts';
 import { importLineFile, type ImportedLine } from './atomic-session.ts';
-import { SessionFileError, asSessionFileError, type StoreOptions } from '../store/session-store.ts';
-import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
+import { exportToFile } from './export-file.ts';
 import { escapeInvisibleInJson } from '../../shared/invisible.ts';
 
 export { toJsonlRecord, fromJsonlRecord } from './jsonl-record.ts';
@@ -34,32 +32,8 @@ export async function exportJsonl(
   filter: MessageFilter = {},
   opts: { escapeInvisible?: boolean; decoders?: DecoderRegistry } = {},
 ): Promise<number> {
-  if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), filter, opts.decoders);
+  if (typeof out === 'string' && out !== '-') return exportToFile(store, path.resolve(out), (stream) => writeJsonl(store, stream, filter, false, opts.decoders));
   return writeJsonl(store, typeof out === 'string' ? process.stdout : out, filter, opts.escapeInvisible ?? false, opts.decoders);
-}
-
-async function exportToFile(store: SessionStore, out: string, filter: MessageFilter, decoders?: DecoderRegistry): Promise<number> {
-  if (isFileOrSidecar(out, store.path)) {
-    throw new SessionFileError(`${out} is the session being exported; choose another file to export to.`, 'own-input');
-  }
-  const tmp = siblingTemp(out, 'exporting');
-  const stream = fs.createWriteStream(tmp, { flags: 'wx' });
-  try {
-    await once(stream, 'open');
-    const count = await writeJsonl(store, stream, filter, false, decoders);
-    stream.end();
-    await once(stream, 'finish');
-    fs.renameSync(tmp, out);
-    return count;
-  } catch (err) {
-    // Wait for the descriptor to close, or the file could be created after it is removed.
-    if (!stream.closed) {
-      stream.destroy();
-      await once(stream, 'close').catch(() => undefined);
-    }
-    fs.rmSync(tmp, { force: true });
-    throw asSessionFileError(err, store.path);
-  }
 }
 
 /**

@@ -68,10 +68,23 @@ export function parseObject(text: string, line: number): Record<string, unknown>
   return v as Record<string, unknown>;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * True for strict, padded base64 (what Chrome, mitmproxy and Flowscope write). A loop, not a
+ * regular expression: a repeated group over a payload of a few MB overflows the regex stack.
+ */
+export function isBase64(s: string): boolean {
+  if (s.length % 4 !== 0) return false;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  for (let i = 0; i < s.length - pad; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /** Strict base64 (Buffer.from would silently skip bad characters and lose bytes). */
 export function decodeBase64(s: string, field: string, line: number): Buffer {
-  if (!BASE64.test(s)) throw new ImportLineError(line, `"${field}" is not valid base64`);
+  if (!isBase64(s)) throw new ImportLineError(line, `"${field}" is not valid base64`);
   return Buffer.from(s, 'base64');
 }

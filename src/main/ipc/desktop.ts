@@ -35,7 +35,7 @@ function handlers(engine: Pick<EngineHost, 'call'>): Handlers {
       const filters =
         input.purpose === 'open'
           ? [SESSION_FILTER, { name: 'All files', extensions: ['*'] }]
-          : [{ name: 'JSON Lines (flowscope export, kcat -J)', extensions: ['jsonl', 'json', 'ndjson', 'txt'] }, { name: 'All files', extensions: ['*'] }];
+          : [{ name: 'JSON Lines (flowscope export, kcat -J)', extensions: ['jsonl', 'json', 'ndjson', 'txt'] }, { name: 'HAR (Chrome DevTools, mitmproxy)', extensions: ['har'] }, { name: 'All files', extensions: ['*'] }];
       const options = { title: input.purpose === 'open' ? 'Open session' : 'Import messages', properties: ['openFile' as const], filters };
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return { path: r.canceled ? null : (r.filePaths[0] ?? null) };
@@ -44,7 +44,7 @@ function handlers(engine: Pick<EngineHost, 'call'>): Handlers {
       const options = {
         title: input.purpose === 'save-as' ? 'Save session as' : 'Export as JSON Lines',
         ...(input.defaultPath ? { defaultPath: input.defaultPath } : {}),
-        filters: input.purpose === 'save-as' ? [SESSION_FILTER] : [{ name: 'JSON Lines', extensions: ['jsonl'] }],
+        filters: input.purpose === 'save-as' ? [SESSION_FILTER] : [{ name: 'JSON Lines', extensions: ['jsonl'] }, { name: 'HAR', extensions: ['har'] }, { name: 'AsyncAPI', extensions: ['yaml', 'yml', 'json'] }, { name: 'All files', extensions: ['*'] }],
       };
       const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
       return { path: r.canceled || !r.filePath ? null : r.filePath };

@@ -35,3 +35,11 @@ export const PauseIcon = (p: IconProps) => (
     <path d="M5.5 3.5v9M10.5 3.5v9" />
   </Svg>
 );
+
+/** A document with a folded corner: an exported description (the Flow view's AsyncAPI button). */
+export const DocumentIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M4 1.5h5l3 3v10H4z" strokeWidth={1.5} strokeLinejoin="round" />
+    <path d="M9 1.5v3h3M6 8.5h4M6 11.5h4" strokeWidth={1.5} />
+  </Svg>
+);

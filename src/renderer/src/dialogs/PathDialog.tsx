@@ -8,7 +8,15 @@ import { basename, errorMessage, formatCount } from '../lib/format.ts';
 import { desktopApi } from '../lib/desktop.ts';
 
 type Mode = 'open' | 'save-as' | 'export';
-type Format = 'session' | 'jsonl' | 'kcat';
+type Format = 'session' | 'jsonl' | 'kcat' | 'har';
+export type ExportFormat = 'jsonl' | 'har' | 'asyncapi';
+
+/** What each export format writes, and the name its file gets beside the session. */
+const EXPORTS: Record<ExportFormat, { label: string; suffix: string; title: string }> = {
+  jsonl: { label: 'JSON Lines (one message per line)', suffix: '.jsonl', title: 'Export as JSON Lines' },
+  har: { label: 'HAR (WebSocket connections, for Chrome DevTools)', suffix: '.har', title: 'Export as HAR' },
+  asyncapi: { label: 'AsyncAPI 3.0 (what was observed; .json for JSON)', suffix: '.asyncapi.yaml', title: 'Export an AsyncAPI document' },
+};
 
 function sibling(path: string, suffix: string): string {
   return path.replace(/(\.flowscope)?$/, suffix);
@@ -19,14 +27,20 @@ function sibling(path: string, suffix: string): string {
  * app Open… and Save As… use the system's dialogs (lib/desktop.ts); this one still serves
  * imports and exports there, with a Browse… button that opens the system's dialog.
  */
-export function PathDialog({ mode, session, onClose }: { mode: Mode; session: SessionInfo | null; onClose(): void }) {
+export function PathDialog({ mode, session, onClose, exportFormat: initialExport = 'jsonl' }: { mode: Mode; session: SessionInfo | null; onClose(): void; exportFormat?: ExportFormat }) {
   const filter = useApp((s) => s.filter);
   const given = useApp((s) => s.dialogPath);
   const desktop = desktopApi();
-  const initial = given ?? (mode === 'save-as' && session ? sibling(session.path, '-copy.flowscope') : mode === 'export' && session ? sibling(session.path, '.jsonl') : '');
+  const [exportFormat, setExportFormat] = useState<ExportFormat>(initialExport);
+  const initial = given ?? (mode === 'save-as' && session ? sibling(session.path, '-copy.flowscope') : mode === 'export' && session ? sibling(session.path, EXPORTS[initialExport].suffix) : '');
   const [path, setPath] = useState(initial);
   // A file the system's dialog chose that is not a session is to be imported.
-  const [format, setFormat] = useState<Format>(given && !given.toLowerCase().endsWith('.flowscope') ? 'jsonl' : 'session');
+  const [format, setFormat] = useState<Format>(given && !given.toLowerCase().endsWith('.flowscope') ? (given.toLowerCase().endsWith('.har') ? 'har' : 'jsonl') : 'session');
+  // Another export format renames the file the dialog proposed (not one the user typed).
+  const chooseExport = (f: ExportFormat) => {
+    if (session && path === sibling(session.path, EXPORTS[exportFormat].suffix)) setPath(sibling(session.path, EXPORTS[f].suffix));
+    setExportFormat(f);
+  };
   const [onlyFiltered, setOnlyFiltered] = useState(false);
   const [withDecoded, setWithDecoded] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -56,11 +70,12 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
         const r = await client.call('renderer:session:export', {
           sessionId: session.id,
           path: p.trim(),
-          format: 'jsonl',
+          format: exportFormat,
           ...(onlyFiltered ? { filter } : {}),
-          ...(withDecoded ? { decoded: true } : {}),
+          ...(withDecoded && exportFormat === 'jsonl' ? { decoded: true } : {}),
         });
-        toast(`Exported ${formatCount(r.count)} messages to ${r.path}`, 'info');
+        const what = exportFormat === 'asyncapi' ? `an AsyncAPI document (${formatCount(r.count)} channels)` : exportFormat === 'har' ? `${formatCount(r.count)} WebSocket frames` : `${formatCount(r.count)} messages`;
+        toast(`Exported ${what} to ${r.path}`, 'info');
       }
       onClose();
     } catch (err) {
@@ -83,7 +98,7 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
     }
   };
 
-  const title = mode === 'open' ? 'Open a session' : mode === 'save-as' ? 'Save session as' : 'Export as JSON Lines';
+  const title = mode === 'open' ? 'Open a session' : mode === 'save-as' ? 'Save session as' : EXPORTS[exportFormat].title;
   const action = mode === 'open' ? (format === 'session' ? 'Open' : 'Import') : mode === 'save-as' ? 'Save' : 'Export';
   return (
     <Dialog
@@ -115,6 +130,18 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
               <option value="session">Flowscope session (.flowscope)</option>
               <option value="jsonl">JSON Lines (flowscope export)</option>
               <option value="kcat">kcat -J output</option>
+              <option value="har">HAR (Chrome DevTools, mitmproxy)</option>
+            </select>
+          </Field>
+        )}
+        {mode === 'export' && (
+          <Field label="Format">
+            <select value={exportFormat} onChange={(e) => chooseExport(e.target.value as ExportFormat)} aria-label="Export format">
+              {(Object.keys(EXPORTS) as ExportFormat[]).map((f) => (
+                <option key={f} value={f}>
+                  {EXPORTS[f].label}
+                </option>
+              ))}
             </select>
           </Field>
         )}
@@ -132,7 +159,8 @@ export function PathDialog({ mode, session, onClose }: { mode: Mode; session: Se
             Only the messages that match the current filter
           </label>
         )}
-        {mode === 'export' && (
+        {/* Only JSON Lines has a place for the decoded form beside the bytes. */}
+        {mode === 'export' && exportFormat === 'jsonl' && (
           <label className="check">
             <input type="checkbox" checked={withDecoded} onChange={(e) => setWithDecoded(e.target.checked)} />
             With each payload decoded (Protobuf, Avro, MessagePack…) beside its bytes

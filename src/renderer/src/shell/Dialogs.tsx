@@ -20,6 +20,8 @@ export function Dialogs() {
     case 'save-as':
     case 'export':
       return session ? <PathDialog mode={dialog} session={session} onClose={close} /> : null;
+    case 'export-asyncapi':
+      return session ? <PathDialog mode="export" exportFormat="asyncapi" session={session} onClose={close} /> : null;
     case 'notes':
       return session ? <NotesDialog session={session} onClose={close} /> : null;
     case 'decoders':

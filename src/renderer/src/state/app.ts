@@ -3,7 +3,7 @@ import type { AnalysisStatus, EndpointView, PlaybackState, SessionInfo, StorageS
 import { createStore, useStore } from '../lib/store.ts';
 import { cleanFilter, parseViewState, serializeViewState, type ColumnId, type ViewId, type ViewState } from './view-state.ts';
 
-export type DialogKind = 'connect' | 'connect-new' | 'open' | 'save-as' | 'export' | 'notes' | 'replay' | 'decoders';
+export type DialogKind = 'connect' | 'connect-new' | 'open' | 'save-as' | 'export' | 'export-asyncapi' | 'notes' | 'replay' | 'decoders';
 
 export interface Toast {
   id: number;

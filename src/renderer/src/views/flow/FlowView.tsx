@@ -5,7 +5,8 @@ import type { SessionInfo, TopologyGraph, TopologyNode } from '../../../../share
 import { useApi } from '../../lib/use-api.ts';
 import { useSize } from '../../lib/use-size.ts';
 import { useTick } from '../../state/live.ts';
-import { setFilter, useApp } from '../../state/app.ts';
+import { openDialog, setFilter, useApp } from '../../state/app.ts';
+import { DocumentIcon } from '../../components/icons.tsx';
 import { formatCount, formatRate } from '../../lib/format.ts';
 import { useAnalysisStatus } from '../../state/analysis.ts';
 import { AnalysisPending } from '../../components/AnalysisProgress.tsx';
@@ -75,6 +76,10 @@ function FlowGraph({ session, width, height }: { session: SessionInfo; width: nu
         {nodes.length} nodes · {edges.length} edges
         <span className="muted"> — click a node to filter every view to it</span>
       </div>
+      {/* What the graph shows, as a document other tools read: the export dialog, preset to AsyncAPI. */}
+      <button type="button" className="btn flow-asyncapi" data-testid="flow-asyncapi" title="Write an AsyncAPI 3.0 document of the observed channels, operations and messages" onClick={() => openDialog('export-asyncapi')}>
+        <DocumentIcon /> AsyncAPI…
+      </button>
       <ReactFlow<FlowNodeType, Edge>
         nodes={rfNodes}
         edges={edges}
