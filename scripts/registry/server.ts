@@ -89,7 +89,13 @@ export async function startRegistry(opts: StartOptions = {}): Promise<StartResul
   const existing = runningPid(port);
   if (existing) return { url: ccompatUrl(port), pid: existing, alreadyRunning: true, startMs: 0, logFile: p.logFile };
   await fetchRegistry({ quiet: true });
-  if (!(await portFree(port))) throw new Error(`port 127.0.0.1:${port} is already in use by a process not started by scripts/registry`);
+  // A registry stopped a moment ago may still be releasing its socket: give it ~5 s.
+  let free = await portFree(port);
+  for (let i = 0; !free && i < 25; i++) {
+    await sleep(200);
+    free = await portFree(port);
+  }
+  if (!free) throw new Error(`port 127.0.0.1:${port} is already in use by a process not started by scripts/registry`);
   fs.mkdirSync(p.state, { recursive: true });
   const out = fs.openSync(p.logFile, 'w');
   const t0 = Date.now();
