@@ -5,7 +5,7 @@ import { DecoderRegistry } from '../../src/core/decode/registry.ts';
 import { RegistrySchemas } from '../../src/core/decode/registry-source.ts';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../helpers/kafka.ts';
 import { registerSchema, schemaRegistry } from '../helpers/registry.ts';
-import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrder } from '../helpers/schema-wire.ts';
+import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrder } from '../helpers/schema-encoders.ts';
 
 /**
  * Issue 15: schemas fetched by id from a real Confluent-compatible Schema Registry (Apicurio,
