@@ -8,7 +8,7 @@ import { analysisConfigSchema, type AnalysisConfigInput } from '../core/analysis
 import { UsageError, numberFlag, type ParsedArgs } from './args.ts';
 import { forTerminal } from './terminal.ts';
 import { SpecError, decoderSettingsFromSpecs } from '../core/decode/spec.ts';
-import type { DecoderSettings } from '../shared/decoders.ts';
+import { splitRegistryUrl, type DecoderSettings } from '../shared/decoders.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -48,18 +48,33 @@ export function analysisOptions(args: ParsedArgs): AnalysisConfigInput {
 }
 
 /**
- * Decoder options of `record`: --decode PATTERN=FORMAT[:FILE[#Type]]… and --schema-id ID=FILE…,
- * with every schema file read and embedded in the settings the session keeps.
+ * Decoder options of `record`: --decode PATTERN=FORMAT[:FILE[#Type]]…, --schema-id ID=FILE…
+ * and --schema-registry URL, with every schema file read and embedded in the settings the
+ * session keeps. User info in the registry URL becomes `authorization`, for this process only.
  */
-export function decoderOptions(args: ParsedArgs): DecoderSettings | null {
+export function decoderOptions(args: ParsedArgs): { settings: DecoderSettings; authorization: string | null } | null {
   const decodes = args.flags.get('decode') ?? [];
   const ids = args.flags.get('schema-id') ?? [];
-  if (decodes.length === 0 && ids.length === 0) return null;
+  const registry = schemaRegistryOption(args);
+  if (decodes.length === 0 && ids.length === 0 && !registry) return null;
   try {
-    return decoderSettingsFromSpecs(decodes, ids);
+    // With a registry, a Protobuf or Avro rule may name no file: the frames' ids say the schema.
+    const settings = decoderSettingsFromSpecs(decodes, ids, process.cwd(), registry !== null);
+    return { settings: registry ? { ...settings, registryUrl: registry.url } : settings, authorization: registry?.authorization ?? null };
   } catch (err) {
     if (err instanceof SpecError) throw new UsageError(err.message);
     throw err;
+  }
+}
+
+/** `--schema-registry URL` (http or https; user:password@ in it is used, never saved), or null. */
+export function schemaRegistryOption(args: ParsedArgs): { url: string; authorization: string | null } | null {
+  const raw = args.flags.get('schema-registry')?.at(-1);
+  if (raw === undefined) return null;
+  try {
+    return splitRegistryUrl(raw);
+  } catch (err) {
+    throw new UsageError(`--schema-registry: ${(err as Error).message}`);
   }
 }
 

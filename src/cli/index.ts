@@ -29,11 +29,15 @@ Usage:
                          e.g. --decode 'orders.*=protobuf:shop.proto#shop.Order' --decode prices=avro:price.avsc
                   --schema-id ID=FILE   a local .avsc/.proto standing for Confluent schema id ID (wire format
                          magic 0 + id; Protobuf message indexes are followed)
+                  --schema-registry URL   a Confluent-compatible Schema Registry (Confluent, Apicurio's
+                         /apis/ccompat/v7, Redpanda, Karapace): Confluent frames' schema ids not given by
+                         --schema-id are fetched from it; the URL is kept in the session, user:password@ never
                   MessagePack, CBOR and payloads a content-encoding header says are gzip/zstd decode without a rule
   flowscope inspect FILE [--json] [--progress]   progress goes to stderr (always on a terminal)
   flowscope export FILE [--format jsonl|har|asyncapi] [--out F] [--decoded]   har: the WebSocket connections, for DevTools;
       asyncapi: an AsyncAPI 3.0 document of the observed channels (YAML; JSON for a .json --out);
-      --decoded (jsonl) adds each payload's decoded form
+      --decoded (jsonl) adds each payload's decoded form; export and inspect use the session's
+      Schema Registry, or --schema-registry URL for this run
   flowscope import FILE [--format jsonl|kcat|har] [--out SESSION]   .har files are HAR (Chrome, mitmproxy)
   flowscope serve [FILE] [--port N] [--demo]
   flowscope demo [--out FILE] [--duration S] [--serve] [--port N]

@@ -59,7 +59,18 @@ export const requests = {
   /** The session's decoder settings (rules and embedded schema files, kept in its file). */
   'renderer:session:decoders': { input: z.object({ sessionId }).strict() },
   /** Replaces them; refused with the reason when a rule names a missing schema or type. */
-  'renderer:session:set-decoders': { input: z.object({ sessionId, settings: decoderSettingsSchema }).strict() },
+  'renderer:session:set-decoders': {
+    input: z
+      .object({
+        sessionId,
+        settings: decoderSettingsSchema,
+        /** HTTP Authorization for the settings' Schema Registry (from user info typed in its URL): kept in memory, never in the file. */
+        registryAuthorization: z.string().max(4096).optional(),
+      })
+      .strict(),
+  },
+  /** The subjects of a Schema Registry (GET /subjects), for the Decoders dialog; user info in the URL is used, not kept. */
+  'renderer:decoders:subjects': { input: z.object({ url: z.string().min(1).max(2048) }).strict() },
   'renderer:session:import': {
     input: z.object({ path, format: z.enum(['jsonl', 'kcat', 'har']), out: path.optional() }).strict(),
   },
@@ -182,6 +193,7 @@ export interface Results {
   'renderer:session:export': { path: string; count: number };
   'renderer:session:decoders': DecoderSettings;
   'renderer:session:set-decoders': DecoderSettings;
+  'renderer:decoders:subjects': { subjects: string[] };
   'renderer:session:import': SessionInfo;
   'renderer:endpoint:connect': EndpointView;
   'renderer:endpoint:disconnect': { disconnected: true };

@@ -44,15 +44,68 @@ export const schemaFileSchema = z
   .strict();
 export type SchemaFile = z.infer<typeof schemaFileSchema>;
 
+/**
+ * A Confluent-compatible Schema Registry's base URL as a session keeps it: http or https,
+ * with no user info (credentials stay in memory, see `splitRegistryUrl`).
+ */
+export const registryUrlSchema = z
+  .string()
+  .max(2048)
+  .superRefine((u, ctx) => {
+    const problem = registryUrlProblem(u);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 export const decoderSettingsSchema = z
   .object({
     rules: z.array(decoderRuleSchema).max(500),
     schemas: z.array(schemaFileSchema).max(200),
+    /** Where Confluent schema ids that no schema file stands for are fetched. */
+    registryUrl: registryUrlSchema.optional(),
   })
   .strict();
 export type DecoderSettings = z.infer<typeof decoderSettingsSchema>;
 
 export const NO_DECODERS: DecoderSettings = { rules: [], schemas: [] };
+
+/** Why a text is not a Schema Registry URL a session may keep, or null when it is one. */
+export function registryUrlProblem(raw: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return 'the Schema Registry URL is not a URL (e.g. http://registry:8081)';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `the Schema Registry URL must be http or https, not ${u.protocol.replace(/:$/, '')}`;
+  if (u.username || u.password) return 'the Schema Registry URL carries credentials, which a session file does not keep';
+  return null;
+}
+
+/**
+ * A registry URL as the user typed it, split into what a session keeps (no user info) and an
+ * HTTP basic Authorization header for this process only. Throws with the reason for a URL
+ * that is not http or https.
+ */
+export function splitRegistryUrl(raw: string): { url: string; authorization: string | null } {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    throw new Error('the Schema Registry URL is not a URL (e.g. http://registry:8081)');
+  }
+  let authorization: string | null = null;
+  if (u.username || u.password) {
+    const user = decodeURIComponent(u.username);
+    const pass = decodeURIComponent(u.password);
+    authorization = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${pass}`)))}`;
+    u.username = '';
+    u.password = '';
+  }
+  const url = u.toString().replace(/\/+$/, '');
+  const problem = registryUrlProblem(url);
+  if (problem) throw new Error(problem);
+  return { url, authorization };
+}
 
 /** What a decoder made of one payload, for the detail pane, export and filters. */
 export interface DecodedPayloadView {
@@ -67,6 +120,8 @@ export interface DecodedPayloadView {
   schemaId: number | null;
   /** Why decoding failed; null when it succeeded. */
   error: string | null;
+  /** True while the schema is being fetched from the Schema Registry: asking again soon may decode it. */
+  pending?: boolean;
 }
 
 /**

@@ -5,7 +5,8 @@ import { exportJsonl } from '../../core/io/jsonl.ts';
 import { exportHar } from '../../core/io/har-export.ts';
 import { exportAsyncApi } from '../../core/io/asyncapi/export.ts';
 import { SessionDecoders } from '../../core/engine/session-decoders.ts';
-import { version } from '../context.ts';
+import { schemaRegistryOption, version } from '../context.ts';
+import { forTerminal } from '../terminal.ts';
 
 const FORMATS = ['jsonl', 'har', 'asyncapi'] as const;
 
@@ -35,7 +36,16 @@ export async function exportCommand(argv: string[]): Promise<number> {
       if (toFile) console.error(`exported ${r.connections} WebSocket connection${r.connections === 1 ? '' : 's'} (${r.frames} frames) to ${out}`);
     } else {
       // On a terminal, characters that would reorder or hide text are written as \u escapes.
-      const decoders = args.flags.has('decoded') ? new SessionDecoders(store).registry : undefined;
+      let decoders;
+      if (args.flags.has('decoded')) {
+        const session = new SessionDecoders(store);
+        const registry = schemaRegistryOption(args);
+        if (registry) session.useRegistry(registry);
+        // The schemas the payloads name are fetched before the first line is written, so none says "pending".
+        const fetched = await session.fetchSchemas();
+        if (fetched.unreachable) console.error(forTerminal(`flowscope: ${fetched.unreachable}; the messages framed with its schema ids are written with that reason, undecoded`));
+        decoders = session.registry;
+      }
       const count = await exportJsonl(store, target, {}, { escapeInvisible: process.stdout.isTTY === true, ...(decoders ? { decoders } : {}) });
       if (toFile) console.error(`exported ${count} messages to ${out}`);
     }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, parseArgs } from '../args.ts';
-import { analysisOptions, createEngine, progressLine } from '../context.ts';
+import { analysisOptions, createEngine, progressLine, schemaRegistryOption } from '../context.ts';
 import type { Engine } from '../../core/engine/engine.ts';
 import { asSessionFileError } from '../../core/store/session-store.ts';
 import { forTerminal, jsonForTerminal } from '../terminal.ts';
@@ -20,6 +20,9 @@ export async function inspect(argv: string[]): Promise<number> {
   const stopProgress = showProgress ? reportProgress(engine) : (_complete: boolean) => undefined;
   try {
     const session = engine.openSession(path.resolve(file));
+    // Correlation paths may read fields of payloads whose schemas are in the Schema Registry.
+    const fetched = await session.fetchSchemas(schemaRegistryOption(args) ?? undefined);
+    if (fetched.unreachable) console.error(forTerminal(`flowscope: ${fetched.unreachable}; correlation paths cannot read the fields of messages framed with its schema ids`));
     const analysis = await session.analysisRead();
     stopProgress(analysis.state === 'ready');
     if (analysis.state === 'failed') throw new Error(`the analysis of ${file} failed: ${analysis.message}`);

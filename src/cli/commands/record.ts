@@ -21,7 +21,7 @@ export async function record(argv: string[]): Promise<number> {
   const engine = createEngine('bridge', false, analysisOptions(args));
   const session = engine.newSession(path.resolve(out));
   // Before the first endpoint: correlation paths read decoded fields from the first message on.
-  if (decoders) session.setDecoders(decoders);
+  if (decoders) session.setDecoders(decoders.settings, decoders.authorization);
   const signal = untilSignal();
   const progress = progressLine();
   let total = 0;

@@ -51,6 +51,7 @@ export class RegistrySchemas implements SchemaSource {
   private readonly listeners = new Set<(id: number) => void>();
   private readonly timeoutMs: number;
   private readonly retryMs: number;
+  private lastUnreachable: string | null = null;
 
   constructor(private readonly opts: RegistrySourceOptions) {
     this.base = opts.url.replace(/\/+$/, '');
@@ -73,6 +74,26 @@ export class RegistrySchemas implements SchemaSource {
     const e = this.entries.get(id);
     if (e?.state === 'loading') await e.done;
     return this.byId(id);
+  }
+
+  /** Whether a fetch is under way. */
+  busy(): boolean {
+    for (const e of this.entries.values()) if (e.state === 'loading') return true;
+    return false;
+  }
+
+  /** Resolves once every fetch under way (and any it led to) has settled. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const loading = [...this.entries.values()].flatMap((e) => (e.state === 'loading' ? [e.done] : []));
+      if (loading.length === 0) return;
+      await Promise.all(loading);
+    }
+  }
+
+  /** Why the registry could not be reached the last time it was asked, or null when it answered. */
+  unreachable(): string | null {
+    return this.lastUnreachable;
   }
 
   /** Calls `listener(id)` each time a schema arrives or is found missing; returns the unsubscribe. */
@@ -99,6 +120,7 @@ export class RegistrySchemas implements SchemaSource {
 
   private settle(id: number, e: Entry): void {
     this.entries.set(id, e);
+    this.lastUnreachable = e.state === 'unreachable' ? e.reason : e.state === 'ready' || e.state === 'missing' ? null : this.lastUnreachable;
     for (const l of this.listeners) {
       try {
         l(id);

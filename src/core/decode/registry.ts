@@ -9,7 +9,7 @@ import { decodeCbor, decodeMsgpack, detectBinary } from './detect.ts';
 import { destinationMatcher } from './glob.ts';
 import { decodeUtf8 } from './payload.ts';
 import { decodeProto, protoType, protoTypeByIndexes, type ProtoSchema } from './protobuf.ts';
-import { LocalSchemas, type CompiledSchema, type SchemaSource } from './schema-source.ts';
+import { LocalSchemas, type CompiledSchema, type SchemaLookup, type SchemaSource } from './schema-source.ts';
 import { toJsonValue } from './to-json.ts';
 
 /** The parts of a message a decoder reads. */
@@ -41,6 +41,21 @@ export class DecoderRegistry {
   ) {
     this.rules = settings.rules.map((rule) => ({ rule, test: destinationMatcher(rule.match) }));
     this.local = LocalSchemas.of(settings);
+  }
+
+  /** Whether a schema lookup is under way: what was decoded meanwhile may say `pending`. */
+  busy(): boolean {
+    return this.source?.busy?.() ?? false;
+  }
+
+  /** Resolves once no schema lookup is under way, so a batch (an export) can decode again with the answers. */
+  async settle(): Promise<void> {
+    await this.source?.idle?.();
+  }
+
+  /** Starts the lookup of a Confluent schema id the session's files do not stand for (the registry's, if any). */
+  prefetch(id: number): void {
+    this.byId(id);
   }
 
   private byId(id: number) {
@@ -115,7 +130,8 @@ export class DecoderRegistry {
         }
       }
     } catch (err) {
-      return failed(rule.format, via, `${label(rule.format)}: ${(err as Error).message}`);
+      const v = failed(rule.format, via, `${label(rule.format)}: ${(err as Error).message}`);
+      return err instanceof PendingSchema ? { ...v, pending: true } : v;
     }
   }
 
@@ -133,7 +149,7 @@ export class DecoderRegistry {
         schema = this.protoByName(rule.schema);
         typeName = rule.type;
         via.push(`id not local, read with ${rule.schema}`);
-      } else throw new Error('pending' in found ? found.pending : 'missing' in found ? found.missing : `schema id ${frame.schemaId} is not a Protobuf schema`);
+      } else throw notFound(found, `schema id ${frame.schemaId} is not a Protobuf schema`);
       const type = typeName ? protoType(schema, typeName) : protoTypeByIndexes(schema, frame.indexes);
       const name = type.fullName.replace(/^\./, '');
       return { ...ok('protobuf', decodeProto(type, frame.body), [...via, `Protobuf ${name}`]), typeName: name, schemaId: frame.schemaId };
@@ -161,7 +177,7 @@ export class DecoderRegistry {
         via.push(`Confluent schema id ${frame.schemaId}`);
         return avroView(found.schema, frame.body, [...via], frame.schemaId);
       }
-      if (!named) throw new Error('pending' in found ? found.pending : 'missing' in found ? found.missing : `schema id ${frame.schemaId} is not an Avro schema`);
+      if (!named) throw notFound(found, `schema id ${frame.schemaId} is not an Avro schema`);
       // A plain Avro datum may start with 0x00 too (a long 0, an empty string): the whole
       // payload is tried with the rule's schema first.
       try {
@@ -176,6 +192,7 @@ export class DecoderRegistry {
 
   /** No rule: Confluent frames with a known id, then MessagePack and CBOR; decompressed text as JSON or text. */
   private detected(bytes: Uint8Array, via: string[], decompressed: boolean): View | null {
+    let unknownId: string | null = null;
     if (looksConfluent(bytes)) {
       const id = readConfluent(bytes, false).schemaId;
       const found = this.byId(id);
@@ -186,9 +203,14 @@ export class DecoderRegistry {
           return failed(found.schema.kind, via, `${label(found.schema.kind)} (Confluent schema id ${id}): ${(err as Error).message}`);
         }
       }
+      // Said rather than shown as hex: the detail pane asks again once the schema is in.
+      if ('pending' in found) return { ...failed('avro', [...via, `Confluent schema id ${id}`], found.pending), pending: true };
+      // Asked of a Schema Registry: its answer is the message's reason, unless the bytes are something else.
+      if (this.source) unknownId = `Confluent schema id ${id}: ${found.missing}`;
     }
     const bin = detectBinary(bytes);
     if (bin) return ok(bin.format, bin.value, [...via, bin.format === 'msgpack' ? 'MessagePack (detected)' : 'CBOR (detected)']);
+    if (unknownId) return failed('avro', [...via], unknownId);
     if (!decompressed) return null;
     const text = decodeUtf8(bytes);
     if (text === null) return failed('text', via, 'the decompressed payload is binary in no format Flowscope recognises');
@@ -210,6 +232,14 @@ export class DecoderRegistry {
       schemaId: frame.schemaId,
     };
   }
+}
+
+/** A schema still being fetched: the message's view says pending, not failed for good. */
+class PendingSchema extends Error {}
+
+function notFound(found: SchemaLookup, otherwise: string): Error {
+  if ('pending' in found) return new PendingSchema(found.pending);
+  return new Error('missing' in found ? found.missing : otherwise);
 }
 
 function avroView(schema: Extract<CompiledSchema, { kind: 'avro' }>, body: Uint8Array, via: string[], schemaId: number | null): View {

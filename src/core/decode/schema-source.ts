@@ -14,6 +14,10 @@ export type SchemaLookup = { schema: CompiledSchema } | { pending: string } | { 
 /** Where schemas are found by Confluent id: the session's embedded files today, a registry later. */
 export interface SchemaSource {
   byId(id: number): SchemaLookup;
+  /** Whether a lookup is under way (a fetching source); a batch reader waits for `idle` then. */
+  busy?(): boolean;
+  /** Resolves once no lookup is under way. */
+  idle?(): Promise<void>;
 }
 
 /** Compiles the session's embedded schema files once each, on first use, remembering failures. */

@@ -10,7 +10,7 @@ import { DECODER_SCHEMAS_MAX_BYTES } from '../common/constants.ts';
  *   --schema-id ID=FILE                                    a local file standing for a Confluent schema id
  * Files are read now, so the session carries their text and decodes on another machine.
  */
-export function decoderSettingsFromSpecs(decodes: readonly string[], schemaIds: readonly string[], cwd = process.cwd()): DecoderSettings {
+export function decoderSettingsFromSpecs(decodes: readonly string[], schemaIds: readonly string[], cwd = process.cwd(), hasRegistry = false): DecoderSettings {
   const schemas: SchemaFile[] = [];
   const embed = (file: string): string => {
     const abs = path.resolve(cwd, file);
@@ -39,8 +39,8 @@ export function decoderSettingsFromSpecs(decodes: readonly string[], schemaIds: 
     } catch (err) {
       throw new SpecError(`--decode: ${(err as Error).message}`);
     }
-    if ((rule.format === 'protobuf' || rule.format === 'avro') && !rule.schema && schemaIds.length === 0) {
-      throw new SpecError(`--decode ${rule.match}=${rule.format} needs a schema file (${rule.format}:FILE) or a --schema-id ID=FILE`);
+    if ((rule.format === 'protobuf' || rule.format === 'avro') && !rule.schema && schemaIds.length === 0 && !hasRegistry) {
+      throw new SpecError(`--decode ${rule.match}=${rule.format} needs a schema file (${rule.format}:FILE), a --schema-id ID=FILE or a --schema-registry URL`);
     }
     if (rule.schema) rule.schema = embed(rule.schema);
     return rule;

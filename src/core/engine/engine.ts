@@ -28,6 +28,7 @@ import { exportHar } from '../io/har-export.ts';
 import { exportAsyncApi } from '../io/asyncapi/export.ts';
 import { ReplayRegistry } from './replays.ts';
 import { getLogger } from '../common/logger.ts';
+import { registrySubjects } from './registry-subjects.ts';
 
 const log = getLogger('engine');
 
@@ -262,6 +263,8 @@ export class Engine implements InspectorApi {
         if (!isFileOrSidecar(i.path, s.store.path)) this.assertNotOpen(path.resolve(i.path));
         const filter = i.filter ?? {};
         const opts = { version: this.opts.version, filter };
+        // Decoded lines are written with the Schema Registry's answers, not "pending".
+        if (i.format === 'jsonl' && i.decoded) await s.fetchSchemas();
         const count =
           i.format === 'har'
             ? (await exportHar(s.store, i.path, opts)).frames
@@ -271,7 +274,8 @@ export class Engine implements InspectorApi {
         return { path: i.path, count };
       },
       'renderer:session:decoders': (i) => this.session(i.sessionId).decoders.settings,
-      'renderer:session:set-decoders': (i) => this.session(i.sessionId).setDecoders(i.settings),
+      'renderer:session:set-decoders': (i) => this.session(i.sessionId).setDecoders(i.settings, i.registryAuthorization ?? null),
+      'renderer:decoders:subjects': async (i) => ({ subjects: await registrySubjects(i.url) }),
       'renderer:session:import': async (i) => {
         const out = i.out ?? path.join(this.opts.dataDir, `${path.basename(i.path).replace(/\.[^.]*$/, '')}-${Date.now()}${SESSION_EXTENSION}`);
         const meta = { flowscope_version: this.opts.version };

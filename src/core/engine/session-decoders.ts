@@ -7,6 +7,9 @@ import { decodedPreview } from '../store/rows.ts';
 import { checkSettings } from '../decode/spec.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { getLogger } from '../common/logger.ts';
+import { RegistrySchemas } from '../decode/registry-source.ts';
+import { looksConfluent, readConfluent } from '../decode/confluent.ts';
+import { snapshotChunks } from '../io/chunks.ts';
 
 const log = getLogger('decode');
 
@@ -21,11 +24,60 @@ export const DECODERS_META_KEY = 'decoders';
 export class SessionDecoders {
   private current: DecoderRegistry;
   private currentDigest = '';
+  private registrySource: RegistrySchemas | null = null;
 
   constructor(private readonly store: SessionStore) {
-    this.current = new DecoderRegistry(readSettings(store));
+    this.current = this.build(readSettings(store), null);
     this.currentDigest = digestOf(this.current.settings);
     store.setDecoder(this.current);
+  }
+
+  /**
+   * A Schema Registry standing in for the file's for this process only (the command line's
+   * --schema-registry on export and inspect, e.g. a read-only file or credentials), with an
+   * HTTP Authorization header from user info typed in its URL: neither is written to the file.
+   */
+  useRegistry(registry: { url: string; authorization: string | null }): void {
+    this.current = this.build({ ...this.current.settings, registryUrl: registry.url }, registry.authorization);
+    this.currentDigest = digestOf(this.current.settings);
+    this.store.setDecoder(this.current);
+  }
+
+  /** The session's Schema Registry client, when its settings name one. */
+  get registrySchemas(): RegistrySchemas | null {
+    return this.registrySource;
+  }
+
+  /**
+   * Fetches, from the settings' Schema Registry, every Confluent schema id the session's
+   * payloads name, and waits for the answers: a batch reader (export, inspect) decodes with
+   * them all rather than writing "pending". Says how many ids were asked for and, when the
+   * registry could not be reached, why (the messages then decode with that reason).
+   */
+  async fetchSchemas(): Promise<{ ids: number; unreachable: string | null }> {
+    const source = this.registrySource;
+    if (!source) return { ids: 0, unreachable: null };
+    const registry = this.current;
+    const ids = new Set<number>();
+    for await (const chunk of snapshotChunks(this.store, {}, this.store.lastSeq)) {
+      for (const m of chunk) {
+        if (!looksConfluent(m.payload)) continue;
+        const id = readConfluent(m.payload, false).schemaId;
+        if (ids.has(id)) continue;
+        ids.add(id);
+        registry.prefetch(id);
+      }
+    }
+    await registry.settle();
+    return { ids: ids.size, unreachable: source.unreachable() };
+  }
+
+  private build(settings: DecoderSettings, authorization: string | null): DecoderRegistry {
+    this.registrySource = settings.registryUrl
+      ? new RegistrySchemas({ url: settings.registryUrl, ...(authorization ? { headers: { authorization } } : {}) })
+      : null;
+    // Local schema files still win for the ids they stand for (DecoderRegistry asks them first).
+    return new DecoderRegistry(settings, this.registrySource ?? undefined);
   }
 
   get registry(): DecoderRegistry {
@@ -55,7 +107,7 @@ export class SessionDecoders {
 
   readonly body: BodyReader = (m) => (this.digest === '' ? null : this.current.structured(m));
 
-  set(settings: DecoderSettings): DecoderSettings {
+  set(settings: DecoderSettings, authorization: string | null = null): DecoderSettings {
     try {
       checkSettings(settings);
     } catch (err) {
@@ -63,7 +115,7 @@ export class SessionDecoders {
     }
     if (this.store.readonly) throw new ApiError('failed', 'This session file is read-only; Save As to keep decoder settings.');
     this.store.setMeta(DECODERS_META_KEY, JSON.stringify(settings));
-    this.current = new DecoderRegistry(settings);
+    this.current = this.build(settings, authorization);
     this.currentDigest = digestOf(settings);
     this.store.setDecoder(this.current);
     return settings;
@@ -71,7 +123,7 @@ export class SessionDecoders {
 }
 
 function digestOf(s: DecoderSettings): string {
-  if (s.rules.length === 0 && s.schemas.length === 0) return '';
+  if (s.rules.length === 0 && s.schemas.length === 0 && !s.registryUrl) return '';
   return crypto.createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 32);
 }
 

@@ -172,12 +172,24 @@ export class SessionHandle {
   }
 
   /** Replaces the session's decoder settings and keeps them in its file. */
-  setDecoders(settings: DecoderSettings): DecoderSettings {
+  setDecoders(settings: DecoderSettings, registryAuthorization: string | null = null): DecoderSettings {
     const before = this.decoders.digest;
-    const kept = this.decoders.set(settings);
+    const kept = this.decoders.set(settings, registryAuthorization);
     // Correlation paths may read decoded fields: pairs are found again under the new decoders.
     if (this.decoders.digest !== before) this.analysis.restart();
     return kept;
+  }
+
+  /**
+   * Fetches the Schema Registry's schemas for every id the session's payloads name (see
+   * SessionDecoders.fetchSchemas); correlation paths may read those fields, so the analysis
+   * reads the file again when any arrived.
+   */
+  async fetchSchemas(registry?: { url: string; authorization: string | null }): Promise<{ ids: number; unreachable: string | null }> {
+    if (registry) this.decoders.useRegistry(registry);
+    const r = await this.decoders.fetchSchemas();
+    if (r.ids > 0 && this.decoders.digest !== '') this.analysis.restart();
+    return r;
   }
 
   /** Starts reading the saved session into its analysis (the UI opened it), reporting progress. */
