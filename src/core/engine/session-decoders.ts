@@ -25,6 +25,8 @@ export class SessionDecoders {
   private current: DecoderRegistry;
   private currentDigest = '';
   private registrySource: RegistrySchemas | null = null;
+  /** The registry's Authorization header, in memory only. */
+  private authorization: string | null = null;
 
   constructor(private readonly store: SessionStore) {
     this.current = this.build(readSettings(store), null);
@@ -73,6 +75,7 @@ export class SessionDecoders {
   }
 
   private build(settings: DecoderSettings, authorization: string | null): DecoderRegistry {
+    this.authorization = authorization;
     this.registrySource = settings.registryUrl
       ? new RegistrySchemas({ url: settings.registryUrl, ...(authorization ? { headers: { authorization } } : {}) })
       : null;
@@ -108,6 +111,8 @@ export class SessionDecoders {
   readonly body: BodyReader = (m) => (this.digest === '' ? null : this.current.structured(m));
 
   set(settings: DecoderSettings, authorization: string | null = null): DecoderSettings {
+    // Saving again with the same registry (the dialog shows the URL without its user info) keeps the credentials given before.
+    const auth = authorization ?? (settings.registryUrl && settings.registryUrl === this.current.settings.registryUrl ? this.authorization : null);
     try {
       checkSettings(settings);
     } catch (err) {
@@ -115,7 +120,7 @@ export class SessionDecoders {
     }
     if (this.store.readonly) throw new ApiError('failed', 'This session file is read-only; Save As to keep decoder settings.');
     this.store.setMeta(DECODERS_META_KEY, JSON.stringify(settings));
-    this.current = this.build(settings, authorization);
+    this.current = this.build(settings, auth);
     this.currentDigest = digestOf(settings);
     this.store.setDecoder(this.current);
     return settings;

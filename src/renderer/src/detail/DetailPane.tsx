@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { EventTimeSource, JsonValue, MessageDetail } from '../../../shared/model.ts';
 import { useApi } from '../lib/use-api.ts';
 import { closeDetail, selectMessage, setFilter } from '../state/app.ts';
@@ -9,9 +9,21 @@ import { PayloadView } from './PayloadView.tsx';
 import { visible } from '../components/Visible.tsx';
 import { CloseIcon } from '../components/icons.tsx';
 
+/** How soon the pane asks again for a message whose schema is being fetched. */
+const PENDING_RETRY_MS = 300;
+
 /** Everything about one message: facts, payload, headers/properties, related messages. */
 export function DetailPane({ sessionId, seq }: { sessionId: string; seq: number }) {
-  const { data, error, loading } = useApi('renderer:messages:get', { sessionId, seq }, 0, true);
+  // A schema still on its way from the Schema Registry: ask again shortly (the fetch is bounded
+  // by its time limit, after which the answer is decoded or a reason, never pending).
+  const [again, setAgain] = useState(0);
+  const { data, error, loading } = useApi('renderer:messages:get', { sessionId, seq }, again, true);
+  const pending = data?.decoded?.pending === true && !loading;
+  useEffect(() => {
+    if (!pending) return;
+    const t = setTimeout(() => setAgain((n) => n + 1), PENDING_RETRY_MS);
+    return () => clearTimeout(t);
+  }, [pending, again]);
   return (
     <aside className="detail" aria-label={`Message ${seq}`} data-testid="detail-pane">
       <header className="detail-head">

@@ -19,7 +19,7 @@ export function PayloadView({ detail }: { detail: MessageDetail }) {
   const failed = decoded.error !== null;
   return (
     <>
-      <section className="payload decoded" data-testid="decoded" data-format={decoded.format} data-failed={failed ? 'true' : 'false'}>
+      <section className="payload decoded" data-testid="decoded" data-format={decoded.format} data-failed={failed ? 'true' : 'false'} data-pending={decoded.pending ? 'true' : 'false'}>
         <div className="payload-head">
           <h3>Decoded</h3>
           <span className="muted" data-testid="decoded-via">
@@ -33,7 +33,11 @@ export function PayloadView({ detail }: { detail: MessageDetail }) {
             </div>
           )}
         </div>
-        {failed ? (
+        {decoded.pending ? (
+          <p className="muted" role="status" data-testid="decode-pending">
+            {visible(decoded.error ?? 'The schema is being fetched')}…
+          </p>
+        ) : failed ? (
           <p className="inline-error" role="alert" data-testid="decode-error">
             Could not decode: {visible(decoded.error ?? '')}
           </p>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../../../shared/views.ts';
-import { formatRuleLine, parseRuleLine, schemaKindOf, type DecoderSettings, type SchemaFile } from '../../../shared/decoders.ts';
+import { formatRuleLine, parseRuleLine, schemaKindOf, splitRegistryUrl, type DecoderSettings, type SchemaFile } from '../../../shared/decoders.ts';
+import { visible } from '../components/Visible.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { getClient } from '../api/client.ts';
 import { errorMessage } from '../lib/format.ts';
@@ -15,6 +16,8 @@ export function DecodersDialog({ session, onClose }: { session: SessionInfo; onC
   const [rules, setRules] = useState<string | null>(null);
   const [schemas, setSchemas] = useState<SchemaFile[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [registryUrl, setRegistryUrl] = useState('');
+  const [subjects, setSubjects] = useState<{ state: 'idle' | 'loading' } | { state: 'listed'; subjects: string[] } | { state: 'failed'; error: string }>({ state: 'idle' });
   useEffect(() => {
     let live = true;
     void getClient()
@@ -23,6 +26,7 @@ export function DecodersDialog({ session, onClose }: { session: SessionInfo; onC
         if (!live) return;
         setRules(s.rules.map(formatRuleLine).join('\n'));
         setSchemas(s.schemas);
+        setRegistryUrl(s.registryUrl ?? '');
       })
       .catch((err: unknown) => live && setError(errorMessage(err)));
     return () => {
@@ -48,19 +52,36 @@ export function DecodersDialog({ session, onClose }: { session: SessionInfo; onC
   const save = async () => {
     setError(null);
     let settings: DecoderSettings;
+    let registryAuthorization: string | null = null;
     try {
       const lines = (rules ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
       settings = { rules: lines.map(parseRuleLine), schemas };
+      if (registryUrl.trim()) {
+        // user:password@ in the URL is sent to the engine for this session only; the file keeps the URL without it.
+        const split = splitRegistryUrl(registryUrl);
+        settings.registryUrl = split.url;
+        registryAuthorization = split.authorization;
+      }
     } catch (err) {
       setError(errorMessage(err));
       return;
     }
     try {
-      await getClient().call('renderer:session:set-decoders', { sessionId: session.id, settings });
+      await getClient().call('renderer:session:set-decoders', { sessionId: session.id, settings, ...(registryAuthorization ? { registryAuthorization } : {}) });
       resetViews(session.id);
       onClose();
     } catch (err) {
       setError(errorMessage(err));
+    }
+  };
+
+  const listSubjects = async () => {
+    setSubjects({ state: 'loading' });
+    try {
+      const r = await getClient().call('renderer:decoders:subjects', { url: registryUrl.trim() });
+      setSubjects({ state: 'listed', subjects: r.subjects });
+    } catch (err) {
+      setSubjects({ state: 'failed', error: errorMessage(err) });
     }
   };
 
@@ -124,6 +145,44 @@ export function DecodersDialog({ session, onClose }: { session: SessionInfo; onC
         Add schema files…
         <input type="file" multiple accept=".proto,.avsc,.json,.desc,.pb,.binpb" hidden onChange={(e) => void addFiles(e.target.files)} aria-label="Add schema files" />
       </label>
+      <h3>Schema Registry</h3>
+      <div className="registry-row">
+        <label className="stack">
+          <span>Schema Registry URL (Confluent API; ids no schema file stands for are fetched from it)</span>
+          <input
+            type="url"
+            value={registryUrl}
+            onChange={(e) => setRegistryUrl(e.target.value)}
+            aria-label="Schema Registry URL"
+            placeholder="http://registry:8081 or http://host:8080/apis/ccompat/v7"
+            readOnly={session.readonly}
+            data-testid="registry-url"
+          />
+        </label>
+        <button type="button" className="btn" onClick={() => void listSubjects()} disabled={!registryUrl.trim() || subjects.state === 'loading'}>
+          List subjects
+        </button>
+      </div>
+      {subjects.state === 'listed' &&
+        (subjects.subjects.length === 0 ? (
+          <p className="muted small" data-testid="registry-subjects">
+            The registry has no subjects.
+          </p>
+        ) : (
+          <ul className="registry-subjects" aria-label="Schema Registry subjects" data-testid="registry-subjects">
+            {subjects.subjects.map((name) => (
+              <li key={name}>
+                <code>{visible(name)}</code>
+              </li>
+            ))}
+          </ul>
+        ))}
+      {subjects.state === 'failed' && (
+        <p className="inline-error" role="alert" data-testid="registry-error">
+          Could not list the subjects: {subjects.error}
+        </p>
+      )}
+      <p className="muted small">The URL is kept in the session file; a user name and password typed in it are used while the session is open, never saved.</p>
       {session.readonly && <p className="muted small">This file is read-only; Save As to keep decoder settings.</p>}
       {error && (
         <p className="inline-error" role="alert">
