@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../helpers/kafka.ts';
 import { registerSchema, schemaRegistry } from '../helpers/registry.ts';
-import { tmpDir } from '../helpers/tmp.ts';
+import { tmpDir, waitFor } from '../helpers/tmp.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
 import { ORDER_AVSC, SHOP_PROTO, avroPayment, confluent, pbOrders, pbReplies } from '../helpers/schema-encoders.ts';
 
 /**
@@ -170,5 +172,63 @@ test('record --schema-registry keeps the URL without its password; export --deco
   for (const l of offLines) {
     assert.match(l.decoded?.error ?? '', /could not be reached/, 'each framed message says why it is not decoded');
     assert.notEqual(l.decoded?.pending, true, 'nothing is left pending in a written export');
+  }
+});
+
+test('a live session pairs by a field of records recorded before their schema had arrived from the registry', async () => {
+  const prefix = uniqueName('fs-reglive');
+  const topics = { requests: `${prefix}.requests`, replies: `${prefix}.replies` };
+  for (const t of Object.values(topics)) {
+    created.push(t);
+    await createTopic(admin, t, 1);
+  }
+  const schemaId = await registerSchema(registry.url, `${prefix}-value`, SHOP_PROTO, 'PROTOBUF');
+  const orders = Array.from({ length: 5 }, (_, i) => ({ id: `${prefix}-o${i}`, quantity: BigInt(i), price: i, lines: [], paid: false }));
+  const answered = orders.slice(0, 3);
+  const producer = new Kafka({ brokers, clientId: 'registry-live-test', logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const t0 = Date.now() - 60_000;
+    await producer.send({ topic: topics.requests, messages: pbOrders(orders).map((b, i) => ({ value: confluent(schemaId, b, [0]), timestamp: String(t0 + i * 100) })) });
+    await producer.send({ topic: topics.replies, messages: pbReplies(answered.map((o) => ({ id: o.id, accepted: true }))).map((b, i) => ({ value: confluent(schemaId, b, [1]), timestamp: String(t0 + 50 + i * 100) })) });
+  } finally {
+    await producer.disconnect();
+  }
+  // The registry's answers are held back, through a forwarding proxy, until every record is
+  // stored: each one's correlation path is read while its schema is still pending.
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const origin = new URL(registry.url).origin;
+  const proxy = http.createServer((req, res) => {
+    void gate
+      .then(() => fetch(`${origin}${req.url ?? '/'}`, { headers: { accept: req.headers.accept ?? 'application/json' } }))
+      .then(async (r) => {
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+        res.end(Buffer.from(await r.arrayBuffer()));
+      })
+      .catch(() => res.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const held = new URL(registry.url);
+  held.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+  const dir = tmpDir();
+  const engine = new Engine({ dataDir: dir, version: 'test', transport: 'bridge', analysis: { correlation: { jsonPaths: ['order_id'] } } });
+  try {
+    const session = await engine.call('renderer:session:new', { path: path.join(dir, 'live.flowscope') });
+    await engine.call('renderer:session:set-decoders', { sessionId: session.id, settings: { rules: [], schemas: [], registryUrl: held.toString().replace(/\/+$/, '') } });
+    await engine.call('renderer:endpoint:connect', { sessionId: session.id, spec: { kind: 'kafka', brokers, topics: [topics.requests, topics.replies], fromBeginning: true } });
+    await waitFor('every record stored', async () => ((await engine.call('renderer:session:info', { sessionId: session.id })).messageCount === orders.length + answered.length ? true : null), 60_000);
+    const early = await engine.call('renderer:analysis:summary', { sessionId: session.id });
+    assert.equal(early.pairs.matched, 0, 'nothing pairs while the schema is pending');
+    release();
+    const summary = await waitFor('the requests and replies to pair', async () => {
+      const s = await engine.call('renderer:analysis:summary', { sessionId: session.id });
+      return s.pairs.matched >= answered.length ? s : null;
+    }, 60_000);
+    assert.equal(summary.pairs.matched, answered.length);
+  } finally {
+    release();
+    await engine.shutdown();
+    await new Promise<void>((r) => proxy.close(() => r()));
   }
 });

@@ -97,6 +97,11 @@ export const DECODE_MAX_OUTPUT_BYTES = 64 * MiB;
 export const DECODER_SCHEMAS_MAX_BYTES = 16 * MiB;
 /** Payloads larger than this are not decoded for filters, correlation or export (the detail pane still shows them raw). */
 export const DECODE_MAX_INPUT_BYTES = 16 * MiB;
+/**
+ * How long after a Schema Registry answer the analysis reads the file again (correlation
+ * paths may read the fields it decodes): answers arriving together cost one re-read.
+ */
+export const SCHEMA_REANALYSIS_DELAY_MS = 250;
 
 // ── Reconnecting (see backoff.ts) ───────────────────────────────────────────────────────
 

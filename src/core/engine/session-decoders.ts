@@ -25,6 +25,7 @@ export class SessionDecoders {
   private current: DecoderRegistry;
   private currentDigest = '';
   private registrySource: RegistrySchemas | null = null;
+  private arrivedListener: (() => void) | null = null;
   /** The registry's Authorization header, in memory only. */
   private authorization: string | null = null;
 
@@ -74,11 +75,19 @@ export class SessionDecoders {
     return { ids: ids.size, unreachable: source.unreachable() };
   }
 
+  /** Calls `listener` when the Schema Registry answers for an id (a schema arrived, or is missing). */
+  onSchemaArrived(listener: () => void): void {
+    this.arrivedListener = listener;
+  }
+
   private build(settings: DecoderSettings, authorization: string | null): DecoderRegistry {
     this.authorization = authorization;
-    this.registrySource = settings.registryUrl
-      ? new RegistrySchemas({ url: settings.registryUrl, ...(authorization ? { headers: { authorization } } : {}) })
-      : null;
+    const source = settings.registryUrl ? new RegistrySchemas({ url: settings.registryUrl, ...(authorization ? { headers: { authorization } } : {}) }) : null;
+    // A replaced source's late answers are nobody's news.
+    source?.onSchema(() => {
+      if (this.registrySource === source) this.arrivedListener?.();
+    });
+    this.registrySource = source;
     // Local schema files still win for the ids they stand for (DecoderRegistry asks them first).
     return new DecoderRegistry(settings, this.registrySource ?? undefined);
   }

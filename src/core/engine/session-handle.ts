@@ -13,6 +13,7 @@ import { timelineOf } from './session-timeline.ts';
 import { messageDetail } from './message-detail.ts';
 import type { Speed } from './playback.ts';
 import type { BodyReader } from '../analysis/correlation.ts';
+import { SCHEMA_REANALYSIS_DELAY_MS } from '../common/constants.ts';
 import { SessionDecoders } from './session-decoders.ts';
 import type { DecoderSettings } from '../../shared/decoders.ts';
 
@@ -53,6 +54,9 @@ export class SessionHandle {
     this.batcher = new TrafficBatcher(id, ctx.emitBatch);
     this.decoders = new SessionDecoders(store);
     this.batcher.previewWith((m) => this.decoders.preview(m));
+    // Messages recorded before their schema arrived read as undecoded to the correlation
+    // paths: once it is in, the analysis reads the file again and pairs them.
+    this.decoders.onSchemaArrived(() => this.reanalyseSoon());
     this.analysis = new SessionAnalysis(store, ctx.analysis, {
       version: ctx.version,
       body: (m) => this.decoders.body(m),
@@ -188,8 +192,27 @@ export class SessionHandle {
   async fetchSchemas(registry?: { url: string; authorization: string | null }): Promise<{ ids: number; unreachable: string | null }> {
     if (registry) this.decoders.useRegistry(registry);
     const r = await this.decoders.fetchSchemas();
+    // One re-read with every answer in, now, rather than the one the answers scheduled: a
+    // caller awaiting the analysis must not see it restarted under it.
+    this.cancelReanalysis();
     if (r.ids > 0 && this.decoders.digest !== '') this.analysis.restart();
     return r;
+  }
+
+  private reanalysis: NodeJS.Timeout | null = null;
+
+  private reanalyseSoon(): void {
+    if (this.reanalysis || this.decoders.digest === '') return;
+    this.reanalysis = setTimeout(() => {
+      this.reanalysis = null;
+      this.analysis.restart();
+    }, SCHEMA_REANALYSIS_DELAY_MS);
+    this.reanalysis.unref();
+  }
+
+  private cancelReanalysis(): void {
+    if (this.reanalysis) clearTimeout(this.reanalysis);
+    this.reanalysis = null;
   }
 
   /** Starts reading the saved session into its analysis (the UI opened it), reporting progress. */
@@ -222,6 +245,7 @@ export class SessionHandle {
   }
 
   async close(): Promise<void> {
+    this.cancelReanalysis();
     this.playback.dispose();
     await this.stopRecording();
     this.analysis.dispose();
