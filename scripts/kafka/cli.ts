@@ -8,34 +8,13 @@
 import path from 'node:path';
 import { fetchKafka, kafkaStatus, killKafka, startKafka, stopKafka } from './index.ts';
 import { log, parsePort } from './settings.ts';
+import { parseServiceArgs } from '../lib/service-args.ts';
 
 const USAGE = 'usage: node --import tsx scripts/kafka/cli.ts fetch|start [--keep-data]|stop|kill|status [--port N] [--timeout S]';
 
-interface Args {
-  cmd: string | undefined;
-  port?: number;
-  keepData?: boolean;
-  timeoutMs?: number;
-}
-
-function seconds(value: string | undefined): number {
-  const s = Number(value);
-  if (!(s > 0)) throw new Error(`invalid --timeout: ${value} (seconds)`);
-  return s * 1000;
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { cmd: argv[0] };
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--keep-data') args.keepData = true;
-    else if (a === '--port') args.port = parsePort(argv[++i] ?? '');
-    else if (a.startsWith('--port=')) args.port = parsePort(a.slice('--port='.length));
-    else if (a === '--timeout') args.timeoutMs = seconds(argv[++i]);
-    else if (a.startsWith('--timeout=')) args.timeoutMs = seconds(a.slice('--timeout='.length));
-    else throw new Error(`unknown option ${a}`);
-  }
-  return args;
+function parseArgs(argv: string[]): { cmd: string | undefined; port?: number; keepData: boolean; timeoutMs?: number } {
+  const { switches, ...rest } = parseServiceArgs(argv, (v) => parsePort(v), ['--keep-data']);
+  return { ...rest, keepData: switches.has('--keep-data') };
 }
 
 /** Runs one command; resolves the exit code. */

@@ -6,32 +6,13 @@
 //   options: --port N (or env REGISTRY_PORT, default 8081), --timeout SECONDS; env: see index.ts
 import { fetchRegistry, isBuilt, registryStatus, startRegistry, stopRegistry } from './index.ts';
 import { APICURIO_VERSION, log, parsePort } from './settings.ts';
+import { parseServiceArgs } from '../lib/service-args.ts';
 
 const USAGE = 'usage: node --import tsx scripts/registry/cli.ts fetch|start|stop|status [--port N] [--timeout S]';
 
-interface Args {
-  cmd: string | undefined;
-  port?: number;
-  timeoutMs?: number;
-}
-
-function seconds(value: string | undefined): number {
-  const s = Number(value);
-  if (!(s > 0)) throw new Error(`invalid --timeout: ${value} (seconds)`);
-  return s * 1000;
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { cmd: argv[0] };
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--port') args.port = parsePort(argv[++i] ?? '');
-    else if (a.startsWith('--port=')) args.port = parsePort(a.slice('--port='.length));
-    else if (a === '--timeout') args.timeoutMs = seconds(argv[++i]);
-    else if (a.startsWith('--timeout=')) args.timeoutMs = seconds(a.slice('--timeout='.length));
-    else throw new Error(`unknown option ${a}`);
-  }
-  return args;
+function parseArgs(argv: string[]): { cmd: string | undefined; port?: number; timeoutMs?: number } {
+  const { switches: _none, ...rest } = parseServiceArgs(argv, (v) => parsePort(v));
+  return rest;
 }
 
 async function main(argv: string[]): Promise<number> {
