@@ -87,8 +87,11 @@ export function FilterBar({ sessionId, filter, searchRef, end }: Props) {
           value={filter.field ? formatHeaderFilter({ name: filter.field.path, ...(filter.field.value !== undefined ? { value: filter.field.value } : {}) }) : ''}
           onCommit={(v) => setFilter({ field: parseFieldFilter(v) })}
         />
-        <TimeInput label="From" value={filter.fromTime} onChange={(t) => setFilter({ fromTime: t })} />
-        <TimeInput label="To" value={filter.toTime} onChange={(t) => setFilter({ toTime: t })} />
+        {/* From and To wrap together: a narrow list pane put "To" alone on a third line. */}
+        <span className="time-range">
+          <TimeInput label="From" value={filter.fromTime} onChange={(t) => setFilter({ fromTime: t })} />
+          <TimeInput label="To" value={filter.toTime} onChange={(t) => setFilter({ toTime: t })} />
+        </span>
       </div>
     </div>
   );
