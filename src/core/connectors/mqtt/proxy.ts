@@ -5,6 +5,7 @@ import { hideUserinfo } from '../../common/redact.ts';
 import { mqttError } from './errors.ts';
 import { MqttLink } from './proxy-link.ts';
 import { listenForClients, proxyUrl } from '../proxy-listen.ts';
+import { endpointUrl } from '../endpoint-url.ts';
 
 /** Mosquitto's own default limit is 256 MiB; a recorder holds each packet whole, so less. */
 const MAX_PACKET = 64 * 1024 * 1024;
@@ -52,12 +53,7 @@ export class MqttProxyConnector implements Connector {
   ) {
     this.id = opts.id;
     this.host = opts.listenHost ?? '127.0.0.1';
-    let u: URL;
-    try {
-      u = new URL(opts.target);
-    } catch {
-      throw new BadInputError(`MQTT broker "${hideUserinfo(opts.target)}" is not a URL; expected mqtt://host:1883`);
-    }
+    const u = endpointUrl(opts.target, 'MQTT broker', 'mqtt://host:1883');
     if (u.protocol !== 'mqtt:' && u.protocol !== 'mqtts:') throw new BadInputError(`MQTT broker "${hideUserinfo(opts.target)}" must start with mqtt:// or mqtts://`);
     this.secure = u.protocol === 'mqtts:';
     this.brokerHost = u.hostname.replace(/^\[|\]$/g, '');

@@ -9,6 +9,7 @@ import { hideUserinfo, maskPassword, passwordOf } from '../../common/redact.ts';
 import { mqttError, subscribeRefused } from './errors.ts';
 import { mqttMessage } from './record.ts';
 import { TapReconnect } from '../reconnect.ts';
+import { endpointUrl } from '../endpoint-url.ts';
 
 export interface MqttTapOptions {
   id: string;
@@ -47,12 +48,7 @@ export class MqttTapConnector implements Connector {
     private readonly sink: CaptureSink,
   ) {
     this.id = opts.id;
-    let u: URL;
-    try {
-      u = new URL(opts.url);
-    } catch {
-      throw new BadInputError(`MQTT URL "${hideUserinfo(opts.url)}" is not a URL; expected mqtt://host:1883`);
-    }
+    const u = endpointUrl(opts.url, 'MQTT URL', 'mqtt://host:1883');
     if (!/^(mqtts?|wss?):$/.test(u.protocol)) throw new BadInputError(`MQTT URL "${hideUserinfo(opts.url)}" must start with mqtt://, mqtts://, ws:// or wss://`);
     if (opts.topics.length === 0) throw new BadInputError('an MQTT tap needs at least one topic filter (e.g. # for every topic)');
     this.where = maskPassword(opts.url);

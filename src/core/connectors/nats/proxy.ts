@@ -7,6 +7,7 @@ import { hideUserinfo } from '../../common/redact.ts';
 import { InboxBook, natsRecord } from './record.ts';
 import { NatsWireReader, parseNatsHeaders, type WireMessage } from './wire.ts';
 import { listenForClients, proxyUrl } from '../proxy-listen.ts';
+import { endpointUrl } from '../endpoint-url.ts';
 
 export interface NatsProxyOptions {
   id: string;
@@ -47,12 +48,7 @@ export class NatsProxyConnector implements Connector {
   ) {
     this.id = opts.id;
     this.host = opts.listenHost ?? '127.0.0.1';
-    let u: URL;
-    try {
-      u = new URL(opts.target);
-    } catch {
-      throw new BadInputError(`NATS target "${hideUserinfo(opts.target)}" is not a URL; expected nats://host:4222`);
-    }
+    const u = endpointUrl(opts.target, 'NATS target', 'nats://host:4222');
     if (u.protocol !== 'nats:') throw new BadInputError(`NATS proxy target "${hideUserinfo(opts.target)}" must start with nats:// (a TLS session cannot be recorded)`);
     this.targetHost = u.hostname.replace(/^\[(.*)\]$/, '$1');
     this.targetPort = Number(u.port || 4222);

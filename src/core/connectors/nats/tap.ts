@@ -9,6 +9,7 @@ import { hideUserinfo, maskPassword } from '../../common/redact.ts';
 import { natsError } from './errors.ts';
 import { InboxBook, natsMessage } from './record.ts';
 import { TapReconnect } from '../reconnect.ts';
+import { endpointUrl } from '../endpoint-url.ts';
 
 export interface NatsTapOptions {
   id: string;
@@ -47,12 +48,7 @@ export class NatsTapConnector implements Connector {
     private readonly sink: CaptureSink,
   ) {
     this.id = opts.id;
-    let u: URL;
-    try {
-      u = new URL(opts.url);
-    } catch {
-      throw new BadInputError(`NATS URL "${hideUserinfo(opts.url)}" is not a URL; expected nats://host:4222`);
-    }
+    const u = endpointUrl(opts.url, 'NATS URL', 'nats://host:4222');
     if (u.protocol !== 'nats:' && u.protocol !== 'tls:') throw new BadInputError(`NATS URL "${hideUserinfo(opts.url)}" must start with nats:// or tls://`);
     if (opts.subjects.length === 0) throw new BadInputError('a NATS tap needs at least one subject (e.g. > for every subject)');
     const user = decodeURIComponent(u.username);
