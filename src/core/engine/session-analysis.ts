@@ -7,6 +7,7 @@ import type {
   LatencyHistogram,
   PairsPage,
   PairStatus,
+  TimelineSeries,
   TopologyGraph,
   UndeliveredGroup,
 } from '../../shared/views.ts';
@@ -239,6 +240,12 @@ export class SessionAnalysis {
   destinations(): DestinationStats[] | null {
     if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
     return this.state.destinationList();
+  }
+
+  /** The whole session's timeline from the analysis's tally (no scan of every row); null until it has read the file. */
+  timeline(buckets: number): TimelineSeries | null {
+    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    return this.state.timelineSeries(buckets);
   }
 
   /** How many messages the session holds, as the analysis counted them reading it; null until it has. */
