@@ -209,8 +209,9 @@ export class SessionAnalysis {
         if (abort.signal.aborted) return;
         this.progress = null;
         // Damage on a page the open check does not read is named as the open check names it.
-        this.failure = (asSessionFileError(err, this.store.path) as Error).message;
-        this.hooks.onError?.(err as Error);
+        const named = asSessionFileError(err, this.store.path) as Error;
+        this.failure = named.message;
+        this.hooks.onError?.(named);
         this.report(true);
       })
       .finally(() => {
