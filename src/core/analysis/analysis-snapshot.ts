@@ -41,7 +41,7 @@ import { MqttUndelivered } from './undelivered-mqtt.ts';
  */
 
 /** Bump whenever a part of the analysis state changes shape or meaning: older snapshots are then recomputed. */
-export const ANALYSIS_FORMAT = 5;
+export const ANALYSIS_FORMAT = 6;
 
 /** Identifies the settings a snapshot was computed with: another config means recomputing. */
 export function configDigest(config: AnalysisConfig): string {

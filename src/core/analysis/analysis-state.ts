@@ -179,6 +179,7 @@ export class AnalysisState {
       this.undelivered.ingest(m, c, producer);
       if (m.transport === 'ws' && m.event === 'close') this.pairs.closeConnection(m, isAbnormalClose(m));
       this.undelivered.advance(m.time);
+      this.undelivered.messageTime(m.time);
     }
   }
 
