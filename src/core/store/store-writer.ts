@@ -42,6 +42,9 @@ function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean): 
   return new Worker(boot, { eval: true, workerData });
 }
 
+/** Batch buffers kept for reuse: one being packed while the thread writes the others. */
+const SPARE_BUFFERS = 4;
+
 /** A writer thread that died is not started again sooner than this: no restart storm at message rate. */
 const RESTART_MS = 1000;
 
@@ -63,6 +66,8 @@ export class StoreWriter {
   /** Why the thread last died, and when: it is not started again sooner than RESTART_MS after. */
   private died: { at: number; err: Error } | null = null;
   private closing = false;
+  /** Buffers of written batches, sent back by the thread, packed into again (few: each is a batch). */
+  private readonly spare: ArrayBuffer[] = [];
 
   constructor(
     private readonly path: string,
@@ -73,7 +78,7 @@ export class StoreWriter {
 
   /** Writes messages whose seqs continue the file; resolves with the last seq once committed. */
   write(msgs: readonly StoredMessage[]): Promise<number> {
-    const packed = packBatch(msgs);
+    const packed = packBatch(msgs, this.spare.pop());
     return this.send({ kind: 'batch', id: this.nextId++, firstSeq: packed.firstSeq, lastSeq: packed.lastSeq, buffer: packed.buffer }, [packed.buffer]);
   }
 
@@ -112,6 +117,7 @@ export class StoreWriter {
       if (!w) return;
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0 && !this.closing) worker.unref();
+      if (reply.ok && reply.buffer && this.spare.length < SPARE_BUFFERS) this.spare.push(reply.buffer);
       if (reply.ok) w.resolve(reply.lastSeq);
       else w.reject(new WriteError(reply.error.message, reply.error.code, reply.skipped));
     });
