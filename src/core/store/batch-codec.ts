@@ -80,9 +80,9 @@ export function packBatch(msgs: readonly StoredMessage[], reuse?: ArrayBuffer): 
     nums[o + 3] = m.eventTime ?? m.time;
     nums[o + 4] = m.partition ?? NaN;
     const offset = m.offset === null || m.offset === undefined ? null : String(m.offset);
-    const offsetNum = offset === null ? NaN : Number(offset);
+    const offsetNum = offset === null ? NaN : plainInteger(offset);
     // Offsets are int64: one past 2^53 (or not a plain integer) travels as text in the extras.
-    const offsetAsText = offset !== null && !(Number.isSafeInteger(offsetNum) && String(offsetNum) === offset);
+    const offsetAsText = offset !== null && Number.isNaN(offsetNum);
     nums[o + 5] = offsetAsText ? NaN : offsetNum;
     nums[o + 6] = keyLength;
     nums[o + 7] = m.payload.byteLength;
@@ -145,6 +145,22 @@ export function packBatch(msgs: readonly StoredMessage[], reuse?: ArrayBuffer): 
     at += m.payload.byteLength;
   }
   return { firstSeq: msgs[0]?.seq ?? 0, lastSeq: msgs[n - 1]?.seq ?? 0, count: n, buffer };
+}
+
+/**
+ * The number a decimal text spells when it is the canonical form of a safe integer ("0",
+ * "42", not "007", "-0" or "1e3"), else NaN. Checked by its characters: String(Number(x))
+ * === x cost a string per message.
+ */
+function plainInteger(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 16 || (n > 1 && text.charCodeAt(0) === 48)) return NaN;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+  }
+  const v = Number(text);
+  return Number.isSafeInteger(v) ? v : NaN;
 }
 
 function align8(n: number): number {
