@@ -43,7 +43,7 @@ function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean): 
 }
 
 /** Batch buffers kept for reuse: one being packed while the thread writes the others. */
-const SPARE_BUFFERS = 4;
+const SPARE_BUFFERS = 2;
 
 /** A writer thread that died is not started again sooner than this: no restart storm at message rate. */
 const RESTART_MS = 1000;
