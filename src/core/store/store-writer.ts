@@ -31,9 +31,9 @@ function workerEntry(): URL {
   throw new Error('the store writer (writer-worker.js) is missing beside the Flowscope build');
 }
 
-function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean): Worker {
+function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean, keyRefs: boolean): Worker {
   const entry = workerEntry();
-  const workerData = { path, options, hashedRefs };
+  const workerData = { path, options, hashedRefs, keyRefs };
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
   // Development: the sources run through tsx, which a worker does not inherit when the
   // parent registered it from code (bin/flowscope.mjs, scripts/test.mjs).
@@ -74,6 +74,8 @@ export class StoreWriter {
     private readonly options: StoreOptions = {},
     /** The file is of schema 3: rows carry the hashes of key and correlation id. */
     private readonly hashedRefs = true,
+    /** The file is of schema 4: the writer adds key refs in bulk (key-refs.ts). */
+    private readonly keyRefs = true,
   ) {}
 
   /** Writes messages whose seqs continue the file; resolves with the last seq once committed. */
@@ -111,7 +113,7 @@ export class StoreWriter {
   }
 
   private start(): Worker {
-    const worker = spawnWorker(this.path, this.options, this.hashedRefs);
+    const worker = spawnWorker(this.path, this.options, this.hashedRefs, this.keyRefs);
     worker.on('message', (reply: WriterReply) => {
       const w = this.waiting.get(reply.id);
       if (!w) return;

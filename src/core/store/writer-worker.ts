@@ -19,19 +19,22 @@ import { WRITER_GROUP_MESSAGES } from '../common/constants.ts';
 import { openDb, tuneForWriting, type StoreOptions } from './open.ts';
 import { INSERT_SQL, INSERT_SQL_HASHED } from './rows.ts';
 import { eachParams } from './batch-codec.ts';
+import { KeyRefs } from './key-refs.ts';
 import type { WriterReply, WriterRequest } from './writer-protocol.ts';
 
 type BatchRequest = Extract<WriterRequest, { kind: 'batch' }>;
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker.ts runs as a worker thread only');
-const { path, options, hashedRefs } = workerData as { path: string; options: StoreOptions; hashedRefs: boolean };
+const { path, options, hashedRefs, keyRefs } = workerData as { path: string; options: StoreOptions; hashedRefs: boolean; keyRefs: boolean };
 
 /** Writes the batches in one transaction; returns how many are in, and the error that stopped the next. */
 let insert: ((batches: BatchRequest[]) => { written: number; err: unknown }) | null = null;
 let lastSeq = 0;
 let openError: Error | null = null;
 let db: ReturnType<typeof openDb> | null = null;
+/** Schema 4: the key refs, added in bulk (key-refs.ts). */
+let refs: KeyRefs | null = null;
 try {
   db = openDb(path, false, options, true);
   tuneForWriting(db);
@@ -43,15 +46,20 @@ try {
   };
   // Nested, so a batch that fails rolls back to its savepoint and the ones before it stay in.
   const one = conn.transaction((b: BatchRequest) => eachParams(b.buffer, hashedRefs, row));
+  refs = keyRefs ? new KeyRefs(conn) : null;
   insert = conn.transaction((batches: BatchRequest[]) => {
-    for (let i = 0; i < batches.length; i++) {
+    let written = 0;
+    let err: unknown = null;
+    for (; written < batches.length; written++) {
       try {
-        one(batches[i]!);
-      } catch (err) {
-        return { written: i, err };
+        one(batches[written]!);
+      } catch (e) {
+        err = e;
+        break;
       }
     }
-    return { written: batches.length, err: null };
+    if (written > 0) refs?.add(batches[written - 1]!.lastSeq);
+    return { written, err };
   });
 } catch (err) {
   openError = err as Error;
@@ -69,6 +77,13 @@ function failure(id: number, err: unknown, skipped = false): WriterReply {
 
 function close(id: number): void {
   try {
+    // The last messages' key refs, so a finished file has them all; a failure here loses
+    // nothing (lookups read the messages past the mark, and the next recording adds them).
+    try {
+      if (db && refs) db.transaction(() => refs!.add(lastSeq, true))();
+    } catch {
+      // See above.
+    }
     db?.close();
     port!.postMessage({ id, ok: true, lastSeq } satisfies WriterReply);
   } catch (err) {
