@@ -21,9 +21,13 @@ CREATE TABLE key_refs (
 INSERT INTO meta (key, value) VALUES ('key_refs_seq', '0');
 `;
 
-/** The messages a filter by key reads in a file of schema 4: `@keyHash` bound. */
-export const KEY_REFS_CLAUSE = `(seq IN (SELECT seq FROM key_refs WHERE key_hash = @keyHash)
-      OR seq > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'key_refs_seq'))`;
+/**
+ * The messages a filter by key reads in a file of schema 4, `@keyHash` bound: one list of
+ * seqs (the refs, then the messages past the mark), so SQLite looks each up by rowid; an OR
+ * of the two made it scan the whole table.
+ */
+export const KEY_REFS_CLAUSE = `seq IN (SELECT seq FROM key_refs WHERE key_hash = @keyHash
+      UNION ALL SELECT seq FROM messages WHERE seq > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'key_refs_seq') AND key_hash = @keyHash)`;
 
 /** Refs are added once this many messages are past the last ones added. */
 export const KEY_REFS_EVERY = 100_000;
