@@ -177,9 +177,14 @@ export const AMQP_RECONCILE_MS = 2000;
 
 /** Kafka long-poll: short, so stop() and rebuilds are quick; a fetch still returns at once when data is there. */
 export const KAFKA_MAX_WAIT_MS = 500;
-/** Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts). */
-export const KAFKA_MAX_BYTES_PER_PARTITION = 1 * MiB;
-export const KAFKA_MAX_BYTES = 4 * MiB;
+/**
+ * Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts).
+ * Every captured record's payload is a slice of its fetch response, so a response lives as
+ * long as the last of its records waits for the writer thread: 2 MiB (512 KiB a partition)
+ * held less than 4 MiB in a 1M catch-up at the same CPU time (issue 12).
+ */
+export const KAFKA_MAX_BYTES_PER_PARTITION = 512 * KiB;
+export const KAFKA_MAX_BYTES = 2 * MiB;
 /**
  * A member left behind by a crash keeps its throwaway group non-empty this long, which
  * delays deleting the group; 6 s is the broker's default minimum (group.min.session.timeout.ms).
