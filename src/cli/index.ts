@@ -1,4 +1,5 @@
 import { configureLogging, stderrSink } from '../core/common/logger.ts';
+import { keepHeapTight } from '../core/common/heap.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { forTerminal } from './terminal.ts';
 
@@ -92,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // Before the engine loads: record, serve and import run at message rate for minutes.
+  keepHeapTight();
   const run = await load();
   return run(rest);
 }

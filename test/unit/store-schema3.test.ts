@@ -9,6 +9,7 @@ import { HASHED_COLUMNS } from '../../src/core/store/rows.ts';
 import { refHash, textHash } from '../../src/core/store/ref-hash.ts';
 import type { CapturedMessage } from '../../src/shared/model.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { makeSchema3 } from '../helpers/old-schemas.ts';
 
 // Schema 3 indexes keys and correlation ids by hash (issue 12): lookups stay indexed and
 // exact even when two values share a hash, and files of schema 2 are read and recorded
@@ -39,7 +40,8 @@ test('keys and correlation ids sharing a hash are told apart, through the hash i
   const [c1, c2] = collision(textHash);
   assert.notEqual(k1, k2);
   const file = fresh('v3.flowscope');
-  const store = SessionStore.create(file);
+  makeSchema3(file);
+  const store = SessionStore.open(file);
   store.insertBatch([
     msg({ key: Buffer.from(k1), correlationId: c1 }),
     msg({ key: Buffer.from(k2), correlationId: c2 }),
@@ -67,8 +69,7 @@ test('keys and correlation ids sharing a hash are told apart, through the hash i
 
 /** Turns a fresh file into what Flowscope wrote at schema 2: value indexes, no hash columns. */
 function makeSchema2(file: string, rows: CapturedMessage[]): void {
-  const s = SessionStore.create(file);
-  s.close();
+  makeSchema3(file);
   const db = new Database(file);
   db.exec(`DROP INDEX messages_key_hash; DROP INDEX messages_correlation_hash;
     ALTER TABLE messages DROP COLUMN key_hash; ALTER TABLE messages DROP COLUMN correlation_hash;

@@ -20,8 +20,12 @@ export const MAX_PENDING_MESSAGES = 20_000;
  * 5000 per batch 39k/s at 518 MB peak RSS, 20,000 per batch 49k/s at 579 MB, back to back).
  * 10,000 with a 30,000-message backlog (below) kept the rate of 20,000 with 60,000 in the same
  * run (35.7k/s against 33.6k/s) at 451 MB instead of 539 MB, with the 16 MiB page cache.
+ * Since the writer thread puts batches that queue up behind each other in one transaction
+ * (WRITER_GROUP_MESSAGES), a smaller batch no longer costs commits when it is behind: 5,000
+ * with a 20,000-message backlog kept the CPU time of 10,000 with 30,000 (300k catch-up,
+ * back to back) and holds fewer captured messages (issue 12).
  */
-export const MAX_PENDING_MESSAGES_THREADED = 10_000;
+export const MAX_PENDING_MESSAGES_THREADED = 5_000;
 /** Flush early past this many waiting payload bytes (large payloads fill memory before the count does). */
 export const MAX_PENDING_BYTES = 32 * MiB;
 /**
@@ -32,10 +36,17 @@ export const MAX_PENDING_BYTES = 32 * MiB;
  */
 export const WRITER_BACKLOG_BYTES = 16 * MiB;
 /**
- * The same budget in messages: small messages cost their objects, not their bytes. Three
- * writer batches: one being written, one waiting, one filling (issue 12).
+ * The same budget in messages: small messages cost their objects, not their bytes. Four
+ * writer batches: the ones being written in one transaction, one filling (issue 12).
  */
-export const WRITER_BACKLOG_MESSAGES = 30_000;
+export const WRITER_BACKLOG_MESSAGES = 20_000;
+/**
+ * The most messages the store's writer thread puts in one transaction when batches queue up
+ * behind the one it is writing (writer-worker.ts): fewer commits, each writing the index
+ * pages it dirtied once. A writer micro-bench (300k Kafka rows, schema 3): 60k rows/s with a
+ * commit per 10,000, 82k-93k/s with one per 50,000-100,000 (issue 12).
+ */
+export const WRITER_GROUP_MESSAGES = 60_000;
 /**
  * While the session file cannot be written (a full disk), captures are held in memory up to
  * this many bytes, then dropped and counted (engine/write-guard.ts): the RSS of a recording
@@ -166,9 +177,14 @@ export const AMQP_RECONCILE_MS = 2000;
 
 /** Kafka long-poll: short, so stop() and rebuilds are quick; a fetch still returns at once when data is there. */
 export const KAFKA_MAX_WAIT_MS = 500;
-/** Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts). */
-export const KAFKA_MAX_BYTES_PER_PARTITION = 1 * MiB;
-export const KAFKA_MAX_BYTES = 4 * MiB;
+/**
+ * Bigger fetches: capture throughput is bound by round trips, not memory (measured in bench/run.ts).
+ * Every captured record's payload is a slice of its fetch response, so a response lives as
+ * long as the last of its records waits for the writer thread: 2 MiB (512 KiB a partition)
+ * held less than 4 MiB in a 1M catch-up at the same CPU time (issue 12).
+ */
+export const KAFKA_MAX_BYTES_PER_PARTITION = 512 * KiB;
+export const KAFKA_MAX_BYTES = 2 * MiB;
 /**
  * A member left behind by a crash keeps its throwaway group non-empty this long, which
  * delays deleting the group; 6 s is the broker's default minimum (group.min.session.timeout.ms).
@@ -273,3 +289,14 @@ export const ENGINE_STOP_TIMEOUT_MS = 20_000;
 export const ENGINE_PARENT_CHECK_MS = 1000;
 /** Crashes in one minute after which the engine is not restarted (it would only crash again). */
 export const ENGINE_RESTARTS_PER_MINUTE = 3;
+
+// ── Memory ───────────────────────────────────────────────────────────────────────────────
+
+/**
+ * V8's old generation may grow to (1 + this/100) × what survived the last full GC before
+ * the next one (heap.ts). V8's own factor (up to 4×) let a 1M Kafka catch-up's heap reach
+ * 166 MB over ~45 MB alive, because every message outlives a scavenge while it waits for
+ * the writer thread: 50 cut the catch-up's peak RSS from 351 MB to 287 MB for ~3% more
+ * CPU time (back to back, issue 12).
+ */
+export const HEAP_GROWING_PERCENT = 50;

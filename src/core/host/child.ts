@@ -8,6 +8,7 @@ import { answer } from '../../shared/envelope.ts';
 import type { RequestChannel } from '../../shared/api.ts';
 import { Engine } from '../engine/engine.ts';
 import { configureLogging, fileSink, getLogger } from '../common/logger.ts';
+import { keepHeapTight } from '../common/heap.ts';
 import { isControl, type FromEngine, type HostPort, type ToEngine } from './protocol.ts';
 
 const log = getLogger('engine-host');
@@ -32,6 +33,7 @@ export interface EngineChild {
  * stopped, or when the init message cannot build one.
  */
 export function serveEngine(port: HostPort, exit: (code: number) => void): EngineChild {
+  keepHeapTight();
   const send = (msg: FromEngine): void => port.post(msg);
   let engine: Engine | null = null;
   let stopping: Promise<void> | null = null;

@@ -1,5 +1,5 @@
 import type { JsonValue, StoredMessage } from '../../shared/model.ts';
-import { refHashes } from './rows.ts';
+import { refHash, textHash } from './ref-hash.ts';
 
 /**
  * A batch of messages packed into one ArrayBuffer, so it crosses to the store's writer
@@ -7,9 +7,13 @@ import { refHashes } from './rows.ts';
  * because JSON of every field was the largest cost of the capture path (issue 12):
  *
  *   u32 count ‖ u32 header bytes ‖ header (UTF-8 JSON: { strings, extras }) ‖ pad to 8 ‖
- *   f64 × NUMS per message ‖ u32 × STRS per message (indexes into `strings`) ‖
- *   i32 per message (-2: no extras and meta null, -1: no extras and meta {}, else an index
- *   into `extras`) ‖ key and payload bytes of every message, in message order.
+ *   f64 × NUMS per message ‖ u32 × STRS per message (indexes into `strings`; NONE for a
+ *   null meta) ‖ i32 per message (-1: no extras, else an index into `extras`) ‖ key and
+ *   payload bytes of every message, in message order.
+ *
+ * A message's meta travels as its JSON text, interned like the other strings: a Kafka
+ * record's is nearly always `{"timestampType":"CreateTime"}`, and as an extra it cost a JSON
+ * array per message in the header, parsed and stringified again on the writer thread.
  */
 export interface PackedBatch {
   firstSeq: number;
@@ -20,10 +24,11 @@ export interface PackedBatch {
 
 /** seq, time, brokerTime, eventTime, partition, offset, key length, payload length; NaN is null. */
 const NUMS = 8;
-/** eventTimeSource, transport, endpoint, event, destKind, destination. */
-const STRS = 6;
-const NO_EXTRAS_META_NULL = -2;
-const NO_EXTRAS_META_EMPTY = -1;
+/** eventTimeSource, transport, endpoint, event, destKind, destination, meta (JSON). */
+const STRS = 7;
+const NO_EXTRAS = -1;
+/** The string index of a null meta. */
+const NONE = 0xffffffff;
 
 /** The rarer fields of one message: offset when it is not a safe integer, then the optional ones. */
 type Extras = [
@@ -35,7 +40,6 @@ type Extras = [
   correlationId: string | null,
   messageId: string | null,
   replyTo: string | null,
-  meta: JsonValue,
 ];
 
 interface Header {
@@ -43,14 +47,11 @@ interface Header {
   extras: Extras[];
 }
 
-function isEmptyObject(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (Object.hasOwn(v, k)) return false;
-  return true;
-}
-
-/** Packs stored-to-be messages (seq and event time assigned) for the writer thread. */
-export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
+/**
+ * Packs stored-to-be messages (seq and event time assigned) for the writer thread, into
+ * `reuse` when it is large enough (a buffer the writer thread sent back, see store-writer.ts).
+ */
+export function packBatch(msgs: readonly StoredMessage[], reuse?: ArrayBuffer): PackedBatch {
   const n = msgs.length;
   const nums = new Float64Array(n * NUMS);
   const strs = new Uint32Array(n * STRS);
@@ -79,9 +80,9 @@ export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
     nums[o + 3] = m.eventTime ?? m.time;
     nums[o + 4] = m.partition ?? NaN;
     const offset = m.offset === null || m.offset === undefined ? null : String(m.offset);
-    const offsetNum = offset === null ? NaN : Number(offset);
+    const offsetNum = offset === null ? NaN : plainInteger(offset);
     // Offsets are int64: one past 2^53 (or not a plain integer) travels as text in the extras.
-    const offsetAsText = offset !== null && !(Number.isSafeInteger(offsetNum) && String(offsetNum) === offset);
+    const offsetAsText = offset !== null && Number.isNaN(offsetNum);
     nums[o + 5] = offsetAsText ? NaN : offsetNum;
     nums[o + 6] = keyLength;
     nums[o + 7] = m.payload.byteLength;
@@ -93,6 +94,7 @@ export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
     strs[s + 4] = intern(m.destKind);
     strs[s + 5] = intern(m.destination);
     const meta = m.meta ?? null;
+    strs[s + 6] = meta === null ? NONE : intern(JSON.stringify(meta));
     const plain =
       !offsetAsText &&
       (m.routingKey ?? null) === null &&
@@ -102,8 +104,7 @@ export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
       (m.correlationId ?? null) === null &&
       (m.messageId ?? null) === null &&
       (m.replyTo ?? null) === null;
-    if (plain && meta === null) kinds[i] = NO_EXTRAS_META_NULL;
-    else if (plain && isEmptyObject(meta)) kinds[i] = NO_EXTRAS_META_EMPTY;
+    if (plain) kinds[i] = NO_EXTRAS;
     else {
       kinds[i] = extras.length;
       extras.push([
@@ -115,7 +116,6 @@ export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
         m.correlationId ?? null,
         m.messageId ?? null,
         m.replyTo ?? null,
-        meta,
       ]);
     }
   }
@@ -125,7 +125,9 @@ export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
   const strsAt = numsAt + nums.byteLength;
   const kindsAt = strsAt + strs.byteLength;
   const blobAt = kindsAt + kinds.byteLength;
-  const buffer = new ArrayBuffer(blobAt + blobBytes);
+  const size = blobAt + blobBytes;
+  // Trailing bytes past the last payload are never read: sizes come from the batch itself.
+  const buffer = reuse && reuse.byteLength >= size ? reuse : new ArrayBuffer(size + (size >> 3));
   const out = Buffer.from(buffer);
   out.writeUInt32LE(n, 0);
   out.writeUInt32LE(headerBytes, 4);
@@ -145,6 +147,22 @@ export function packBatch(msgs: readonly StoredMessage[]): PackedBatch {
   return { firstSeq: msgs[0]?.seq ?? 0, lastSeq: msgs[n - 1]?.seq ?? 0, count: n, buffer };
 }
 
+/**
+ * The number a decimal text spells when it is the canonical form of a safe integer ("0",
+ * "42", not "007", "-0" or "1e3"), else NaN. Checked by its characters: String(Number(x))
+ * === x cost a string per message.
+ */
+function plainInteger(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 16 || (n > 1 && text.charCodeAt(0) === 48)) return NaN;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+  }
+  const v = Number(text);
+  return Number.isSafeInteger(v) ? v : NaN;
+}
+
 function align8(n: number): number {
   return (n + 7) & ~7;
 }
@@ -156,10 +174,12 @@ function json(v: JsonValue): string | null {
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 /**
- * Unpacks a batch into INSERT parameters in rows.ts's INSERT_SQL order (INSERT_SQL_HASHED
- * when `hashed`), one array per message; key and payload are views into the batch's buffer (SQLite copies them on bind).
+ * Calls `row` with the INSERT parameters of each message of a batch, in rows.ts's INSERT_SQL
+ * order (INSERT_SQL_HASHED when `hashed`). The array is the same one every call, refilled:
+ * the writer binds it at once, and a fresh array per row was garbage at the capture rate.
+ * Key and payload are views into the batch's buffer (SQLite copies them on bind).
  */
-export function* unpackParams(buffer: ArrayBuffer, hashed = false): Generator<unknown[]> {
+export function eachParams(buffer: ArrayBuffer, hashed: boolean, row: (params: unknown[]) => void): void {
   const bytes = Buffer.from(buffer);
   const n = bytes.readUInt32LE(0);
   const headerBytes = bytes.readUInt32LE(4);
@@ -169,6 +189,7 @@ export function* unpackParams(buffer: ArrayBuffer, hashed = false): Generator<un
   const strs = new Uint32Array(buffer, numsAt + nums.byteLength, n * STRS);
   const kinds = new Int32Array(buffer, numsAt + nums.byteLength + strs.byteLength, n);
   let at = numsAt + nums.byteLength + strs.byteLength + kinds.byteLength;
+  const params: unknown[] = new Array(hashed ? 25 : 23);
   for (let i = 0; i < n; i++) {
     const o = i * NUMS;
     const s = i * STRS;
@@ -186,33 +207,42 @@ export function* unpackParams(buffer: ArrayBuffer, hashed = false): Generator<un
     const offsetNum = nums[o + 5]!;
     const offset = x?.[0] != null ? BigInt(x[0]) : Number.isNaN(offsetNum) ? null : BigInt(offsetNum);
     const correlationId = x ? x[5] : null;
-    const params = [
-      nums[o],
-      nums[o + 1],
-      orNull(nums[o + 2]!),
-      nums[o + 3],
-      strings[strs[s]!],
-      strings[strs[s + 1]!],
-      strings[strs[s + 2]!],
-      strings[strs[s + 3]!],
-      strings[strs[s + 4]!],
-      strings[strs[s + 5]!],
-      orNull(nums[o + 4]!),
-      offset,
-      x ? x[1] : null,
-      x ? x[2] : null,
-      key,
-      x ? json(x[3]) : null,
-      x ? json(x[4]) : null,
-      payload,
-      payloadLength,
-      correlationId,
-      x ? x[6] : null,
-      x ? x[7] : null,
-      kind === NO_EXTRAS_META_EMPTY ? '{}' : x ? json(x[8]) : null,
-    ];
+    const meta = strs[s + 6]!;
+    params[0] = nums[o];
+    params[1] = nums[o + 1];
+    params[2] = orNull(nums[o + 2]!);
+    params[3] = nums[o + 3];
+    params[4] = strings[strs[s]!];
+    params[5] = strings[strs[s + 1]!];
+    params[6] = strings[strs[s + 2]!];
+    params[7] = strings[strs[s + 3]!];
+    params[8] = strings[strs[s + 4]!];
+    params[9] = strings[strs[s + 5]!];
+    params[10] = orNull(nums[o + 4]!);
+    params[11] = offset;
+    params[12] = x ? x[1] : null;
+    params[13] = x ? x[2] : null;
+    params[14] = key;
+    params[15] = x ? json(x[3]) : null;
+    params[16] = x ? json(x[4]) : null;
+    params[17] = payload;
+    params[18] = payloadLength;
+    params[19] = correlationId;
+    params[20] = x ? x[6] : null;
+    params[21] = x ? x[7] : null;
+    params[22] = meta === NONE ? null : strings[meta];
     // The hashes are made here, on the writer thread, not on the capture path.
-    if (hashed) params.push(...refHashes(key, correlationId));
-    yield params;
+    if (hashed) {
+      params[23] = key ? refHash(key) : null;
+      params[24] = correlationId === null ? null : textHash(correlationId);
+    }
+    row(params);
   }
+}
+
+/** eachParams as a list of fresh arrays, one per message. */
+export function unpackParams(buffer: ArrayBuffer, hashed = false): unknown[][] {
+  const out: unknown[][] = [];
+  eachParams(buffer, hashed, (p) => out.push([...p]));
+  return out;
 }

@@ -1,6 +1,7 @@
 import { sqliteJsonPath, type MessageFilter } from '../../shared/filter.ts';
 import { DECODED_SQL } from './decoded-sql.ts';
 import { refHash, textHash } from './ref-hash.ts';
+import { KEY_REFS_CLAUSE } from './key-refs.ts';
 
 /** Escapes LIKE wildcards so user text matches literally. */
 function likeLiteral(s: string): string {
@@ -13,12 +14,13 @@ function likeLiteral(s: string): string {
  * for (payload text, header). The time range is on event time, the clock the timeline
  * draws: `cols.time` names it (plain `time` in a file of schema version 1). In a file of
  * schema 3 (`cols.hashedRefs`) key and correlation id are found through their hash's index,
- * then compared exactly.
+ * then compared exactly; in a file of schema 4 (`cols.keyRefs`) keys are found through the
+ * key_refs side table and the messages it does not cover yet (key-refs.ts).
  */
 export function filterToSql(
   f: MessageFilter,
   extra: { afterSeq?: number } = {},
-  cols: { time: string; hashedRefs: boolean; decodedText?: boolean } = { time: 'event_time', hashedRefs: true },
+  cols: { time: string; hashedRefs: boolean; keyRefs?: boolean; decodedText?: boolean } = { time: 'event_time', hashedRefs: true, keyRefs: true },
 ): { where: string; params: Record<string, unknown> } {
   const eventTimeColumn = cols.time;
   const clauses: string[] = [];
@@ -60,7 +62,7 @@ export function filterToSql(
     if (cols.hashedRefs) params.correlationHash = textHash(f.correlationId);
   }
   if (f.key !== undefined) {
-    clauses.push(cols.hashedRefs ? 'key_hash = @keyHash AND key = @key' : 'key = @key');
+    clauses.push(cols.keyRefs ? `${KEY_REFS_CLAUSE} AND key_hash = @keyHash AND key = @key` : cols.hashedRefs ? 'key_hash = @keyHash AND key = @key' : 'key = @key');
     const key = Buffer.from(f.key, 'utf8');
     params.key = key;
     if (cols.hashedRefs) params.keyHash = refHash(key);

@@ -41,10 +41,13 @@ export interface EventColumns {
   time: string;
   source: string;
   hashedRefs: boolean;
+  /** Schema 4: keys are found through the `key_refs` side table (key-refs.ts). */
+  keyRefs: boolean;
 }
-export const HASHED_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true };
-export const EVENT_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: false };
-export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'", hashedRefs: false };
+export const KEY_REFS_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: true };
+export const HASHED_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: false };
+export const EVENT_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: false, keyRefs: false };
+export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'", hashedRefs: false, keyRefs: false };
 
 /** The columns every row read selects. */
 export function rowColumns(e: EventColumns): string {

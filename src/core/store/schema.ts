@@ -1,4 +1,5 @@
 import { ANALYSIS_SNAPSHOT_SQL } from './analysis-snapshot.ts';
+import { KEY_REFS_SQL } from './key-refs.ts';
 
 /**
  * The session file format. A session is one SQLite file; this schema is documented in
@@ -21,7 +22,13 @@ export const FORMAT_NAME = 'flowscope-session';
  * their layout: they are read and recorded into as before (a version-1 file still becomes
  * version 2 when recorded into).
  */
-export const SCHEMA_VERSION = 3;
+/**
+ * 4: keys are indexed in a side table filled in bulk (`key_refs`, see key-refs.ts) instead of
+ * by an index on `messages.key_hash`, which cost a random B-tree insert per record (a third
+ * of the writer thread in a catch-up, issue 12). `key_hash` is still stored. Files of
+ * versions 1-3 keep their layout and are read and recorded into as before.
+ */
+export const SCHEMA_VERSION = 4;
 export const SESSION_EXTENSION = '.flowscope';
 
 /**
@@ -83,7 +90,6 @@ CREATE INDEX messages_time ON messages (time);
 CREATE INDEX messages_event_time ON messages (event_time);
 CREATE INDEX messages_destination ON messages (destination, seq);
 CREATE INDEX messages_correlation_hash ON messages (correlation_hash) WHERE correlation_hash IS NOT NULL;
-CREATE INDEX messages_key_hash ON messages (key_hash) WHERE key_hash IS NOT NULL;
 CREATE TABLE group_offsets (
   time      REAL    NOT NULL,
   endpoint  TEXT    NOT NULL,
@@ -107,6 +113,9 @@ CREATE TABLE endpoint_log (
 );
 ${GAPS_SQL}
 ${ANALYSIS_SNAPSHOT_SQL}`;
+
+/** What a new file holds once its meta rows are in (the key refs' mark is a meta row). */
+export const SCHEMA_AFTER_META_SQL = KEY_REFS_SQL;
 
 /** Brings a version-1 file to version 2: its messages' event time is their capture time. */
 export const MIGRATE_V1_SQL = `

@@ -4,12 +4,13 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { CapturedMessage, Gap, GroupOffset, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { DestinationStats } from '../../shared/views.ts';
-import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, SCHEMA_AFTER_META_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { KeyRefs } from './key-refs.ts';
 import { addGaps, readGaps } from './gaps.ts';
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
-import { EVENT_COLUMNS, HASHED_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
+import { EVENT_COLUMNS, HASHED_COLUMNS, KEY_REFS_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
 import { PREVIEW_BYTES } from '../common/constants.ts';
@@ -66,7 +67,7 @@ export class SessionStore {
     this.db.defaultSafeIntegers(false);
     this.lastSeqCache = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value);
-    this.eventCols = version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
+    this.eventCols = version >= 4 ? KEY_REFS_COLUMNS : version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
     this.rowCols = rowColumns(this.eventCols);
     this.decoded = registerDecodedFunction(db);
   }
@@ -98,6 +99,7 @@ export class SessionStore {
     this.migrateForWriting();
     const hashed = this.eventCols.hashedRefs;
     const stmt: Statement = this.db.prepare(hashed ? INSERT_SQL_HASHED : INSERT_SQL);
+    const refs = this.eventCols.keyRefs ? new KeyRefs(this.db) : null;
     this.insertMany = this.db.transaction((msgs: readonly CapturedMessage[]) => {
       let seq = this.lastSeqCache;
       for (const m of msgs) {
@@ -107,6 +109,9 @@ export class SessionStore {
         stmt.run(...toParams(seq, m, hashed));
       }
       this.lastSeqCache = seq;
+      // Inserted here, batches are small and rare (imports, tests, a recording without the
+      // writer thread): each adds its refs, so none wait.
+      refs?.add(seq, true);
       return seq;
     });
     return this.insertMany;
@@ -134,6 +139,7 @@ export class SessionStore {
     };
     db.transaction(() => {
       for (const [k, v] of Object.entries(base)) insert.run(k, v);
+      db.exec(SCHEMA_AFTER_META_SQL);
     })();
     return new SessionStore(path, db, false, options);
   }
@@ -196,7 +202,7 @@ export class SessionStore {
   openWriter(): StoreWriter {
     if (this.readonly) throw new Error('This session is open read-only.');
     this.migrateForWriting();
-    return new StoreWriter(this.path, this.options, this.eventCols.hashedRefs);
+    return new StoreWriter(this.path, this.options, this.eventCols.hashedRefs, this.eventCols.keyRefs);
   }
 
   /** The writer thread committed messages up to `lastSeq`. */

@@ -31,9 +31,9 @@ function workerEntry(): URL {
   throw new Error('the store writer (writer-worker.js) is missing beside the Flowscope build');
 }
 
-function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean): Worker {
+function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean, keyRefs: boolean): Worker {
   const entry = workerEntry();
-  const workerData = { path, options, hashedRefs };
+  const workerData = { path, options, hashedRefs, keyRefs };
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
   // Development: the sources run through tsx, which a worker does not inherit when the
   // parent registered it from code (bin/flowscope.mjs, scripts/test.mjs).
@@ -41,6 +41,9 @@ function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean): 
   const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(boot, { eval: true, workerData });
 }
+
+/** Batch buffers kept for reuse: one being packed while the thread writes the others. */
+const SPARE_BUFFERS = 2;
 
 /** A writer thread that died is not started again sooner than this: no restart storm at message rate. */
 const RESTART_MS = 1000;
@@ -63,17 +66,21 @@ export class StoreWriter {
   /** Why the thread last died, and when: it is not started again sooner than RESTART_MS after. */
   private died: { at: number; err: Error } | null = null;
   private closing = false;
+  /** Buffers of written batches, sent back by the thread, packed into again (few: each is a batch). */
+  private readonly spare: ArrayBuffer[] = [];
 
   constructor(
     private readonly path: string,
     private readonly options: StoreOptions = {},
     /** The file is of schema 3: rows carry the hashes of key and correlation id. */
     private readonly hashedRefs = true,
+    /** The file is of schema 4: the writer adds key refs in bulk (key-refs.ts). */
+    private readonly keyRefs = true,
   ) {}
 
   /** Writes messages whose seqs continue the file; resolves with the last seq once committed. */
   write(msgs: readonly StoredMessage[]): Promise<number> {
-    const packed = packBatch(msgs);
+    const packed = packBatch(msgs, this.spare.pop());
     return this.send({ kind: 'batch', id: this.nextId++, firstSeq: packed.firstSeq, lastSeq: packed.lastSeq, buffer: packed.buffer }, [packed.buffer]);
   }
 
@@ -106,12 +113,13 @@ export class StoreWriter {
   }
 
   private start(): Worker {
-    const worker = spawnWorker(this.path, this.options, this.hashedRefs);
+    const worker = spawnWorker(this.path, this.options, this.hashedRefs, this.keyRefs);
     worker.on('message', (reply: WriterReply) => {
       const w = this.waiting.get(reply.id);
       if (!w) return;
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0 && !this.closing) worker.unref();
+      if (reply.ok && reply.buffer && this.spare.length < SPARE_BUFFERS) this.spare.push(reply.buffer);
       if (reply.ok) w.resolve(reply.lastSeq);
       else w.reject(new WriteError(reply.error.message, reply.error.code, reply.skipped));
     });

@@ -4,6 +4,7 @@ export type WriterRequest =
   | { kind: 'close'; id: number };
 
 export type WriterReply =
-  | { id: number; ok: true; lastSeq: number }
+  /** `buffer`: the batch's own buffer, sent back for the next batch to be packed into. */
+  | { id: number; ok: true; lastSeq: number; buffer?: ArrayBuffer }
   /** `skipped`: refused unwritten because an earlier batch failed (see writer-worker.ts). */
   | { id: number; ok: false; skipped: boolean; error: { message: string; name: string; code?: string } };

@@ -4,37 +4,62 @@
  * analyses (issue 12). It answers every batch, in order, with its outcome; what to do about
  * a failure is the Recorder's decision (src/core/engine/recorder.ts), not this thread's.
  *
+ * Batches that are already waiting when one arrives are written in the same transaction
+ * (up to WRITER_GROUP_MESSAGES): a commit writes every index page the transaction dirtied,
+ * and with a random key index that is most of the index, so one commit per 10,000-message
+ * batch cost ~30% of this thread in a catch-up (issue 12). When the thread keeps up, each
+ * batch still commits on its own, as soon as it arrives.
+ *
  * Built as its own entry (out/cli/writer-worker.js, out/main/writer-worker.js); started by
  * store-writer.ts.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
+import { WRITER_GROUP_MESSAGES } from '../common/constants.ts';
 import { openDb, tuneForWriting, type StoreOptions } from './open.ts';
 import { INSERT_SQL, INSERT_SQL_HASHED } from './rows.ts';
-import { unpackParams } from './batch-codec.ts';
+import { eachParams } from './batch-codec.ts';
+import { KeyRefs } from './key-refs.ts';
 import type { WriterReply, WriterRequest } from './writer-protocol.ts';
+
+type BatchRequest = Extract<WriterRequest, { kind: 'batch' }>;
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker.ts runs as a worker thread only');
-const { path, options, hashedRefs } = workerData as { path: string; options: StoreOptions; hashedRefs: boolean };
+const { path, options, hashedRefs, keyRefs } = workerData as { path: string; options: StoreOptions; hashedRefs: boolean; keyRefs: boolean };
 
-let insert: ((buffer: ArrayBuffer) => number) | null = null;
+/** Writes the batches in one transaction; returns how many are in, and the error that stopped the next. */
+let insert: ((batches: BatchRequest[]) => { written: number; err: unknown }) | null = null;
 let lastSeq = 0;
 let openError: Error | null = null;
 let db: ReturnType<typeof openDb> | null = null;
+/** Schema 4: the key refs, added in bulk (key-refs.ts). */
+let refs: KeyRefs | null = null;
 try {
   db = openDb(path, false, options, true);
   tuneForWriting(db);
   const conn = db;
   lastSeq = (conn.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
   const stmt: Statement = conn.prepare(hashedRefs ? INSERT_SQL_HASHED : INSERT_SQL);
-  insert = conn.transaction((buffer: ArrayBuffer) => {
-    let n = 0;
-    for (const params of unpackParams(buffer, hashedRefs)) {
-      stmt.run(...params);
-      n += 1;
+  const row = (params: unknown[]): void => {
+    stmt.run(...params);
+  };
+  // Nested, so a batch that fails rolls back to its savepoint and the ones before it stay in.
+  const one = conn.transaction((b: BatchRequest) => eachParams(b.buffer, hashedRefs, row));
+  refs = keyRefs ? new KeyRefs(conn) : null;
+  insert = conn.transaction((batches: BatchRequest[]) => {
+    let written = 0;
+    let err: unknown = null;
+    for (; written < batches.length; written++) {
+      try {
+        one(batches[written]!);
+      } catch (e) {
+        err = e;
+        break;
+      }
     }
-    return n;
+    if (written > 0) refs?.add(batches[written - 1]!.lastSeq);
+    return { written, err };
   });
 } catch (err) {
   openError = err as Error;
@@ -50,32 +75,73 @@ function failure(id: number, err: unknown, skipped = false): WriterReply {
   };
 }
 
-port.on('message', (req: WriterRequest) => {
-  if (req.kind === 'close') {
-    try {
-      db?.close();
-      port.postMessage({ id: req.id, ok: true, lastSeq } satisfies WriterReply);
-    } catch (err) {
-      port.postMessage(failure(req.id, err));
-    }
-    port.close();
-    return;
-  }
-  if (openError || !insert) {
-    port.postMessage(failure(req.id, openError ?? new Error('the store writer is not open')));
-    return;
-  }
-  // A batch that does not continue the file is one sent after a batch that failed: it is
-  // refused unwritten, and the Recorder sends it again after the failed one.
-  if (req.firstSeq !== lastSeq + 1) {
-    port.postMessage(failure(req.id, new Error(`batch #${req.firstSeq} does not follow #${lastSeq}`), true));
-    return;
-  }
+function close(id: number): void {
   try {
-    insert(req.buffer);
-    lastSeq = req.lastSeq;
-    port.postMessage({ id: req.id, ok: true, lastSeq } satisfies WriterReply);
+    // The last messages' key refs, so a finished file has them all; a failure here loses
+    // nothing (lookups read the messages past the mark, and the next recording adds them).
+    try {
+      if (db && refs) db.transaction(() => refs!.add(lastSeq, true))();
+    } catch {
+      // See above.
+    }
+    db?.close();
+    port!.postMessage({ id, ok: true, lastSeq } satisfies WriterReply);
   } catch (err) {
-    port.postMessage(failure(req.id, err));
+    port!.postMessage(failure(id, err));
   }
+  port!.close();
+}
+
+/** Writes batches in one transaction and answers each, in order. */
+function writeGroup(batches: BatchRequest[]): void {
+  if (batches.length === 0) return;
+  if (openError || !insert) {
+    for (const b of batches) port!.postMessage(failure(b.id, openError ?? new Error('the store writer is not open')));
+    return;
+  }
+  // A batch that does not continue the file is one sent after a batch that failed: it and
+  // everything after it are refused unwritten, and the Recorder sends them again after the
+  // failed one.
+  let expected = lastSeq + 1;
+  let take = 0;
+  while (take < batches.length && batches[take]!.firstSeq === expected) expected = batches[take++]!.lastSeq + 1;
+  const group = batches.slice(0, take);
+  if (group.length > 0) {
+    let written = 0;
+    let error: unknown = null;
+    try {
+      ({ written, err: error } = insert(group));
+    } catch (err) {
+      // The commit failed: the transaction is rolled back whole, so every batch goes back.
+      written = 0;
+      error = err;
+    }
+    // Each buffer goes back: garbage here, it would wait for this thread's rare GC (tens of MB of RSS).
+    for (const b of group.slice(0, written)) port!.postMessage({ id: b.id, ok: true, lastSeq: b.lastSeq, buffer: b.buffer } satisfies WriterReply, [b.buffer]);
+    if (written > 0) lastSeq = group[written - 1]!.lastSeq;
+    // The first batch not written fails; the ones after it go back with it, unwritten.
+    group.slice(written).forEach((b, i) => port!.postMessage(failure(b.id, error, i > 0)));
+  }
+  for (const b of batches.slice(take)) {
+    port!.postMessage(failure(b.id, new Error(`batch #${b.firstSeq} does not follow #${lastSeq}`), true));
+  }
+}
+
+port.on('message', (first: WriterRequest) => {
+  const batches: BatchRequest[] = [];
+  let closeId: number | null = null;
+  let rows = 0;
+  for (let req: WriterRequest | undefined = first; req; ) {
+    if (req.kind === 'close') {
+      closeId = req.id;
+      break;
+    }
+    batches.push(req);
+    rows += req.lastSeq - req.firstSeq + 1;
+    if (rows >= WRITER_GROUP_MESSAGES) break;
+    // Taken off the port's queue now, in order, instead of one event-loop turn each.
+    req = (receiveMessageOnPort(port) as { message: WriterRequest } | undefined)?.message;
+  }
+  writeGroup(batches);
+  if (closeId !== null) close(closeId);
 });

@@ -99,13 +99,23 @@ export class TapConsumer {
       eachBatch: async ({ batch, heartbeat }) => {
         const key = partitionKey(batch.topic, batch.partition);
         const next = this.positions.get(key) ?? -1n;
-        const fresh: KafkaRecord[] = [];
-        let last = next;
-        for (const m of batch.messages as KafkaRecord[]) {
-          const off = BigInt(m.offset);
-          if (off < last) continue;
-          fresh.push(m);
-          last = off + 1n;
+        const all = batch.messages as KafkaRecord[];
+        let fresh: KafkaRecord[];
+        let last: bigint;
+        // A batch is in offset order: when its first record is new, all are (two BigInts
+        // per batch instead of two per record, at catch-up rate).
+        if (all.length > 0 && BigInt(all[0]!.offset) >= next) {
+          fresh = all;
+          last = BigInt(all[all.length - 1]!.offset) + 1n;
+        } else {
+          fresh = [];
+          last = next;
+          for (const m of all) {
+            const off = BigInt(m.offset);
+            if (off < last) continue;
+            fresh.push(m);
+            last = off + 1n;
+          }
         }
         if (fresh.length === 0) {
           if (next >= 0n) this.on.captured(batch.topic, batch.partition, batch.highWatermark, next);

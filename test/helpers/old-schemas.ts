@@ -1,0 +1,12 @@
+import Database from 'better-sqlite3';
+import { SessionStore } from '../../src/core/store/session-store.ts';
+
+/** Turns a fresh file into what Flowscope wrote at schema 3: keys indexed on messages.key_hash, no key_refs. */
+export function makeSchema3(file: string): void {
+  SessionStore.create(file).close();
+  const db = new Database(file);
+  db.exec(`DROP TABLE key_refs; DELETE FROM meta WHERE key = 'key_refs_seq';
+    CREATE INDEX messages_key_hash ON messages (key_hash) WHERE key_hash IS NOT NULL;
+    UPDATE meta SET value = '3' WHERE key = 'schema_version';`);
+  db.close();
+}
