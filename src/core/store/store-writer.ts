@@ -1,5 +1,5 @@
-import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../common/worker-thread.ts';
 import type { StoredMessage } from '../../shared/model.ts';
 import type { StoreOptions } from './open.ts';
 import { packBatch } from './batch-codec.ts';
@@ -18,28 +18,8 @@ export class WriteError extends Error {
   }
 }
 
-/**
- * The worker's entry beside this module: the build emits writer-worker.js next to the
- * bundle that holds this code (out/cli, out/main, possibly one folder up from a chunk);
- * the sources have writer-worker.ts, run through tsx.
- */
-function workerEntry(): URL {
-  for (const rel of ['./writer-worker.js', '../writer-worker.js', './writer-worker.ts']) {
-    const url = new URL(rel, import.meta.url);
-    if (fs.existsSync(url)) return url;
-  }
-  throw new Error('the store writer (writer-worker.js) is missing beside the Flowscope build');
-}
-
 function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean, keyRefs: boolean): Worker {
-  const entry = workerEntry();
-  const workerData = { path, options, hashedRefs, keyRefs };
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
-  // Development: the sources run through tsx, which a worker does not inherit when the
-  // parent registered it from code (bin/flowscope.mjs, scripts/test.mjs).
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return startWorker('writer-worker', import.meta.url, { path, options, hashedRefs, keyRefs });
 }
 
 /** Batch buffers kept for reuse: one being packed while the thread writes the others. */

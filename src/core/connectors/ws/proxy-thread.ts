@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../common/worker-thread.ts';
 import type { CaptureSink, Connector } from '../types.ts';
 import { hideUserinfo } from '../../common/redact.ts';
 import type { WsProxyOptions } from './proxy.ts';
@@ -108,18 +106,7 @@ export class WsProxyThread extends RelayThread {
   }
 }
 
-/**
- * The relay's thread. Built (the CLI's out/cli, the app's out/main), relay-worker.js sits
- * beside this code or one folder up (the app's chunks/); run from the sources (tests, development), the worker registers tsx
- * first, as the main thread did, to load relay-worker.ts.
- */
+/** The relay's thread (relay-worker.ts, built as relay-worker.js beside the bundle). */
 function startRelay(opts: RelayData): Worker {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // Beside the entry, whether this code was bundled into it or into a chunk folder below it.
-  const built = [path.join(here, 'relay-worker.js'), path.join(here, '..', 'relay-worker.js')].find((f) => fs.existsSync(f));
-  if (built) return new Worker(built, { workerData: opts });
-  const source = path.join(here, 'relay-worker.ts');
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(source).href)}); })`;
-  return new Worker(boot, { eval: true, workerData: opts });
+  return startWorker('relay-worker', import.meta.url, opts);
 }
