@@ -58,7 +58,8 @@ export class TopologyBuilder {
   /** Adds a message; returns its producer's node id for publishes, else null. */
   ingest(m: CapturedMessage): string | null {
     if (m.time > this.watermark) this.watermark = m.time;
-    const size = m.payload.byteLength;
+    // A stored message's size is its payload's length, known without its bytes (store/analysis-reader.ts).
+    const size = (m as { size?: number }).size ?? m.payload.byteLength;
     const ep = m.endpoint;
     if (m.transport === 'kafka') {
       if (m.event !== 'publish' || m.destKind !== 'topic') return null;
