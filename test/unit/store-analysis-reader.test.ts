@@ -97,6 +97,9 @@ function fill(store: SessionStore): void {
     // Runs of plain records between the mixed traffic: the reader switches between its page shapes.
     store.insertBatch(trickyKafka(3000 + 1000 * n++));
   }
+  // Names that never repeat (a topic per record): the reader falls back to reading every column.
+  store.insertBatch(trickyKafka(4000).map((m, i) => ({ ...m, destination: `t-${i}` })));
+  store.insertBatch(trickyKafka(2000));
 }
 
 test("the analysis's page reader gives exactly the messages `page` gives, without the record key it never reads", () => {

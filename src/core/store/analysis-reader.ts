@@ -17,23 +17,31 @@ const MAY_BE_JSON = `substr(payload, 1, 1) IN (X'7B', X'20', X'09', X'0A', X'0D'
 /** Text for a plain row that may be JSON, 0 for one that cannot be; `other` for the rest. */
 const body = (other: string): string => `iif(${PLAIN}, iif(${MAY_BE_JSON}, CAST(payload AS TEXT), 0), ${other}) AS body`;
 /**
- * The six names a row repeats (transport, event, destination kind, event-time source,
- * endpoint, destination) as one text, each but the last prefixed with its length, so one
- * text stands for one set of names: a column read costs about as much whatever it holds,
- * and a page mostly repeats a few sets, each parsed once (`names`).
+ * The names a row repeats (transport, event, destination kind, event-time source, endpoint,
+ * destination; for a plain row also its partition and meta) as one text, each but the last
+ * prefixed with its length (or `-` for null), so one text stands for one set of names: a
+ * column read costs about as much whatever it holds, and a page mostly repeats a few sets,
+ * each read once (`names`).
  */
-const names = (e: EventColumns): string =>
-  [`transport`, `event`, `dest_kind`, e.source, `endpoint`].map((c) => `length(${c}) || '.' || ${c}`).join(' || ') + ` || destination AS names`;
-/** The columns a row of a slim page and of a full page start with, in this order (see `page`). */
-const head = (e: EventColumns): string => `seq, time, broker_time, ${e.time} AS event_time, partition, CAST(offset AS TEXT) AS offset, size, ${names(e)}, meta`;
-/** What only a row other than a plain one needs, in this order (`build`). */
-const REST = 'routing_key, connection, headers, properties, correlation_id, message_id, reply_to';
+const names = (e: EventColumns): string => {
+  const part = (c: string): string => `ifnull(length(${c}) || '.' || ${c}, '-')`;
+  const common = ['transport', 'event', 'dest_kind', e.source, 'endpoint'].map(part).join(' || ');
+  return `iif(${PLAIN}, 'p' || ${common} || ${part('partition')} || ${part('meta')}, 'o' || ${common}) || destination AS names`;
+};
+/** The columns every row starts with, in this order (see `page`). */
+const times = (e: EventColumns): string => `seq, time, broker_time, ${e.time} AS event_time, CAST(offset AS TEXT) AS offset, size`;
+/** A full page's names, column by column (names that rarely repeat would miss `names`'s cache). */
+const fullNames = (e: EventColumns): string => `transport, event, dest_kind, ${e.source} AS event_time_source, endpoint, destination`;
+/** What a row other than a plain one needs besides, in this order (`build`). */
+const REST = 'partition, meta, routing_key, connection, headers, properties, correlation_id, message_id, reply_to';
 
 /** Bytes fetched one row at a time in a page before the rest of the page's are fetched at once. */
 const SINGLE_FETCHES = 16;
 /** Short meta texts parsed once and shared (a Kafka record's is `{"timestampType":"CreateTime"}`). */
 const SHARED_META_CHARS = 256;
 const SHARED_CACHE_MAX = 4096;
+/** Pages read in full after a page whose names missed the cache for more than one row in eight. */
+const FULL_PAGES_AFTER_MISSES = 50;
 
 interface Names {
   transport: StoredMessage['transport'];
@@ -42,6 +50,9 @@ interface Names {
   eventTimeSource: EventTimeSource;
   endpoint: string;
   destination: string;
+  /** A plain row's (the names of other rows leave them to REST). */
+  partition: number | null;
+  meta: Record<string, JsonValue> | null;
 }
 
 /**
@@ -51,14 +62,16 @@ interface Names {
  * fast as better-sqlite3's row objects), and each column read costs ~0.1 µs whatever it
  * holds, so a page reads as few as it can:
  *
- * - A slim page reads the columns every row has, and those of the rows that are not plain
- *   Kafka records (PLAIN) in a second query over the same seq range; a page of mostly other
- *   rows reads all columns at once (the reader switches by the last page's mix).
+ * - A slim page reads the columns every row has, its names as one text (`names`, each set
+ *   read once), and the other columns of the rows that are not plain Kafka records (PLAIN)
+ *   in a second query over the same seq range. After a page of mostly other rows, or of
+ *   names that missed the cache too often (each miss is a query), pages read every column
+ *   at once, names included, for a while.
  * - A plain record's payload, the dearest column as a Buffer (a native allocation per row,
  *   ~1.5 µs against ~0.3 µs as a string), comes as text (PayloadText) and makes its bytes only
  *   if something reads `payload`: from the text when it is exact UTF-8, else from the file.
- * - The names a row repeats come as one text (`names`), and short meta texts are parsed
- *   once per distinct text and shared, frozen: the analysis only reads them.
+ * - Short meta texts are parsed once per distinct text and shared, frozen: the analysis
+ *   only reads them.
  */
 export class AnalysisPageReader {
   private readonly slim: Statement;
@@ -70,6 +83,9 @@ export class AnalysisPageReader {
   private readonly nameCache = new Map<string, Names>();
   private readonly metaCache = new Map<string, Record<string, JsonValue>>();
   private useFull = false;
+  /** Pages left to read in full after names missed too often, and the misses of this page. */
+  private fullPages = 0;
+  private misses = 0;
   /** The last page's text rows, and how many of them had to fetch their bytes. */
   private textRows: TextRow[] = [];
   private fetches = 0;
@@ -80,10 +96,10 @@ export class AnalysisPageReader {
     readonly eventCols: EventColumns,
   ) {
     const e = eventCols;
-    this.slim = db.prepare(`SELECT ${head(e)}, ${body('NULL')} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
-    this.full = db.prepare(`SELECT ${head(e)}, ${body('payload')}, ${REST} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
+    this.slim = db.prepare(`SELECT ${times(e)}, ${names(e)}, ${body('NULL')} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
+    this.full = db.prepare(`SELECT ${times(e)}, ${fullNames(e)}, ${body('payload')}, ${REST} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
     this.rest = db.prepare(`SELECT seq, payload, ${REST} FROM messages WHERE seq >= ? AND seq <= ? AND NOT (${PLAIN}) ORDER BY seq`).raw(true);
-    this.namesOf = db.prepare(`SELECT transport, event, dest_kind, ${e.source}, endpoint, destination FROM messages WHERE seq = ?`).raw(true);
+    this.namesOf = db.prepare(`SELECT transport, event, dest_kind, ${e.source}, endpoint, destination, partition, meta FROM messages WHERE seq = ?`).raw(true);
     this.oneBlob = db.prepare('SELECT payload FROM messages WHERE seq = ?').pluck(true);
     this.rangeBlobs = db.prepare('SELECT seq, payload FROM messages WHERE seq >= ? AND seq <= ? ORDER BY seq').raw(true);
   }
@@ -95,27 +111,51 @@ export class AnalysisPageReader {
     const text: TextRow[] = [];
     let others: unknown[][] | null = null;
     let o = 0;
+    const scratch = {} as Names;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      const b = r[9] as Buffer | string | number | null;
-      const n = this.names(r[7] as string, r[0] as number);
-      const meta = this.meta(r[8]);
+      if (full) {
+        // Column by column; the names are copied out of `scratch` by what is built from it.
+        scratch.transport = r[6] as Names['transport'];
+        scratch.event = r[7] as Names['event'];
+        scratch.destKind = r[8] as Names['destKind'];
+        scratch.eventTimeSource = r[9] as EventTimeSource;
+        scratch.endpoint = r[10] as string;
+        scratch.destination = r[11] as string;
+        const b = r[12] as Buffer | string | number | null;
+        if (typeof b === 'string' || typeof b === 'number') {
+          const row = new TextRow(this, r, scratch, typeof b === 'string' ? b : null, r[13] as number | null, this.meta(r[14]));
+          text.push(row);
+          out[i] = row;
+        } else {
+          out[i] = this.build(r, scratch, r, 12);
+        }
+        continue;
+      }
+      const b = r[7] as Buffer | string | number | null;
+      const n = this.names(r[6] as string, r[0] as number);
       if (typeof b === 'string' || typeof b === 'number') {
-        const row = new TextRow(this, r, n, typeof b === 'string' ? b : null, meta);
+        const row = new TextRow(this, r, n, typeof b === 'string' ? b : null, n.partition, n.meta);
         text.push(row);
         out[i] = row;
-      } else if (full) {
-        out[i] = build(r, n, meta, r, 9);
       } else {
-        // Slim: this row's other columns come from one query for the page's rows that are not plain.
+        // This row's other columns come from one query for the page's rows that are not plain.
         others ??= this.rest.all(r[0], rows[rows.length - 1]![0]) as unknown[][];
         while (o < others.length && (others[o]![0] as number) < (r[0] as number)) o++;
         const x = others[o];
         if (x === undefined || x[0] !== r[0]) throw new Error(`analysis reader: message ${String(r[0])} changed while it was read`);
-        out[i] = build(r, n, meta, x, 1);
+        out[i] = this.build(r, n, x, 1);
       }
     }
-    if (rows.length > 0) this.useFull = text.length * 2 < rows.length;
+    // Mostly other rows: all columns at once. Plain rows whose names or meta rarely repeat
+    // (each new set is one more query): all columns for a while.
+    if (this.fullPages > 0) this.fullPages--;
+    else if (rows.length > 0) this.useFull = text.length * 2 < rows.length;
+    if (!full && this.misses * 8 > rows.length) {
+      this.useFull = true;
+      this.fullPages = FULL_PAGES_AFTER_MISSES;
+    }
+    this.misses = 0;
     this.textRows = text;
     this.fetches = 0;
     return out;
@@ -149,12 +189,53 @@ export class AnalysisPageReader {
   private names(key: string, seq: number): Names {
     let n = this.nameCache.get(key);
     if (n === undefined) {
-      const [transport, event, destKind, eventTimeSource, endpoint, destination] = this.namesOf.get(seq) as string[];
-      n = { transport, event, destKind, eventTimeSource, endpoint, destination } as Names;
+      this.misses++;
+      const [transport, event, destKind, eventTimeSource, endpoint, destination, partition, meta] = this.namesOf.get(seq) as unknown[];
+      const plain = key.startsWith('p');
+      n = {
+        transport,
+        event,
+        destKind,
+        eventTimeSource,
+        endpoint,
+        destination,
+        partition: plain ? partition : null,
+        // Shared by every row with these names: frozen, as the analysis only reads it.
+        meta: plain && meta ? deepFreeze(JSON.parse(meta as string) as Record<string, JsonValue>) : null,
+      } as Names;
       if (this.nameCache.size >= SHARED_CACHE_MAX) this.nameCache.clear();
       this.nameCache.set(key, n);
     }
     return n;
+  }
+
+  /** A row other than a plain one: `r` its head columns, `x` from `at` on its payload and REST. */
+  private build(r: unknown[], n: Names, x: unknown[], at: number): StoredMessage {
+    const off = r[4] as string | number | null;
+    return {
+      seq: r[0] as number,
+      time: r[1] as number,
+      brokerTime: r[2] as number | null,
+      eventTime: r[3] as number,
+      eventTimeSource: n.eventTimeSource,
+      transport: n.transport,
+      endpoint: n.endpoint,
+      event: n.event,
+      destKind: n.destKind,
+      destination: n.destination,
+      partition: x[at + 1] as number | null,
+      offset: off === null ? null : String(off),
+      routingKey: x[at + 3] as string | null,
+      connection: x[at + 4] as string | null,
+      headers: json(x[at + 5]),
+      properties: json(x[at + 6]),
+      payload: (x[at] as Buffer | null) ?? Buffer.alloc(0),
+      size: r[5] as number,
+      correlationId: x[at + 7] as string | null,
+      messageId: x[at + 8] as string | null,
+      replyTo: x[at + 9] as string | null,
+      meta: this.meta(x[at + 2]),
+    };
   }
 
   private meta(v: unknown): Record<string, JsonValue> | null {
@@ -171,35 +252,6 @@ export class AnalysisPageReader {
   }
 }
 
-/** A row other than a plain one: `r` its head columns, `x` from `at` on its payload and REST. */
-function build(r: unknown[], n: Names, meta: Record<string, JsonValue> | null, x: unknown[], at: number): StoredMessage {
-  const off = r[5] as string | number | null;
-  return {
-    seq: r[0] as number,
-    time: r[1] as number,
-    brokerTime: r[2] as number | null,
-    eventTime: r[3] as number,
-    eventTimeSource: n.eventTimeSource,
-    transport: n.transport,
-    endpoint: n.endpoint,
-    event: n.event,
-    destKind: n.destKind,
-    destination: n.destination,
-    partition: r[4] as number | null,
-    offset: off === null ? null : String(off),
-    routingKey: x[at + 1] as string | null,
-    connection: x[at + 2] as string | null,
-    headers: json(x[at + 3]),
-    properties: json(x[at + 4]),
-    payload: (x[at] as Buffer | null) ?? Buffer.alloc(0),
-    size: r[6] as number,
-    correlationId: x[at + 5] as string | null,
-    messageId: x[at + 6] as string | null,
-    replyTo: x[at + 7] as string | null,
-    meta,
-  };
-}
-
 /** A plain Kafka record whose payload came as text (or not at all); `payload` is made when read. */
 class TextRow implements StoredMessage, PayloadText {
   readonly seq: number;
@@ -212,7 +264,6 @@ class TextRow implements StoredMessage, PayloadText {
   readonly event: StoredMessage['event'];
   readonly destKind: StoredMessage['destKind'];
   readonly destination: string;
-  readonly partition: number | null;
   readonly offset: string | null;
   readonly routingKey = null;
   readonly connection = null;
@@ -230,9 +281,10 @@ class TextRow implements StoredMessage, PayloadText {
     r: unknown[],
     n: Names,
     readonly payloadText: string | null,
+    readonly partition: number | null,
     readonly meta: Record<string, JsonValue> | null,
   ) {
-    const off = r[5] as string | number | null;
+    const off = r[4] as string | number | null;
     this.seq = r[0] as number;
     this.time = r[1] as number;
     this.brokerTime = r[2] as number | null;
@@ -243,9 +295,8 @@ class TextRow implements StoredMessage, PayloadText {
     this.event = n.event;
     this.destKind = n.destKind;
     this.destination = n.destination;
-    this.partition = r[4] as number | null;
     this.offset = off === null ? null : String(off);
-    this.size = r[6] as number;
+    this.size = r[5] as number;
   }
 
   get payload(): Buffer {
