@@ -145,7 +145,9 @@ test('a reader row reads the same correlation from its text as from its bytes, a
     }
     assert.ok(pairs > 1000);
     const end = store.recordingEnd();
-    assert.deepEqual(fromText.finish(end), fromBytes.finish(end));
+    // Nothing of a reader's row is kept in the state: it saves, and goes on the same, as one fed from full rows.
+    assert.deepEqual(AnalysisState.restore(fromText.save()).finish(end), fromBytes.finish(end));
+    fromText.finish(end);
     assert.deepEqual(fromText.pairsPage({ offset: 0, limit: 10_000 }), fromBytes.pairsPage({ offset: 0, limit: 10_000 }));
     assert.deepEqual(fromText.destinationList(), fromBytes.destinationList());
   } finally {
