@@ -16,6 +16,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           engine: resolve(__dirname, 'src/core/host/utility-child.ts'),
           'writer-worker': resolve(__dirname, 'src/core/store/writer-worker.ts'),
+          'integrity-worker': resolve(__dirname, 'src/core/store/integrity-worker.ts'),
           'relay-worker': resolve(__dirname, 'src/core/connectors/ws/relay-worker.ts'),
         },
         external: ['better-sqlite3', 'kafkajs', 'amqplib', 'ws', 'zod'],

@@ -54,6 +54,7 @@ export default defineConfig({
         index: path.join(root, 'src/cli/index.ts'),
         'node-child': path.join(root, 'src/core/host/node-child.ts'),
         'writer-worker': path.join(root, 'src/core/store/writer-worker.ts'),
+        'integrity-worker': path.join(root, 'src/core/store/integrity-worker.ts'),
         'relay-worker': path.join(root, 'src/core/connectors/ws/relay-worker.ts'),
       },
       // Chunks sit beside index.js: src/cli/context.ts finds the package root two folders up

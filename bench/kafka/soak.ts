@@ -21,16 +21,24 @@ async function soakFigures(ctx: FigureContext): Promise<{ figures: Figure[]; not
   const rec = startCli(['record', '--kafka', brokers, '--topic', topic, '--out', file]);
   // The endpoint reports `recording` once its group has joined, before the producer starts.
   await waitFor(rec, /: recording/, 60_000);
-  const producer = startTs('bench/kafka/steady-producer.ts', [brokers, topic, String(perSecond), String(seconds)]);
-  const t0 = Date.now();
-  await sleep(firstAt * 1000);
-  const first = memory(rec.proc.pid!)!;
-  const { sent } = JSON.parse(await run(producer, 'steady producer')) as { sent: number };
-  const last = memory(rec.proc.pid!)!;
-  const elapsed = (Date.now() - t0) / 1000;
-  // Give the tail a moment to store the last records before stopping it.
-  await sleep(3000);
-  await stop(rec, 'SIGINT');
+  let first: { rssMb: number; peakMb: number };
+  let last: { rssMb: number; peakMb: number };
+  let sent: number;
+  let elapsed: number;
+  try {
+    const producer = startTs('bench/kafka/steady-producer.ts', [brokers, topic, String(perSecond), String(seconds)]);
+    const t0 = Date.now();
+    await sleep(firstAt * 1000);
+    first = memory(rec.proc.pid!)!;
+    ({ sent } = JSON.parse(await run(producer, 'steady producer')) as { sent: number });
+    last = memory(rec.proc.pid!)!;
+    elapsed = (Date.now() - t0) / 1000;
+    // Give the tail a moment to store the last records before stopping it.
+    await sleep(3000);
+  } finally {
+    // Also when the producer failed: a recorder left running would keep the bench from ending.
+    await stop(rec, 'SIGINT');
+  }
   // The CLI's closing line, e.g. "stopped (interrupted): 39,974 messages in FILE".
   const stored = Number(rec.err().match(/stopped \([^)]*\): ([\d,]+) messages/)?.[1]?.replaceAll(',', '') ?? NaN);
   const cmd = `BENCH_SOAK_S=${seconds} npm run bench -- soak`;

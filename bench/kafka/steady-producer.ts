@@ -17,10 +17,14 @@ let sent = 0;
 while (Date.now() - t0 < seconds * 1000) {
   // Catch up to where the clock says we should be, so a slow tick does not lower the rate.
   const due = Math.floor(((Date.now() - t0) / 1000) * rate) - sent;
-  if (due > 0) {
-    const messages = Array.from({ length: due }, (_, k) => ({ key: `k${(sent + k) % 100}`, value: `{"seq":${sent + k},"pad":"${pad}"}` }));
+  // In requests of at most 1,000 records (~220 kB): a slow tick at a high rate must not
+  // exceed the broker's 1 MB message limit.
+  for (let left = due; left > 0; ) {
+    const n = Math.min(left, 1000);
+    const messages = Array.from({ length: n }, (_, k) => ({ key: `k${(sent + k) % 100}`, value: `{"seq":${sent + k},"pad":"${pad}"}` }));
     await producer.send({ topic: topic!, compression: CompressionTypes.None, messages });
-    sent += due;
+    sent += n;
+    left -= n;
   }
   await new Promise((r) => setTimeout(r, 100));
 }

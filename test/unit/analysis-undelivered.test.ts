@@ -179,3 +179,40 @@ test('groups by reason and destination with up to 5 examples; the item list is c
   ]);
   assert.equal(s.undeliveredPage({ offset: 2, limit: 10 }).rows.length, 2);
 });
+
+test('Kafka: on a topic no group reads, records are judged as message time passes their window, so what waits is a window of records, not the recording', () => {
+  const t = new Traffic();
+  const s = new AnalysisState();
+  let most = 0;
+  // Ten minutes at 100 records a second on three partitions, and no consumer group polled at all.
+  const seconds = 600;
+  const offsets = [0, 0, 0];
+  for (let sec = 0; sec < seconds; sec++) {
+    for (let i = 0; i < 100; i++) {
+      const partition = i % 3;
+      t.wait(10).record({ topic: 'unread', partition, offset: offsets[partition]!++, body: `r${sec}.${i}` });
+    }
+    s.ingest(t.drain().messages);
+    most = Math.max(most, s.snapshot().undelivered.pending);
+  }
+  // The default 30 s window, 10 s for polls that changed nothing, 1 s between judgements.
+  assert.ok(most <= 41 * 100, `at most ${most} records waited`);
+  const u = s.finish().undelivered;
+  assert.equal(u.total, seconds * 100, 'every record is counted once');
+  assert.deepEqual(u.byReason, { 'no-consumer-group': seconds * 100 });
+  assert.equal(u.atEnd, 30 * 100, 'those whose window had not passed when the recording ended');
+  assert.equal(s.undeliveredGroups()[0]!.count, seconds * 100);
+});
+
+test('Kafka: a group that stopped committing: its topic is judged by message time, within the window', () => {
+  const t = new Traffic();
+  t.commit('billing', 'orders', 0, 0);
+  for (let o = 0; o < 100; o++) t.wait(1000).record({ topic: 'orders', offset: o, body: `o${o}` });
+  const s = new AnalysisState();
+  s.addOffsets(t.offsets);
+  s.ingest(t.messages);
+  const u = s.snapshot().undelivered;
+  assert.ok(u.total > 0 && u.pending < 100, `judged ${u.total} before the end, ${u.pending} waiting`);
+  assert.match(u.items[0]!.explanation, /No consumer group read offset 0 within 30 s: the furthest group, "billing", had committed offset 0/);
+  assert.equal(s.finish().undelivered.total, 100);
+});

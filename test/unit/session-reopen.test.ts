@@ -7,7 +7,8 @@ import { Engine } from '../../src/core/engine/engine.ts';
 import { keepAnalysis } from '../../src/core/engine/session-analysis.ts';
 import type { SessionHandle } from '../../src/core/engine/session-handle.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
-import type { AnalysisStatus } from '../../src/shared/views.ts';
+import type { AnalysisStatus, TimelineSeries } from '../../src/shared/views.ts';
+import { niceBucket, timelineSeries } from '../../src/core/analysis/timeline-buckets.ts';
 import type { CapturedMessage } from '../../src/shared/model.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { KnownTraffic, percentile, type KnownEvent, type KnownTruth } from '../helpers/known-traffic.ts';
@@ -63,6 +64,7 @@ async function figures(engine: Engine, sessionId: string) {
     undelivered: await engine.call('renderer:analysis:undelivered', { sessionId }).then(strip),
     topology: await engine.call('renderer:analysis:topology', { sessionId }).then(strip),
     destinations: await engine.call('renderer:messages:destinations', { sessionId }),
+    timeline: await engine.call('renderer:analysis:timeline', { sessionId, filter: {}, buckets: 300 }),
   };
 }
 type Figures = Awaited<ReturnType<typeof figures>>;
@@ -111,6 +113,14 @@ function assertDestinationsAsStored(f: Figures, file: string): void {
     const key = (d: { transport: string; destKind: string; destination: string }) => `${d.transport} ${d.destKind} ${d.destination}`;
     const sorted = <T extends { transport: string; destKind: string; destination: string }>(l: T[]) => [...l].sort((a, b) => key(a).localeCompare(key(b)));
     assert.deepEqual(sorted(f.destinations), sorted(store.destinations()), 'the destinations as the store counts them');
+    // The timeline the analysis tallied: the store's counts at the width it drew (the one asked for, or the next that its kept buckets add up to).
+    const range = store.eventTimeRange();
+    const asked = niceBucket(Math.max(1, range.last! - range.first!) / 300);
+    assert.ok(f.timeline.bucketMs >= asked && f.timeline.bucketMs <= asked * 3, `timeline buckets of ${f.timeline.bucketMs} ms for ${asked} ms asked`);
+    const bySeries = (t: TimelineSeries) => ({ ...t, series: [...t.series].sort((a, b) => a.destination.localeCompare(b.destination)) });
+    const stored = timelineSeries(range.first!, range.last!, f.timeline.bucketMs, store.timeline({}, f.timeline.bucketMs));
+    assert.deepEqual(bySeries(f.timeline), bySeries(stored), 'the timeline as the store counts it');
+    assert.equal(f.timeline.series.reduce((n, s) => n + s.counts.reduce((a, b) => a + b, 0), 0), f.info.messageCount, 'every message on the timeline');
   } finally {
     store.close();
   }

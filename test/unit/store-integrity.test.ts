@@ -133,3 +133,47 @@ test('a page damaged while the UI has the session open is reported in the same w
     await engine.shutdown();
   }
 });
+
+test('a large session opened in a window shows at once; damage its page walk then finds is told in the same words and closes it', { timeout: 180_000 }, async () => {
+  // Past the quick_check size (64 MiB): 3,000 small records, then 1 MiB payloads on overflow pages.
+  const large = (): string => {
+    const file = session(3000);
+    const s = SessionStore.open(file);
+    for (let i = 0; i < 7; i++) s.insertBatch(Array.from({ length: 10 }, (_, j) => msg(3000 + i * 10 + j, crypto.randomBytes(1 << 20))));
+    s.close();
+    assert.ok(fs.statSync(file).size > 64 * 1024 * 1024, 'the file is past the quick_check size');
+    return file;
+  };
+  const sound = large();
+  const damaged = large();
+  const leaves = pagesOf(damaged, 'leaf');
+  overwrite(damaged, leaves[Math.floor(leaves.length / 2)]!, Buffer.alloc(header(damaged).pageSize, 0xab));
+  const before = crypto.createHash('sha256').update(fs.readFileSync(damaged)).digest('hex');
+
+  const engine = new Engine({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'flowscope-ui-')), version: 'test', transport: 'bridge' });
+  const errors: string[] = [];
+  const closed: string[] = [];
+  engine.onEvent((e) => {
+    if (e.event === 'main:app:error') errors.push(e.payload.message);
+    if (e.event === 'main:session:closed') closed.push(e.payload.sessionId);
+  });
+  try {
+    const ok = (await engine.handle('renderer:session:open', { path: sound })) as { id: string; messageCount: number };
+    await engine.session(ok.id).store.verifyDeferred();
+    const bad = (await engine.handle('renderer:session:open', { path: damaged })) as { id: string };
+    // The walk runs on its own thread; the window hears of the damage when it ends.
+    while (!closed.includes(bad.id)) await new Promise((r) => setTimeout(r, 20));
+    // The analysis reading the file may reach the damaged page first: it says so in the same words.
+    assert.ok(errors.length > 0);
+    for (const e of errors) assert.equal(e, `${damaged} is damaged (database disk image is malformed); Flowscope does not read damaged sessions and left the file as it is.`);
+    await assert.rejects(engine.handle('renderer:session:info', { sessionId: bad.id }), /No open session/);
+    assert.equal(crypto.createHash('sha256').update(fs.readFileSync(damaged)).digest('hex'), before, 'the damaged file is unchanged');
+    // The sound one stays open, every message there.
+    assert.equal(((await engine.handle('renderer:session:info', { sessionId: ok.id })) as { messageCount: number }).messageCount, 3070);
+    assert.ok(!closed.includes(ok.id));
+  } finally {
+    await engine.shutdown();
+  }
+  // Opened by a command (not a window), the same file is refused before anything is read.
+  assert.equal(refusal(() => SessionStore.open(damaged, { readonly: true })).code, 'corrupt');
+});

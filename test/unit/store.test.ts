@@ -224,7 +224,7 @@ test('event time: stamped from the Kafka record timestamp and its type, filtered
     ]);
     assert.equal(store.get(2)!.eventTimeSource, 'kafka-log-append');
     assert.deepEqual(store.rows({ fromTime: 1_500, toTime: 3_000 }, { limit: 10 }).map((r) => r.seq), [2, 3], 'the time range is on event time');
-    assert.deepEqual(store.eventTimeRange(), { first: 1_000, last: 90_003, count: 4 });
+    assert.deepEqual(store.eventTimeRange(), { first: 1_000, last: 90_003 });
     assert.deepEqual(store.timeRange(), { first: 90_000, last: 90_003, count: 4 }, 'the capture range is what the recording spans');
     assert.deepEqual(store.timeline({ transports: ['kafka'] }, 10_000), [{ bucket: 0, destination: 'orders', count: 3 }]);
   } finally {
@@ -249,7 +249,7 @@ test('a schema-1 session opens with event time = capture time, untouched; record
   const old = SessionStore.open(file, { readonly: true });
   assert.deepEqual(old.rows({}, { limit: 5 }).map((r) => [r.time, r.eventTime, r.eventTimeSource]), [[5000, 5000, 'capture']]);
   assert.equal(old.count({ fromTime: 4000 }), 1);
-  assert.deepEqual(old.eventTimeRange(), { first: 5000, last: 5000, count: 1 });
+  assert.deepEqual(old.eventTimeRange(), { first: 5000, last: 5000 });
   old.close();
   assert.deepEqual(snapshot(file), before, 'reading it changes nothing');
 

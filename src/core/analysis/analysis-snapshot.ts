@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import type { AnalysisConfig } from './config.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { DestinationTally } from './destination-tally.ts';
+import { TimelineTally } from './timeline-tally.ts';
 import { FifoMap } from './fifo-map.ts';
 import { LatencyHistogram } from './histogram.ts';
 import { NumberColumn } from './number-column.ts';
@@ -40,7 +41,7 @@ import { MqttUndelivered } from './undelivered-mqtt.ts';
  */
 
 /** Bump whenever a part of the analysis state changes shape or meaning: older snapshots are then recomputed. */
-export const ANALYSIS_FORMAT = 4;
+export const ANALYSIS_FORMAT = 6;
 
 /** Identifies the settings a snapshot was computed with: another config means recomputing. */
 export function configDigest(config: AnalysisConfig): string {
@@ -80,6 +81,7 @@ function mapValues(m: unknown): Iterable<unknown> {
  */
 export function revive(fields: Obj): void {
   as(fields.destinations, DestinationTally);
+  as(fields.timeline, TimelineTally);
   const pairs = as(fields.pairs, PairTracker);
   reviveOutcomes(book(pairs).out);
   const und = as(fields.undelivered, UndeliveredTracker);
@@ -101,6 +103,7 @@ export function revive(fields: Obj): void {
 /** The same for kept results (AnalysisState.saveResults): what the views read, nothing else. */
 export function reviveResults(fields: Obj): void {
   as(fields.destinations, DestinationTally);
+  as(fields.timeline, TimelineTally);
   reviveOutcomes(fields.outcomes);
   as(fields.sink, UndeliveredSink);
   reviveTopology(fields.topology);

@@ -5,6 +5,7 @@ import type {
   LatencyHistogram,
   LatencyStats,
   PairsPage,
+  TimelineSeries,
   TopologyGraph,
   UndeliveredGroup,
   UndeliveredItem,
@@ -20,6 +21,7 @@ import { TopologyBuilder } from './topology.ts';
 import { UndeliveredTracker, isAbnormalClose } from './undelivered.ts';
 import { decodeGraph, encodeGraph, revive, reviveResults } from './analysis-snapshot.ts';
 import { DestinationTally } from './destination-tally.ts';
+import { TimelineTally } from './timeline-tally.ts';
 
 /**
  * A live clock may run ahead of what the recorder has stored (it flushes every ~100 ms);
@@ -44,6 +46,7 @@ export class AnalysisState {
   private readonly undelivered: UndeliveredTracker;
   private readonly topology: TopologyBuilder;
   private readonly destinations = new DestinationTally();
+  private readonly timeline = new TimelineTally();
   private count = 0;
   private firstTime: number | null = null;
   private lastTime: number | null = null;
@@ -125,6 +128,7 @@ export class AnalysisState {
         sink,
         topology: this.topology,
         destinations: this.destinations,
+        timeline: this.timeline,
       });
     } finally {
       sink.onItem = onItem;
@@ -146,6 +150,7 @@ export class AnalysisState {
       lastOffsetTime: g.lastOffsetTime,
       topology: g.topology,
       destinations: g.destinations,
+      timeline: g.timeline,
       finished: true,
     });
     return state;
@@ -168,11 +173,13 @@ export class AnalysisState {
       const fact = m.event === 'open' || m.event === 'close' || m.event === 'error';
       const c = fact ? NO_CORRELATION : classifyMessage(m, cc, this.bodyReader);
       this.destinations.add(m);
+      this.timeline.add(m);
       const producer = this.topology.ingest(m);
       this.pairs.ingest(m, c);
       this.undelivered.ingest(m, c, producer);
       if (m.transport === 'ws' && m.event === 'close') this.pairs.closeConnection(m, isAbnormalClose(m));
       this.undelivered.advance(m.time);
+      this.undelivered.messageTime(m.time);
     }
   }
 
@@ -272,6 +279,11 @@ export class AnalysisState {
   /** Messages and bytes per destination, busiest first (null: too many destinations to count). */
   destinationList(): DestinationStats[] | null {
     return this.destinations.list();
+  }
+
+  /** Messages per destination over event time, in about `buckets` buckets (as the store's timeline query draws them). */
+  timelineSeries(buckets: number): TimelineSeries {
+    return this.timeline.series(buckets);
   }
 
   /** The topology graph alone (cheaper than a whole snapshot). */

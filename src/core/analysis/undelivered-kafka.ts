@@ -14,6 +14,17 @@ const MAX_PRODUCERS = 10_000;
  * timestamp), and a group commits on its own interval.
  */
 const CAPTURE_GRACE_MS = 10_000;
+/**
+ * The poller hands only what changed, so a topic nobody reads, or whose groups are idle,
+ * brings no poll at all: past its window and this much more, message time judges a record
+ * with the commits known by then, rather than holding it until a commit moves or the
+ * recording ends (issue 12: a ten-minute tail of an unread topic held every record).
+ * Longer than a few poll intervals (KAFKA_GROUPS_POLL_MS) and group commit intervals, so
+ * where groups commit, the first poll after the window still judges, as it always did.
+ */
+const QUIET_POLLS_MS = 10_000;
+/** Message time judges at most this often (a pass over every partition), not at every message. */
+const CLOCK_STEP_MS = 1000;
 
 /**
  * Records of one partition waiting for their window to pass, as parallel number columns
@@ -72,8 +83,10 @@ export class PartitionQueue {
  * the first poll at least `kafkaWindowMs` after it was written (its event time, or its
  * capture if that came first) and at least CAPTURE_GRACE_MS after it was captured, with the
  * latest commit of every group. So a history read judges old records with the commits of
- * now, as a live recording judged them when their window passed. Flowscope's own groups
- * are ignored.
+ * now, as a live recording judged them when their window passed. A record no such poll
+ * comes for (nothing reads the topic, or its groups stopped committing: the poller hands
+ * only changes) is judged once message time is QUIET_POLLS_MS past its window, with the
+ * commits known then. Flowscope's own groups are ignored.
  */
 export class KafkaUndelivered {
   private readonly partitions = new Map<string, PartitionQueue>();
@@ -84,6 +97,8 @@ export class KafkaUndelivered {
   private pollClock = -Infinity;
   /** The queue the last record went to (absent from snapshots of an older build: read as null). */
   private lastQueue: PartitionQueue | null = null;
+  /** The message time waiting records were last judged at (see QUIET_POLLS_MS). */
+  private clockJudged = -Infinity;
 
   constructor(
     private readonly cfg: UndeliveredConfig,
@@ -127,6 +142,18 @@ export class KafkaUndelivered {
       groups.set(r.groupId, Math.max(groups.get(r.groupId) ?? -1, offset));
     }
     this.judgeUpTo(this.pollClock - this.cfg.kafkaWindowMs, false, this.pollClock);
+  }
+
+  /**
+   * Message time reached `time` (messages in seq order, live or read from the file, never
+   * the wall clock: the answer must not depend on when a view was read). Records past their
+   * window by QUIET_POLLS_MS are judged with the commits known now, so the queue holds a
+   * window's worth of records, not the recording.
+   */
+  passed(time: number): void {
+    if (time < this.clockJudged + CLOCK_STEP_MS) return;
+    this.clockJudged = time;
+    this.judgeUpTo(time - this.cfg.kafkaWindowMs - QUIET_POLLS_MS, false, time);
   }
 
   /** The recording ended: judge every waiting record with the commits known now. */

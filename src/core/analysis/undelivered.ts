@@ -55,6 +55,11 @@ export class UndeliveredTracker {
     this.ws.requestLeftOpen(req, abnormal);
   }
 
+  /** Message time (not the live clock) reached `time`: Kafka records past their window with no poll to judge them are judged. */
+  messageTime(time: number): void {
+    this.kafka.passed(time);
+  }
+
   advance(time: number): void {
     this.amqp.advance(time);
     this.mqtt.advance(time);

@@ -204,6 +204,10 @@ export const WS_HIGH_WATER = 8 * MiB;
  */
 export const WS_RECORD_HIGH_WATER = 32 * MiB;
 export const WS_RECORD_LOW_WATER = 8 * MiB;
+/** Longest a capture waits on the relay thread before its batch goes to the recording thread. */
+export const RELAY_BATCH_MS = 10;
+/** A batch this large goes at once (after the current burst of reads). */
+export const RELAY_BATCH_BYTES = 4 * MiB;
 
 // ── Replay ───────────────────────────────────────────────────────────────────────────────
 

@@ -162,7 +162,7 @@ export class Engine implements InspectorApi {
    * Opening writes nothing: a file without a usable kept analysis is analysed at every open
    * until it is recorded into, except with `keepAnalysis` (a file Flowscope just made).
    */
-  openSession(file: string, opts: { keepAnalysis?: boolean } = {}): SessionHandle {
+  openSession(file: string, opts: { keepAnalysis?: boolean; deferWalk?: boolean } = {}): SessionHandle {
     const abs = path.resolve(file);
     for (const s of this.sessions.values()) if (s.store.path === abs) return s;
     let readonly = false;
@@ -171,11 +171,28 @@ export class Engine implements InspectorApi {
     } catch {
       readonly = true;
     }
-    const store = SessionStore.open(abs, { readonly, ...this.storeOptions() });
+    const store = SessionStore.open(abs, { readonly, deferWalk: opts.deferWalk ?? false, ...this.storeOptions() });
     this.recent.add(abs);
     const handle = this.adopt(store, opts.keepAnalysis ?? false);
     handle.startAnalysis();
+    store.verifyDeferred().catch((err: unknown) => this.damageFound(handle, err));
     return handle;
+  }
+
+  /**
+   * The page walk of a large session opened for a window found damage after the views had
+   * begun to answer: the window is told in the words every command uses, and the session is
+   * closed, its file left as it is (nothing more is read from it or written into it).
+   */
+  private damageFound(handle: SessionHandle, err: unknown): void {
+    if (!(err instanceof SessionFileError)) {
+      log.warn(`the damage check of ${handle.store.path} could not run`, err);
+      return;
+    }
+    if (this.sessions.get(handle.id) !== handle) return;
+    log.warn(err.message);
+    this.emit('main:app:error', { message: err.message });
+    void this.closeSession(handle.id).catch((e: unknown) => log.warn(`closing the damaged session ${handle.store.path}`, e));
   }
 
   private adopt(store: SessionStore, keepAnalysis = false): SessionHandle {
@@ -233,7 +250,8 @@ export class Engine implements InspectorApi {
       'renderer:session:list': () => [...this.sessions.values()].map((s) => s.info()),
       'renderer:session:recent': () => this.recent.list(),
       'renderer:session:new': (i) => this.newSession(i.path).info(),
-      'renderer:session:open': (i) => this.openSession(i.path).info(),
+      // A window's open shows the session at once; a large file's page walk runs beside it.
+      'renderer:session:open': (i) => this.openSession(i.path, { deferWalk: true }).info(),
       'renderer:session:info': (i) => this.session(i.sessionId).info(),
       'renderer:session:gaps': (i) => this.session(i.sessionId).store.gaps(),
       'renderer:session:save-as': async (i) => {

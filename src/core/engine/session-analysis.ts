@@ -7,6 +7,7 @@ import type {
   LatencyHistogram,
   PairsPage,
   PairStatus,
+  TimelineSeries,
   TopologyGraph,
   UndeliveredGroup,
 } from '../../shared/views.ts';
@@ -208,8 +209,9 @@ export class SessionAnalysis {
         if (abort.signal.aborted) return;
         this.progress = null;
         // Damage on a page the open check does not read is named as the open check names it.
-        this.failure = (asSessionFileError(err, this.store.path) as Error).message;
-        this.hooks.onError?.(err as Error);
+        const named = asSessionFileError(err, this.store.path) as Error;
+        this.failure = named.message;
+        this.hooks.onError?.(named);
         this.report(true);
       })
       .finally(() => {
@@ -239,6 +241,12 @@ export class SessionAnalysis {
   destinations(): DestinationStats[] | null {
     if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
     return this.state.destinationList();
+  }
+
+  /** The whole session's timeline from the analysis's tally (no scan of every row); null until it has read the file. */
+  timeline(buckets: number): TimelineSeries | null {
+    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    return this.state.timelineSeries(buckets);
   }
 
   /** How many messages the session holds, as the analysis counted them reading it; null until it has. */

@@ -168,7 +168,10 @@ export class SessionHandle {
   }
 
   timeline(filter: MessageFilter = {}, buckets: number): TimelineSeries {
-    return timelineOf(this.store, this.playback.scoped(filter), buckets);
+    const scoped = this.playback.scoped(filter);
+    // The whole session's timeline is the analysis's own tally: no scan of every row.
+    const whole = isWhole(scoped) ? this.analysis.timeline(buckets) : null;
+    return whole ?? timelineOf(this.store, scoped, buckets);
   }
 
   detail(seq: number): MessageDetail | null {

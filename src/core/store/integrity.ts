@@ -26,17 +26,38 @@ interface SchemaObject {
  * damaged overflow page or partial index of a large file is found when a query reaches it,
  * and reported in the same words (see `asSessionFileError`).
  */
-export function checkIntegrity(db: Db, path: string, opts: { quickCheckMaxBytes?: number } = {}): void {
+export function checkIntegrity(db: Db, path: string, opts: { quickCheckMaxBytes?: number; deferWalk?: boolean } = {}): { walkDeferred: boolean } {
   try {
     db.pragma('cell_size_check = ON');
-    const objects = db.prepare('SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master').all() as SchemaObject[];
+    const objects = schemaObjects(db);
     checkRootPages(objects, db.pragma('page_count', { simple: true }) as number, path);
     if (fileBytes(path) <= (opts.quickCheckMaxBytes ?? QUICK_CHECK_MAX_BYTES)) quickCheck(db, path);
+    else if (opts.deferWalk) return { walkDeferred: true };
     else walkBtrees(db, objects, path);
+    return { walkDeferred: false };
   } catch (err) {
     if (err instanceof SessionFileError) throw err;
     throw damagedError(path, (err as Error).message);
   }
+}
+
+/**
+ * The large-file walk alone, as `checkIntegrity` would run it: what a session opened with
+ * `deferWalk` runs on its own thread (integrity-worker.ts), so opening a big session costs
+ * what it shows rather than a read of every page first (issue 12).
+ */
+export function walkSession(db: Db, path: string): void {
+  try {
+    db.pragma('cell_size_check = ON');
+    walkBtrees(db, schemaObjects(db), path);
+  } catch (err) {
+    if (err instanceof SessionFileError) throw err;
+    throw damagedError(path, (err as Error).message);
+  }
+}
+
+function schemaObjects(db: Db): SchemaObject[] {
+  return db.prepare('SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master').all() as SchemaObject[];
 }
 
 function fileBytes(path: string): number {

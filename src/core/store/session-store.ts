@@ -15,6 +15,7 @@ import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, ty
 import { PREVIEW_BYTES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
+import { verifyInBackground } from './integrity-background.ts';
 import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
 import { StoreWriter } from './store-writer.ts';
 import { textHash } from './ref-hash.ts';
@@ -52,6 +53,8 @@ export class SessionStore {
   private snapshotTable: AnalysisSnapshots | null = null;
   private analysisReader: AnalysisPageReader | null = null;
   private readonly decoded: DecodedFunction;
+  /** The large-file page walk was left for `verifyDeferred`. */
+  private walkDeferred = false;
 
   private constructor(
     readonly path: string,
@@ -139,13 +142,17 @@ export class SessionStore {
    * Opens an existing session. The file is first inspected read-only, so a foreign, newer
    * or damaged file is refused without a single byte of it changing.
    */
-  static open(path: string, opts: { readonly?: boolean; quickCheckMaxBytes?: number } & StoreOptions = {}): SessionStore {
+  static open(path: string, opts: { readonly?: boolean; quickCheckMaxBytes?: number; deferWalk?: boolean } & StoreOptions = {}): SessionStore {
     if (!fs.existsSync(path)) throw new SessionFileError(`${path} does not exist.`, 'not-found');
     checkHeader(path);
     const probe = openQuietly(path, opts);
+    let walkDeferred: boolean;
     try {
       verifySession(probe, path);
-      checkIntegrity(probe, path, opts.quickCheckMaxBytes !== undefined ? { quickCheckMaxBytes: opts.quickCheckMaxBytes } : {});
+      ({ walkDeferred } = checkIntegrity(probe, path, {
+        ...(opts.quickCheckMaxBytes !== undefined ? { quickCheckMaxBytes: opts.quickCheckMaxBytes } : {}),
+        deferWalk: opts.deferWalk ?? false,
+      }));
     } finally {
       probe.close();
     }
@@ -155,7 +162,21 @@ export class SessionStore {
       db.pragma('journal_mode = WAL');
       tuneForWriting(db);
     }
-    return new SessionStore(path, db, readonly, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+    const store = new SessionStore(path, db, readonly, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+    store.walkDeferred = walkDeferred;
+    return store;
+  }
+
+  /**
+   * Opened with `deferWalk`, a large file's page walk did not run before opening: this runs
+   * it on its own thread (integrity-background.ts) and rejects with the damaged-session
+   * error if it finds damage. Resolves at once when there is nothing left to check.
+   */
+  verifyDeferred(): Promise<void> {
+    if (!this.walkDeferred) return Promise.resolve();
+    return verifyInBackground(this.path, this.options).then(() => {
+      this.walkDeferred = false;
+    });
   }
 
   /** The analysis kept in the file (see analysis-snapshot.ts). */
@@ -416,12 +437,12 @@ export class SessionStore {
   }
 
   /** First and last event time of the filtered messages (what the traffic spans; the timeline's axis). */
-  eventTimeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
+  eventTimeRange(filter: MessageFilter = {}): { first: number | null; last: number | null } {
     const { where, params } = filterToSql(filter, {}, this.cols);
     const t = this.eventCols.time;
-    return this.db
-      .prepare(`SELECT MIN(${t}) AS first, MAX(${t}) AS last, COUNT(*) AS count FROM messages ${where}`)
-      .get(params) as never;
+    // Unfiltered, MIN and MAX each read one end of the event-time index instead of every row.
+    const sql = where === '' ? `SELECT (SELECT MIN(${t}) FROM messages) AS first, (SELECT MAX(${t}) FROM messages) AS last` : `SELECT MIN(${t}) AS first, MAX(${t}) AS last FROM messages ${where}`;
+    return this.db.prepare(sql).get(params) as never;
   }
 
   /**

@@ -15,6 +15,22 @@ export interface LinkInfo {
 }
 
 /**
+ * A frame's meta, one frozen object per kind: nothing changes a capture's meta once it is
+ * made, and the relay thread's batches carry each distinct meta once (relay-batch.ts).
+ */
+const FRAME_META = {
+  text: Object.freeze({ opcode: 'text' }),
+  binary: Object.freeze({ opcode: 'binary' }),
+  textDropped: Object.freeze({ opcode: 'text', dropped: true }),
+  binaryDropped: Object.freeze({ opcode: 'binary', dropped: true }),
+};
+
+function frameMeta(binary: boolean, dropped: boolean): Readonly<Record<string, JsonValue>> {
+  if (dropped) return binary ? FRAME_META.binaryDropped : FRAME_META.textDropped;
+  return binary ? FRAME_META.binary : FRAME_META.text;
+}
+
+/**
  * One proxied connection: the client's leg (accepted by the proxy) and the server's leg
  * (opened by the proxy towards the target). Frames are relayed as whole messages, with
  * their text/binary opcode and their exact bytes; fragmentation is not reproduced.
@@ -79,11 +95,9 @@ export class Link {
     from.on('message', (data: RawData, isBinary: boolean) => {
       // binaryType is 'nodebuffer', so data is one Buffer even for a fragmented message.
       const bytes = data as Buffer;
-      const meta: Record<string, JsonValue> = { opcode: isBinary ? 'binary' : 'text' };
       // The other side is closing or closed: the frame is on the wire but nobody will read it.
       const dropped = to.readyState !== WebSocket.OPEN;
-      if (dropped) meta.dropped = true;
-      this.record(this.frame(event, bytes, meta));
+      this.record(this.frame(event, bytes, frameMeta(isBinary, dropped)));
       if (dropped) return;
       const socket = (to as unknown as { _socket?: Socket })._socket;
       // One read from a busy peer often carries many small frames: cork the other leg's
@@ -168,7 +182,7 @@ export class Link {
   private frame(
     event: CapturedMessage['event'],
     payload: Uint8Array | null,
-    meta: Record<string, JsonValue>,
+    meta: Readonly<Record<string, JsonValue>>,
   ): CapturedMessage {
     return wsMessage(this.info.endpoint, event, this.info.path, this.info.connection, payload, meta);
   }

@@ -6,6 +6,7 @@ import type { CaptureSink, Connector } from '../types.ts';
 import { hideUserinfo } from '../../common/redact.ts';
 import type { WsProxyOptions } from './proxy.ts';
 import type { FromRelay, RelayData, ToRelay } from './relay-protocol.ts';
+import { unpackRelayBatch } from './relay-batch.ts';
 
 /**
  * A recording proxy on a thread of its own (relay-worker.ts), so relaying never waits for
@@ -51,10 +52,13 @@ export abstract class RelayThread implements Connector {
             this.sink.status(m.status, m.detail);
             break;
           case 'batch': {
-            for (let i = 0; i < m.messages.length; i++) {
-              this.sink.message({ ...m.messages[i]!, payload: new Uint8Array(m.bytes, m.spans[2 * i], m.spans[2 * i + 1]) });
-            }
-            worker.postMessage({ type: 'ack', bytes: m.cost } satisfies ToRelay);
+            for (const msg of unpackRelayBatch(m.batch)) this.sink.message(msg);
+            // Acknowledged once the recorder can take more: while its writer is behind, the
+            // relay's own bound (WS_RECORD_HIGH_WATER) is what holds the connections back.
+            const ack = (): void => worker.postMessage({ type: 'ack', bytes: m.cost } satisfies ToRelay);
+            const waiting = this.sink.ready?.();
+            if (waiting) void waiting.then(ack);
+            else ack();
             break;
           }
           case 'stopped':

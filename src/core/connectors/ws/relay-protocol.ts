@@ -1,5 +1,6 @@
 /** Messages between the recording thread (proxy-thread.ts) and the proxy's thread (relay-worker.ts). */
-import type { CapturedMessage, EndpointStatus } from '../../../shared/model.ts';
+import type { EndpointStatus } from '../../../shared/model.ts';
+import type { RelayBatch } from './relay-batch.ts';
 import type { MqttProxyOptions } from '../mqtt/proxy.ts';
 import type { WsProxyOptions } from './proxy.ts';
 
@@ -10,8 +11,8 @@ export type FromRelay =
   | { type: 'started'; port: number }
   | { type: 'failed'; message: string }
   | { type: 'status'; status: EndpointStatus; detail?: string }
-  /** Captured messages with empty payloads; message i's bytes are `bytes[spans[2i], +spans[2i+1]]`. */
-  | { type: 'batch'; messages: CapturedMessage[]; spans: number[]; bytes: ArrayBuffer; cost: number }
+  /** Captured messages packed into one transferred buffer (relay-batch.ts); `cost` is what the ack gives back. */
+  | { type: 'batch'; batch: RelayBatch; cost: number }
   | { type: 'stopped' };
 
 export type ToRelay = { type: 'ack'; bytes: number } | { type: 'stop' };
