@@ -1,4 +1,5 @@
 import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
+import { payloadTextOf } from '../common/payload-text.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { CorrelationConfig } from './config.ts';
 
@@ -75,7 +76,7 @@ export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig 
     out.messageId ??= header(headers, config.messageIdHeaderNames);
     out.replyTo ??= header(headers, config.replyHeaderNames);
   }
-  if (config.jsonRpc || config.jsonPaths.length > 0) readBody((body && body(msg)) ?? parseJsonObject(msg.payload, config.maxJsonBytes), config, out);
+  if (config.jsonRpc || config.jsonPaths.length > 0) readBody((body && body(msg)) ?? jsonBody(msg, config), config, out);
   if (out.replyTo && out.role === null) out.role = 'request';
   return out;
 }
@@ -131,10 +132,25 @@ function readBody(obj: Record<string, JsonValue> | null, config: CorrelationConf
 }
 
 /**
+ * A body as readBody reads it: the payload's JSON object, or null when it is none or holds
+ * none of the keys readBody looks at (`bodyKeys`), which skips the parse of most event
+ * streams' bodies. From the text a reader left (PayloadText) when it is exact, else from
+ * the bytes.
+ */
+function jsonBody(msg: CapturedMessage, config: CorrelationConfig): Record<string, JsonValue> | null {
+  const text = payloadTextOf(msg);
+  if (text === null) return null;
+  // Invalid UTF-8 shows as U+FFFD: the bytes are decoded as the live path decodes them.
+  if (text === undefined || text.includes('\uFFFD')) return parseJsonObject(msg.payload, config.maxJsonBytes, bodyKeys(config));
+  return parseJsonText(text, (msg as { size?: number }).size ?? msg.payload.byteLength, config.maxJsonBytes, bodyKeys(config));
+}
+
+/**
  * Parses a payload only when it plausibly is one JSON object: first and last non-blank
  * bytes are braces and it is below the size limit. Anything else costs two byte reads.
+ * With `keys` (bodyKeys), a body holding none of them, unescaped, is not parsed either.
  */
-export function parseJsonObject(payload: Uint8Array, maxBytes: number): Record<string, JsonValue> | null {
+export function parseJsonObject(payload: Uint8Array, maxBytes: number, keys?: BodyKeys): Record<string, JsonValue> | null {
   const n = payload.byteLength;
   if (n < 2 || n > maxBytes) return null;
   let a = 0;
@@ -142,6 +158,7 @@ export function parseJsonObject(payload: Uint8Array, maxBytes: number): Record<s
   let b = n - 1;
   while (b > a && isBlank(payload[b]!)) b--;
   if (payload[a] !== 0x7b || payload[b] !== 0x7d) return null;
+  if (keys && Buffer.isBuffer(payload) && !bytesMayHold(payload, keys)) return null;
   try {
     const v = JSON.parse(decoder.decode(payload)) as unknown;
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, JsonValue>) : null;
@@ -150,8 +167,73 @@ export function parseJsonObject(payload: Uint8Array, maxBytes: number): Record<s
   }
 }
 
+/**
+ * parseJsonObject for a payload of `bytes` bytes already decoded (exactly: no U+FFFD) to
+ * `text`. The decoder drops one leading byte-order mark, so this does; after it, a JSON
+ * object is JSON blanks, a brace … a brace, JSON blanks, which is what the bytes' test lets
+ * through, so both give the same objects.
+ */
+function parseJsonText(text: string, bytes: number, maxBytes: number, keys: BodyKeys): Record<string, JsonValue> | null {
+  if (bytes < 2 || bytes > maxBytes) return null;
+  const n = text.length;
+  let a = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const from = a;
+  while (a < n && isJsonBlank(text.charCodeAt(a))) a++;
+  let b = n - 1;
+  while (b > a && isJsonBlank(text.charCodeAt(b))) b--;
+  if (text.charCodeAt(a) !== 0x7b || text.charCodeAt(b) !== 0x7d) return null;
+  if (!text.includes('\\') && !keys.text.test(text)) return null;
+  try {
+    const v = JSON.parse(from === 0 ? text : text.slice(from)) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, JsonValue>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The keys readBody reads at the top of a body, quoted as JSON writes them: `id` and
+ * `method` (JSON-RPC; `result` and `error` count only beside an id) and the first name of
+ * each JSON path. A key can only be missed by a search for these when it is escaped, so a
+ * body with a backslash is always parsed.
+ */
+interface BodyKeys {
+  /** Any of the keys (one pass over a text; a backslash is looked for apart: a common first character keeps the search fast). */
+  text: RegExp;
+  bytes: Buffer[];
+}
+
+const keysCache = new WeakMap<CorrelationConfig, BodyKeys>();
+
+function bodyKeys(config: CorrelationConfig): BodyKeys {
+  let k = keysCache.get(config);
+  if (!k) {
+    const names = new Set<string>(config.jsonRpc ? ['id', 'method'] : []);
+    for (const p of config.jsonPaths) names.add(p.split('.')[0]!);
+    const quoted = [...names].map((n) => JSON.stringify(n));
+    const text = quoted.length > 0 ? new RegExp(`"(?:${quoted.map((q) => escapeRegExp(q.slice(1, -1))).join('|')})"`) : /$^/;
+    k = { text, bytes: quoted.map((t) => Buffer.from(t, 'utf8')) };
+    keysCache.set(config, k);
+  }
+  return k;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function bytesMayHold(payload: Buffer, keys: BodyKeys): boolean {
+  if (payload.indexOf(0x5c) >= 0) return true;
+  for (const k of keys.bytes) if (payload.indexOf(k) >= 0) return true;
+  return false;
+}
+
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xef || c === 0xbb || c === 0xbf;
+}
+
+function isJsonBlank(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function atPath(obj: Record<string, JsonValue>, path: string): JsonValue | undefined {

@@ -158,6 +158,11 @@ export class NodeRegistry {
     return this.alias.get(id) ?? null;
   }
 
+  /** Whether `id` is a node itself (not merged into another). */
+  isNode(id: string): boolean {
+    return this.nodes.has(id);
+  }
+
   resolve(id: string): string {
     return this.resolveExisting(id) ?? id;
   }

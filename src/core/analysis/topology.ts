@@ -46,6 +46,14 @@ export class TopologyBuilder {
   private readonly progress = new Map<string, GroupProgress>();
   private readonly firstRecord = new Map<string, { offset: number; time: number }>();
   private watermark = -Infinity;
+  /**
+   * The last plain Kafka publish's producer and edge, and the last partition whose first
+   * record is known (see ingestKafka). Absent from snapshots of an older build: read as null.
+   */
+  private lastKafka: { endpoint: string; destination: string; producer: string; edge: EdgeState } | null = null;
+  private firstSeen: { endpoint: string; destination: string; partition: number } | null = null;
+  /** The last hints noteUndelivered resolved, and their edges (in a restored state it matches no new hints). */
+  private lastHints: { hints: readonly EdgeHint[]; edges: EdgeState[] } | null = null;
 
   constructor(
     private readonly cfg: TopologyConfig = DEFAULT_ANALYSIS_CONFIG.topology,
@@ -58,15 +66,20 @@ export class TopologyBuilder {
   /** Adds a message; returns its producer's node id for publishes, else null. */
   ingest(m: CapturedMessage): string | null {
     if (m.time > this.watermark) this.watermark = m.time;
-    const size = m.payload.byteLength;
+    // A stored message's size is its payload's length, known without its bytes (store/analysis-reader.ts).
+    const size = (m as { size?: number }).size ?? m.payload.byteLength;
     const ep = m.endpoint;
     if (m.transport === 'kafka') {
       if (m.event !== 'publish' || m.destKind !== 'topic') return null;
-      const producer = this.reg.producer(m);
-      this.link(producer, this.reg.topic(m, m.destination), 'publish', m.time, size);
+      const producer = this.ingestKafka(m, size);
       if (m.offset !== null && m.offset !== undefined) {
-        const key = `${ep}\0${m.destination}\0${m.partition ?? 0}`;
-        if (!this.firstRecord.has(key)) this.firstRecord.set(key, { offset: Number(m.offset), time: m.time });
+        const partition = m.partition ?? 0;
+        const seen = this.firstSeen;
+        if (!seen || seen.partition !== partition || seen.destination !== m.destination || seen.endpoint !== ep) {
+          const key = `${ep}\0${m.destination}\0${partition}`;
+          if (!this.firstRecord.has(key)) this.firstRecord.set(key, { offset: Number(m.offset), time: m.time });
+          this.firstSeen = { endpoint: ep, destination: m.destination, partition };
+        }
       }
       return producer;
     }
@@ -83,6 +96,25 @@ export class TopologyBuilder {
     }
     this.ingestWs(m, size);
     return null;
+  }
+
+  /**
+   * A Kafka publish: producer → topic. A record with no headers or properties names no
+   * producer of its own, so the producer and edge of the last such record on the same topic
+   * are its own (a catch-up reads a partition's records one after another): no id strings
+   * built, no lookups (issue 12).
+   */
+  private ingestKafka(m: CapturedMessage, size: number): string {
+    const plain = !m.headers && !m.properties;
+    const last = this.lastKafka;
+    if (plain && last && last.destination === m.destination && last.endpoint === m.endpoint) {
+      count(last.edge, m.time, size, 1);
+      return last.producer;
+    }
+    const producer = this.reg.producer(m);
+    const edge = this.link(producer, this.reg.topic(m, m.destination), 'publish', m.time, size);
+    if (plain) this.lastKafka = edge ? { endpoint: m.endpoint, destination: m.destination, producer, edge } : null;
+    return producer;
   }
 
   /**
@@ -215,10 +247,22 @@ export class TopologyBuilder {
   }
 
   noteUndelivered(hints: readonly EdgeHint[]): void {
+    // The judge of a partition hands the same hints for its records in turn (undelivered-kafka.ts).
+    const last = this.lastHints;
+    if (last && last.hints === hints) {
+      for (const e of last.edges) e.undelivered += 1;
+      return;
+    }
+    const edges: EdgeState[] = [];
+    let stable = true;
     for (const [from, to] of hints) {
       const e = this.edges.get(edgeId(this.reg.resolve(from), this.reg.resolve(to)));
       if (e) e.undelivered += 1;
+      if (e) edges.push(e);
+      // Nodes are never removed, while an alias may be forgotten: only edges between nodes are kept.
+      stable &&= e !== undefined && this.reg.isNode(from) && this.reg.isNode(to);
     }
+    this.lastHints = stable ? { hints, edges } : null;
   }
 
   snapshot(now = this.watermark): TopologyGraph {
@@ -276,15 +320,19 @@ export class TopologyBuilder {
       out.set(target, e);
       this.edges.set(edgeId(source, target), e);
     }
-    if (n > 0) {
-      e.count += n;
-      e.bytes += bytes;
-      e.rate.add(time, n);
-    }
-    if (e.first === null || time < e.first) e.first = time;
-    if (e.last === null || time > e.last) e.last = time;
+    count(e, time, bytes, n);
     return e;
   }
+}
+
+function count(e: EdgeState, time: number, bytes: number, n: number): void {
+  if (n > 0) {
+    e.count += n;
+    e.bytes += bytes;
+    e.rate.add(time, n);
+  }
+  if (e.first === null || time < e.first) e.first = time;
+  if (e.last === null || time > e.last) e.last = time;
 }
 
 function edgeId(source: string, target: string): string {

@@ -4,7 +4,7 @@ import type { UndeliveredConfig } from './config.ts';
 import { formatDuration, isOwnName } from './identity.ts';
 import { NumberColumn } from './number-column.ts';
 import { ids } from './topology-ids.ts';
-import type { UndeliveredSink } from './undelivered-sink.ts';
+import type { EdgeHint, UndeliveredSink } from './undelivered-sink.ts';
 
 /** Distinct producer node ids remembered for edge attribution. */
 const MAX_PRODUCERS = 10_000;
@@ -95,6 +95,8 @@ export class KafkaUndelivered {
   private readonly producerNames: string[] = [];
   private readonly producerIndex = new Map<string, number>();
   private pollClock = -Infinity;
+  /** The queue the last record went to (absent from snapshots of an older build: read as null). */
+  private lastQueue: PartitionQueue | null = null;
   /** The message time waiting records were last judged at (see QUIET_POLLS_MS). */
   private clockJudged = -Infinity;
 
@@ -112,9 +114,14 @@ export class KafkaUndelivered {
   ingest(m: CapturedMessage & { seq: number }, producer: string | null): void {
     if (m.event !== 'publish' || m.destKind !== 'topic' || m.offset === null || m.offset === undefined) return;
     const partition = m.partition ?? 0;
-    const key = `${m.endpoint}\0${m.destination}\0${partition}`;
-    let q = this.partitions.get(key);
-    if (!q) this.partitions.set(key, (q = new PartitionQueue(m.endpoint, m.destination, partition)));
+    // A catch-up reads a partition's records one after another: the last queue is most often this one.
+    let q: PartitionQueue | null | undefined = this.lastQueue;
+    if (!q || q.partition !== partition || q.topic !== m.destination || q.endpoint !== m.endpoint) {
+      const key = `${m.endpoint}\0${m.destination}\0${partition}`;
+      q = this.partitions.get(key);
+      if (!q) this.partitions.set(key, (q = new PartitionQueue(m.endpoint, m.destination, partition)));
+      this.lastQueue = q;
+    }
     const time = eventTimeOf(m);
     const grace = Math.min(this.cfg.kafkaWindowMs, CAPTURE_GRACE_MS);
     const since = Math.max(Math.min(time, m.time), m.time + grace - this.cfg.kafkaWindowMs);
@@ -157,21 +164,34 @@ export class KafkaUndelivered {
 
   private judgeUpTo(cutoff: number, atEnd: boolean, now: number): void {
     for (const q of this.partitions.values()) {
+      if (q.head >= q.offsets.length || q.since.at(q.head) > cutoff) continue;
+      const parts = this.committed.get(`${q.endpoint}\0${q.topic}`);
+      const edges = new EdgesOf(q, this.producerNames);
       while (q.head < q.offsets.length && q.since.at(q.head) <= cutoff) {
         const h = q.head;
         const since = q.since.at(h);
-        this.judge(q, q.offsets.at(h), q.seqs.at(h), q.times.at(h), since, q.producers.at(h), atEnd && now - since < this.cfg.kafkaWindowMs, now);
+        this.judge(q, parts, edges, q.offsets.at(h), q.seqs.at(h), q.times.at(h), since, q.producers.at(h), atEnd && now - since < this.cfg.kafkaWindowMs, now);
         q.head += 1;
       }
       q.compact();
     }
   }
 
-  private judge(q: PartitionQueue, offset: number, seq: number, time: number, since: number, producer: number, atEnd: boolean, now: number): void {
-    const parts = this.committed.get(`${q.endpoint}\0${q.topic}`);
+  private judge(
+    q: PartitionQueue,
+    parts: Map<number, Map<string, number>> | undefined,
+    edgesOf: EdgesOf,
+    offset: number,
+    seq: number,
+    time: number,
+    since: number,
+    producer: number,
+    atEnd: boolean,
+    now: number,
+  ): void {
     const groups = parts?.get(q.partition);
     const names = q.topicNames;
-    const edges: [string, string][] = producer >= 0 ? [[this.producerNames[producer]!, names.node]] : [];
+    const edges = edgesOf.of(producer);
     if (!parts || parts.size === 0) {
       // Every record of a catch-up on a topic nobody reads comes here: one literal, no spread.
       this.sink.add(
@@ -210,5 +230,27 @@ export class KafkaUndelivered {
       this.producerIndex.set(name, i);
     }
     return i;
+  }
+}
+
+/**
+ * The topology edge hints of one partition's judged records, one array per producer: a
+ * partition's records mostly share their producer, and the sink only reads the hints.
+ */
+class EdgesOf {
+  private producer = -2;
+  private edges: EdgeHint[] = [];
+
+  constructor(
+    private readonly q: PartitionQueue,
+    private readonly names: readonly string[],
+  ) {}
+
+  of(producer: number): EdgeHint[] {
+    if (producer !== this.producer) {
+      this.producer = producer;
+      this.edges = producer >= 0 ? [[this.names[producer]!, this.q.topicNames.node]] : [];
+    }
+    return this.edges;
   }
 }

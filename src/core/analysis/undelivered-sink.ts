@@ -16,6 +16,8 @@ export class UndeliveredSink {
   private readonly items: UndeliveredItem[] = [];
   private readonly groups = new Map<string, UndeliveredGroup>();
   onItem: ((item: UndeliveredItem, edges: EdgeHint[]) => void) | null = null;
+  /** The group the last item went to, by what chose it (absent from snapshots of an older build: read as null). */
+  private lastGroup: { reason: UndeliveredReason; transport: UndeliveredItem['transport']; destination: string; group: UndeliveredGroup } | null = null;
 
   constructor(
     private readonly maxItems: number,
@@ -52,12 +54,21 @@ export class UndeliveredSink {
       g.count -= 1;
       g.examples = g.examples.filter((seq) => seq !== old.seq);
       if (g.chains) g.chains = g.chains.filter((c) => c.seq !== old.seq);
-      if (g.count === 0) this.groups.delete(key);
+      if (g.count === 0) {
+        this.groups.delete(key);
+        this.lastGroup = null;
+      }
     }
     this.group(next);
   }
 
   private group(item: UndeliveredItem): void {
+    // Items come in runs of one reason on one destination (a partition judged at a time).
+    const last = this.lastGroup;
+    if (last && last.reason === item.reason && last.transport === item.transport && last.destination === item.destination) {
+      this.count(last.group, item);
+      return;
+    }
     let key = `${item.reason}\0${item.transport}\0${item.destination}`;
     let g = this.groups.get(key);
     if (!g && this.groups.size >= this.maxGroups) {
@@ -75,6 +86,11 @@ export class UndeliveredSink {
       };
       this.groups.set(key, g);
     }
+    this.lastGroup = { reason: item.reason, transport: item.transport, destination: item.destination, group: g };
+    this.count(g, item);
+  }
+
+  private count(g: UndeliveredGroup, item: UndeliveredItem): void {
     g.count += 1;
     if (g.examples.length < EXAMPLES) {
       g.examples.push(item.seq);
