@@ -122,3 +122,15 @@ test('the config schema accepts partial settings and refuses unknown keys', () =
   assert.ok(!analysisConfigSchema.safeParse({ pairing: { timeoutMs: -1 } }).success);
   assert.equal(resolveAnalysisConfig({ pairing: { timeoutMs: 5000 } }).pairing.maxOpen, DEFAULT_ANALYSIS_CONFIG.pairing.maxOpen);
 });
+
+test('a body key is found past multi-byte text, escaped, or under a non-ASCII path name; a body without one is not parsed into a correlation', () => {
+  const ws = (body: string): CapturedMessage => ({ time: 1, transport: 'ws', endpoint: 'p', event: 'publish', destKind: 'path', destination: '/rpc', payload: Buffer.from(body, 'utf8') });
+  for (const body of ['{"note":"délai ✓ 注文","id":7,"method":"order.get"}', '{"\\u0069d":7,"\\u006dethod":"order.get"}', '\ufeff {"id":7,"method":"order.get"} ']) {
+    const c = classifyMessage(ws(body), cfg);
+    assert.deepEqual([c.role, c.correlationId, c.method], ['request', '7', 'order.get'], body);
+  }
+  assert.equal(classifyMessage(ws('{"note":"ide","methods":1}'), cfg).role, null, 'near misses are no keys');
+  const unicode = resolveAnalysisConfig({ correlation: { jsonPaths: ['注文.番号'] } }).correlation;
+  const c = classifyMessage({ ...kafka(null), payload: Buffer.from('{"x":"y","注文":{"番号":"A-1"}}', 'utf8') }, unicode);
+  assert.equal(c.correlationId, 'A-1', 'a path whose name is not ASCII');
+});

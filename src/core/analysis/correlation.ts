@@ -201,6 +201,8 @@ interface BodyKeys {
   /** Any of the keys (one pass over a text; a backslash is looked for apart: a common first character keeps the search fast). */
   text: RegExp;
   bytes: Buffer[];
+  /** Every key is ASCII, so `text` can search the bytes read as Latin-1 (one pass, no native call per key). */
+  ascii: boolean;
 }
 
 const keysCache = new WeakMap<CorrelationConfig, BodyKeys>();
@@ -212,7 +214,7 @@ function bodyKeys(config: CorrelationConfig): BodyKeys {
     for (const p of config.jsonPaths) names.add(p.split('.')[0]!);
     const quoted = [...names].map((n) => JSON.stringify(n));
     const text = quoted.length > 0 ? new RegExp(`"(?:${quoted.map((q) => escapeRegExp(q.slice(1, -1))).join('|')})"`) : /$^/;
-    k = { text, bytes: quoted.map((t) => Buffer.from(t, 'utf8')) };
+    k = { text, bytes: quoted.map((t) => Buffer.from(t, 'utf8')), ascii: quoted.every((q) => [...q].every((c) => c.charCodeAt(0) < 0x80)) };
     keysCache.set(config, k);
   }
   return k;
@@ -223,6 +225,13 @@ function escapeRegExp(s: string): string {
 }
 
 function bytesMayHold(payload: Buffer, keys: BodyKeys): boolean {
+  // Read as Latin-1, an ASCII key's bytes are the same characters, and no byte of a longer
+  // UTF-8 sequence reads as ASCII: one regular-expression pass instead of an indexOf per key
+  // (issue 12: those calls were 8% of a Kafka catch-up's engine thread).
+  if (keys.ascii) {
+    const text = payload.toString('latin1');
+    return text.includes('\\') || keys.text.test(text);
+  }
   if (payload.indexOf(0x5c) >= 0) return true;
   for (const k of keys.bytes) if (payload.indexOf(k) >= 0) return true;
   return false;
