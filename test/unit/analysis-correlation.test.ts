@@ -124,7 +124,7 @@ test('the config schema accepts partial settings and refuses unknown keys', () =
 });
 
 test('a body key is found past multi-byte text, escaped, or under a non-ASCII path name; a body without one is not parsed into a correlation', () => {
-  const ws = (body: string): CapturedMessage => ({ time: 1, transport: 'ws', endpoint: 'p', event: 'publish', destKind: 'path', destination: '/rpc', payload: Buffer.from(body, 'utf8') });
+  const ws = (body: string): CapturedMessage => ({ time: 1, transport: 'ws', endpoint: 'p', event: 'publish', destKind: 'socket', destination: '/rpc', payload: Buffer.from(body, 'utf8') });
   for (const body of ['{"note":"délai ✓ 注文","id":7,"method":"order.get"}', '{"\\u0069d":7,"\\u006dethod":"order.get"}', '\ufeff {"id":7,"method":"order.get"} ']) {
     const c = classifyMessage(ws(body), cfg);
     assert.deepEqual([c.role, c.correlationId, c.method], ['request', '7', 'order.get'], body);
