@@ -216,3 +216,22 @@ test('Kafka: a group that stopped committing: its topic is judged by message tim
   assert.match(u.items[0]!.explanation, /No consumer group read offset 0 within 30 s: the furthest group, "billing", had committed offset 0/);
   assert.equal(s.finish().undelivered.total, 100);
 });
+
+test('Kafka: records a group had already committed past are decided as they arrive (a catch-up of a read topic holds none of them), with the same answer', () => {
+  const t = new Traffic();
+  t.commit('billing', 'orders', 0, 5000);
+  t.commit('billing', 'orders', 1, 0);
+  t.commit('flowscope-tap-1', 'orders', 1, 6000); // our own tap: ignored
+  for (let o = 0; o < 6000; o++) t.wait(1).record({ topic: 'orders', partition: o % 2, offset: o >> 1, body: `o${o}` });
+  const s = new AnalysisState();
+  s.addOffsets(t.offsets);
+  s.ingest(t.messages);
+  // Partition 0's 3,000 records are all below billing's 5000; partition 1's are above its 0.
+  assert.equal(s.snapshot().undelivered.pending, 3000, 'only records no commit covers wait');
+  const restored = AnalysisState.restore(s.save());
+  for (const [how, state] of Object.entries({ live: s, restored })) {
+    const u = state.finish().undelivered;
+    assert.deepEqual(u.byReason, { 'not-consumed': 3000 }, `${how}: partition 1's records, unread`);
+    assert.ok(u.items.every((i) => i.seq % 2 === 0), `${how}: only partition 1 (odd offsets in time order: even seqs)`);
+  }
+});

@@ -39,6 +39,13 @@ export class PartitionQueue {
   since = new NumberColumn();
   producers = new NumberColumn();
   head = 0;
+  /**
+   * The furthest commit any group (not Flowscope's own) has made on this partition so far:
+   * a record below it was read, and commits only move on, so it is decided consumed as it
+   * arrives instead of waiting for its window (issue 12: a catch-up of a topic its groups
+   * had read held every record; absent from snapshots of an older build: nothing is skipped).
+   */
+  covered = -1;
   /** The topic's node id and its "nothing reads it" sentence, made once per partition rather than per record. */
   private names: { node: string; noGroup: string } | null = null;
 
@@ -119,13 +126,19 @@ export class KafkaUndelivered {
     if (!q || q.partition !== partition || q.topic !== m.destination || q.endpoint !== m.endpoint) {
       const key = `${m.endpoint}\0${m.destination}\0${partition}`;
       q = this.partitions.get(key);
-      if (!q) this.partitions.set(key, (q = new PartitionQueue(m.endpoint, m.destination, partition)));
+      if (!q) {
+        this.partitions.set(key, (q = new PartitionQueue(m.endpoint, m.destination, partition)));
+        for (const o of this.committed.get(`${m.endpoint}\0${m.destination}`)?.get(partition)?.values() ?? []) q.covered = Math.max(q.covered, o);
+      }
       this.lastQueue = q;
     }
+    const offset = Number(m.offset);
+    // Judged now as it would be at its window: the furthest commit then is at least this one.
+    if (offset < q.covered) return;
     const time = eventTimeOf(m);
     const grace = Math.min(this.cfg.kafkaWindowMs, CAPTURE_GRACE_MS);
     const since = Math.max(Math.min(time, m.time), m.time + grace - this.cfg.kafkaWindowMs);
-    q.push(Number(m.offset), m.seq, time, since, this.intern(producer));
+    q.push(offset, m.seq, time, since, this.intern(producer));
   }
 
   addOffsets(rows: readonly GroupOffset[]): void {
@@ -140,6 +153,8 @@ export class KafkaUndelivered {
       const offset = Number(r.offset);
       // -1: the group knows the topic but has no commit on this partition yet.
       groups.set(r.groupId, Math.max(groups.get(r.groupId) ?? -1, offset));
+      const q = this.partitions.get(`${key}\0${r.partition}`);
+      if (q) q.covered = Math.max(q.covered ?? -1, offset);
     }
     this.judgeUpTo(this.pollClock - this.cfg.kafkaWindowMs, false, this.pollClock);
   }
