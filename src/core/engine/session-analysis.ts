@@ -239,19 +239,24 @@ export class SessionAnalysis {
    * read the file (as the store would count them, without a scan); null until then.
    */
   destinations(): DestinationStats[] | null {
-    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    if (!this.coversFile()) return null;
     return this.state.destinationList();
+  }
+
+  /** The analysis is ready and has read every message the file holds: its tallies answer for the whole session. */
+  private coversFile(): boolean {
+    return this.status().state === 'ready' && this.analysedSeq === this.store.lastSeq;
   }
 
   /** The whole session's timeline from the analysis's tally (no scan of every row); null until it has read the file. */
   timeline(buckets: number): TimelineSeries | null {
-    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    if (!this.coversFile()) return null;
     return this.state.timelineSeries(buckets);
   }
 
   /** How many messages the session holds, as the analysis counted them reading it; null until it has. */
   messageCount(): number | null {
-    if (this.status().state !== 'ready' || this.analysedSeq !== this.store.lastSeq) return null;
+    if (!this.coversFile()) return null;
     return this.state.messages;
   }
 

@@ -27,7 +27,7 @@ interface SchemaObject {
  * and reported in the same words (see `asSessionFileError`).
  */
 export function checkIntegrity(db: Db, path: string, opts: { quickCheckMaxBytes?: number; deferWalk?: boolean } = {}): { walkDeferred: boolean } {
-  try {
+  return asDamage(path, () => {
     db.pragma('cell_size_check = ON');
     const objects = schemaObjects(db);
     checkRootPages(objects, db.pragma('page_count', { simple: true }) as number, path);
@@ -35,10 +35,7 @@ export function checkIntegrity(db: Db, path: string, opts: { quickCheckMaxBytes?
     else if (opts.deferWalk) return { walkDeferred: true };
     else walkBtrees(db, objects, path);
     return { walkDeferred: false };
-  } catch (err) {
-    if (err instanceof SessionFileError) throw err;
-    throw damagedError(path, (err as Error).message);
-  }
+  });
 }
 
 /**
@@ -47,9 +44,16 @@ export function checkIntegrity(db: Db, path: string, opts: { quickCheckMaxBytes?
  * what it shows rather than a read of every page first (issue 12).
  */
 export function walkSession(db: Db, path: string): void {
-  try {
+  asDamage(path, () => {
     db.pragma('cell_size_check = ON');
     walkBtrees(db, schemaObjects(db), path);
+  });
+}
+
+/** Runs a check; whatever SQLite throws while checking is the file's damage, in the common words. */
+function asDamage<T>(path: string, check: () => T): T {
+  try {
+    return check();
   } catch (err) {
     if (err instanceof SessionFileError) throw err;
     throw damagedError(path, (err as Error).message);
