@@ -12,6 +12,9 @@ import { rate } from '../lib/report.ts';
 import type { Suite } from '../lib/suite.ts';
 import { RECORD_BYTES, fillTopic } from './produce.ts';
 
+/** Rows the store-floor reference inserts (enough for several WAL checkpoints). */
+const FLOOR_ROWS = 300_000;
+
 export function kafkaN(quick: boolean): number {
   return quick ? 20_000 : Number(process.env.BENCH_KAFKA_N ?? 1_000_000);
 }
@@ -48,6 +51,8 @@ async function kafkaFigures(ctx: FigureContext): Promise<{ figures: Figure[]; no
   const ours = await recordCatchUp(brokers, topic, n, file);
   sessions.set('catchup', file);
   sessions.set('catchup-topic', topic);
+  const floor = JSON.parse(await run(startTs('bench/kafka/store-floor.ts', [file, String(Math.min(n, FLOOR_ROWS))]), 'store floor')) as { rows: number; insertMs: number; cpuMs: number };
+  const floorPerS = (floor.rows / floor.insertMs) * 1000;
 
   const perS = (ms: number): number => (n / ms) * 1000;
   const cmd = `BENCH_KAFKA_N=${n} npm run bench -- kafka`;
@@ -70,6 +75,13 @@ async function kafkaFigures(ctx: FigureContext): Promise<{ figures: Figure[]; no
         command: cmd,
       },
       {
+        name: `Kafka catch-up, ${label}`,
+        reference: `the store's insert floor: the same rows inserted again into a new session file on one thread, nothing else running, ${rate(floorPerS)} (${((floor.cpuMs * 1000) / floor.rows).toFixed(1)} µs CPU a row)`,
+        ours: `\`record --from-beginning\` ${rate(perS(ours.ms))}`,
+        ratio: floor.insertMs / floor.rows / (ours.ms / n),
+        command: cmd,
+      },
+      {
         name: `Peak RSS of \`record\` during that catch-up`,
         reference: '–',
         ours: `${ours.peakMb.toFixed(0)} MB (VmHWM)`,
@@ -79,6 +91,7 @@ async function kafkaFigures(ctx: FigureContext): Promise<{ figures: Figure[]; no
       },
     ],
     notes: [
+      "The store's insert floor bounds every recording rate from above: it is SQLite alone writing the catch-up's rows with Flowscope's schema, indexes and writer settings (bench/kafka/store-floor.ts). A ratio near 1× says the recording runs as fast as its session file can be written on this machine.",
       'Each time runs from process start to exit (kcat, the kafkajs counter and the CLI each pay their own start-up and connection); `record` stops at `--max-messages N` after flushing every record to the session file.',
     ],
   };
