@@ -21,6 +21,9 @@ async function trips(url: string, n: number, inFlight: number): Promise<Trips> {
   return JSON.parse(out.trim().split('\n').pop()!) as Trips;
 }
 
+/** Rows the store-floor reference re-inserts from the proxied session. */
+const FLOOR_ROWS = 200_000;
+
 async function wsFigures(ctx: FigureContext): Promise<Figure[]> {
   const n = ctx.quick ? 10_000 : Number(process.env.BENCH_WS_N ?? 60_000);
   const inFlight = 256;
@@ -53,6 +56,10 @@ async function wsFigures(ctx: FigureContext): Promise<Figure[]> {
     } finally {
       await stop(relay);
     }
+    // The store's floor for these very rows (bench/kafka/store-floor.ts): two frames are
+    // recorded per round trip, and on two cores the client and server use one of them.
+    const floor = JSON.parse(await run(startTs('bench/kafka/store-floor.ts', [file, String(FLOOR_ROWS)]), 'store floor')) as { rows: number; insertMs: number; cpuMs: number };
+    const floorRate = (floor.rows / floor.insertMs) * 1000;
     const directRate = (direct.n / direct.ms) * 1000;
     const relayRate = (relayed.n / relayed.ms) * 1000;
     const proxiedRate = (proxied.n / proxied.ms) * 1000;
@@ -71,6 +78,13 @@ async function wsFigures(ctx: FigureContext): Promise<Figure[]> {
         reference: `direct ${rate(directRate)}`,
         ours: `relay only ${rate(relayRate)}; p50 / p99 ${ms(relayed.p50)} / ${ms(relayed.p99)}`,
         ratio: relayRate / directRate,
+        command: cmd,
+      },
+      {
+        name: 'WebSocket proxy: frames recorded (2 a round trip) beside the store\'s insert floor for the same rows',
+        reference: `the session's rows inserted again into a new file on one thread, nothing else running, ${rate(floorRate)} (${((floor.cpuMs * 1000) / floor.rows).toFixed(1)} µs CPU a row)`,
+        ours: `${rate(2 * proxiedRate)} frames recorded`,
+        ratio: (2 * proxiedRate) / floorRate,
         command: cmd,
       },
       {
