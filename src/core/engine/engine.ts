@@ -20,7 +20,6 @@ import { SessionHandle, type SessionContext } from './session-handle.ts';
 import { createEnricher, type AnalysisConfigInput } from './session-analysis.ts';
 import { analysisAt } from './analysis-at.ts';
 import { RecentSessions } from './recent.ts';
-import { startDemo } from '../demo/index.ts';
 import { exportJsonl, importJsonl } from '../io/jsonl.ts';
 import { importKcat } from '../io/kcat.ts';
 import { importHar } from '../io/har-import.ts';
@@ -217,6 +216,8 @@ export class Engine implements InspectorApi {
     const s = sessionId ? this.session(sessionId) : this.newSession();
     const endpointId = 'demo-ws';
     const recorder = s.registerEndpoint(endpointId, 'ws', 'demo: JSON-RPC, pub-sub and notifications over WebSocket');
+    // The demo's servers and clients load only when a demo starts.
+    const { startDemo } = await import('../demo/index.ts');
     const demo = await startDemo({
       recorder,
       endpointId,

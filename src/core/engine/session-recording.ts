@@ -68,7 +68,11 @@ export class SessionRecording {
     const view: EndpointView = { id, transport, label: endpointLabel(spec), status: 'connecting', detail: null, since: Date.now() };
     this.views.set(id, view);
     this.store.upsertEndpoint({ id, transport, label: view.label, config: storableConfig(spec), createdAt: Date.now() });
-    const connector = createConnector(id, spec, recorder.sink(id));
+    const connector = await createConnector(id, spec, recorder.sink(id));
+    if (this.recorder !== recorder) {
+      // Stopped while the connector's module loaded (its first use only): nothing to attach to.
+      throw new ApiError('failed', 'The recording stopped before the endpoint was attached.');
+    }
     try {
       await recorder.add(connector);
     } catch (err) {

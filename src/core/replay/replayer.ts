@@ -10,29 +10,26 @@ import { snapshotChunks } from '../io/chunks.ts';
 import { actionFor, mapItem, selectForReplay, wsConnectionFacts, wsConnectionKey, type Selection } from './select.ts';
 import { selectDeadLetters } from './dead-letters.ts';
 import { parseTarget, scrubCredentials, targetLabel, type ReplayTarget } from './target.ts';
-import { KafkaPublisher } from './kafka-publisher.ts';
-import { AmqpPublisher } from './amqp-publisher.ts';
-import { WsPublisher } from './ws-publisher.ts';
-import { MqttPublisher } from './mqtt-publisher.ts';
-import { NatsPublisher } from './nats-publisher.ts';
 import { ReplayTally } from './tally.ts';
 import type { Publisher, ReplayItem, ReplayOptions, ReplayReport, ReplayStatus, Settlement, WsConnectionFacts } from './types.ts';
 import type { StoredMessage } from '../../shared/model.ts';
 
 const log = getLogger('replay');
 
-export function createPublisher(target: ReplayTarget): Publisher {
+export async function createPublisher(target: ReplayTarget): Promise<Publisher> {
+  // Each publisher's broker client loads when a replay first goes to its transport (see
+  // engine/connector-factory.ts).
   switch (target.transport) {
     case 'kafka':
-      return new KafkaPublisher(target.brokers);
+      return new (await import('./kafka-publisher.ts')).KafkaPublisher(target.brokers);
     case 'amqp':
-      return new AmqpPublisher(target.url, target.username);
+      return new (await import('./amqp-publisher.ts')).AmqpPublisher(target.url, target.username);
     case 'ws':
-      return new WsPublisher(target.url);
+      return new (await import('./ws-publisher.ts')).WsPublisher(target.url);
     case 'mqtt':
-      return new MqttPublisher(target.url);
+      return new (await import('./mqtt-publisher.ts')).MqttPublisher(target.url);
     case 'nats':
-      return new NatsPublisher(target.url);
+      return new (await import('./nats-publisher.ts')).NatsPublisher(target.url);
   }
 }
 
@@ -93,7 +90,7 @@ export class Replayer {
       // Read before the first wait: after a cancel the store may be closing and is not touched again.
       const wsFacts = target.transport === 'ws' ? wsConnectionFacts(this.store, upTo) : null;
       if (sel.total > 0 && !this.tally.dryRun && !this.stopped) {
-        this.publisher = createPublisher(target);
+        this.publisher = await createPublisher(target);
         // Connecting can take long (an unreachable Kafka is retried); a cancel must not wait for it.
         await this.wakeable(this.publisher.open(sel.destinations).then((notes) => void r.notes.push(...notes)));
       }
