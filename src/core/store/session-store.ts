@@ -56,6 +56,7 @@ export class SessionStore {
   private readonly decoded: DecodedFunction;
   /** The large-file page walk was left for `verifyDeferred`. */
   private walkDeferred = false;
+  private deferredWalk: Promise<void> | null = null;
 
   private constructor(
     readonly path: string,
@@ -180,9 +181,10 @@ export class SessionStore {
    */
   verifyDeferred(): Promise<void> {
     if (!this.walkDeferred) return Promise.resolve();
-    return verifyInBackground(this.path, this.options).then(() => {
+    // One walk however many wait for it (the engine, and a command that must not print first).
+    return (this.deferredWalk ??= verifyInBackground(this.path, this.options).then(() => {
       this.walkDeferred = false;
-    });
+    }));
   }
 
   /** The analysis kept in the file (see analysis-snapshot.ts). */
