@@ -21,6 +21,7 @@ import { stopBroker } from './lib/context.ts';
 import { ROOT } from './lib/proc.ts';
 import { kafkaSuite } from './kafka/figure.ts';
 import { soakSuite } from './kafka/soak.ts';
+import { tailSuite } from './kafka/tail.ts';
 import { reopenSuite } from './reopen/figure.ts';
 import { analysisSuite } from './analysis/figure.ts';
 import { wsSuite } from './ws/figure.ts';
@@ -29,7 +30,7 @@ import { amqpSuite } from './amqp/figure.ts';
 import { rendererSuite } from './renderer/figure.ts';
 
 /** In this order, so reopen and analysis reuse the session the kafka figure recorded. */
-const suites: Suite[] = [kafkaSuite, reopenSuite, analysisSuite, soakSuite, wsSuite, startupSuite, amqpSuite, rendererSuite];
+const suites: Suite[] = [kafkaSuite, reopenSuite, analysisSuite, tailSuite, soakSuite, wsSuite, startupSuite, amqpSuite, rendererSuite];
 
 const quick = process.env.BENCH_QUICK === '1';
 const wanted = process.argv.slice(2);

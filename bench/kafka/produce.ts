@@ -24,6 +24,12 @@ export async function createTopic(brokers: string, topic: string, partitions = 3
 
 export async function fillTopic(brokers: string, topic: string, n: number, dir: string): Promise<void> {
   await createTopic(brokers, topic);
+  const file = await writeRecords(dir, topic, n);
+  await produceFile(brokers, topic, file);
+}
+
+/** Writes records 0…n-1 as kcat -P -K '\t' input lines into a file of `dir`; returns its path. */
+export async function writeRecords(dir: string, topic: string, n: number): Promise<string> {
   const file = path.join(dir, `${topic}.txt`);
   const out = fs.createWriteStream(file);
   const chunk = 10_000;
@@ -36,6 +42,11 @@ export async function fillTopic(brokers: string, topic: string, n: number, dir: 
     out.once('error', reject);
     out.end(() => resolve());
   });
+  return file;
+}
+
+/** Produces a writeRecords file with kcat at its full speed, then removes the file. */
+export async function produceFile(brokers: string, topic: string, file: string): Promise<void> {
   await run(start('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-z', 'none', '-l', file]), 'kcat -P');
   fs.rmSync(file, { force: true });
 }
