@@ -134,3 +134,46 @@ test('a body key is found past multi-byte text, escaped, or under a non-ASCII pa
   const c = classifyMessage({ ...kafka(null), payload: Buffer.from('{"x":"y","注文":{"番号":"A-1"}}', 'utf8') }, unicode);
   assert.equal(c.correlationId, 'A-1', 'a path whose name is not ASCII');
 });
+
+test('a live frame is parsed once: the analysis takes the body the enricher parsed, under equal settings only, and classifies it the same', () => {
+  const frames = (): CapturedMessage[] =>
+    Array.from({ length: 400 }, (_, i) => ({
+      time: 1_000 + i,
+      transport: 'ws',
+      endpoint: 'w',
+      event: i % 2 ? 'frame-in' : 'frame-out',
+      destKind: 'path',
+      destination: '/rpc',
+      connection: 'c1',
+      payload: bytes(i % 2 ? { jsonrpc: '2.0', id: i - 1, result: { ok: true } } : { jsonrpc: '2.0', id: i, method: 'echo' }),
+    }));
+  const parse = JSON.parse;
+  let parses = 0;
+  JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+    parses += 1;
+    return parse(text, reviver);
+  }) as typeof JSON.parse;
+  try {
+    // Another config object with the same settings, as the engine's enricher and analysis have.
+    const analysisCfg = resolveAnalysisConfig({}).correlation;
+    const enrich = createEnricher(resolveAnalysisConfig({}).correlation);
+    const live = frames();
+    for (const m of live) enrich(m);
+    assert.equal(parses, live.length, 'the enricher parses each frame');
+    const classified = live.map((m) => classifyMessage(m, analysisCfg));
+    assert.equal(parses, live.length, 'the analysis parsed none again');
+    // The same frames read back from a file (new objects) are parsed, and classified alike.
+    const read = frames();
+    for (const m of read) Object.assign(m, { correlationId: live[read.indexOf(m)]!.correlationId });
+    assert.deepEqual(read.map((m) => classifyMessage(m, analysisCfg)), classified);
+    assert.equal(parses, 2 * live.length);
+    assert.deepEqual(classified.slice(0, 2).map((c) => [c.role, c.correlationId, c.method]), [['request', '0', 'echo'], ['reply', '0', null]]);
+    // Other settings (a smaller size limit) do not take a body parsed under the enricher's.
+    const again = frames();
+    for (const m of again) enrich(m);
+    const small = resolveAnalysisConfig({ correlation: { maxJsonBytes: 8 } }).correlation;
+    assert.equal(classifyMessage(again[0]!, small).role, null, 'past its size limit the body is not read');
+  } finally {
+    JSON.parse = parse;
+  }
+});

@@ -2,6 +2,7 @@ import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
 import { payloadTextOf } from '../common/payload-text.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { CorrelationConfig } from './config.ts';
+import { PARSED_BODIES_MAX } from '../common/constants.ts';
 
 /**
  * What a message says about conversations: its correlation id, its own id, where its reply
@@ -39,7 +40,7 @@ const TRACEPARENT_NAME = ['traceparent'];
 export type BodyReader = (msg: CapturedMessage) => Record<string, JsonValue> | null;
 
 /** Reads the correlation facts of a message without changing it. */
-export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation, body?: BodyReader): Correlation {
+export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation, body?: BodyReader, keepBody = false): Correlation {
   const props = msg.properties ?? null;
   const headers = msg.headers ?? null;
   const out: Correlation = {
@@ -76,7 +77,7 @@ export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig 
     out.messageId ??= header(headers, config.messageIdHeaderNames);
     out.replyTo ??= header(headers, config.replyHeaderNames);
   }
-  if (config.jsonRpc || config.jsonPaths.length > 0) readBody((body && body(msg)) ?? jsonBody(msg, config), config, out);
+  if (config.jsonRpc || config.jsonPaths.length > 0) readBody((body && body(msg)) ?? jsonBody(msg, config, keepBody), config, out);
   if (out.replyTo && out.role === null) out.role = 'request';
   return out;
 }
@@ -85,8 +86,8 @@ export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig 
  * Fills `correlationId`, `messageId` and `replyTo` where the connector left them empty,
  * so the store can index them. Returns everything it read.
  */
-export function extractCorrelation(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation, body?: BodyReader): Correlation {
-  const c = classifyMessage(msg, config, body);
+export function extractCorrelation(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation, body?: BodyReader, keepBody = false): Correlation {
+  const c = classifyMessage(msg, config, body, keepBody);
   if (!msg.correlationId && c.correlationId) msg.correlationId = c.correlationId;
   if (!msg.messageId && c.messageId) msg.messageId = c.messageId;
   if (!msg.replyTo && c.replyTo) msg.replyTo = c.replyTo;
@@ -98,7 +99,8 @@ export function createEnricher(config: CorrelationConfig = DEFAULT_ANALYSIS_CONF
   return (msg) => {
     // Open/close/error facts carry no body worth reading.
     if (msg.event === 'open' || msg.event === 'close' || msg.event === 'error') return;
-    extractCorrelation(msg, config, body);
+    // The analysis classifies the same message once it is stored: it takes this parse.
+    extractCorrelation(msg, config, body, true);
   };
 }
 
@@ -137,13 +139,52 @@ function readBody(obj: Record<string, JsonValue> | null, config: CorrelationConf
  * streams' bodies. From the text a reader left (PayloadText) when it is exact, else from
  * the bytes.
  */
-function jsonBody(msg: CapturedMessage, config: CorrelationConfig): Record<string, JsonValue> | null {
+function jsonBody(msg: CapturedMessage, config: CorrelationConfig, keep: boolean): Record<string, JsonValue> | null {
+  const keys = bodyKeys(config);
+  const kept = parsedBodies.take(msg, keys);
+  if (kept !== undefined) return kept;
+  const obj = parseBody(msg, config, keys);
+  if (keep && obj !== null) parsedBodies.put(msg, keys, obj);
+  return obj;
+}
+
+function parseBody(msg: CapturedMessage, config: CorrelationConfig, keys: BodyKeys): Record<string, JsonValue> | null {
   const text = payloadTextOf(msg);
   if (text === null) return null;
   // Invalid UTF-8 shows as U+FFFD: the bytes are decoded as the live path decodes them.
-  if (text === undefined || text.includes('\uFFFD')) return parseJsonObject(msg.payload, config.maxJsonBytes, bodyKeys(config));
-  return parseJsonText(text, (msg as { size?: number }).size ?? msg.payload.byteLength, config.maxJsonBytes, bodyKeys(config));
+  if (text === undefined || text.includes('\uFFFD')) return parseJsonObject(msg.payload, config.maxJsonBytes, keys);
+  return parseJsonText(text, (msg as { size?: number }).size ?? msg.payload.byteLength, config.maxJsonBytes, keys);
 }
+
+/**
+ * Bodies the enricher parsed, for the analysis, which classifies the same message objects
+ * once their batch is stored: one JSON.parse a message instead of two on the live path
+ * (parsing was the largest part of recording a JSON WebSocket's frames, issue 12). The
+ * analysis takes each one out; messages it never reads (a batch the disk refused and
+ * dropped) are forgotten oldest first past a bound above the writer's backlog. A body is
+ * only reused under the same parse settings (the same `BodyKeys`), and nothing mutates one.
+ */
+class ParsedBodies {
+  private readonly bodies = new Map<CapturedMessage, { keys: BodyKeys; obj: Record<string, JsonValue> }>();
+
+  constructor(private readonly max: number) {}
+
+  put(msg: CapturedMessage, keys: BodyKeys, obj: Record<string, JsonValue>): void {
+    this.bodies.set(msg, { keys, obj });
+    if (this.bodies.size > this.max) this.bodies.delete(this.bodies.keys().next().value!);
+  }
+
+  /** The body kept for `msg` under `keys` (removed), else undefined. */
+  take(msg: CapturedMessage, keys: BodyKeys): Record<string, JsonValue> | undefined {
+    if (this.bodies.size === 0) return undefined;
+    const e = this.bodies.get(msg);
+    if (e === undefined) return undefined;
+    this.bodies.delete(msg);
+    return e.keys === keys || e.keys.parse === keys.parse ? e.obj : undefined;
+  }
+}
+
+const parsedBodies = new ParsedBodies(PARSED_BODIES_MAX);
 
 /**
  * Parses a payload only when it plausibly is one JSON object: first and last non-blank
@@ -203,6 +244,8 @@ interface BodyKeys {
   bytes: Buffer[];
   /** Every key is ASCII, so `text` can search the bytes read as Latin-1 (one pass, no native call per key). */
   ascii: boolean;
+  /** What a parse depends on (size limit and keys): equal texts give equal bodies, whichever config object. */
+  parse: string;
 }
 
 const keysCache = new WeakMap<CorrelationConfig, BodyKeys>();
@@ -214,7 +257,12 @@ function bodyKeys(config: CorrelationConfig): BodyKeys {
     for (const p of config.jsonPaths) names.add(p.split('.')[0]!);
     const quoted = [...names].map((n) => JSON.stringify(n));
     const text = quoted.length > 0 ? new RegExp(`"(?:${quoted.map((q) => escapeRegExp(q.slice(1, -1))).join('|')})"`) : /$^/;
-    k = { text, bytes: quoted.map((t) => Buffer.from(t, 'utf8')), ascii: quoted.every((q) => [...q].every((c) => c.charCodeAt(0) < 0x80)) };
+    k = {
+      text,
+      bytes: quoted.map((t) => Buffer.from(t, 'utf8')),
+      ascii: quoted.every((q) => [...q].every((c) => c.charCodeAt(0) < 0x80)),
+      parse: `${config.maxJsonBytes} ${text.source}`,
+    };
     keysCache.set(config, k);
   }
   return k;
