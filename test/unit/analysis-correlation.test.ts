@@ -142,7 +142,7 @@ test('a live frame is parsed once: the analysis takes the body the enricher pars
       transport: 'ws',
       endpoint: 'w',
       event: i % 2 ? 'frame-in' : 'frame-out',
-      destKind: 'path',
+      destKind: 'socket',
       destination: '/rpc',
       connection: 'c1',
       payload: bytes(i % 2 ? { jsonrpc: '2.0', id: i - 1, result: { ok: true } } : { jsonrpc: '2.0', id: i, method: 'echo' }),
