@@ -68,3 +68,22 @@ test('an empty batch and a large one pack and unpack', () => {
   const got = [...unpackParams(packed.buffer)];
   assert.deepEqual(got[4321], toParams(4322, many[4321]!));
 });
+
+test('runs of one meta object and one endpoint, broken by others, keep each message its own fields', () => {
+  // The packer writes a meta (by reference) or string field it saw just before without
+  // interning it again: a run must end exactly where the value changes.
+  const shared = Object.freeze({ timestampType: 'CreateTime' });
+  const other = Object.freeze({ timestampType: 'LogAppendTime', transactional: true });
+  const metas = [shared, shared, other, shared, null, null, shared, { timestampType: 'CreateTime', tombstone: true }, shared];
+  const endpoints = ['kafka-1', 'kafka-1', 'kafka-2', 'kafka-1', 'kafka-1', 'kafka-2', 'kafka-2', 'kafka-1', 'kafka-1'];
+  const msgs = metas.map((meta, i) =>
+    stored(i, { meta, endpoint: endpoints[i]!, eventTimeSource: i % 3 ? 'kafka-create' : 'capture', destination: i === 4 ? 'x' : 'orders' }),
+  );
+  const got = [...unpackParams(packBatch(msgs).buffer)];
+  for (let i = 0; i < msgs.length; i++) assert.deepEqual(got[i], toParams(msgs[i]!.seq, msgs[i]!), `message ${i}`);
+  assert.deepEqual(
+    got.map((p) => p[22]),
+    ['{"timestampType":"CreateTime"}', '{"timestampType":"CreateTime"}', '{"timestampType":"LogAppendTime","transactional":true}', '{"timestampType":"CreateTime"}', null, null, '{"timestampType":"CreateTime"}', '{"timestampType":"CreateTime","tombstone":true}', '{"timestampType":"CreateTime"}'],
+  );
+  assert.deepEqual(got.map((p) => p[6]), endpoints);
+});

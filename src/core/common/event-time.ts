@@ -1,4 +1,4 @@
-import type { CapturedMessage, EventTimeSource } from '../../shared/model.ts';
+import type { CapturedMessage, EventTimeSource, JsonValue } from '../../shared/model.ts';
 
 /**
  * Event time: the moment the system itself gave a message, beside Flowscope's capture time.
@@ -30,7 +30,17 @@ const AMQP_STAMP_SLACK_MS = 1000 + 2000;
  */
 const LATEST_PLAUSIBLE_MS = 253_402_300_799_999;
 
-const KAFKA_TYPES: Record<string, EventTimeSource> = { CreateTime: 'kafka-create', LogAppendTime: 'kafka-log-append' };
+const KAFKA_TYPES: Record<string, EventTimeSource | undefined> = { CreateTime: 'kafka-create', LogAppendTime: 'kafka-log-append' };
+
+/** Whether a broker's stamp can stand for an event time (set, positive, before year 10000). */
+export function plausibleStamp(stamp: number | null | undefined): stamp is number {
+  return stamp !== null && stamp !== undefined && Number.isFinite(stamp) && stamp > 0 && stamp <= LATEST_PLAUSIBLE_MS;
+}
+
+/** The event time source of a plausible Kafka record timestamp of type `type` (meta.timestampType). */
+export function kafkaStampSource(type: JsonValue | undefined): EventTimeSource {
+  return (typeof type === 'string' && KAFKA_TYPES[type]) || 'kafka-unknown';
+}
 
 /** The event time of a message from what it carries (its own `eventTime` when already set). */
 export function resolveEventTime(m: CapturedMessage): EventTime {
@@ -39,11 +49,8 @@ export function resolveEventTime(m: CapturedMessage): EventTime {
   }
   const stamp = m.brokerTime;
   const capture = { eventTime: m.time, eventTimeSource: 'capture' as const };
-  if (stamp === null || stamp === undefined || !Number.isFinite(stamp) || stamp <= 0 || stamp > LATEST_PLAUSIBLE_MS) return capture;
-  if (m.transport === 'kafka') {
-    const type = m.meta?.timestampType;
-    return { eventTime: stamp, eventTimeSource: (typeof type === 'string' && KAFKA_TYPES[type]) || 'kafka-unknown' };
-  }
+  if (!plausibleStamp(stamp)) return capture;
+  if (m.transport === 'kafka') return { eventTime: stamp, eventTimeSource: kafkaStampSource(m.meta?.timestampType) };
   if (m.transport === 'amqp' && m.event === 'publish') {
     const wholeSecond = stamp % 1000 === 0;
     const late = m.time - stamp > (wholeSecond ? AMQP_STAMP_SLACK_MS : AMQP_STAMP_SLACK_MS - 1000);

@@ -69,6 +69,19 @@ export function packBatch(msgs: readonly StoredMessage[], reuse?: ArrayBuffer): 
   };
   const extras: Extras[] = [];
   let blobBytes = 0;
+  // The string fields of a run of messages are mostly the same strings (one endpoint, one
+  // topic): each is interned only when it differs from the message before's. So is meta,
+  // compared by reference: a Kafka record's is an object shared by its batch (record.ts),
+  // and its JSON was a string made and hashed per message (issue 12).
+  const last: (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  const lastIndex = [0, 0, 0, 0, 0, 0];
+  const cached = (slot: number, v: string): number => {
+    if (v === last[slot]) return lastIndex[slot]!;
+    last[slot] = v;
+    return (lastIndex[slot] = intern(v));
+  };
+  let lastMeta: Record<string, JsonValue> | null | undefined;
+  let lastMetaIndex = NONE;
   for (let i = 0; i < n; i++) {
     const m = msgs[i]!;
     const keyLength = m.key ? m.key.byteLength : -1;
@@ -87,14 +100,18 @@ export function packBatch(msgs: readonly StoredMessage[], reuse?: ArrayBuffer): 
     nums[o + 6] = keyLength;
     nums[o + 7] = m.payload.byteLength;
     const s = i * STRS;
-    strs[s] = intern(m.eventTimeSource ?? 'capture');
-    strs[s + 1] = intern(m.transport);
-    strs[s + 2] = intern(m.endpoint);
-    strs[s + 3] = intern(m.event);
-    strs[s + 4] = intern(m.destKind);
-    strs[s + 5] = intern(m.destination);
+    strs[s] = cached(0, m.eventTimeSource ?? 'capture');
+    strs[s + 1] = cached(1, m.transport);
+    strs[s + 2] = cached(2, m.endpoint);
+    strs[s + 3] = cached(3, m.event);
+    strs[s + 4] = cached(4, m.destKind);
+    strs[s + 5] = cached(5, m.destination);
     const meta = m.meta ?? null;
-    strs[s + 6] = meta === null ? NONE : intern(JSON.stringify(meta));
+    if (meta !== lastMeta) {
+      lastMeta = meta;
+      lastMetaIndex = meta === null ? NONE : intern(JSON.stringify(meta));
+    }
+    strs[s + 6] = lastMetaIndex;
     const plain =
       !offsetAsText &&
       (m.routingKey ?? null) === null &&

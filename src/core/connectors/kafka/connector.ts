@@ -21,6 +21,7 @@ import { quietLogCreator, type KafkaLogEvent } from './logger.ts';
 import { LagMeter, seedLag } from './lag.ts';
 import { GroupOffsetsPoller } from './offsets-poller.ts';
 import { toCaptured, type KafkaRecord } from './record.ts';
+import { installRecordDecoder } from './record-batch.ts';
 import { TapGroups } from './tap-groups.ts';
 import { TapConsumer } from './tap.ts';
 import { matchTopics, parseTopics, unmatchedDetail, type TopicSelector, type TopicSpec } from './topics.ts';
@@ -93,6 +94,8 @@ export class KafkaConnector implements Connector {
     this.selector = parseTopics(opts.topics);
     this.groups = new TapGroups(opts.id);
     registerCodecs();
+    // kafkajs reads the records otherwise, as it always did, only slower (issue 12).
+    if (!installRecordDecoder()) log.debug('kafkajs decodes the record batches itself (another kafkajs version, or its fetch decoder was loaded first)');
     this.kafka = new Kafka({
       clientId: opts.clientId ?? 'flowscope',
       brokers: opts.brokers,

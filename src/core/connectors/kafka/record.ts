@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
 import { UNDECODABLE_HEADER } from './codecs.ts';
-import { resolveEventTime } from '../../common/event-time.ts';
+import { kafkaStampSource, plausibleStamp } from '../../common/event-time.ts';
 
 /** The parts of a kafkajs record (RecordBatchEntry) the tap reads. */
 export interface KafkaRecord {
@@ -20,9 +20,52 @@ const EMPTY = new Uint8Array(0);
  * attributes into `batchContext.timestampType`. Legacy message sets (format v0/v1) have no
  * batch context: their type stays unknown.
  */
-const TIMESTAMP_TYPES: Record<number, string> = { 0: 'CreateTime', 1: 'LogAppendTime' };
+const TIMESTAMP_TYPES: Record<number, string | undefined> = { 0: 'CreateTime', 1: 'LogAppendTime' };
 
-/** Turns one record seen in a partition into a captured `publish` fact. */
+/**
+ * The meta of a record with a readable body depends only on its batch's timestamp type and
+ * transaction flag and on whether it is a tombstone: one frozen object per combination,
+ * shared by every record that has it, instead of one per record (issue 12: the store's batch
+ * codec also writes a meta it saw just before by reference, not as JSON again). Frozen,
+ * because a shared object must never be changed for one message.
+ */
+const SHARED_META = new Map<string, Readonly<Record<string, JsonValue>>>();
+
+function sharedMeta(timestampType: string | undefined, transactional: boolean, tombstone: boolean): Record<string, JsonValue> {
+  const k = `${timestampType ?? ''}|${transactional ? 't' : ''}|${tombstone ? 't' : ''}`;
+  let meta = SHARED_META.get(k);
+  if (!meta) {
+    // The keys in the order the stored JSON has always had them.
+    const m: Record<string, JsonValue> = {};
+    if (timestampType !== undefined) m.timestampType = timestampType;
+    if (transactional) m.transactional = true;
+    if (tombstone) m.tombstone = true;
+    meta = Object.freeze(m);
+    SHARED_META.set(k, meta);
+  }
+  return meta as Record<string, JsonValue>;
+}
+
+/** Meta objects by batch context: the records of one batch share it (kafkajs hands each the same object). */
+const metaByContext = new WeakMap<object, { value: Record<string, JsonValue>; tombstone: Record<string, JsonValue> }>();
+const NO_CONTEXT = { value: sharedMeta(undefined, false, false), tombstone: sharedMeta(undefined, false, true) };
+
+function metasOf(ctx: KafkaRecord['batchContext']): { value: Record<string, JsonValue>; tombstone: Record<string, JsonValue> } {
+  if (!ctx) return NO_CONTEXT;
+  let metas = metaByContext.get(ctx);
+  if (!metas) {
+    const type = ctx.timestampType !== undefined ? TIMESTAMP_TYPES[ctx.timestampType] : undefined;
+    const tx = Boolean(ctx.inTransaction);
+    metas = { value: sharedMeta(type, tx, false), tombstone: sharedMeta(type, tx, true) };
+    metaByContext.set(ctx, metas);
+  }
+  return metas;
+}
+
+/**
+ * Turns one record seen in a partition into a captured `publish` fact, event time included
+ * (the object is built whole: fields added later cost a copy of its property store).
+ */
 export function toCaptured(
   endpoint: string,
   topic: string,
@@ -30,24 +73,25 @@ export function toCaptured(
   rec: KafkaRecord,
   now: number,
 ): CapturedMessage {
-  const meta: Record<string, JsonValue> = {};
-  const tsType = rec.batchContext?.timestampType;
-  if (tsType !== undefined && TIMESTAMP_TYPES[tsType]) meta.timestampType = TIMESTAMP_TYPES[tsType];
-  if (rec.batchContext?.inTransaction) meta.transactional = true;
-
+  const metas = metasOf(rec.batchContext);
   const undecodable = rec.headers?.[UNDECODABLE_HEADER];
+  let meta: Record<string, JsonValue>;
   if (undecodable !== undefined) {
     // A placeholder for a batch no decoder could read (see codecs.ts): the record exists at
     // this offset, but its key, value and headers are unknown.
-    meta.undecodable = headerValue(undecodable as Buffer);
-  } else if (rec.value === null) {
-    meta.tombstone = true;
+    meta = { ...metas.value, undecodable: headerValue(undecodable as Buffer) };
+  } else {
+    meta = rec.value === null ? metas.tombstone : metas.value;
   }
 
   const ts = Number(rec.timestamp);
-  const msg: CapturedMessage = {
+  const brokerTime = Number.isFinite(ts) && ts >= 0 ? ts : null;
+  const stamped = plausibleStamp(brokerTime);
+  return {
     time: now,
-    brokerTime: Number.isFinite(ts) && ts >= 0 ? ts : null,
+    brokerTime,
+    eventTime: stamped ? brokerTime : now,
+    eventTimeSource: stamped ? kafkaStampSource(meta.timestampType) : 'capture',
     transport: 'kafka',
     endpoint,
     event: 'publish',
@@ -60,10 +104,6 @@ export function toCaptured(
     payload: rec.value ?? EMPTY,
     meta,
   };
-  const event = resolveEventTime(msg);
-  msg.eventTime = event.eventTime;
-  msg.eventTimeSource = event.eventTimeSource;
-  return msg;
 }
 
 /**
