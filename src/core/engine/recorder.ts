@@ -14,6 +14,7 @@ import {
 import { stampEventTime } from '../common/event-time.ts';
 import { getLogger } from '../common/logger.ts';
 import { WriteGuard } from './write-guard.ts';
+import { WriterUnavailableError } from '../store/store-writer.ts';
 
 const log = getLogger('recorder');
 
@@ -337,7 +338,17 @@ export class Recorder {
     const back = this.flights.splice(at);
     for (const f of back) this.land(f);
     this.nextSeq = flight.firstSeq;
-    this.guard.refused(back.map((f) => f.messages as CapturedMessage[]), err);
+    if (err instanceof WriterUnavailableError && this.writer) {
+      // The thread cannot run in this install (nothing was written by it): the recording goes
+      // on writing on this thread, as without the option, rather than pausing for good.
+      log.warn(`${err.message}; ${this.store.path} is written on the recording's own thread instead`);
+      const writer = this.writer;
+      this.writer = null;
+      void writer.close();
+      for (const f of back) this.guard.submit(f.messages as CapturedMessage[]);
+    } else {
+      this.guard.refused(back.map((f) => f.messages as CapturedMessage[]), err);
+    }
     // Taps held back are let go: the guard pauses the sources that can wait itself.
     for (const r of this.readyWaiters.splice(0)) r();
     this.wakeIdle();

@@ -18,6 +18,18 @@ export class WriteError extends Error {
   }
 }
 
+/**
+ * The writer thread cannot run in this install: its file is missing beside the build, or it
+ * died before it answered anything (it did not load). Nothing was written by it; the
+ * recording writes on its own thread instead (engine/recorder.ts).
+ */
+export class WriterUnavailableError extends WriteError {
+  constructor(message: string) {
+    super(message, undefined, false);
+    this.name = 'WriterUnavailableError';
+  }
+}
+
 function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean, keyRefs: boolean): Worker {
   return startWorker('writer-worker', import.meta.url, { path, options, hashedRefs, keyRefs });
 }
@@ -46,6 +58,8 @@ export class StoreWriter {
   /** Why the thread last died, and when: it is not started again sooner than RESTART_MS after. */
   private died: { at: number; err: Error } | null = null;
   private closing = false;
+  /** Set once the thread proved it cannot run here: every write is refused with it. */
+  private unavailable: WriterUnavailableError | null = null;
   /** Buffers of written batches, sent back by the thread, packed into again (few: each is a batch). */
   private readonly spare: ArrayBuffer[] = [];
 
@@ -80,10 +94,17 @@ export class StoreWriter {
   }
 
   private send(req: WriterRequest, transfer: ArrayBuffer[]): Promise<number> {
+    if (this.unavailable) return Promise.reject(this.unavailable);
     if (!this.worker && this.died && Date.now() - this.died.at < RESTART_MS) {
       return Promise.reject(new WriteError(`the store writer stopped: ${this.died.err.message}`, undefined, false));
     }
-    const worker = this.worker ?? this.start();
+    let worker: Worker;
+    try {
+      worker = this.worker ?? this.start();
+    } catch (err) {
+      this.unavailable = new WriterUnavailableError(`the store writer thread cannot start: ${(err as Error).message}`);
+      return Promise.reject(this.unavailable);
+    }
     return new Promise<number>((resolve, reject) => {
       this.waiting.set(req.id, { resolve, reject });
       // Unanswered batches keep the process alive: an exit now would lose them.
@@ -94,7 +115,9 @@ export class StoreWriter {
 
   private start(): Worker {
     const worker = spawnWorker(this.path, this.options, this.hashedRefs, this.keyRefs);
+    let answered = false;
     worker.on('message', (reply: WriterReply) => {
+      answered = true;
       const w = this.waiting.get(reply.id);
       if (!w) return;
       this.waiting.delete(reply.id);
@@ -107,9 +130,11 @@ export class StoreWriter {
       if (this.worker !== worker) return;
       this.worker = null;
       this.died = { at: Date.now(), err };
+      // A thread that never answered did not load (a broken build): starting it again cannot help.
+      if (!answered && !this.closing) this.unavailable = new WriterUnavailableError(`the store writer thread could not run: ${err.message}`);
       const pending = [...this.waiting.values()];
       this.waiting.clear();
-      for (const w of pending) w.reject(new WriteError(`the store writer stopped: ${err.message}`, undefined, false));
+      for (const w of pending) w.reject(this.unavailable ?? new WriteError(`the store writer stopped: ${err.message}`, undefined, false));
     };
     worker.on('error', died);
     worker.on('exit', (code) => died(new Error(`exit code ${code}`)));
