@@ -17,6 +17,7 @@ export default defineConfig({
           engine: resolve(__dirname, 'src/core/host/utility-child.ts'),
           'writer-worker': resolve(__dirname, 'src/core/store/writer-worker.ts'),
           'integrity-worker': resolve(__dirname, 'src/core/store/integrity-worker.ts'),
+          'analysis-read-worker': resolve(__dirname, 'src/core/store/analysis-read-worker.ts'),
           'relay-worker': resolve(__dirname, 'src/core/connectors/ws/relay-worker.ts'),
         },
         external: ['better-sqlite3', 'kafkajs', 'amqplib', 'ws', 'zod'],

@@ -55,6 +55,7 @@ export default defineConfig({
         'node-child': path.join(root, 'src/core/host/node-child.ts'),
         'writer-worker': path.join(root, 'src/core/store/writer-worker.ts'),
         'integrity-worker': path.join(root, 'src/core/store/integrity-worker.ts'),
+        'analysis-read-worker': path.join(root, 'src/core/store/analysis-read-worker.ts'),
         'relay-worker': path.join(root, 'src/core/connectors/ws/relay-worker.ts'),
       },
       // Chunks sit beside index.js: src/cli/context.ts finds the package root two folders up

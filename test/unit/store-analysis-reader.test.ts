@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { SessionStore } from '../../src/core/store/session-store.ts';
+import fs from 'node:fs';
 import { AnalysisState } from '../../src/core/analysis/analysis-state.ts';
+import { feedSession } from '../../src/core/engine/feed-session.ts';
+import { decodeGraph } from '../../src/core/analysis/analysis-snapshot.ts';
+import { asSessionFileError } from '../../src/core/store/errors.ts';
+import Database from 'better-sqlite3';
 import { classifyMessage } from '../../src/core/analysis/correlation.ts';
 import type { CapturedMessage, StoredMessage } from '../../src/shared/model.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -150,6 +155,115 @@ test('a reader row reads the same correlation from its text as from its bytes, a
     fromText.finish(end);
     assert.deepEqual(fromText.pairsPage({ offset: 0, limit: 10_000 }), fromBytes.pairsPage({ offset: 0, limit: 10_000 }));
     assert.deepEqual(fromText.destinationList(), fromBytes.destinationList());
+  } finally {
+    store.close();
+  }
+});
+
+/** Reads every page of `store` through AnalysisPages on the reading thread, once it is up. */
+async function threadPages(store: SessionStore, page: number): Promise<{ pages: StoredMessage[][]; fromThread: number }> {
+  const reader = store.analysisPages(0, page, page, true);
+  try {
+    const pages: StoredMessage[][] = [];
+    const first = reader.next();
+    pages.push(Array.isArray(first) ? first : await first);
+    assert.equal(await reader.threadUp(), true, 'the reading thread starts');
+    for (;;) {
+      const next = reader.next();
+      const p = Array.isArray(next) ? next : await next;
+      pages.push(p);
+      if (p.length < page) return { pages, fromThread: reader.fromThread };
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+test('pages read on their own thread are the messages `page` gives, each once and in order, and analyse the same', async () => {
+  const store = SessionStore.create(path.join(tmpDir(), 'reader-thread.flowscope'));
+  try {
+    fill(store);
+    // Small pages: dozens cross the thread, read ahead of what is taken.
+    const { pages, fromThread } = await threadPages(store, 700);
+    assert.ok(fromThread > 20, `${fromThread} pages came from the thread`);
+    const all = pages.flat();
+    assert.equal(all.length, store.lastSeq);
+    let seq = 0;
+    for (const p of pages) {
+      assert.deepEqual(p.map(fields), store.page(seq, 700).map(fields), `the page after ${seq}`);
+      if (p.length > 0) seq = p[p.length - 1]!.seq;
+    }
+    const inline = new AnalysisState();
+    await feedSession(store, inline, { thread: false });
+    const threaded = new AnalysisState();
+    await feedSession(store, threaded, { thread: true });
+    // The whole state as saved (its bytes may differ where V8 laid an array out otherwise).
+    assert.deepEqual(decodeGraph(threaded.save()), decodeGraph(inline.save()));
+    const end = store.recordingEnd();
+    assert.deepEqual(threaded.finish(end), inline.finish(end));
+    assert.deepEqual(threaded.saveResults(), inline.saveResults());
+    assert.deepEqual(threaded.pairsPage({ offset: 0, limit: 10_000 }), inline.pairsPage({ offset: 0, limit: 10_000 }));
+  } finally {
+    store.close();
+  }
+});
+
+test('damage the reading thread reaches is named in the words every read uses', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'damaged.flowscope');
+  const store = SessionStore.create(file);
+  store.insertBatch(trickyKafka(20_000));
+  store.close();
+  // A leaf page well past the first pages, overwritten with garbage.
+  const db = new Database(file);
+  const leaves = (db.prepare("SELECT pageno FROM dbstat WHERE name = 'messages' AND pagetype = 'leaf' ORDER BY pageno").all() as { pageno: number }[]).map((r) => r.pageno);
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.close();
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, Buffer.alloc(pageSize, 0xab), 0, pageSize, (leaves[Math.floor(leaves.length * 0.7)]! - 1) * pageSize);
+  fs.closeSync(fd);
+  const damaged = SessionStore.open(file, { readonly: true, quickCheckMaxBytes: 0, deferWalk: true });
+  try {
+    const reader = damaged.analysisPages(0, 1000, 1000, true);
+    let err: unknown = null;
+    try {
+      reader.next();
+      assert.equal(await reader.threadUp(), true);
+      for (;;) {
+        const next = reader.next();
+        if ((Array.isArray(next) ? next : await next).length < 1000) break;
+      }
+    } catch (e) {
+      err = e;
+    } finally {
+      reader.close();
+    }
+    assert.ok(reader.fromThread > 0, 'the thread read pages before the damage');
+    assert.equal((asSessionFileError(err, file) as Error).message, `${file} is damaged (database disk image is malformed); Flowscope does not read damaged sessions and left the file as it is.`);
+  } finally {
+    damaged.close();
+  }
+});
+
+test('closing mid-read ends the reading thread and the feed', async () => {
+  const store = SessionStore.create(path.join(tmpDir(), 'reader-abort.flowscope'));
+  try {
+    store.insertBatch(trickyKafka(30_000));
+    const abort = new AbortController();
+    let pages = 0;
+    const state = new AnalysisState();
+    await assert.rejects(
+      feedSession(store, state, {
+        thread: true,
+        page: 500,
+        signal: abort.signal,
+        onProgress: () => {
+          if (++pages === 3) abort.abort();
+        },
+      }),
+      { name: 'AbortError' },
+    );
+    assert.equal(pages, 3);
   } finally {
     store.close();
   }

@@ -89,6 +89,14 @@ export const PLAYBACK_PAGE = 5000;
 export const ANALYSIS_FIRST_PAGE = 5000;
 /** Messages per read after the first page. */
 export const ANALYSIS_PAGE = 1000;
+/**
+ * More messages than this left to read, and a thread of its own reads them while the
+ * analysis runs (store/analysis-read-ahead.ts): starting one costs a few tens of ms of
+ * CPU, what reading ~10k messages costs, and the pages before it is up are read inline.
+ */
+export const ANALYSIS_THREAD_MIN = 50_000;
+/** Pages the reading thread reads beyond those the analysis has taken (~60 KB each). */
+export const ANALYSIS_READ_AHEAD = 8;
 /** Work between two yields to the event loop, so requests and events still flow while it reads. */
 export const ANALYSIS_SLICE_MS = 40;
 /** Progress events at most ten a second: the UI redraws its bar on each one. */

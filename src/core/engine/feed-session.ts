@@ -25,9 +25,17 @@ export interface FeedProgress {
 export async function feedSession(
   store: SessionStore,
   state: AnalysisState,
-  opts: { page?: number; signal?: AbortSignal; onProgress?: (p: FeedProgress) => void; from?: AnalysedUpTo } = {},
+  opts: {
+    page?: number;
+    signal?: AbortSignal;
+    onProgress?: (p: FeedProgress) => void;
+    from?: AnalysedUpTo;
+    /** Read pages on a thread of their own (default: when the session is large, see SessionStore.analysisPages). */
+    thread?: boolean;
+  } = {},
 ): Promise<void> {
   const page = opts.page ?? ANALYSIS_PAGE;
+  const first = Math.max(page, ANALYSIS_FIRST_PAGE);
   let seq = opts.from?.seq ?? 0;
   let done = 0;
   let pollsDone = -Infinity;
@@ -36,27 +44,38 @@ export async function feedSession(
     pollsDone = store.snapshots.offsetTimeUpTo(opts.from.offsets);
     state.addOffsets(store.snapshots.offsetsAfterRow(opts.from.offsets, pollsDone));
   }
-  let slice = performance.now();
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const limit = done === 0 ? Math.max(page, ANALYSIS_FIRST_PAGE) : page;
-    const batch: StoredMessage[] = store.pageForAnalysis(seq, limit);
-    const last = batch.length < limit;
-    let batchMax = pollsDone;
-    for (const m of batch) if (m.time > batchMax) batchMax = m.time;
-    const upTo = last ? Infinity : batchMax;
-    if (upTo > pollsDone) {
-      state.addOffsets(store.offsetsBetween(pollsDone, upTo));
-      pollsDone = upTo;
+  const pages = store.analysisPages(seq, first, page, opts.thread);
+  // Closing mid-read ends the reading thread at once (a page it is awaited for never comes).
+  const stop = (): void => pages.close();
+  opts.signal?.addEventListener('abort', stop);
+  try {
+    let slice = performance.now();
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const limit = done === 0 ? first : page;
+      const next = pages.next();
+      const batch: StoredMessage[] = Array.isArray(next) ? next : await next;
+      opts.signal?.throwIfAborted();
+      const last = batch.length < limit;
+      let batchMax = pollsDone;
+      for (const m of batch) if (m.time > batchMax) batchMax = m.time;
+      const upTo = last ? Infinity : batchMax;
+      if (upTo > pollsDone) {
+        state.addOffsets(store.offsetsBetween(pollsDone, upTo));
+        pollsDone = upTo;
+      }
+      state.ingest(batch);
+      done += batch.length;
+      if (batch.length > 0) seq = batch[batch.length - 1]!.seq;
+      opts.onProgress?.({ seq, done, total: done + Math.max(0, store.lastSeq - seq), last });
+      if (last) return;
+      if (performance.now() - slice >= ANALYSIS_SLICE_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
     }
-    state.ingest(batch);
-    done += batch.length;
-    if (batch.length > 0) seq = batch[batch.length - 1]!.seq;
-    opts.onProgress?.({ seq, done, total: done + Math.max(0, store.lastSeq - seq), last });
-    if (last) return;
-    if (performance.now() - slice >= ANALYSIS_SLICE_MS) {
-      await new Promise((r) => setImmediate(r));
-      slice = performance.now();
-    }
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
+    pages.close();
   }
 }

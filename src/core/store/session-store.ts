@@ -13,7 +13,7 @@ import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, ver
 import { EVENT_COLUMNS, HASHED_COLUMNS, KEY_REFS_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
-import { PREVIEW_BYTES } from '../common/constants.ts';
+import { ANALYSIS_READ_AHEAD, ANALYSIS_THREAD_MIN, PREVIEW_BYTES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
 import { verifyInBackground } from './integrity-background.ts';
@@ -21,7 +21,9 @@ import { isFileOrSidecar, siblingTemp } from '../common/same-file.ts';
 import { StoreWriter } from './store-writer.ts';
 import { textHash } from './ref-hash.ts';
 import { AnalysisSnapshots } from './analysis-snapshot.ts';
-import { AnalysisPageReader } from './analysis-reader.ts';
+import { AnalysisPageReader, AnalysisPages } from './analysis-reader.ts';
+import { AnalysisPageDecoder } from './analysis-page-decode.ts';
+import { AnalysisReadAhead } from './analysis-read-ahead.ts';
 import { DECODED_SQL, registerDecodedFunction, type DecodedFunction } from './decoded-sql.ts';
 
 export { SESSION_EXTENSION } from './schema.ts';
@@ -396,6 +398,24 @@ export class SessionStore {
   pageForAnalysis(afterSeq: number, limit: number): StoredMessage[] {
     if (this.analysisReader?.eventCols !== this.eventCols) this.analysisReader = new AnalysisPageReader(this.db, this.eventCols);
     return this.analysisReader.page(afterSeq, limit);
+  }
+
+  /**
+   * The pages the analysis reads the session with after `afterSeq` (`first` messages, then
+   * `page` each; see AnalysisPages): read on a thread of their own when more than
+   * ANALYSIS_THREAD_MIN messages are left, or as `thread` says.
+   */
+  analysisPages(afterSeq: number, first: number, page: number, thread?: boolean): AnalysisPages {
+    let ahead: AnalysisReadAhead | null = null;
+    if (thread ?? this.lastSeqCache - afterSeq > ANALYSIS_THREAD_MIN) {
+      try {
+        ahead = new AnalysisReadAhead({ path: this.path, options: this.options, eventCols: this.eventCols, ahead: ANALYSIS_READ_AHEAD });
+      } catch (err) {
+        log.debug(`the analysis reads on this thread: ${(err as Error).message}`);
+      }
+    }
+    const source = { inline: (s: number, n: number) => this.pageForAnalysis(s, n), eventCols: () => this.eventCols, decoder: () => new AnalysisPageDecoder(this.db) };
+    return new AnalysisPages(source, afterSeq, first, page, ahead);
   }
 
   /** Per-destination counts and bytes. */

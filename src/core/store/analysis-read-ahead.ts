@@ -1,0 +1,128 @@
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../common/worker-thread.ts';
+import { getLogger } from '../common/logger.ts';
+import type { PackedPage } from './analysis-page-format.ts';
+import type { StoreOptions } from './open.ts';
+import type { EventColumns } from './rows.ts';
+
+const log = getLogger('store');
+
+/** What the reading thread sends: it is up, a page, or what stopped it. */
+export type ReadAheadReply = { type: 'ready' } | { type: 'page'; page: PackedPage } | { type: 'failed'; message: string; code: string | null };
+/** What it is told: where to start, and that a page it sent was taken. */
+export type ReadAheadRequest = { type: 'start'; afterSeq: number; limit: number } | { type: 'taken' };
+
+export interface ReadAheadData {
+  path: string;
+  options: StoreOptions;
+  eventCols: EventColumns;
+  /** Pages sent and not yet taken, at most. */
+  ahead: number;
+}
+
+/**
+ * The analysis thread's side of the reading thread (analysis-read-worker.ts), which reads
+ * a session's pages with its own read-only connection while this thread analyses the
+ * pages before (issue 12: reading was three quarters of a recompute). It reads from where
+ * it is started, at most `ahead` pages beyond those taken, until a page comes short. The
+ * thread never keeps the process alive, and `close` ends it wherever it is.
+ */
+export class AnalysisReadAhead {
+  private readonly worker: Worker;
+  private readonly queue: PackedPage[] = [];
+  private waiting: ((p: PackedPage | null) => void) | null = null;
+  private state: 'starting' | 'ready' | 'reading' | 'failed' | 'closed' = 'starting';
+  private readonly up: Promise<boolean>;
+  private settleUp: (up: boolean) => void = () => {};
+  readonly eventCols: EventColumns;
+
+  constructor(data: ReadAheadData) {
+    this.eventCols = data.eventCols;
+    this.worker = startWorker('analysis-read-worker', import.meta.url, data);
+    this.worker.unref();
+    this.up = new Promise((resolve) => (this.settleUp = resolve));
+    this.worker.on('message', (r: ReadAheadReply) => {
+      if (r.type === 'ready') {
+        if (this.state === 'starting') this.state = 'ready';
+        this.settleUp(this.state === 'ready');
+      } else if (r.type === 'page') {
+        if (this.waiting) this.hand(r.page);
+        else this.queue.push(r.page);
+      } else {
+        this.fail(Object.assign(new Error(r.message), r.code === null ? {} : { code: r.code }));
+      }
+    });
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => this.fail(new Error(`the analysis reading thread stopped (exit code ${code})`)));
+  }
+
+  /** Resolves once the thread is up (true) or will not be (false). */
+  whenUp(): Promise<boolean> {
+    return this.up;
+  }
+
+  /** Up and not yet started. */
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  get started(): boolean {
+    return this.state === 'reading';
+  }
+
+  /** It stopped before its last page: the caller reads on by itself from the last page it took. */
+  get failed(): boolean {
+    return this.state === 'failed';
+  }
+
+  start(afterSeq: number, limit: number): void {
+    if (this.state !== 'ready') throw new Error(`the analysis reading thread cannot start (${this.state})`);
+    this.state = 'reading';
+    this.post({ type: 'start', afterSeq, limit });
+  }
+
+  /** The next page in order; null once the thread has failed (queued pages come first). */
+  next(): PackedPage | null | Promise<PackedPage | null> {
+    const p = this.queue.shift();
+    if (p !== undefined) {
+      this.post({ type: 'taken' });
+      return p;
+    }
+    if (this.state !== 'reading') return null;
+    if (this.waiting) throw new Error('analysis reader: a page was asked for while one was awaited');
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.settleUp(false);
+    this.release(null);
+    void this.worker.terminate();
+  }
+
+  private hand(p: PackedPage): void {
+    this.post({ type: 'taken' });
+    this.release(p);
+  }
+
+  private release(p: PackedPage | null): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.(p);
+  }
+
+  private fail(err: Error): void {
+    if (this.state === 'closed' || this.state === 'failed') return;
+    // Damage is met again, and named, by the reading that goes on on the analysis thread.
+    log.debug(`analysis reading thread: ${err.message}`);
+    this.state = 'failed';
+    this.settleUp(false);
+    if (this.queue.length === 0) this.release(null);
+    void this.worker.terminate();
+  }
+
+  private post(m: ReadAheadRequest): void {
+    this.worker.postMessage(m);
+  }
+}

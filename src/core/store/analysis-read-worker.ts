@@ -1,0 +1,67 @@
+/**
+ * The reading thread of a recompute (analysis-read-ahead.ts): reads a session's pages for
+ * its analysis with its own read-only connection and sends each as a PackedPage, its
+ * buffers transferred, at most `ahead` pages beyond those the analysis thread has taken.
+ * Built as its own entry (out/cli, out/main).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Database as Db } from 'better-sqlite3';
+import { openQuietly } from './open.ts';
+import { AnalysisPageQuery } from './analysis-page-query.ts';
+import { lastSeqOf, transferList } from './analysis-page-format.ts';
+import type { ReadAheadData, ReadAheadReply, ReadAheadRequest } from './analysis-read-ahead.ts';
+
+const { path, options, eventCols, ahead } = workerData as ReadAheadData;
+const port = parentPort!;
+const send = (r: ReadAheadReply, transfer: ArrayBuffer[] = []): void => port.postMessage(r, transfer);
+let db: Db | null = null;
+let inFlight = 0;
+let wake: (() => void) | null = null;
+
+function fail(err: unknown): void {
+  const code = (err as { code?: unknown }).code;
+  send({ type: 'failed', message: (err as Error).message, code: typeof code === 'string' ? code : null });
+  db?.close();
+  db = null;
+}
+
+async function read(from: Db, afterSeq: number, limit: number): Promise<void> {
+  const query = new AnalysisPageQuery(from, eventCols);
+  let seq = afterSeq;
+  for (;;) {
+    // Messages (pages taken) are heard only while this waits: it reads on until `ahead` are out.
+    while (inFlight >= ahead) await new Promise<void>((r) => (wake = r));
+    const page = query.read(seq, limit);
+    const { count } = page;
+    // Read before sending: the transfer leaves this thread's views of the page empty.
+    seq = lastSeqOf(page);
+    inFlight++;
+    send({ type: 'page', page }, transferList(page));
+    if (count < limit) return;
+  }
+}
+
+port.on('message', (m: ReadAheadRequest) => {
+  if (m.type === 'taken') {
+    inFlight--;
+    const w = wake;
+    wake = null;
+    w?.();
+    return;
+  }
+  if (db === null) return;
+  read(db, m.afterSeq, m.limit)
+    .catch(fail)
+    .finally(() => {
+      // The last page is sent: nothing more is read; the analysis thread ends this thread.
+      db?.close();
+      db = null;
+    });
+});
+
+try {
+  db = openQuietly(path, options);
+  send({ type: 'ready' });
+} catch (err) {
+  fail(err);
+}
