@@ -44,28 +44,28 @@ export interface NatsFields {
   data: Uint8Array;
 }
 
+/** A nats.js message's fields, its payload copied (nats.js hands out a view into its read buffer). */
+export function natsFields(msg: Msg): NatsFields {
+  const h = msg.headers;
+  return {
+    subject: msg.subject,
+    reply: msg.reply || null,
+    headers: h ? [...h.keys()].map((k) => [k, h.values(k)] as [string, string[]]) : null,
+    code: h?.code || null,
+    description: h?.description || null,
+    data: new Uint8Array(msg.data),
+  };
+}
+
 /**
  * One NATS message as Flowscope records it: the subject as the destination, the payload
  * bytes exactly, headers (repeated names as arrays), the reply subject as replyTo. A
  * request's correlation id is its reply subject; a message published on a reply subject
  * seen before carries it too, which is what pairs them. A status message (NATS/1.0 503
  * "no responders", which only the requester's own connection receives: the proxy sees it)
- * keeps its code in meta.
+ * keeps its code in meta. `event`: publish (a client sent it) or deliver (the server handed it
+ * to a client of the proxy).
  */
-export function natsMessage(endpoint: string, connection: string, msg: Msg, inboxes: InboxBook): CapturedMessage {
-  const h = msg.headers;
-  return natsRecord(endpoint, connection, {
-    subject: msg.subject,
-    reply: msg.reply || null,
-    headers: h ? [...h.keys()].map((k) => [k, h.values(k)] as [string, string[]]) : null,
-    code: h?.code || null,
-    description: h?.description || null,
-    // nats.js hands out a view into its read buffer: keep a copy of our own.
-    data: new Uint8Array(msg.data),
-  }, inboxes);
-}
-
-/** `event`: publish (a client sent it) or deliver (the server handed it to a client of the proxy). */
 export function natsRecord(endpoint: string, connection: string, f: NatsFields, inboxes: InboxBook, event: 'publish' | 'deliver' = 'publish'): CapturedMessage {
   let headers: Record<string, JsonValue> | null = null;
   const meta: Record<string, JsonValue> = {};

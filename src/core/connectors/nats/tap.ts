@@ -7,7 +7,8 @@ import { NATS_MAX_PENDING_INBOXES, NATS_RECONNECT } from '../../common/constants
 import { BadInputError, type FlowscopeError } from '../../common/errors.ts';
 import { hideUserinfo, maskPassword } from '../../common/redact.ts';
 import { natsError } from './errors.ts';
-import { InboxBook, natsMessage } from './record.ts';
+import { InboxBook, natsFields, natsRecord } from './record.ts';
+import { EarlyAcks } from './early-acks.ts';
 import { TapReconnect } from '../reconnect.ts';
 import { endpointUrl } from '../endpoint-url.ts';
 
@@ -42,6 +43,8 @@ export class NatsTapConnector implements Connector {
   private readonly secrets: (string | null)[];
   private readonly options: ConnectionOptions;
   private readonly inboxes = new InboxBook(NATS_MAX_PENDING_INBOXES);
+  /** PubAcks waiting for the publish they answer, on the current connection (early-acks.ts). */
+  private early: EarlyAcks | null = null;
 
   constructor(
     private readonly opts: NatsTapOptions,
@@ -81,6 +84,8 @@ export class NatsTapConnector implements Connector {
     const nc = this.nc;
     this.nc = null;
     if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);
+    // A PubAck still waiting for its publish is recorded before the tap says it stopped.
+    this.early?.flush();
   }
 
   private async connect(): Promise<void> {
@@ -101,12 +106,14 @@ export class NatsTapConnector implements Connector {
     this.nc = nc;
     let failure: FlowscopeError | null = null;
     let recording = false;
+    const early = new EarlyAcks(this.inboxes, (f) => this.sink.message(natsRecord(this.id, connection, f, this.inboxes)));
+    this.early = early;
     try {
       for (const subject of [...this.opts.subjects, ...(this.opts.jetstream ? advisoriesToAdd(this.opts.subjects) : [])]) {
         nc.subscribe(subject, {
           callback: (err, msg) => {
             if (err) failure = natsError(err, this.where, this.secrets);
-            else this.sink.message(natsMessage(this.id, connection, msg, this.inboxes));
+            else early.receive(natsFields(msg));
           },
         });
       }
@@ -116,6 +123,7 @@ export class NatsTapConnector implements Connector {
       failure = natsError(err, this.where, this.secrets);
     }
     void nc.closed().then((err) => {
+      early.flush();
       if (this.nc === nc) this.nc = null;
       if (this.stopped) return;
       const why = err ? natsError(err, this.where, this.secrets) : (failure ?? null);
