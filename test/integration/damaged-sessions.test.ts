@@ -68,9 +68,10 @@ function damagePage(good: string, out: string): string {
  */
 function damageSchema(good: string, out: string): string {
   const bytes = fs.readFileSync(good);
+  const pageSize = bytes.readUInt16BE(16);
   const at = (name: string): number => {
     const i = bytes.indexOf(Buffer.from(`table${name}${name}`, 'latin1'), 100);
-    assert.ok(i > 0 && i < 4096, `schema record of ${name} on page 1`);
+    assert.ok(i > 0 && i < pageSize, `schema record of ${name} on page 1`);
     return i + `table${name}${name}`.length;
   };
   bytes[at('messages')] = bytes[at('endpoint_log')]!;

@@ -238,7 +238,8 @@ test('a schema-1 session opens with event time = capture time, untouched; record
   v2.close();
   // Turn it into what Flowscope wrote before schema 2.
   const db = new Database(file);
-  db.exec(`DROP INDEX messages_event_time; ALTER TABLE messages DROP COLUMN event_time; ALTER TABLE messages DROP COLUMN event_time_source;
+  db.exec(`DROP TABLE time_blocks; CREATE INDEX messages_time ON messages (time);
+    ALTER TABLE messages DROP COLUMN event_time; ALTER TABLE messages DROP COLUMN event_time_source;
     UPDATE meta SET value = '1' WHERE key = 'schema_version';
     INSERT INTO messages (seq, time, broker_time, transport, endpoint, event, dest_kind, destination, payload, size)
     VALUES (1, 5000, 1000, 'kafka', 'k1', 'publish', 'topic', 'orders', x'7b7d', 2)`);

@@ -2,7 +2,6 @@ import type { CapturedMessage, JsonValue } from '../../shared/model.ts';
 import { payloadTextOf } from '../common/payload-text.ts';
 import { DEFAULT_ANALYSIS_CONFIG } from './config.ts';
 import type { CorrelationConfig } from './config.ts';
-import { PARSED_BODIES_MAX } from '../common/constants.ts';
 
 /**
  * What a message says about conversations: its correlation id, its own id, where its reply
@@ -141,10 +140,10 @@ function readBody(obj: Record<string, JsonValue> | null, config: CorrelationConf
  */
 function jsonBody(msg: CapturedMessage, config: CorrelationConfig, keep: boolean): Record<string, JsonValue> | null {
   const keys = bodyKeys(config);
-  const kept = parsedBodies.take(msg, keys);
+  const kept = takeParsed(msg, keys);
   if (kept !== undefined) return kept;
   const obj = parseBody(msg, config, keys);
-  if (keep && obj !== null) parsedBodies.put(msg, keys, obj);
+  if (keep && obj !== null) keepParsed(msg, keys, obj);
   return obj;
 }
 
@@ -157,34 +156,36 @@ function parseBody(msg: CapturedMessage, config: CorrelationConfig, keys: BodyKe
 }
 
 /**
- * Bodies the enricher parsed, for the analysis, which classifies the same message objects
- * once their batch is stored: one JSON.parse a message instead of two on the live path
- * (parsing was the largest part of recording a JSON WebSocket's frames, issue 12). The
- * analysis takes each one out; messages it never reads (a batch the disk refused and
- * dropped) are forgotten oldest first past a bound above the writer's backlog. A body is
- * only reused under the same parse settings (the same `BodyKeys`), and nothing mutates one.
+ * A body the enricher parsed, kept on the message object for the analysis, which classifies
+ * the same object once its batch is stored: one JSON.parse a message instead of two on the
+ * live path (parsing was the largest part of recording a JSON WebSocket's frames, issue 12).
+ * On the object rather than in a Map keyed by it: a Map entry cost a hash of the object and
+ * a delete per message, about as much as the parse saved. A message the analysis never reads
+ * (a batch the disk refused and dropped) takes its body with it. Symbol-keyed, so it is in
+ * no copy sent to the window nor in any JSON. A body is only reused for the payload it was
+ * parsed from and under the same parse settings (the same `BodyKeys`); nothing mutates one.
  */
-class ParsedBodies {
-  private readonly bodies = new Map<CapturedMessage, { keys: BodyKeys; obj: Record<string, JsonValue> }>();
+const PARSED = Symbol('flowscope.parsedBody');
 
-  constructor(private readonly max: number) {}
-
-  put(msg: CapturedMessage, keys: BodyKeys, obj: Record<string, JsonValue>): void {
-    this.bodies.set(msg, { keys, obj });
-    if (this.bodies.size > this.max) this.bodies.delete(this.bodies.keys().next().value!);
-  }
-
-  /** The body kept for `msg` under `keys` (removed), else undefined. */
-  take(msg: CapturedMessage, keys: BodyKeys): Record<string, JsonValue> | undefined {
-    if (this.bodies.size === 0) return undefined;
-    const e = this.bodies.get(msg);
-    if (e === undefined) return undefined;
-    this.bodies.delete(msg);
-    return e.keys === keys || e.keys.parse === keys.parse ? e.obj : undefined;
-  }
+interface Parsed {
+  keys: BodyKeys;
+  payload: Uint8Array;
+  obj: Record<string, JsonValue>;
 }
 
-const parsedBodies = new ParsedBodies(PARSED_BODIES_MAX);
+type WithParsed = CapturedMessage & { [PARSED]?: Parsed | undefined };
+
+function keepParsed(msg: CapturedMessage, keys: BodyKeys, obj: Record<string, JsonValue>): void {
+  (msg as WithParsed)[PARSED] = { keys, payload: msg.payload, obj };
+}
+
+/** The body kept for `msg` under `keys` (dropped from it), else undefined. */
+function takeParsed(msg: CapturedMessage, keys: BodyKeys): Record<string, JsonValue> | undefined {
+  const e = (msg as WithParsed)[PARSED];
+  if (e === undefined) return undefined;
+  (msg as WithParsed)[PARSED] = undefined;
+  return e.payload === msg.payload && (e.keys === keys || e.keys.parse === keys.parse) ? e.obj : undefined;
+}
 
 /**
  * Parses a payload only when it plausibly is one JSON object: first and last non-blank

@@ -41,12 +41,6 @@ export const WRITER_BACKLOG_BYTES = 16 * MiB;
  */
 export const WRITER_BACKLOG_MESSAGES = 20_000;
 /**
- * Bodies the enricher parsed that wait for the analysis to take them (analysis/correlation.ts):
- * above what can be between the two (the writer's backlog and a batch being filled), so only
- * messages the analysis never reads are forgotten.
- */
-export const PARSED_BODIES_MAX = 2 * WRITER_BACKLOG_MESSAGES;
-/**
  * The most messages the store's writer thread puts in one transaction when batches queue up
  * behind the one it is writing (writer-worker.ts): fewer commits, each writing the index
  * pages it dirtied once. A writer micro-bench (300k Kafka rows, schema 3): 60k rows/s with a

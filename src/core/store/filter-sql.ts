@@ -1,6 +1,7 @@
 import { sqliteJsonPath, type MessageFilter } from '../../shared/filter.ts';
 import { DECODED_SQL } from './decoded-sql.ts';
 import { refHash, textHash } from './ref-hash.ts';
+import { captureTo, eventFrom, eventTo, seqRangeClause } from './time-blocks.ts';
 import { KEY_REFS_CLAUSE } from './key-refs.ts';
 
 /** Escapes LIKE wildcards so user text matches literally. */
@@ -15,15 +16,24 @@ function likeLiteral(s: string): string {
  * draws: `cols.time` names it (plain `time` in a file of schema version 1). In a file of
  * schema 3 (`cols.hashedRefs`) key and correlation id are found through their hash's index,
  * then compared exactly; in a file of schema 4 (`cols.keyRefs`) keys are found through the
- * key_refs side table and the messages it does not cover yet (key-refs.ts).
+ * key_refs side table and the messages it does not cover yet (key-refs.ts); in a file of
+ * schema 5 (`cols.timeBlocks`) a time bound is also a seq range read off `time_blocks`
+ * (time-blocks.ts), which stands in for the time indexes.
  */
 export function filterToSql(
   f: MessageFilter,
   extra: { afterSeq?: number } = {},
-  cols: { time: string; hashedRefs: boolean; keyRefs?: boolean; decodedText?: boolean } = { time: 'event_time', hashedRefs: true, keyRefs: true },
+  cols: { time: string; hashedRefs: boolean; keyRefs?: boolean; timeBlocks?: boolean; decodedText?: boolean } = {
+    time: 'event_time',
+    hashedRefs: true,
+    keyRefs: true,
+    timeBlocks: true,
+  },
 ): { where: string; params: Record<string, unknown> } {
   const eventTimeColumn = cols.time;
   const clauses: string[] = [];
+  /** Schema 5: the time bounds, also as a seq range read off `time_blocks` (no time index). */
+  const timeBounds: Parameters<typeof seqRangeClause>[0][number][] = [];
   const params: Record<string, unknown> = {};
   const list = (name: string, column: string, values: readonly (string | number)[]): void => {
     const names = values.map((v, i) => {
@@ -47,15 +57,19 @@ export function filterToSql(
   if (f.fromTime !== undefined) {
     clauses.push(`${eventTimeColumn} >= @fromTime`);
     params.fromTime = f.fromTime;
+    timeBounds.push(eventFrom('@fromTime'));
   }
   if (f.toTime !== undefined) {
     clauses.push(`${eventTimeColumn} <= @toTime`);
     params.toTime = f.toTime;
+    timeBounds.push(eventTo('@toTime'));
   }
   if (f.untilCapture !== undefined) {
     clauses.push('time <= @untilCapture');
     params.untilCapture = f.untilCapture;
+    timeBounds.push(captureTo('@untilCapture'));
   }
+  if (cols.timeBlocks && timeBounds.length > 0) clauses.push(seqRangeClause(timeBounds));
   if (f.correlationId !== undefined) {
     clauses.push(cols.hashedRefs ? 'correlation_hash = @correlationHash AND correlation_id = @correlationId' : 'correlation_id = @correlationId');
     params.correlationId = f.correlationId;

@@ -43,11 +43,14 @@ export interface EventColumns {
   hashedRefs: boolean;
   /** Schema 4: keys are found through the `key_refs` side table (key-refs.ts). */
   keyRefs: boolean;
+  /** Schema 5: capture and event time are found through the `time_blocks` table (time-blocks.ts). */
+  timeBlocks: boolean;
 }
-export const KEY_REFS_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: true };
-export const HASHED_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: false };
-export const EVENT_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: false, keyRefs: false };
-export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'", hashedRefs: false, keyRefs: false };
+export const TIME_BLOCKS_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: true, timeBlocks: true };
+export const KEY_REFS_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: true, timeBlocks: false };
+export const HASHED_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: false, timeBlocks: false };
+export const EVENT_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: false, keyRefs: false, timeBlocks: false };
+export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'", hashedRefs: false, keyRefs: false, timeBlocks: false };
 
 /** The columns every row read selects. */
 export function rowColumns(e: EventColumns): string {

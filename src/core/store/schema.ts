@@ -1,5 +1,6 @@
 import { ANALYSIS_SNAPSHOT_SQL } from './analysis-snapshot.ts';
 import { KEY_REFS_SQL } from './key-refs.ts';
+import { TIME_BLOCKS_SQL } from './time-blocks.ts';
 
 /**
  * The session file format. A session is one SQLite file; this schema is documented in
@@ -28,7 +29,19 @@ export const FORMAT_NAME = 'flowscope-session';
  * of the writer thread in a catch-up, issue 12). `key_hash` is still stored. Files of
  * versions 1-3 keep their layout and are read and recorded into as before.
  */
-export const SCHEMA_VERSION = 4;
+/**
+ * 5: capture time and event time are found through `time_blocks` (see time-blocks.ts), a
+ * row per 1,024 messages, instead of an index each on `messages`, and pages are 8 KiB: 21%
+ * less writer time a record (issue 12). Files of versions 1-4 keep their layout and are read
+ * and recorded into as before.
+ */
+export const SCHEMA_VERSION = 5;
+/**
+ * The page size of a new file. Alone, 8 KiB pages saved 2% of the store floor's CPU a
+ * record; without the two time indexes they took the saving from 12% to 21% (fewer page
+ * splits and page writes for the rows and the remaining indexes).
+ */
+export const PAGE_SIZE = 8192;
 export const SESSION_EXTENSION = '.flowscope';
 
 /**
@@ -86,8 +99,6 @@ CREATE TABLE messages (
   key_hash       INTEGER,
   correlation_hash INTEGER
 );
-CREATE INDEX messages_time ON messages (time);
-CREATE INDEX messages_event_time ON messages (event_time);
 CREATE INDEX messages_destination ON messages (destination, seq);
 CREATE INDEX messages_correlation_hash ON messages (correlation_hash) WHERE correlation_hash IS NOT NULL;
 CREATE TABLE group_offsets (
@@ -115,7 +126,7 @@ ${GAPS_SQL}
 ${ANALYSIS_SNAPSHOT_SQL}`;
 
 /** What a new file holds once its meta rows are in (the key refs' mark is a meta row). */
-export const SCHEMA_AFTER_META_SQL = KEY_REFS_SQL;
+export const SCHEMA_AFTER_META_SQL = `${KEY_REFS_SQL}${TIME_BLOCKS_SQL}`;
 
 /** Brings a version-1 file to version 2: its messages' event time is their capture time. */
 export const MIGRATE_V1_SQL = `

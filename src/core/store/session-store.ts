@@ -4,13 +4,14 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { CapturedMessage, Gap, GroupOffset, JsonValue, MessageRow, StoredMessage } from '../../shared/model.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { DestinationStats } from '../../shared/views.ts';
-import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, SCHEMA_AFTER_META_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, PAGE_SIZE, SCHEMA_AFTER_META_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { TimeBlocks, captureTo, seqRangeClause, spanSql } from './time-blocks.ts';
 import { KeyRefs } from './key-refs.ts';
 import { addGaps, readGaps } from './gaps.ts';
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
-import { EVENT_COLUMNS, HASHED_COLUMNS, KEY_REFS_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
+import { EVENT_COLUMNS, HASHED_COLUMNS, KEY_REFS_COLUMNS, TIME_BLOCKS_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
 import { ANALYSIS_READ_AHEAD, ANALYSIS_THREAD_MIN, PREVIEW_BYTES } from '../common/constants.ts';
@@ -70,7 +71,7 @@ export class SessionStore {
     this.db.defaultSafeIntegers(false);
     this.lastSeqCache = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value);
-    this.eventCols = version >= 4 ? KEY_REFS_COLUMNS : version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
+    this.eventCols = version >= 5 ? TIME_BLOCKS_COLUMNS : version >= 4 ? KEY_REFS_COLUMNS : version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
     this.rowCols = rowColumns(this.eventCols);
     this.decoded = registerDecodedFunction(db);
   }
@@ -103,6 +104,7 @@ export class SessionStore {
     const hashed = this.eventCols.hashedRefs;
     const stmt: Statement = this.db.prepare(hashed ? INSERT_SQL_HASHED : INSERT_SQL);
     const refs = this.eventCols.keyRefs ? new KeyRefs(this.db) : null;
+    const blocks = this.eventCols.timeBlocks ? new TimeBlocks(this.db) : null;
     this.insertMany = this.db.transaction((msgs: readonly CapturedMessage[]) => {
       let seq = this.lastSeqCache;
       for (const m of msgs) {
@@ -115,6 +117,7 @@ export class SessionStore {
       // Inserted here, batches are small and rare (imports, tests, a recording without the
       // writer thread): each adds its refs, so none wait.
       refs?.add(seq, true);
+      blocks?.add(seq);
       return seq;
     });
     return this.insertMany;
@@ -126,6 +129,8 @@ export class SessionStore {
       throw new SessionFileError(`${path} already exists; choose another file name.`, 'exists');
     }
     const db = openDb(path, false, options);
+    // Before anything is written: a page size is fixed once the file has content.
+    db.pragma(`page_size = ${PAGE_SIZE}`);
     // The application id goes into the main file before WAL mode: once in WAL, page 1 changes
     // live in the -wal file until a checkpoint, and a recording killed before its first
     // checkpoint would leave a main file whose header does not say what it is.
@@ -206,7 +211,7 @@ export class SessionStore {
   openWriter(): StoreWriter {
     if (this.readonly) throw new Error('This session is open read-only.');
     this.migrateForWriting();
-    return new StoreWriter(this.path, this.options, this.eventCols.hashedRefs, this.eventCols.keyRefs);
+    return new StoreWriter(this.path, this.options, this.eventCols);
   }
 
   /** The writer thread committed messages up to `lastSeq`. */
@@ -385,12 +390,11 @@ export class SessionStore {
 
   /** Up to `limit` full messages after `afterSeq`, in seq order (chunked catch-up without an open cursor). */
   page(afterSeq: number, limit: number, toTime?: number): StoredMessage[] {
+    // Without a time index (schema 5), the seq range the blocks give stops the read at the last match.
+    const until = toTime === undefined ? '' : this.eventCols.timeBlocks ? `AND time <= @toTime AND ${seqRangeClause([captureTo('@toTime')])}` : 'AND time <= @toTime';
     const rows = this.db
-      .prepare(
-        `SELECT ${this.rowCols}, payload FROM messages WHERE seq > ? ${toTime !== undefined ? 'AND time <= ?' : ''}
-         ORDER BY seq LIMIT ?`,
-      )
-      .all(...(toTime !== undefined ? [afterSeq, toTime, limit] : [afterSeq, limit])) as Row[];
+      .prepare(`SELECT ${this.rowCols}, payload FROM messages WHERE seq > @afterSeq ${until} ORDER BY seq LIMIT @limit`)
+      .all({ afterSeq, limit, ...(toTime !== undefined ? { toTime } : {}) }) as Row[];
     return rows.map(toStored);
   }
 
@@ -450,9 +454,7 @@ export class SessionStore {
     const { where, params } = filterToSql(filter, {}, this.cols);
     if (where === '') {
       // Alone, MIN and MAX read one end of the time index each; with COUNT(*) beside them SQLite scans it all.
-      return this.db
-        .prepare('SELECT (SELECT MIN(time) FROM messages) AS first, (SELECT MAX(time) FROM messages) AS last, (SELECT COUNT(*) FROM messages) AS count')
-        .get() as never;
+      return this.db.prepare(`SELECT ${this.span('time', 'MIN')} AS first, ${this.span('time', 'MAX')} AS last, (SELECT COUNT(*) FROM messages) AS count`).get() as never;
     }
     return this.db
       .prepare(`SELECT MIN(time) AS first, MAX(time) AS last, COUNT(*) AS count FROM messages ${where}`)
@@ -461,7 +463,16 @@ export class SessionStore {
 
   /** First and last capture time of the whole session, from the ends of the time index. */
   captureSpan(): { first: number | null; last: number | null } {
-    return this.db.prepare('SELECT (SELECT MIN(time) FROM messages) AS first, (SELECT MAX(time) FROM messages) AS last').get() as never;
+    return this.db.prepare(`SELECT ${this.span('time', 'MIN')} AS first, ${this.span('time', 'MAX')} AS last`).get() as never;
+  }
+
+  /**
+   * The lowest or highest capture or event time of every message: one end of its index, or
+   * in a file of schema 5 the blocks' and the tail's (time-blocks.ts).
+   */
+  private span(column: 'time' | 'event_time', fn: 'MIN' | 'MAX'): string {
+    if (this.eventCols.timeBlocks) return spanSql(column, fn);
+    return `(SELECT ${fn}(${column === 'time' ? 'time' : this.eventCols.time}) FROM messages)`;
   }
 
   /** First and last event time of the filtered messages (what the traffic spans; the timeline's axis). */
@@ -469,7 +480,10 @@ export class SessionStore {
     const { where, params } = filterToSql(filter, {}, this.cols);
     const t = this.eventCols.time;
     // Unfiltered, MIN and MAX each read one end of the event-time index instead of every row.
-    const sql = where === '' ? `SELECT (SELECT MIN(${t}) FROM messages) AS first, (SELECT MAX(${t}) FROM messages) AS last` : `SELECT MIN(${t}) AS first, MAX(${t}) AS last FROM messages ${where}`;
+    const sql =
+      where === ''
+        ? `SELECT ${this.span('event_time', 'MIN')} AS first, ${this.span('event_time', 'MAX')} AS last`
+        : `SELECT MIN(${t}) AS first, MAX(${t}) AS last FROM messages ${where}`;
     return this.db.prepare(sql).get(params) as never;
   }
 
@@ -480,7 +494,7 @@ export class SessionStore {
   recordingEnd(): number | undefined {
     const row = this.db
       .prepare(
-        `SELECT MAX(t) AS t FROM (SELECT MAX(time) AS t FROM messages UNION ALL SELECT MAX(time) FROM group_offsets
+        `SELECT MAX(t) AS t FROM (SELECT ${this.span('time', 'MAX')} AS t UNION ALL SELECT MAX(time) FROM group_offsets
          UNION ALL SELECT MAX(time) FROM endpoint_log)`,
       )
       .get() as { t: number | null };

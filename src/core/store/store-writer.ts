@@ -3,7 +3,8 @@ import { startWorker } from '../common/worker-thread.ts';
 import type { StoredMessage } from '../../shared/model.ts';
 import type { StoreOptions } from './open.ts';
 import { packBatch } from './batch-codec.ts';
-import type { WriterReply, WriterRequest } from './writer-protocol.ts';
+import type { WriterData, WriterReply, WriterRequest } from './writer-protocol.ts';
+import { TIME_BLOCKS_COLUMNS, type EventColumns } from './rows.ts';
 
 /** A batch the writer thread did not write: SQLite's error, with its code (SQLITE_FULL …). */
 export class WriteError extends Error {
@@ -30,8 +31,12 @@ export class WriterUnavailableError extends WriteError {
   }
 }
 
-function spawnWorker(path: string, options: StoreOptions, hashedRefs: boolean, keyRefs: boolean): Worker {
-  return startWorker('writer-worker', import.meta.url, { path, options, hashedRefs, keyRefs });
+/** What the file's schema asks of its writer (rows.ts EventColumns). */
+export type WriterLayout = Pick<EventColumns, 'hashedRefs' | 'keyRefs' | 'timeBlocks'>;
+
+function spawnWorker(path: string, options: StoreOptions, layout: WriterLayout): Worker {
+  const { hashedRefs, keyRefs, timeBlocks } = layout;
+  return startWorker('writer-worker', import.meta.url, { path, options, hashedRefs, keyRefs, timeBlocks } satisfies WriterData);
 }
 
 /** Batch buffers kept for reuse: one being packed while the thread writes the others. */
@@ -66,10 +71,11 @@ export class StoreWriter {
   constructor(
     private readonly path: string,
     private readonly options: StoreOptions = {},
-    /** The file is of schema 3: rows carry the hashes of key and correlation id. */
-    private readonly hashedRefs = true,
-    /** The file is of schema 4: the writer adds key refs in bulk (key-refs.ts). */
-    private readonly keyRefs = true,
+    /**
+     * Schema 3: rows carry the hashes of key and correlation id; 4: the writer adds key refs
+     * in bulk (key-refs.ts); 5: and time blocks (time-blocks.ts).
+     */
+    private readonly layout: WriterLayout = TIME_BLOCKS_COLUMNS,
   ) {}
 
   /** Writes messages whose seqs continue the file; resolves with the last seq once committed. */
@@ -114,7 +120,7 @@ export class StoreWriter {
   }
 
   private start(): Worker {
-    const worker = spawnWorker(this.path, this.options, this.hashedRefs, this.keyRefs);
+    const worker = spawnWorker(this.path, this.options, this.layout);
     let answered = false;
     worker.on('message', (reply: WriterReply) => {
       answered = true;

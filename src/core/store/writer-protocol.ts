@@ -1,3 +1,14 @@
+import type { StoreOptions } from './open.ts';
+
+/** What the writer thread starts with: its file and what the file's schema asks of a writer. */
+export interface WriterData {
+  path: string;
+  options: StoreOptions;
+  hashedRefs: boolean;
+  keyRefs: boolean;
+  timeBlocks: boolean;
+}
+
 /** Messages between the engine's StoreWriter (store-writer.ts) and its thread (writer-worker.ts). */
 export type WriterRequest =
   | { kind: 'batch'; id: number; firstSeq: number; lastSeq: number; buffer: ArrayBuffer }

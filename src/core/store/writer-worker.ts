@@ -16,17 +16,18 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import { WRITER_GROUP_MESSAGES } from '../common/constants.ts';
-import { openDb, tuneForWriting, type StoreOptions } from './open.ts';
+import { openDb, tuneForWriting } from './open.ts';
 import { INSERT_SQL, INSERT_SQL_HASHED } from './rows.ts';
 import { eachParams } from './batch-codec.ts';
 import { KeyRefs } from './key-refs.ts';
-import type { WriterReply, WriterRequest } from './writer-protocol.ts';
+import { TimeBlocks } from './time-blocks.ts';
+import type { WriterData, WriterReply, WriterRequest } from './writer-protocol.ts';
 
 type BatchRequest = Extract<WriterRequest, { kind: 'batch' }>;
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker.ts runs as a worker thread only');
-const { path, options, hashedRefs, keyRefs } = workerData as { path: string; options: StoreOptions; hashedRefs: boolean; keyRefs: boolean };
+const { path, options, hashedRefs, keyRefs, timeBlocks } = workerData as WriterData;
 
 /** Writes the batches in one transaction; returns how many are in, and the error that stopped the next. */
 let insert: ((batches: BatchRequest[]) => { written: number; err: unknown }) | null = null;
@@ -35,6 +36,8 @@ let openError: Error | null = null;
 let db: ReturnType<typeof openDb> | null = null;
 /** Schema 4: the key refs, added in bulk (key-refs.ts). */
 let refs: KeyRefs | null = null;
+/** Schema 5: the time blocks, added as each fills (time-blocks.ts). */
+let blocks: TimeBlocks | null = null;
 try {
   db = openDb(path, false, options, true);
   tuneForWriting(db);
@@ -47,6 +50,7 @@ try {
   // Nested, so a batch that fails rolls back to its savepoint and the ones before it stay in.
   const one = conn.transaction((b: BatchRequest) => eachParams(b.buffer, hashedRefs, row));
   refs = keyRefs ? new KeyRefs(conn) : null;
+  blocks = timeBlocks ? new TimeBlocks(conn) : null;
   insert = conn.transaction((batches: BatchRequest[]) => {
     let written = 0;
     let err: unknown = null;
@@ -58,7 +62,10 @@ try {
         break;
       }
     }
-    if (written > 0) refs?.add(batches[written - 1]!.lastSeq);
+    if (written > 0) {
+      refs?.add(batches[written - 1]!.lastSeq);
+      blocks?.add(batches[written - 1]!.lastSeq);
+    }
     return { written, err };
   });
 } catch (err) {
