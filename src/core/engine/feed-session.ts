@@ -52,11 +52,11 @@ export async function feedSession(
     let slice = performance.now();
     for (;;) {
       opts.signal?.throwIfAborted();
-      const limit = done === 0 ? first : page;
       const next = pages.next();
       const batch: StoredMessage[] = Array.isArray(next) ? next : await next;
       opts.signal?.throwIfAborted();
-      const last = batch.length < limit;
+      // A page that came short (a page may hold fewer rows without being the last: see AnalysisPages).
+      const last = pages.ended;
       let batchMax = pollsDone;
       for (const m of batch) if (m.time > batchMax) batchMax = m.time;
       const upTo = last ? Infinity : batchMax;

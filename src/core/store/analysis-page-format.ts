@@ -63,3 +63,19 @@ export function transferList(p: PackedPage): ArrayBuffer[] {
 export function lastSeqOf(p: PackedPage): number {
   return p.count === 0 ? p.afterSeq : p.nums[(p.count - 1) * NUMS]!;
 }
+
+/**
+ * Where a reading thread that is one of `lanes` reads next, after its page of `limit` rows
+ * after `afterSeq` ended at `last`: the threads share a grid of pages `limit` seqs wide
+ * from where they started, each lane every `lanes`-th, so no thread waits for where
+ * another's page ended. Seqs are most often consecutive, and each page is then exactly its
+ * grid cell; over a gap a page reaches past its cell into the next ones, whose rows it
+ * holds already (a full page holds every row up to its last): those cells are skipped, and
+ * the reader drops rows it was handed before (AnalysisPages).
+ */
+export function nextLaneStart(afterSeq: number, last: number, limit: number, lanes: number): number {
+  const stride = lanes * limit;
+  // The first cell of this lane past this one that holds a row beyond `last`.
+  const skip = Math.max(1, Math.floor((last - limit - afterSeq) / stride) + 1);
+  return afterSeq + skip * stride;
+}

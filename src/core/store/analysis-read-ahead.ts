@@ -10,7 +10,7 @@ const log = getLogger('store');
 /** What the reading thread sends: it is up, a page, or what stopped it. */
 export type ReadAheadReply = { type: 'ready' } | { type: 'page'; page: PackedPage } | { type: 'failed'; message: string; code: string | null };
 /** What it is told: where to start, and that a page it sent was taken. */
-export type ReadAheadRequest = { type: 'start'; afterSeq: number; limit: number } | { type: 'taken' };
+export type ReadAheadRequest = { type: 'start'; afterSeq: number; limit: number; lanes: number; lane: number } | { type: 'taken' };
 
 export interface ReadAheadData {
   path: string;
@@ -75,10 +75,11 @@ export class AnalysisReadAhead {
     return this.state === 'failed';
   }
 
-  start(afterSeq: number, limit: number): void {
+  /** Reads the pages after `afterSeq`: every one, or, as lane `lane` of `lanes` threads, every `lanes`-th (nextLaneStart). */
+  start(afterSeq: number, limit: number, lanes = 1, lane = 0): void {
     if (this.state !== 'ready') throw new Error(`the analysis reading thread cannot start (${this.state})`);
     this.state = 'reading';
-    this.post({ type: 'start', afterSeq, limit });
+    this.post({ type: 'start', afterSeq, limit, lanes, lane });
   }
 
   /** The next page in order; null once the thread has failed (queued pages come first). */
