@@ -5,7 +5,7 @@
  * One of `lanes` such threads, it reads every `lanes`-th page (see nextLaneStart).
  * Built as its own entry (out/cli, out/main).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Database as Db } from 'better-sqlite3';
 import { openQuietly } from './open.ts';
 import { AnalysisPageQuery } from './analysis-page-query.ts';
@@ -26,7 +26,7 @@ function fail(err: unknown): void {
   db = null;
 }
 
-async function read(from: Db, afterSeq: number, limit: number, lanes: number, lane: number): Promise<void> {
+async function read(from: Db, pages: MessagePort, afterSeq: number, limit: number, lanes: number, lane: number): Promise<void> {
   const query = new AnalysisPageQuery(from, eventCols);
   let seq = afterSeq + lane * limit;
   for (;;) {
@@ -37,7 +37,8 @@ async function read(from: Db, afterSeq: number, limit: number, lanes: number, la
     // Read before sending: the transfer leaves this thread's views of the page empty.
     const last = lastSeqOf(page);
     inFlight++;
-    send({ type: 'page', page }, transferList(page));
+    pages.postMessage(page, transferList(page));
+    send({ type: 'sent' });
     if (count < limit) return;
     seq = lanes === 1 ? last : nextLaneStart(seq, last, limit, lanes);
   }
@@ -52,7 +53,7 @@ port.on('message', (m: ReadAheadRequest) => {
     return;
   }
   if (db === null) return;
-  read(db, m.afterSeq, m.limit, m.lanes, m.lane)
+  read(db, m.pages, m.afterSeq, m.limit, m.lanes, m.lane)
     .catch(fail)
     .finally(() => {
       // The last page is sent: nothing more is read; the analysis thread ends this thread.
