@@ -283,6 +283,15 @@ function bodyKeys(config: CorrelationConfig): BodyKeys {
   return k;
 }
 
+/**
+ * What a plain record's body text must match for classifyMessage to read anything from it
+ * (a regular expression's source): a text with no backslash and no U+FFFD that matches
+ * none of it is never parsed, so a reader may leave it out (store/analysis-read-worker.ts).
+ */
+export function bodyTextKeys(config: CorrelationConfig): string {
+  return bodyKeys(config).text.source;
+}
+
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -44,7 +44,7 @@ export async function feedSession(
     pollsDone = store.snapshots.offsetTimeUpTo(opts.from.offsets);
     state.addOffsets(store.snapshots.offsetsAfterRow(opts.from.offsets, pollsDone));
   }
-  const pages = store.analysisPages(seq, first, page, opts.thread);
+  const pages = store.analysisPages(seq, first, page, opts.thread, state.bodyTextKeys);
   // Closing mid-read ends the reading thread at once (a page it is awaited for never comes).
   const stop = (): void => pages.close();
   opts.signal?.addEventListener('abort', stop);

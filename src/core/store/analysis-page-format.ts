@@ -79,3 +79,27 @@ export function nextLaneStart(afterSeq: number, last: number, limit: number, lan
   const skip = Math.max(1, Math.floor((last - limit - afterSeq) / stride) + 1);
   return afterSeq + skip * stride;
 }
+
+/**
+ * Leaves out the body texts of a page's plain rows (ROW_TEXT, ROW_TEXT_FULL) that `keep`
+ * refuses, as the query leaves out those whose first byte says they are no JSON: the row
+ * reads as one with no text, its bytes read from the file if anything asks for them. A
+ * body text is its row's own value (never interned), so nothing else refers to it.
+ */
+export function dropBodies(p: PackedPage, keep: (text: string) => boolean): void {
+  const { refs, values } = p;
+  let c = 0;
+  for (let i = 0; i < p.count; i++) {
+    const kind = refs[c]!;
+    const body = kind === ROW_TEXT ? c + 2 : kind === ROW_TEXT_FULL ? c + 9 : -1;
+    if (body >= 0) {
+      const v = refs[body]!;
+      if (v !== NONE && !keep(values[v] as string)) {
+        refs[body] = NONE;
+        values[v] = null;
+      }
+    }
+    c += kind === ROW_TEXT ? 4 : kind === ROW_TEXT_FULL ? 11 : kind === ROW_OTHER ? 14 : kind === ROW_OTHER_FULL ? 19 : Infinity;
+  }
+  if (c !== p.refsLength) throw new Error(`analysis reader: the page after message ${p.afterSeq} did not walk to its end`);
+}

@@ -18,6 +18,8 @@ export interface ReadAheadData {
   eventCols: EventColumns;
   /** Pages sent and not yet taken, at most. */
   ahead: number;
+  /** Plain records' body texts that match none of this (a regular expression's source) are left out (dropBodies); null: none is. */
+  bodyKeys: string | null;
 }
 
 /**

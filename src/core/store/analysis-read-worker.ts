@@ -9,10 +9,13 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Database as Db } from 'better-sqlite3';
 import { openQuietly } from './open.ts';
 import { AnalysisPageQuery } from './analysis-page-query.ts';
-import { lastSeqOf, nextLaneStart, transferList } from './analysis-page-format.ts';
+import { dropBodies, lastSeqOf, nextLaneStart, transferList } from './analysis-page-format.ts';
 import type { ReadAheadData, ReadAheadReply, ReadAheadRequest } from './analysis-read-ahead.ts';
 
-const { path, options, eventCols, ahead } = workerData as ReadAheadData;
+const { path, options, eventCols, ahead, bodyKeys } = workerData as ReadAheadData;
+const keys = bodyKeys === null ? null : new RegExp(bodyKeys);
+/** A body text the analysis may read: one it could not is left out here rather than copied to it (see bodyTextKeys). */
+const mayBeRead = (text: string): boolean => text.includes('\\') || text.includes('\uFFFD') || keys!.test(text);
 const port = parentPort!;
 const send = (r: ReadAheadReply, transfer: ArrayBuffer[] = []): void => port.postMessage(r, transfer);
 let db: Db | null = null;
@@ -33,6 +36,7 @@ async function read(from: Db, pages: MessagePort, afterSeq: number, limit: numbe
     // Messages (pages taken) are heard only while this waits: it reads on until `ahead` are out.
     while (inFlight >= ahead) await new Promise<void>((r) => (wake = r));
     const page = query.read(seq, limit);
+    if (keys !== null) dropBodies(page, mayBeRead);
     const { count } = page;
     // Read before sending: the transfer leaves this thread's views of the page empty.
     const last = lastSeqOf(page);

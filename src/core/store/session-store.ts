@@ -404,12 +404,14 @@ export class SessionStore {
    * The pages the analysis reads the session with after `afterSeq` (`first` messages, then
    * `page` each; see AnalysisPages): read on a thread of their own when more than
    * ANALYSIS_THREAD_MIN messages are left, or as `thread` says (ANALYSIS_READ_THREADS of them).
+   * With `bodyKeys` (AnalysisState.bodyTextKeys), those threads leave out the body texts of
+   * plain records that cannot match it, as if they were no JSON.
    */
-  analysisPages(afterSeq: number, first: number, page: number, thread?: boolean): AnalysisPages {
+  analysisPages(afterSeq: number, first: number, page: number, thread?: boolean, bodyKeys: string | null = null): AnalysisPages {
     const lanes: AnalysisReadAhead[] = [];
     if (thread ?? this.lastSeqCache - afterSeq > ANALYSIS_THREAD_MIN) {
       try {
-        for (let i = 0; i < ANALYSIS_READ_THREADS; i++) lanes.push(new AnalysisReadAhead({ path: this.path, options: this.options, eventCols: this.eventCols, ahead: ANALYSIS_READ_AHEAD }));
+        for (let i = 0; i < ANALYSIS_READ_THREADS; i++) lanes.push(new AnalysisReadAhead({ path: this.path, options: this.options, eventCols: this.eventCols, ahead: ANALYSIS_READ_AHEAD, bodyKeys }));
       } catch (err) {
         // As many as started read (none: this thread reads).
         log.debug(`the analysis reads on ${lanes.length || 'this'} thread(s): ${(err as Error).message}`);
