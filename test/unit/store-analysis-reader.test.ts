@@ -172,7 +172,7 @@ async function threadPages(store: SessionStore, page: number): Promise<{ pages: 
       const next = reader.next();
       const p = Array.isArray(next) ? next : await next;
       pages.push(p);
-      if (p.length < page) return { pages, fromThread: reader.fromThread };
+      if (reader.ended) return { pages, fromThread: reader.fromThread };
     }
   } finally {
     reader.close();
@@ -203,6 +203,42 @@ test('pages read on their own thread are the messages `page` gives, each once an
     assert.deepEqual(threaded.finish(end), inline.finish(end));
     assert.deepEqual(threaded.saveResults(), inline.saveResults());
     assert.deepEqual(threaded.pairsPage({ offset: 0, limit: 10_000 }), inline.pairsPage({ offset: 0, limit: 10_000 }));
+  } finally {
+    store.close();
+  }
+});
+
+test('pages read by two threads over gaps in the seqs give every message once, in order, and analyse the same', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'reader-gaps.flowscope');
+  const made = SessionStore.create(file);
+  fill(made);
+  made.close();
+  // Gaps shorter than a page, of a page and a half, and of many pages (the threads read a grid of pages).
+  const db = new Database(file);
+  db.prepare('DELETE FROM messages WHERE (seq > 3000 AND seq <= 3040) OR (seq > 9000 AND seq <= 9600) OR (seq > 20000 AND seq <= 29000)').run();
+  db.prepare('UPDATE messages SET seq = seq + 1000000 WHERE seq > 40000').run();
+  db.close();
+  const store = SessionStore.open(file, { readonly: true });
+  try {
+    const { pages, fromThread } = await threadPages(store, 400);
+    assert.ok(fromThread > 20, `${fromThread} pages came from the threads`);
+    const all: StoredMessage[] = [];
+    for (let seq = 0; ; ) {
+      const p = store.page(seq, 5000);
+      if (p.length === 0) break;
+      all.push(...p);
+      seq = p[p.length - 1]!.seq;
+    }
+    assert.deepEqual(pages.flat().map(fields), all.map(fields));
+    const inline = new AnalysisState();
+    await feedSession(store, inline, { thread: false });
+    const threaded = new AnalysisState();
+    await feedSession(store, threaded, { thread: true, page: 400 });
+    assert.equal(threaded.messages, all.length);
+    const end = store.recordingEnd();
+    assert.deepEqual(threaded.finish(end), inline.finish(end));
+    assert.deepEqual(threaded.saveResults(), inline.saveResults());
   } finally {
     store.close();
   }

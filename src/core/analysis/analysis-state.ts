@@ -13,7 +13,7 @@ import type {
 } from '../../shared/views.ts';
 import { resolveAnalysisConfig } from './config.ts';
 import type { AnalysisConfig, AnalysisConfigInput } from './config.ts';
-import { classifyMessage, type BodyReader } from './correlation.ts';
+import { bodyTextKeys, classifyMessage, type BodyReader } from './correlation.ts';
 import type { Correlation } from './correlation.ts';
 import { PairTracker } from './pairing.ts';
 import type { PairQuery } from './pair-store.ts';
@@ -71,6 +71,14 @@ export class AnalysisState {
   readBodiesWith(body: BodyReader | undefined): this {
     this.bodyReader = body;
     return this;
+  }
+
+  /**
+   * What a plain Kafka record's body text must match to be read at all (correlation.ts
+   * bodyTextKeys); null when every body is read (decoders read them through `readBodiesWith`).
+   */
+  get bodyTextKeys(): string | null {
+    return this.bodyReader ? null : bodyTextKeys(this.config.correlation);
   }
 
   /** The parts tell each other what they decided (callbacks: wired again after a snapshot is loaded). */

@@ -27,6 +27,8 @@ export interface Correlation {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
+/** What a message that says nothing about conversations reads as: one value for all of them, not an object each. */
+const SAYS_NOTHING: Correlation = Object.freeze({ correlationId: null, messageId: null, replyTo: null, role: null, source: null, method: null });
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
 const ZERO_TRACE = '0'.repeat(32);
 const TRACEPARENT_NAME = ['traceparent'];
@@ -42,6 +44,14 @@ export type BodyReader = (msg: CapturedMessage) => Record<string, JsonValue> | n
 export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig = DEFAULT_ANALYSIS_CONFIG.correlation, body?: BodyReader, keepBody = false): Correlation {
   const props = msg.properties ?? null;
   const headers = msg.headers ?? null;
+  if (props === null && headers === null && msg.correlationId == null && msg.messageId == null && msg.replyTo == null) {
+    // Most of a catch-up: only the body can say anything, and most bodies say nothing.
+    const obj = config.jsonRpc || config.jsonPaths.length > 0 ? ((body && body(msg)) ?? jsonBody(msg, config, keepBody)) : null;
+    if (obj === null) return SAYS_NOTHING;
+    const out: Correlation = { correlationId: null, messageId: null, replyTo: null, role: null, source: null, method: null };
+    readBody(obj, config, out);
+    return out;
+  }
   const out: Correlation = {
     correlationId: msg.correlationId ?? null,
     messageId: msg.messageId ?? null,
@@ -251,7 +261,11 @@ interface BodyKeys {
 
 const keysCache = new WeakMap<CorrelationConfig, BodyKeys>();
 
+/** The last config asked for and its keys: one config reads a whole session (a WeakMap lookup a message was 2% of a recompute). */
+let lastKeys: { config: CorrelationConfig; keys: BodyKeys } | null = null;
+
 function bodyKeys(config: CorrelationConfig): BodyKeys {
+  if (lastKeys !== null && lastKeys.config === config) return lastKeys.keys;
   let k = keysCache.get(config);
   if (!k) {
     const names = new Set<string>(config.jsonRpc ? ['id', 'method'] : []);
@@ -266,7 +280,17 @@ function bodyKeys(config: CorrelationConfig): BodyKeys {
     };
     keysCache.set(config, k);
   }
+  lastKeys = { config, keys: k };
   return k;
+}
+
+/**
+ * What a plain record's body text must match for classifyMessage to read anything from it
+ * (a regular expression's source): a text with no backslash and no U+FFFD that matches
+ * none of it is never parsed, so a reader may leave it out (store/analysis-read-worker.ts).
+ */
+export function bodyTextKeys(config: CorrelationConfig): string {
+  return bodyKeys(config).text.source;
 }
 
 function escapeRegExp(s: string): string {

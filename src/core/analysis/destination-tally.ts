@@ -14,9 +14,17 @@ export class DestinationTally {
   private readonly rows = new Map<string, DestinationStats[]>();
   private size = 0;
   private overflow = false;
+  /** The row the last message counted in (absent from snapshots of an older build: read as none). */
+  private last: DestinationStats | null = null;
 
   add(m: StoredMessage): void {
     if (this.overflow) return;
+    // Runs of one destination are the common case: its row without a lookup.
+    const last = this.last;
+    if (last != null && last.destination === m.destination && last.transport === m.transport && last.destKind === m.destKind) {
+      count(last, m);
+      return;
+    }
     let list = this.rows.get(m.destination);
     if (!list) this.rows.set(m.destination, (list = []));
     let row: DestinationStats | undefined;
@@ -25,16 +33,15 @@ export class DestinationTally {
       if (this.size >= MAX_DESTINATIONS) {
         this.overflow = true;
         this.rows.clear();
+        this.last = null;
         return;
       }
       this.size += 1;
       row = { transport: m.transport, destKind: m.destKind, destination: m.destination, count: 0, bytes: 0, firstTime: m.time, lastTime: m.time };
       list.push(row);
     }
-    row.count += 1;
-    row.bytes += m.size ?? m.payload.byteLength;
-    if (m.time < row.firstTime) row.firstTime = m.time;
-    if (m.time > row.lastTime) row.lastTime = m.time;
+    this.last = row;
+    count(row, m);
   }
 
   /** Every destination, busiest first; null once there were too many to count. */
@@ -50,4 +57,11 @@ export class DestinationTally {
         a.destination.localeCompare(b.destination),
     );
   }
+}
+
+function count(row: DestinationStats, m: StoredMessage): void {
+  row.count += 1;
+  row.bytes += m.size ?? m.payload.byteLength;
+  if (m.time < row.firstTime) row.firstTime = m.time;
+  if (m.time > row.lastTime) row.lastTime = m.time;
 }

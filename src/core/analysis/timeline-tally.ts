@@ -28,13 +28,22 @@ export class TimelineTally {
   private size = 0;
   private first: number | null = null;
   private last: number | null = null;
+  /** The last message's destination and its row (absent from snapshots of an older build: read as none). */
+  private lastDestination: string | null = null;
+  private lastRow: Map<number, number> | null = null;
 
   add(m: StoredMessage): void {
     const t = m.eventTime ?? m.time;
     if (this.first === null || t < this.first) this.first = t;
     if (this.last === null || t > this.last) this.last = t;
-    let row = this.cells.get(m.destination);
-    if (!row) this.cells.set(m.destination, (row = new Map()));
+    // Runs of one destination are the common case: its row without a lookup.
+    let row = this.lastDestination === m.destination ? this.lastRow : undefined;
+    if (row == null) {
+      row = this.cells.get(m.destination);
+      if (!row) this.cells.set(m.destination, (row = new Map()));
+      this.lastDestination = m.destination;
+      this.lastRow = row;
+    }
     const i = Math.floor(t / this.width);
     const n = row.get(i);
     if (n !== undefined) {
@@ -84,6 +93,8 @@ export class TimelineTally {
       this.width = next;
       this.cells = cells;
       this.size = size;
+      this.lastDestination = null;
+      this.lastRow = null;
     }
   }
 }

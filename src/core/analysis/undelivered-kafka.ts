@@ -106,6 +106,8 @@ export class KafkaUndelivered {
   private lastQueue: PartitionQueue | null = null;
   /** The message time waiting records were last judged at (see QUIET_POLLS_MS). */
   private clockJudged = -Infinity;
+  /** The last producer interned and its index (absent from snapshots of an older build: read as none). */
+  private lastProducer: { name: string; index: number } | null = null;
 
   constructor(
     private readonly cfg: UndeliveredConfig,
@@ -237,6 +239,9 @@ export class KafkaUndelivered {
 
   private intern(name: string | null): number {
     if (name === null) return -1;
+    // A partition's records mostly share their producer: the same name as the last record's is its index.
+    const last = this.lastProducer;
+    if (last != null && last.name === name) return last.index;
     let i = this.producerIndex.get(name);
     if (i === undefined) {
       if (this.producerNames.length >= MAX_PRODUCERS) return -1;
@@ -244,6 +249,7 @@ export class KafkaUndelivered {
       this.producerNames.push(name);
       this.producerIndex.set(name, i);
     }
+    this.lastProducer = { name, index: i };
     return i;
   }
 }

@@ -7,7 +7,8 @@
 export interface PayloadText {
   /**
    * The payload decoded as UTF-8 (invalid bytes as U+FFFD) when it may be a JSON object;
-   * null when its first byte says it cannot be one.
+   * null when its first byte says it cannot be one, or when it holds none of the keys the
+   * analysis reads (store/analysis-page-format.ts dropBodies).
    */
   readonly payloadText: string | null;
 }

@@ -44,7 +44,7 @@ export async function feedSession(
     pollsDone = store.snapshots.offsetTimeUpTo(opts.from.offsets);
     state.addOffsets(store.snapshots.offsetsAfterRow(opts.from.offsets, pollsDone));
   }
-  const pages = store.analysisPages(seq, first, page, opts.thread);
+  const pages = store.analysisPages(seq, first, page, opts.thread, state.bodyTextKeys);
   // Closing mid-read ends the reading thread at once (a page it is awaited for never comes).
   const stop = (): void => pages.close();
   opts.signal?.addEventListener('abort', stop);
@@ -52,11 +52,11 @@ export async function feedSession(
     let slice = performance.now();
     for (;;) {
       opts.signal?.throwIfAborted();
-      const limit = done === 0 ? first : page;
       const next = pages.next();
       const batch: StoredMessage[] = Array.isArray(next) ? next : await next;
       opts.signal?.throwIfAborted();
-      const last = batch.length < limit;
+      // A page that came short (a page may hold fewer rows without being the last: see AnalysisPages).
+      const last = pages.ended;
       let batchMax = pollsDone;
       for (const m of batch) if (m.time > batchMax) batchMax = m.time;
       const upTo = last ? Infinity : batchMax;

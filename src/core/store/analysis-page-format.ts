@@ -63,3 +63,43 @@ export function transferList(p: PackedPage): ArrayBuffer[] {
 export function lastSeqOf(p: PackedPage): number {
   return p.count === 0 ? p.afterSeq : p.nums[(p.count - 1) * NUMS]!;
 }
+
+/**
+ * Where a reading thread that is one of `lanes` reads next, after its page of `limit` rows
+ * after `afterSeq` ended at `last`: the threads share a grid of pages `limit` seqs wide
+ * from where they started, each lane every `lanes`-th, so no thread waits for where
+ * another's page ended. Seqs are most often consecutive, and each page is then exactly its
+ * grid cell; over a gap a page reaches past its cell into the next ones, whose rows it
+ * holds already (a full page holds every row up to its last): those cells are skipped, and
+ * the reader drops rows it was handed before (AnalysisPages).
+ */
+export function nextLaneStart(afterSeq: number, last: number, limit: number, lanes: number): number {
+  const stride = lanes * limit;
+  // The first cell of this lane past this one that holds a row beyond `last`.
+  const skip = Math.max(1, Math.floor((last - limit - afterSeq) / stride) + 1);
+  return afterSeq + skip * stride;
+}
+
+/**
+ * Leaves out the body texts of a page's plain rows (ROW_TEXT, ROW_TEXT_FULL) that `keep`
+ * refuses, as the query leaves out those whose first byte says they are no JSON: the row
+ * reads as one with no text, its bytes read from the file if anything asks for them. A
+ * body text is its row's own value (never interned), so nothing else refers to it.
+ */
+export function dropBodies(p: PackedPage, keep: (text: string) => boolean): void {
+  const { refs, values } = p;
+  let c = 0;
+  for (let i = 0; i < p.count; i++) {
+    const kind = refs[c]!;
+    const body = kind === ROW_TEXT ? c + 2 : kind === ROW_TEXT_FULL ? c + 9 : -1;
+    if (body >= 0) {
+      const v = refs[body]!;
+      if (v !== NONE && !keep(values[v] as string)) {
+        refs[body] = NONE;
+        values[v] = null;
+      }
+    }
+    c += kind === ROW_TEXT ? 4 : kind === ROW_TEXT_FULL ? 11 : kind === ROW_OTHER ? 14 : kind === ROW_OTHER_FULL ? 19 : Infinity;
+  }
+  if (c !== p.refsLength) throw new Error(`analysis reader: the page after message ${p.afterSeq} did not walk to its end`);
+}

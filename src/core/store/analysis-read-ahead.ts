@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { startWorker } from '../common/worker-thread.ts';
 import { getLogger } from '../common/logger.ts';
 import type { PackedPage } from './analysis-page-format.ts';
@@ -7,10 +7,10 @@ import type { EventColumns } from './rows.ts';
 
 const log = getLogger('store');
 
-/** What the reading thread sends: it is up, a page, or what stopped it. */
-export type ReadAheadReply = { type: 'ready' } | { type: 'page'; page: PackedPage } | { type: 'failed'; message: string; code: string | null };
-/** What it is told: where to start, and that a page it sent was taken. */
-export type ReadAheadRequest = { type: 'start'; afterSeq: number; limit: number } | { type: 'taken' };
+/** What the reading thread sends: it is up, a page went on the pages port, or what stopped it. */
+export type ReadAheadReply = { type: 'ready' } | { type: 'sent' } | { type: 'failed'; message: string; code: string | null };
+/** What it is told: where to start and the port its pages go on, and that a page it sent was taken. */
+export type ReadAheadRequest = { type: 'start'; afterSeq: number; limit: number; lanes: number; lane: number; pages: MessagePort } | { type: 'taken' };
 
 export interface ReadAheadData {
   path: string;
@@ -18,6 +18,8 @@ export interface ReadAheadData {
   eventCols: EventColumns;
   /** Pages sent and not yet taken, at most. */
   ahead: number;
+  /** Plain records' body texts that match none of this (a regular expression's source) are left out (dropBodies); null: none is. */
+  bodyKeys: string | null;
 }
 
 /**
@@ -26,10 +28,16 @@ export interface ReadAheadData {
  * pages before (issue 12: reading was three quarters of a recompute). It reads from where
  * it is started, at most `ahead` pages beyond those taken, until a page comes short. The
  * thread never keeps the process alive, and `close` ends it wherever it is.
+ *
+ * Pages come on a port of their own and are taken from it (receiveMessageOnPort) only when
+ * the analysis wants the next one: a page read ahead waits as bytes outside the heap,
+ * instead of as thousands of objects that every young-generation collection of the
+ * analysis thread copies while they wait (issue 12: those copies were a quarter of its time).
  */
 export class AnalysisReadAhead {
   private readonly worker: Worker;
-  private readonly queue: PackedPage[] = [];
+  private readonly pages: MessagePort;
+  private readonly toThread: MessagePort;
   private waiting: ((p: PackedPage | null) => void) | null = null;
   private state: 'starting' | 'ready' | 'reading' | 'failed' | 'closed' = 'starting';
   private readonly up: Promise<boolean>;
@@ -40,14 +48,18 @@ export class AnalysisReadAhead {
     this.eventCols = data.eventCols;
     this.worker = startWorker('analysis-read-worker', import.meta.url, data);
     this.worker.unref();
+    ({ port1: this.pages, port2: this.toThread } = new MessageChannel());
+    this.pages.unref();
     this.up = new Promise((resolve) => (this.settleUp = resolve));
     this.worker.on('message', (r: ReadAheadReply) => {
       if (r.type === 'ready') {
         if (this.state === 'starting') this.state = 'ready';
         this.settleUp(this.state === 'ready');
-      } else if (r.type === 'page') {
-        if (this.waiting) this.hand(r.page);
-        else this.queue.push(r.page);
+      } else if (r.type === 'sent') {
+        if (this.waiting) {
+          const p = this.receive();
+          if (p !== null) this.hand(p);
+        }
       } else {
         this.fail(Object.assign(new Error(r.message), r.code === null ? {} : { code: r.code }));
       }
@@ -75,16 +87,17 @@ export class AnalysisReadAhead {
     return this.state === 'failed';
   }
 
-  start(afterSeq: number, limit: number): void {
+  /** Reads the pages after `afterSeq`: every one, or, as lane `lane` of `lanes` threads, every `lanes`-th (nextLaneStart). */
+  start(afterSeq: number, limit: number, lanes = 1, lane = 0): void {
     if (this.state !== 'ready') throw new Error(`the analysis reading thread cannot start (${this.state})`);
     this.state = 'reading';
-    this.post({ type: 'start', afterSeq, limit });
+    this.worker.postMessage({ type: 'start', afterSeq, limit, lanes, lane, pages: this.toThread } satisfies ReadAheadRequest, [this.toThread]);
   }
 
-  /** The next page in order; null once the thread has failed (queued pages come first). */
+  /** The next page in order; null once the thread has failed (pages sent before come first). */
   next(): PackedPage | null | Promise<PackedPage | null> {
-    const p = this.queue.shift();
-    if (p !== undefined) {
+    const p = this.state === 'closed' ? null : this.receive();
+    if (p !== null) {
       this.post({ type: 'taken' });
       return p;
     }
@@ -98,7 +111,14 @@ export class AnalysisReadAhead {
     this.state = 'closed';
     this.settleUp(false);
     this.release(null);
+    this.pages.close();
     void this.worker.terminate();
+  }
+
+  /** The next page sent, if one is there. */
+  private receive(): PackedPage | null {
+    const m = receiveMessageOnPort(this.pages) as { message: PackedPage } | undefined;
+    return m === undefined ? null : m.message;
   }
 
   private hand(p: PackedPage): void {
@@ -118,7 +138,10 @@ export class AnalysisReadAhead {
     log.debug(`analysis reading thread: ${err.message}`);
     this.state = 'failed';
     this.settleUp(false);
-    if (this.queue.length === 0) this.release(null);
+    // Pages sent before it stopped are still taken (the next one is read here otherwise).
+    const p = this.waiting ? this.receive() : null;
+    if (p !== null) this.hand(p);
+    else this.release(null);
     void this.worker.terminate();
   }
 

@@ -2,16 +2,20 @@
  * The reading thread of a recompute (analysis-read-ahead.ts): reads a session's pages for
  * its analysis with its own read-only connection and sends each as a PackedPage, its
  * buffers transferred, at most `ahead` pages beyond those the analysis thread has taken.
+ * One of `lanes` such threads, it reads every `lanes`-th page (see nextLaneStart).
  * Built as its own entry (out/cli, out/main).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Database as Db } from 'better-sqlite3';
 import { openQuietly } from './open.ts';
 import { AnalysisPageQuery } from './analysis-page-query.ts';
-import { lastSeqOf, transferList } from './analysis-page-format.ts';
+import { dropBodies, lastSeqOf, nextLaneStart, transferList } from './analysis-page-format.ts';
 import type { ReadAheadData, ReadAheadReply, ReadAheadRequest } from './analysis-read-ahead.ts';
 
-const { path, options, eventCols, ahead } = workerData as ReadAheadData;
+const { path, options, eventCols, ahead, bodyKeys } = workerData as ReadAheadData;
+const keys = bodyKeys === null ? null : new RegExp(bodyKeys);
+/** A body text the analysis may read: one it could not is left out here rather than copied to it (see bodyTextKeys). */
+const mayBeRead = (text: string): boolean => text.includes('\\') || text.includes('\uFFFD') || keys!.test(text);
 const port = parentPort!;
 const send = (r: ReadAheadReply, transfer: ArrayBuffer[] = []): void => port.postMessage(r, transfer);
 let db: Db | null = null;
@@ -25,19 +29,22 @@ function fail(err: unknown): void {
   db = null;
 }
 
-async function read(from: Db, afterSeq: number, limit: number): Promise<void> {
+async function read(from: Db, pages: MessagePort, afterSeq: number, limit: number, lanes: number, lane: number): Promise<void> {
   const query = new AnalysisPageQuery(from, eventCols);
-  let seq = afterSeq;
+  let seq = afterSeq + lane * limit;
   for (;;) {
     // Messages (pages taken) are heard only while this waits: it reads on until `ahead` are out.
     while (inFlight >= ahead) await new Promise<void>((r) => (wake = r));
     const page = query.read(seq, limit);
+    if (keys !== null) dropBodies(page, mayBeRead);
     const { count } = page;
     // Read before sending: the transfer leaves this thread's views of the page empty.
-    seq = lastSeqOf(page);
+    const last = lastSeqOf(page);
     inFlight++;
-    send({ type: 'page', page }, transferList(page));
+    pages.postMessage(page, transferList(page));
+    send({ type: 'sent' });
     if (count < limit) return;
+    seq = lanes === 1 ? last : nextLaneStart(seq, last, limit, lanes);
   }
 }
 
@@ -50,7 +57,7 @@ port.on('message', (m: ReadAheadRequest) => {
     return;
   }
   if (db === null) return;
-  read(db, m.afterSeq, m.limit)
+  read(db, m.pages, m.afterSeq, m.limit, m.lanes, m.lane)
     .catch(fail)
     .finally(() => {
       // The last page is sent: nothing more is read; the analysis thread ends this thread.

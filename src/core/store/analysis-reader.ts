@@ -43,73 +43,122 @@ export interface AnalysisPagesSource {
 /**
  * The pages `feedSession` reads, in seq order: the first after `afterSeq` holding up to
  * `first` messages, then `page` each. They are read on this thread until the reading
- * thread (`ahead`, when given) is up, then by it, a few pages ahead, while this thread
- * analyses; every page it sends must start where the last one ended. Should the thread
- * fail, or the file's event-time columns move, reading goes on here from the last page
- * handed out (damage the thread met is met again, and named as any read names it).
+ * threads (`lanes`, when given) are up, then by them, a few pages ahead, while this thread
+ * analyses. With one thread every page it sends must start where the last one ended; with
+ * more, each reads every n-th page of a grid (nextLaneStart) and they are taken in turn, so
+ * reading, the larger part of a recompute, is shared between cores (issue 12: one thread
+ * reading left the analysis thread waiting half the time). A row handed out already (a
+ * page that reached over a gap in the seqs) is dropped. The first short page is the last:
+ * what a recording added after it is not read, as with one thread. Should a thread fail,
+ * or the file's event-time columns move, reading goes on here from the last page handed
+ * out (damage a thread met is met again, and named as any read names it).
  */
 export class AnalysisPages {
   private seq: number;
   private pages = 0;
   private threadPages = 0;
-  private decoder: AnalysisPageDecoder | null = null;
+  private decoders: AnalysisPageDecoder[] = [];
+  /** Each lane's next page, taken from its thread and not yet handed out (null: not yet asked for). */
+  private heads: (PackedPage | null)[];
+  /** Where the lanes' grid starts (the last seq read on this thread), and the last grid page handed out. */
+  private gridFrom = 0;
+  private lastCell = -Infinity;
+  private done = false;
 
   constructor(
     private readonly source: AnalysisPagesSource,
     afterSeq: number,
     private readonly first: number,
     private readonly page: number,
-    private ahead: AnalysisReadAhead | null,
+    private lanes: AnalysisReadAhead[],
   ) {
     this.seq = afterSeq;
+    this.heads = lanes.map(() => null);
   }
 
-  /** The next page; a promise when it is still being read on the other thread. */
+  /** The last page has been handed out: it came short, so the file held no more when it was read. */
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /** The next page; a promise when it is still being read on another thread. */
   next(): StoredMessage[] | Promise<StoredMessage[]> {
-    const ahead = this.usable();
-    if (ahead === null) {
-      const out = this.source.inline(this.seq, this.pages === 0 ? this.first : this.page);
+    if (!this.usable()) {
+      const limit = this.pages === 0 ? this.first : this.page;
+      const out = this.source.inline(this.seq, limit);
+      this.done = out.length < limit;
       this.advance(out);
       return out;
     }
-    if (!ahead.started) ahead.start(this.seq, this.page);
-    const p = ahead.next();
-    return p instanceof Promise ? p.then((q) => (q === null ? this.next() : this.take(q))) : p === null ? this.next() : this.take(p);
+    if (!this.lanes[0]!.started) {
+      this.gridFrom = this.seq;
+      this.lanes.forEach((a, i) => a.start(this.seq, this.page, this.lanes.length, i));
+    }
+    // The lowest page of the grid is due next: every lane's next page is needed to know it.
+    for (let i = 0; i < this.lanes.length; i++) {
+      if (this.heads[i] !== null) continue;
+      const p = this.lanes[i]!.next();
+      if (p instanceof Promise) {
+        return p.then((q) => {
+          if (q === null) return this.next();
+          this.heads[i] = q;
+          return this.next();
+        });
+      }
+      if (p === null) return this.next();
+      this.heads[i] = p;
+    }
+    let lane = 0;
+    for (let i = 1; i < this.heads.length; i++) if (this.heads[i]!.afterSeq < this.heads[lane]!.afterSeq) lane = i;
+    const p = this.heads[lane]!;
+    this.heads[lane] = null;
+    return this.take(p, lane);
   }
 
-  /** Resolves once the reading thread is up (true), or when there is none or it failed (false). */
-  threadUp(): Promise<boolean> {
-    return this.ahead?.whenUp() ?? Promise.resolve(false);
+  /** Resolves once every reading thread is up (true), or when there is none or one failed (false). */
+  async threadUp(): Promise<boolean> {
+    if (this.lanes.length === 0) return false;
+    const up = await Promise.all(this.lanes.map((a) => a.whenUp()));
+    return up.every(Boolean);
   }
 
-  /** Pages taken from the reading thread so far. */
+  /** Pages taken from the reading threads so far. */
   get fromThread(): number {
     return this.threadPages;
   }
 
   close(): void {
-    this.ahead?.close();
-    this.ahead = null;
+    for (const a of this.lanes) a.close();
+    this.lanes = [];
+    this.heads = [];
   }
 
-  /** The reading thread, once it is up and while it reads this file as this thread would. */
-  private usable(): AnalysisReadAhead | null {
-    const a = this.ahead;
-    if (a === null || this.pages === 0) return null;
-    if (a.failed || a.eventCols !== this.source.eventCols()) {
+  /** The reading threads, once all are up, and while they read this file as this thread would. */
+  private usable(): boolean {
+    const lanes = this.lanes;
+    if (lanes.length === 0 || this.pages === 0) return false;
+    if (lanes.some((a) => a.failed) || lanes[0]!.eventCols !== this.source.eventCols()) {
       this.close();
-      return null;
+      return false;
     }
-    return a.started || a.ready ? a : null;
+    return lanes.every((a) => a.started || a.ready);
   }
 
-  private take(p: PackedPage): StoredMessage[] {
-    if (p.afterSeq !== this.seq) throw new Error(`analysis reader: the page after message ${p.afterSeq} came where the one after ${this.seq} was due`);
+  private take(p: PackedPage, lane: number): StoredMessage[] {
+    const one = this.lanes.length === 1;
+    if (one ? p.afterSeq !== this.seq : p.afterSeq <= this.lastCell || (p.afterSeq - this.gridFrom) % this.page !== 0) {
+      throw new Error(`analysis reader: the page after message ${p.afterSeq} came where the one after ${one ? this.seq : this.lastCell} was due`);
+    }
     if (p.count > this.page) throw new Error(`analysis reader: a page of ${p.count} messages came where at most ${this.page} were asked for`);
-    this.decoder ??= this.source.decoder();
-    const out = this.decoder.decode(p);
+    this.lastCell = p.afterSeq;
+    // Each thread defines its own name sets: its pages are made by a decoder of its own.
+    const decoder = (this.decoders[lane] ??= this.source.decoder());
+    let out = decoder.decode(p);
     this.threadPages++;
     if (out.length > 0 && out[out.length - 1]!.seq !== lastSeqOf(p)) throw new Error('analysis reader: a page decoded to other messages than it holds');
+    this.done = p.count < this.page;
+    if (this.done) this.close();
+    if (out.length > 0 && out[0]!.seq <= this.seq) out = out.filter((m) => m.seq > this.seq);
     this.advance(out);
     return out;
   }

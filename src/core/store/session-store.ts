@@ -14,7 +14,7 @@ import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, ver
 import { EVENT_COLUMNS, HASHED_COLUMNS, KEY_REFS_COLUMNS, TIME_BLOCKS_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
-import { ANALYSIS_READ_AHEAD, ANALYSIS_THREAD_MIN, PREVIEW_BYTES } from '../common/constants.ts';
+import { ANALYSIS_READ_AHEAD, ANALYSIS_READ_THREADS, ANALYSIS_THREAD_MIN, PREVIEW_BYTES } from '../common/constants.ts';
 import { getLogger } from '../common/logger.ts';
 import { checkIntegrity } from './integrity.ts';
 import { verifyInBackground } from './integrity-background.ts';
@@ -407,19 +407,22 @@ export class SessionStore {
   /**
    * The pages the analysis reads the session with after `afterSeq` (`first` messages, then
    * `page` each; see AnalysisPages): read on a thread of their own when more than
-   * ANALYSIS_THREAD_MIN messages are left, or as `thread` says.
+   * ANALYSIS_THREAD_MIN messages are left, or as `thread` says (ANALYSIS_READ_THREADS of them).
+   * With `bodyKeys` (AnalysisState.bodyTextKeys), those threads leave out the body texts of
+   * plain records that cannot match it, as if they were no JSON.
    */
-  analysisPages(afterSeq: number, first: number, page: number, thread?: boolean): AnalysisPages {
-    let ahead: AnalysisReadAhead | null = null;
+  analysisPages(afterSeq: number, first: number, page: number, thread?: boolean, bodyKeys: string | null = null): AnalysisPages {
+    const lanes: AnalysisReadAhead[] = [];
     if (thread ?? this.lastSeqCache - afterSeq > ANALYSIS_THREAD_MIN) {
       try {
-        ahead = new AnalysisReadAhead({ path: this.path, options: this.options, eventCols: this.eventCols, ahead: ANALYSIS_READ_AHEAD });
+        for (let i = 0; i < ANALYSIS_READ_THREADS; i++) lanes.push(new AnalysisReadAhead({ path: this.path, options: this.options, eventCols: this.eventCols, ahead: ANALYSIS_READ_AHEAD, bodyKeys }));
       } catch (err) {
-        log.debug(`the analysis reads on this thread: ${(err as Error).message}`);
+        // As many as started read (none: this thread reads).
+        log.debug(`the analysis reads on ${lanes.length || 'this'} thread(s): ${(err as Error).message}`);
       }
     }
     const source = { inline: (s: number, n: number) => this.pageForAnalysis(s, n), eventCols: () => this.eventCols, decoder: () => new AnalysisPageDecoder(this.db) };
-    return new AnalysisPages(source, afterSeq, first, page, ahead);
+    return new AnalysisPages(source, afterSeq, first, page, lanes);
   }
 
   /** Per-destination counts and bytes. */
