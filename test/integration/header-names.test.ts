@@ -5,9 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SessionStore } from '../../src/core/store/session-store.ts';
+import { Replayer } from '../../src/core/replay/index.ts';
 import { adminClient, createTopic, deleteTopics, kafkaBrokers, kcatProduce, uniqueName } from '../helpers/kafka.ts';
 import { AmqpClient, amqpRecording, createVhost, runPython, suffix } from '../helpers/amqp.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
+import { assertExact } from '../helpers/own-names.ts';
 
 // Header and property names are data: `__proto__` and `constructor` are stored exactly
 // like any other name, survive export and import, and change no object's prototype.
@@ -24,15 +26,6 @@ async function flowscope(args: string[], dataDir: string): Promise<string> {
   });
 }
 
-/** What JSON.parse gives: `__proto__` as an own key (an object literal would set the prototype instead). */
-const expected = (json: string): Record<string, unknown> => JSON.parse(json) as Record<string, unknown>;
-
-function assertExact(headers: Record<string, unknown> | null | undefined, json: string, what: string): void {
-  assert.ok(headers, `${what}: headers stored`);
-  assert.deepEqual(Object.keys(headers), Object.keys(expected(json)), `${what}: every name, in order`);
-  assert.deepEqual(headers, expected(json), `${what}: names and values exact`);
-  assert.equal(Object.getPrototypeOf(headers), Object.prototype, `${what}: no name changed the object's prototype`);
-}
 
 test('kcat headers named __proto__ and constructor import, export and re-import exactly', async (t) => {
   const brokers = await kafkaBrokers();
@@ -71,7 +64,43 @@ test('kcat headers named __proto__ and constructor import, export and re-import 
   s.close();
 });
 
-test('a RabbitMQ header table with __proto__ and constructor fields is recorded exactly', async (t) => {
+test('kcat headers named __proto__, toString and constructor are recorded live, exported and replayed exactly, and correlation-id still pairs', async (t) => {
+  const brokers = await kafkaBrokers();
+  const admin = await adminClient(brokers);
+  const topic = uniqueName('fs-protolive');
+  const copy = `${topic}-copy`;
+  t.after(async () => {
+    await deleteTopics(admin, [topic, copy]);
+    await admin.disconnect();
+  });
+  await createTopic(admin, topic);
+  const dir = tmpDir();
+  const line = path.join(dir, 'value.txt');
+  fs.writeFileSync(line, 'k1:one\n');
+  // What kcat -P -H sends: each -H one header, in order, repeated names repeated.
+  const first: [string, string][] = [['__proto__', 'x'], ['toString', 'y'], ['constructor', 'z'], ['hasOwnProperty', 'h'], ['correlation-id', 'c-1']];
+  const second: [string, string][] = [['toString', 'a'], ['toString', 'b'], ['__proto__', 'p1'], ['__proto__', 'p2'], ['valueOf', 'v']];
+  await kcatProduce({ brokers, topic, file: line, keyDelimiter: ':', partition: 0, headers: first });
+  await kcatProduce({ brokers, topic, file: line, keyDelimiter: ':', partition: 0, headers: second });
+
+  const session = path.join(dir, 'live.flowscope');
+  await flowscope(['record', '--kafka', brokers.join(','), '--topic', topic, '--from-beginning', '--max-messages', '2', '--out', session], dir);
+  const exported = path.join(dir, 'live.jsonl');
+  await flowscope(['export', session, '--out', exported], dir);
+  const lines = fs.readFileSync(exported, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { headers: Record<string, unknown>; correlationId?: string });
+  assert.equal(lines.length, 2);
+  assertExact(lines[0]!.headers, '{"__proto__":"x","toString":"y","constructor":"z","hasOwnProperty":"h","correlation-id":"c-1"}', 'one of each');
+  assertExact(lines[1]!.headers, '{"toString":["a","b"],"__proto__":["p1","p2"],"valueOf":"v"}', 'repeated names');
+  assert.equal(lines[0]!.correlationId, 'c-1', 'a correlation-id header is read as before');
+
+  // Replayed onto another topic: kcat reads the same headers there.
+  await flowscope(['replay', session, '--to', `kafka://${brokers.join(',')}`, '--map', `${topic}=${copy}`, '--speed', 'max'], dir);
+  const { stdout } = await run('kcat', ['-b', brokers.join(','), '-C', '-J', '-t', copy, '-o', 'beginning', '-e', '-q'], { timeout: 60_000 });
+  const replayed = stdout.trim().split('\n').map((l) => (JSON.parse(l) as { headers: string[] }).headers);
+  assert.deepEqual(replayed, [first.flat(), second.flat()], 'every header, in order, on the replayed records');
+});
+
+test('a RabbitMQ header table with __proto__, toString and constructor fields is recorded exactly, and replayed onto another exchange the same', async (t) => {
   const vh = await createVhost();
   t.after(() => vh.dispose());
   const admin = await AmqpClient.open(vh.url);
@@ -88,7 +117,7 @@ test('a RabbitMQ header table with __proto__ and constructor fields is recorded 
     vh.url,
     ex,
     // JSON text, not object literals: in a literal, `__proto__:` sets the prototype instead of a key.
-    `[{"key":"a","body":"table","props":{"headers":{"__proto__":{"inner":"table"},"constructor":"c","normal":"n"}}},
+    `[{"key":"a","body":"table","props":{"headers":{"__proto__":{"inner":"table"},"constructor":"c","toString":"t","normal":"n"}}},
       {"key":"b","body":"void","props":{"headers":{"constructor":"c","__proto__":null,"normal":"n"}}},
       {"key":"c","body":"nested","props":{"headers":{"outer":{"__proto__":[1,2],"constructor":"c"}}}},
       {"key":"d","body":"string","props":{"headers":{"first":"f","__proto__":"p","constructor":"c"}}},
@@ -101,9 +130,26 @@ test('a RabbitMQ header table with __proto__ and constructor fields is recorded 
   const byKey = (k: string) => got.find((m) => m.routingKey === k)!;
   // amqplib's decoder drops such a field or makes it the table's prototype; the tap reads
   // it back from the frame, in its place (raw-headers.ts).
-  assertExact(byKey('a').headers, '{"__proto__":{"inner":"table"},"constructor":"c","normal":"n"}', 'table value');
+  assertExact(byKey('a').headers, '{"__proto__":{"inner":"table"},"constructor":"c","toString":"t","normal":"n"}', 'table value');
   assertExact(byKey('b').headers, '{"constructor":"c","__proto__":null,"normal":"n"}', 'void value');
   assertExact(byKey('c').headers, '{"outer":{"__proto__":[1,2],"constructor":"c"}}', 'nested table');
   assertExact(byKey('d').headers, '{"first":"f","__proto__":"p","constructor":"c"}', 'string value (amqplib alone drops it)');
   assertExact(byKey('e').headers, '{"__proto__":42,"outer":{"__proto__":"deep","x":1}}', 'number value, and a string one nested');
+
+  // Replayed onto another exchange and recorded there: the same tables, name for name.
+  const ex2 = `${ex}.copy`;
+  await admin.ch.assertExchange(ex2, 'topic', { durable: false });
+  const again = amqpRecording({ url: vh.url, exchanges: [ex2] });
+  t.after(() => again.close());
+  await again.recorder.add(again.connector);
+  await waitFor('second recording', () => again.status()?.status === 'recording');
+  await rec.stop();
+  const report = await new Replayer(rec.store, { to: vh.url, speed: 'max', map: { [ex]: ex2 } }).run();
+  assert.equal(report.state, 'done', report.error ?? '');
+  assert.deepEqual([report.sent, report.failed], [5, 0]);
+  const replayed = await waitFor('five replayed', () => {
+    const m = again.messages();
+    return m.length >= 5 ? m : null;
+  });
+  for (const m of replayed) assertExact(m.headers, JSON.stringify(byKey(m.routingKey!).headers), `replayed ${m.routingKey}`);
 });

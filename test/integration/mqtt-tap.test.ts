@@ -4,6 +4,7 @@ import { MqttTapConnector } from '../../src/core/connectors/mqtt/tap.ts';
 import { analyzeSaved } from '../helpers/analysis.ts';
 import { MQTT_URL, mosquittoPub, runPrefix, tapRecording } from '../helpers/mqtt-nats.ts';
 import { waitFor } from '../helpers/tmp.ts';
+import { assertExact } from '../helpers/own-names.ts';
 
 const INVALID_UTF8 = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41, 0xc3, 0x28, 0x0a]);
 
@@ -106,4 +107,15 @@ test('MQTT 5 request/response: 20 requests, 15 answered on their response topic 
     assert.equal(JSON.parse(Buffer.from(req.payload).toString()).n, JSON.parse(Buffer.from(rep.payload).toString()).r);
     assert.equal(rep.destination, req.replyTo);
   }
+});
+
+test('MQTT 5 user properties named __proto__, toString and constructor are recorded like any other name', async (t) => {
+  const p = runPrefix();
+  const rec = await tapRecording((sink) => new MqttTapConnector({ id: 'tap', url: MQTT_URL, topics: [`${p}/#`] }, sink));
+  t.after(() => rec.close());
+  const prop = (name: string, value: string): string[] => ['-D', 'publish', 'user-property', name, value];
+  await mosquittoPub(['-V', 'mqttv5', '-t', `${p}/names`, '-m', 'x', ...prop('__proto__', 'p'), ...prop('toString', 't'), ...prop('constructor', 'c'), ...prop('toString', 't2'), ...prop('plain', 'n')]);
+  await waitFor('the message', () => rec.stored() === 1);
+  const [m] = [...rec.store.iterate({})];
+  assertExact(m!.headers, '{"__proto__":"p","toString":["t","t2"],"constructor":"c","plain":"n"}', 'user properties');
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { connect, headers as natsHeaders } from 'nats';
 import { NatsTapConnector } from '../../src/core/connectors/nats/tap.ts';
 import { MqttTapConnector } from '../../src/core/connectors/mqtt/tap.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
@@ -9,6 +10,7 @@ import type { EndpointState } from '../../src/core/engine/recorder.ts';
 import { analyzeSaved } from '../helpers/analysis.ts';
 import { NATS_URL, RawNats, runPrefix, tapRecording } from '../helpers/mqtt-nats.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
+import { assertExact } from '../helpers/own-names.ts';
 
 const INVALID_UTF8 = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41, 0xc3, 0x28, 0x0d, 0x0a]);
 
@@ -99,4 +101,19 @@ test('NATS and MQTT taps: a broker that is not there is reported as reconnecting
     assert.match(s.detail!, /connection refused/);
   }
   assert.ok(states.every((s) => !(s.detail ?? '').includes('s3cret')), 'no password in any status');
+});
+
+test('NATS headers named __proto__, toString and constructor from nats.js are recorded like any other name', async (t) => {
+  const p = runPrefix();
+  const rec = await tapRecording((sink) => new NatsTapConnector({ id: 'tap', url: NATS_URL, subjects: [`${p}.>`] }, sink));
+  t.after(() => rec.close());
+  const nc = await connect({ servers: NATS_URL });
+  t.after(() => nc.close());
+  const h = natsHeaders();
+  for (const [k, v] of [['__proto__', 'p'], ['toString', 't'], ['constructor', 'c'], ['toString', 't2'], ['plain', 'n']] as const) h.append(k, v);
+  nc.publish(`${p}.names`, 'x', { headers: h });
+  await nc.flush();
+  await waitFor('the message', () => rec.stored() === 1);
+  const [m] = [...rec.store.iterate({})];
+  assertExact(m!.headers, '{"__proto__":"p","toString":["t","t2"],"constructor":"c","plain":"n"}', 'headers');
 });

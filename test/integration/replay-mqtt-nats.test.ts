@@ -6,6 +6,7 @@ import { Replayer } from '../../src/core/replay/index.ts';
 import type { StoredMessage } from '../../src/shared/model.ts';
 import { MQTT_URL, NATS_URL, RawNats, mosquittoPub, runPrefix, type RawNatsMsg } from '../helpers/mqtt-nats.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
+import { assertExact } from '../helpers/own-names.ts';
 import { hex, startRecording } from './replay-support.ts';
 
 const INVALID_UTF8 = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41, 0xc3, 0x28, 0x0d, 0x0a]);
@@ -99,4 +100,42 @@ test('nats: messages a raw-protocol client published, replayed onto other subjec
   assert.deepEqual(received[1]!.payload, INVALID_UTF8);
   assert.equal(received[2]!.reply, `${p}.inbox.1`);
   assert.equal(received[3]!.payload.byteLength, 0);
+});
+
+test('mqtt and nats: headers named __proto__, toString and constructor are replayed like any other name', async (t) => {
+  const p = runPrefix();
+  const dir = tmpDir();
+  const want = '{"__proto__":"p","toString":["t","t2"],"constructor":"c","plain":"n"}';
+  const pairs: [string, string][] = [['__proto__', 'p'], ['toString', 't'], ['constructor', 'c'], ['toString', 't2'], ['plain', 'n']];
+
+  const mq = await startRecording(dir, 'mqtt-names', (id, sink) => new MqttTapConnector({ id, url: MQTT_URL, topics: [`${p}/src`] }, sink));
+  t.after(() => mq.stop());
+  await mosquittoPub(['-V', '5', '-t', `${p}/src`, '-m', 'x', ...pairs.flatMap(([k, v]) => ['-D', 'publish', 'user-property', k, v])]);
+  await waitFor('the mqtt message recorded', () => mq.store.count() === 1, 15_000);
+  await mq.stop();
+  const mqDst = await startRecording(dir, 'mqtt-names-dst', (id, sink) => new MqttTapConnector({ id, url: MQTT_URL, topics: [`${p}/dst`] }, sink));
+  t.after(() => mqDst.stop());
+  const mqReport = await new Replayer(mq.store, { to: MQTT_URL, speed: 'max', map: { [`${p}/src`]: `${p}/dst` } }).run();
+  assert.equal(mqReport.state, 'done', mqReport.error ?? '');
+  await waitFor('the replayed mqtt message', () => mqDst.store.count() === 1, 15_000);
+  await mqDst.stop();
+  assertExact([...mq.store.iterate()][0]!.headers, want, 'mqtt recorded');
+  assertExact([...mqDst.store.iterate()][0]!.headers, want, 'mqtt replayed');
+
+  const nc = await RawNats.connect();
+  t.after(() => nc.close());
+  const na = await startRecording(dir, 'nats-names', (id, sink) => new NatsTapConnector({ id, url: NATS_URL, subjects: [`${p}.src`] }, sink));
+  t.after(() => na.stop());
+  nc.pub(`${p}.src`, 'x', { headers: pairs });
+  await nc.ping();
+  await waitFor('the nats message recorded', () => na.store.count() === 1, 15_000);
+  await na.stop();
+  assertExact([...na.store.iterate()][0]!.headers, want, 'nats recorded');
+  const received: RawNatsMsg[] = [];
+  await nc.sub(`${p}.dst`, (m) => received.push(m));
+  const naReport = await new Replayer(na.store, { to: NATS_URL, speed: 'max', map: { [`${p}.src`]: `${p}.dst` } }).run();
+  assert.equal(naReport.state, 'done', naReport.error ?? '');
+  await waitFor('the replayed nats message', () => received.length === 1, 15_000);
+  // Repeated names are sent together, in the order each name first came.
+  assert.deepEqual(headerPairs(received[0]!.headers), [['__proto__', 'p'], ['toString', 't'], ['toString', 't2'], ['constructor', 'c'], ['plain', 'n']]);
 });

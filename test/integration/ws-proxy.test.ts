@@ -105,6 +105,33 @@ for (const [variant, Proxy] of VARIANTS) {
   });
 }
 
+for (const [variant, Proxy] of VARIANTS) {
+  test(`${variant}: handshake headers named __proto__, toString and constructor cross the proxy and are listed like any other`, async () => {
+    // The target: a ws server that answers with the handshake headers it received, as sent.
+    const target = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    target.on('connection', (ws, req) => ws.on('message', () => ws.send(JSON.stringify(req.rawHeaders))));
+    await new Promise((resolve) => target.once('listening', resolve));
+    const { store, recorder } = recording(tmpDir());
+    try {
+      const proxy = new Proxy({ id: 'proxy', listenPort: 0, target: `ws://127.0.0.1:${(target.address() as AddressInfo).port}` }, recorder.sink('proxy'));
+      await recorder.add(proxy);
+      const sent = [['__proto__', 'p'], ['toString', 't'], ['constructor', 'c'], ['X-Plain', 'n']];
+      const [reply] = await runPythonClient('ws_headers_client.py', [`ws://127.0.0.1:${proxy.port}/names`, JSON.stringify(sent)]);
+      const raw = JSON.parse(reply!) as string[];
+      const got = new Map<string, string>();
+      for (let i = 0; i < raw.length; i += 2) got.set(raw[i]!.toLowerCase(), raw[i + 1]!);
+      for (const [name, value] of sent) assert.equal(got.get(name!.toLowerCase()), value, `the target received ${name}`);
+      await recorder.stop();
+      const open = [...store.iterate()].find((m) => m.event === 'open');
+      const forwarded = open?.meta?.forwardedHeaders as string[];
+      for (const name of ['__proto__', 'tostring', 'constructor', 'x-plain']) assert.ok(forwarded.includes(name), `${name} listed among the forwarded headers: ${forwarded.join(', ')}`);
+    } finally {
+      store.close();
+      await new Promise((resolve) => target.close(resolve));
+    }
+  });
+}
+
 /** Connects a Node ws client and collects what it sees until the connection closes. */
 function connect(url: string) {
   const ws = new WebSocket(url);

@@ -86,4 +86,6 @@ test('sending back to origin drops only the headers the broker added when it dea
     { 'x-tenant': 'eu', trace: 'abc' },
   );
   assert.equal(withoutBrokerHeaders({ 'x-death': [] }), null);
+  // JSON text: in an object literal `__proto__:` would set the prototype instead of a key.
+  assert.deepEqual(withoutBrokerHeaders(JSON.parse('{"__proto__":"p","x-death":[],"toString":"t"}')), JSON.parse('{"__proto__":"p","toString":"t"}'), 'any other name is kept, __proto__ too');
 });

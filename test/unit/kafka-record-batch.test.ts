@@ -5,11 +5,14 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { decodeMessages, kafkajsDecodeMessages } from '../../src/core/connectors/kafka/record-batch.ts';
 import { registerCodecs, setCodecEnabled, UNDECODABLE_HEADER } from '../../src/core/connectors/kafka/codecs.ts';
+import { encodeHeaders, type KafkaRecord } from '../../src/core/connectors/kafka/record.ts';
 
 // The tap's record-batch decoder must read every fetch response into exactly the records
 // kafkajs 2.2.4's own decoder reads (same offsets, timestamps, keys, values, headers, batch
 // context), whatever the batch holds: the session file stores what it reads. Each case is
-// decoded by both from the same bytes and compared field for field.
+// decoded by both from the same bytes and compared field for field. One difference is on
+// purpose: header names Object.prototype has (`toString`, `__proto__`) read as the record's
+// own headers, where kafkajs starts them from the inherited member.
 
 const require = createRequire(import.meta.url);
 const kafkajsRoot = path.dirname(require.resolve('kafkajs/package.json'));
@@ -139,7 +142,7 @@ test('plain batches: offsets, timestamps, keys, values and headers as kafkajs re
       { offsetDelta: 1, tsDelta: 5, key: null, value: null },
       { offsetDelta: 2, tsDelta: -3, key: Buffer.alloc(0), value: Buffer.alloc(0) },
       { offsetDelta: 3, headers: [['a', Buffer.from('1')], ['b', null], ['a', Buffer.from('2')], ['a', Buffer.from('3')], [null, Buffer.from('n')]] },
-      { offsetDelta: 4, headers: [['toString', Buffer.from('x')], ['__proto__', Buffer.from('p')], ['__proto__', Buffer.from('q')], ['1', Buffer.from('i')], [UNDECODABLE_HEADER, Buffer.from('?')]] },
+      { offsetDelta: 4, headers: [['tostring', Buffer.from('x')], ['proto', Buffer.from('p')], ['proto', Buffer.from('q')], ['1', Buffer.from('i')], [UNDECODABLE_HEADER, Buffer.from('?')]] },
       // Deltas a batch may hold that need more than 4 bytes (timestamps set by the producer, compacted offsets).
       { offsetDelta: 200_000_000, tsDelta: 86_400_000_000 },
       { offsetDelta: 2_000_000_000, tsDelta: -(2n ** 60n) },
@@ -149,6 +152,36 @@ test('plain batches: offsets, timestamps, keys, values and headers as kafkajs re
   const b3 = batch({ firstOffset: 9_223_372_036_854_775_000n, firstTimestamp: -1n, records: [{ offsetDelta: 0 }, { offsetDelta: 800 }] });
   const got = (await same(section(Buffer.concat([b1, b2, b3])), 'three batches')) as { records: unknown[] };
   assert.equal(got.records.length, 12);
+});
+
+async function headersOf(decode: (d: never) => Promise<unknown[]>, buf: Buffer): Promise<KafkaRecord['headers'][]> {
+  const records = (await decode(new Decoder(buf) as never)) as KafkaRecord[];
+  return records.map((r) => r.headers);
+}
+
+test('header names Object.prototype has are read as the record sent them, from our decoder and from kafkajs\'s', async () => {
+  const names: [string, string][] = [['toString', 'x'], ['__proto__', 'p'], ['__proto__', 'q'], ['constructor', 'c'], ['1', 'i'], ['hasOwnProperty', 'h'], ['valueOf', 'v'], ['valueOf', 'w'], ['valueOf', 'u'], ['plain', 'n']];
+  const buf = section(batch({ records: [{ offsetDelta: 0, headers: names.map(([k, v]) => [k, Buffer.from(v)]) }, { offsetDelta: 1, headers: [['toString', null]] }] }));
+  // JSON text: in an object literal `__proto__:` would set the prototype instead of a key.
+  const want = [JSON.parse('{"1":"i","toString":"x","__proto__":["p","q"],"constructor":"c","hasOwnProperty":"h","valueOf":["v","w","u"],"plain":"n"}'), { toString: null }];
+
+  const ours = await headersOf(decodeMessages, buf);
+  const text = (v: unknown): unknown => (Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? v.map(text) : v);
+  // Object.fromEntries defines each key as its own, `__proto__` too.
+  assert.deepEqual(ours.map((h) => Object.fromEntries(Object.entries(h!).map(([k, v]) => [k, text(v)]))), want, 'our decoder: the own values');
+  assert.equal(Object.getPrototypeOf(ours[0]), Object.prototype, 'no header changed the object\'s prototype');
+  // kafkajs (the fallback for what ours does not read) starts each from the inherited member.
+  const theirs = await headersOf(kafkajsDecodeMessages(), buf);
+  assert.equal((theirs[0]!['toString'] as unknown as unknown[])[0], Object.prototype.toString);
+  assert.equal((theirs[0]!['__proto__'] as unknown[])[0], Object.prototype);
+
+  // What the session stores, from either: every name with its own values.
+  for (const [who, decoded] of [['ours', ours], ['kafkajs', theirs]] as const) {
+    const stored = decoded.map(encodeHeaders);
+    assert.deepEqual(stored, want, who);
+    assert.deepEqual(stored.map((h) => Object.keys(h!)), want.map((h) => Object.keys(h as object)), `${who}: every name, in order`);
+    assert.equal(Object.getPrototypeOf(stored[0]), Object.prototype, `${who}: a plain object`);
+  }
 });
 
 test('LogAppendTime, transactional and control batches, and a partial batch at the tail', async () => {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SessionFileError, SessionStore } from '../../src/core/store/session-store.ts';
-import type { CapturedMessage } from '../../src/shared/model.ts';
+import type { CapturedMessage, JsonValue } from '../../src/shared/model.ts';
 import type { MessageFilter } from '../../src/shared/filter.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -117,6 +117,22 @@ const corpus: CapturedMessage[] = [
   msg({ time: 4000, transport: 'ws', endpoint: 'w1', event: 'frame-in', destKind: 'socket', destination: '/rpc', connection: 'c1', payload: Buffer.from([0, 1, 2, 0x68, 0x65, 0x6c, 0x6c, 0x6f]) }),
   msg({ time: 5000, transport: 'ws', endpoint: 'w1', event: 'frame-out', destKind: 'socket', destination: '/rpc', connection: 'c2', payload: Buffer.from('plain hello') }),
 ];
+
+test('headers named __proto__ and toString are stored, read back and filtered on like any other name', () => {
+  // JSON text: an object literal's `__proto__:` would set the prototype instead of a key.
+  const headers = JSON.parse('{"__proto__":"p","toString":"t","plain":"n"}') as Record<string, JsonValue>;
+  const store = sessionWith([msg({ headers }), msg({ headers: { plain: 'n' } })]);
+  const seqs = (f: MessageFilter): number[] => store.rows(f, { limit: 100 }).map((r) => r.seq);
+  try {
+    assert.deepEqual(store.get(1)!.headers, headers);
+    assert.deepEqual(Object.keys(store.get(1)!.headers!), ['__proto__', 'toString', 'plain']);
+    assert.deepEqual(seqs({ header: { name: '__proto__', value: 'p' } }), [1]);
+    assert.deepEqual(seqs({ header: { name: 'toString' } }), [1]);
+    assert.deepEqual(seqs({ header: { name: 'constructor' } }), []);
+  } finally {
+    store.close();
+  }
+});
 
 test('filters return exactly the matching rows', () => {
   const store = sessionWith(corpus);

@@ -1,6 +1,7 @@
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { JsonValue, StoredMessage } from '../../shared/model.ts';
+import { setOwn } from '../common/own-key.ts';
 import type { DestinationPlan, Publisher, ReplayItem, Settlement } from './types.ts';
 import { isDefaultExchange } from './select.ts';
 
@@ -184,7 +185,8 @@ function addressOf(item: ReplayItem): { exchange: string; routingKey: string } {
 /** Stored header table → amqplib field values: `{ $base64 }` back to bytes, typed values (`{'!': …}`) kept. */
 export function toAmqpTable(h: Record<string, JsonValue>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = toAmqpValue(v);
+  // amqplib encodes a table's own keys (for…in): `__proto__` is sent as a field when it is one.
+  for (const [k, v] of Object.entries(h)) setOwn(out, k, toAmqpValue(v));
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JsonValue, StoredMessage } from '../../shared/model.ts';
+import { setOwn } from '../common/own-key.ts';
 import type { MessageFilter } from '../../shared/filter.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import { deathOf } from '../decode/x-death.ts';
@@ -101,6 +102,6 @@ export function selectDeadLetters(
 export function withoutBrokerHeaders(headers: Record<string, JsonValue> | null | undefined): Record<string, JsonValue> | null {
   if (!headers) return null;
   const out: Record<string, JsonValue> = {};
-  for (const [k, v] of Object.entries(headers)) if (!BROKER_HEADERS.test(k)) out[k] = v;
+  for (const [k, v] of Object.entries(headers)) if (!BROKER_HEADERS.test(k)) setOwn(out, k, v);
   return Object.keys(out).length ? out : null;
 }

@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
 import type { JsonValue } from '../../shared/model.ts';
+import { setOwn } from '../common/own-key.ts';
 import { REPLAY_KAFKA_BATCH_BYTES, REPLAY_KAFKA_BATCH_COUNT } from '../common/constants.ts';
 import type { DestinationPlan, Publisher, ReplayItem, Settlement } from './types.ts';
 
@@ -173,9 +174,8 @@ function toKafkaMessage(item: ReplayItem, partition: number | undefined): Messag
 /** Stored headers (text, `{ $base64 }`, arrays for repeated names) → kafkajs headers, byte for byte. */
 export function toKafkaHeaders(h: Record<string, JsonValue>): IHeaders {
   const out: IHeaders = {};
-  for (const [name, v] of Object.entries(h)) {
-    out[name] = Array.isArray(v) ? v.map(headerBytes) : headerBytes(v);
-  }
+  // kafkajs writes the headers it finds with Object.keys: a `__proto__` one is sent too, if it is an own key.
+  for (const [name, v] of Object.entries(h)) setOwn(out, name, Array.isArray(v) ? v.map(headerBytes) : headerBytes(v));
   return out;
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { JsonValue, StoredMessage } from '../../shared/model.ts';
+import { setOwn } from '../common/own-key.ts';
 import type { DestinationPlan, Publisher, ReplayItem, Settlement } from './types.ts';
 
 interface Queued {
@@ -107,7 +108,8 @@ function publishOptions(m: StoredMessage): IClientPublishOptions {
   const properties: NonNullable<IClientPublishOptions['properties']> = {};
   if (m.headers) {
     const user: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(m.headers)) user[k] = Array.isArray(v) ? v.map(text) : text(v);
+    // mqtt-packet writes the pairs it finds with getOwnPropertyNames: `__proto__` too, as an own key.
+    for (const [k, v] of Object.entries(m.headers)) setOwn(user, k, Array.isArray(v) ? v.map(text) : text(v));
     properties.userProperties = user;
   }
   if (typeof p.contentType === 'string') properties.contentType = p.contentType;

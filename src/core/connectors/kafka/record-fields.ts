@@ -118,9 +118,10 @@ function bytes(buf: Buffer, p: number, end: number): Buffer | null | undefined {
 }
 
 /**
- * Header keys and values, folded into an object exactly as kafkajs folds them: a key seen
- * again becomes an array, in record order, and a key read on a plain object first
- * (`toString`, `__proto__`) starts from what that read gives, as kafkajs's reduce does.
+ * Header keys and values, folded into an object as kafkajs folds them: a key seen again
+ * becomes an array, in record order. Unlike kafkajs, only the record's own headers count: a
+ * name Object.prototype has (`toString`, `__proto__`) reads its own value, where kafkajs's
+ * reduce starts from the inherited member (`[Object.prototype.toString, value]`).
  */
 function readHeaders(buf: Buffer, start: number, end: number, count: number): DecodedRecord['headers'] | null {
   const obj: Record<string, unknown> = {};
@@ -131,7 +132,7 @@ function readHeaders(buf: Buffer, start: number, end: number, count: number): De
     const key = String(keyBytes === null ? null : keyBytes.toString('utf8'));
     const value = bytes(buf, cursor, end);
     if (value === undefined) return null;
-    const prev = obj[key];
+    const prev = Object.hasOwn(obj, key) ? obj[key] : undefined;
     const v = prev === undefined ? value : Array.isArray(prev) ? prev.concat([value]) : [prev, value];
     // kafkajs spreads into a new object with a computed key: an own property, __proto__ too.
     if (key === '__proto__') Object.defineProperty(obj, key, { value: v, writable: true, enumerable: true, configurable: true });

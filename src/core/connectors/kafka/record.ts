@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
 import { UNDECODABLE_HEADER } from './codecs.ts';
 import { kafkaStampSource, plausibleStamp } from '../../common/event-time.ts';
+import { setOwn } from '../../common/own-key.ts';
 
 /** The parts of a kafkajs record (RecordBatchEntry) the tap reads. */
 export interface KafkaRecord {
@@ -106,18 +107,27 @@ export function toCaptured(
   };
 }
 
+/** What reading a name on a fresh plain object gives: Object.prototype's members, `__proto__` included. */
+const PLAIN: Record<string, unknown> = {};
+
 /**
  * Kafka header values are bytes. They are stored as text when they are valid UTF-8, else as
- * `{ $base64 }`; a key repeated in one record becomes an array, in record order.
+ * `{ $base64 }`; a key repeated in one record becomes an array, in record order. Every name
+ * is stored as it came, `__proto__` and `toString` too (see setOwn).
  */
 export function encodeHeaders(headers: KafkaRecord['headers']): Record<string, JsonValue> | null {
   if (!headers) return null;
   let out: Record<string, JsonValue> | null = null;
   for (const name of Object.keys(headers)) {
-    const v = headers[name];
+    let v = headers[name];
     if (v === undefined) continue;
+    // kafkajs's own record decoder (the fallback for batches ours does not read) folds a
+    // record's headers by reading `obj[name]` on a plain object: a name Object.prototype
+    // has (`toString`, `constructor`, `__proto__`) starts from the inherited member, so a
+    // header sent once reads `[member, value]`. The member is never a header's bytes.
+    if (Array.isArray(v) && v[0] === PLAIN[name] && name in PLAIN) v = v.length === 2 ? v[1]! : v.slice(1);
     out ??= {};
-    out[name] = Array.isArray(v) ? v.map(headerValue) : headerValue(v);
+    setOwn(out, name, Array.isArray(v) ? v.map(headerValue) : headerValue(v));
   }
   return out;
 }

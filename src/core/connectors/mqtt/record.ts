@@ -1,5 +1,6 @@
 import type { IPublishPacket } from 'mqtt';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
+import { setOwn } from '../../common/own-key.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -33,7 +34,8 @@ export function mqttMessage(endpoint: string, connection: string, packet: IPubli
   let headers: Record<string, JsonValue> | null = null;
   if (p.userProperties) {
     headers = {};
-    for (const [k, v] of Object.entries(p.userProperties)) headers[k] = Array.isArray(v) ? v.map(String) : String(v);
+    // A user property is any UTF-8 pair: `__proto__` is a name like another (see setOwn).
+    for (const [k, v] of Object.entries(p.userProperties)) setOwn(headers, k, Array.isArray(v) ? v.map(String) : String(v));
   }
   if (p.contentType !== undefined) properties.contentType = p.contentType;
   if (p.payloadFormatIndicator !== undefined) properties.payloadFormatIndicator = p.payloadFormatIndicator ? 1 : 0;

@@ -1,5 +1,6 @@
 import type { Msg } from 'nats';
 import type { CapturedMessage, JsonValue } from '../../../shared/model.ts';
+import { setOwn } from '../../common/own-key.ts';
 import { jetstreamMeta } from './jetstream.ts';
 
 function now(): number {
@@ -71,7 +72,8 @@ export function natsRecord(endpoint: string, connection: string, f: NatsFields, 
   const meta: Record<string, JsonValue> = {};
   if (f.headers) {
     headers = {};
-    for (const [k, v] of f.headers) headers[k] = v.length === 1 ? v[0]! : v;
+    // Any header name is data, `__proto__` too (see setOwn).
+    for (const [k, v] of f.headers) setOwn(headers, k, v.length === 1 ? v[0]! : v);
   }
   if (f.code) {
     meta.status = f.code;

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
 import type { CapturedMessage, JsonValue, MessageEventKind } from '../../../shared/model.ts';
+import { setOwn } from '../../common/own-key.ts';
 
 /** Who ended a connection. 'proxy' means Flowscope itself (stop, unreachable target). */
 export type WsCloseBy = 'client' | 'server' | 'proxy';
@@ -83,14 +84,19 @@ const NOT_FORWARDED = new Set([
 /**
  * The client's handshake headers to repeat towards the target: Authorization, Cookie,
  * Origin, User-Agent and custom headers. Returns the names separately so a recording can
- * say which headers crossed without ever storing their values.
+ * say which headers crossed without ever storing their values. `rawHeaders` is the
+ * request's own list (`IncomingMessage.rawHeaders`): Node's parser files each header into
+ * `headers` by assignment, so one named `__proto__` never reaches it; it is taken from there.
  */
-export function forwardHeaders(headers: IncomingHttpHeaders): { headers: Record<string, string>; names: string[] } {
+export function forwardHeaders(headers: IncomingHttpHeaders, rawHeaders: readonly string[] = []): { headers: Record<string, string>; names: string[] } {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_FORWARDED.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
   }
+  const proto: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === '__proto__') proto.push(rawHeaders[i + 1]!);
+  if (proto.length > 0 && !Object.hasOwn(out, '__proto__')) setOwn(out, '__proto__', proto.join(', '));
   return { headers: out, names: Object.keys(out).sort() };
 }
 

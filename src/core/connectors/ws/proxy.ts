@@ -142,7 +142,7 @@ export class WsProxyConnector implements Connector {
     }
     const connection = `c${++this.connections}`;
     const { url, path } = targetFor(this.opts.target, req.url ?? '/');
-    const fwd = forwardHeaders(req.headers);
+    const fwd = forwardHeaders(req.headers, req.rawHeaders);
     const offered = offeredProtocols(req.headers['sec-websocket-protocol']);
     const client = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     const record = (m: CapturedMessage): void => this.sink.message(m);
