@@ -304,3 +304,30 @@ test('closing mid-read ends the reading thread and the feed', async () => {
     store.close();
   }
 });
+
+test('closing while both reading threads are mid-page stops them without taking the process down', async () => {
+  // A thread terminated inside an SQLite call aborted the whole process (seen in CI); each
+  // thread is now told to stop and ends after its page. Many closes, at many points of a read.
+  const store = SessionStore.create(path.join(tmpDir(), 'reader-close.flowscope'));
+  try {
+    const all = trickyKafka(60_000);
+    store.insertBatch(all);
+    for (let round = 0; round < 20; round++) {
+      const reader = store.analysisPages(0, 1500, 1500, true);
+      const first = reader.next();
+      if (!Array.isArray(first)) await first;
+      assert.equal(await reader.threadUp(), true);
+      for (let i = 0; i < round % 4; i++) {
+        const next = reader.next();
+        if (!Array.isArray(next)) await next;
+      }
+      reader.close();
+      await new Promise((r) => setTimeout(r, round % 3));
+    }
+    // And a whole read after them all still gives every message once.
+    const { pages } = await threadPages(store, 1500);
+    assert.equal(pages.flat().length, all.length);
+  } finally {
+    store.close();
+  }
+});

@@ -7,10 +7,16 @@ import type { EventColumns } from './rows.ts';
 
 const log = getLogger('store');
 
+/** Longest the process waits for a stopped reading thread to finish its page. */
+const READ_STOP_WAIT_MS = 5_000;
+
 /** What the reading thread sends: it is up, a page went on the pages port, or what stopped it. */
 export type ReadAheadReply = { type: 'ready' } | { type: 'sent' } | { type: 'failed'; message: string; code: string | null };
 /** What it is told: where to start and the port its pages go on, and that a page it sent was taken. */
-export type ReadAheadRequest = { type: 'start'; afterSeq: number; limit: number; lanes: number; lane: number; pages: MessagePort } | { type: 'taken' };
+export type ReadAheadRequest =
+  | { type: 'start'; afterSeq: number; limit: number; lanes: number; lane: number; pages: MessagePort }
+  | { type: 'taken' }
+  | { type: 'stop' };
 
 export interface ReadAheadData {
   path: string;
@@ -27,7 +33,8 @@ export interface ReadAheadData {
  * a session's pages with its own read-only connection while this thread analyses the
  * pages before (issue 12: reading was three quarters of a recompute). It reads from where
  * it is started, at most `ahead` pages beyond those taken, until a page comes short. The
- * thread never keeps the process alive, and `close` ends it wherever it is.
+ * thread does not keep the process alive while it reads; `close` tells it to stop after the
+ * page it is reading, and the process then waits for that (see `close`).
  *
  * Pages come on a port of their own and are taken from it (receiveMessageOnPort) only when
  * the analysis wants the next one: a page read ahead waits as bytes outside the heap,
@@ -106,13 +113,25 @@ export class AnalysisReadAhead {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
+  /**
+   * Stops the thread: it ends by itself once the page it may be reading is read, and the
+   * process waits for that (one page). Not `terminate`: a thread ended inside an SQLite call
+   * makes better-sqlite3 throw into a dying isolate, which aborts the whole process
+   * ("FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal", seen in CI when a recompute ended
+   * while the second lane was reading past the last page).
+   */
   close(): void {
     if (this.state === 'closed') return;
+    const wasFailed = this.state === 'failed';
     this.state = 'closed';
     this.settleUp(false);
     this.release(null);
     this.pages.close();
-    void this.worker.terminate();
+    if (wasFailed) return;
+    this.worker.ref();
+    this.post({ type: 'stop' });
+    // A thread that does not end (a read that never returns) must not hold the process.
+    setTimeout(() => this.worker.unref(), READ_STOP_WAIT_MS).unref();
   }
 
   /** The next page sent, if one is there. */

@@ -21,6 +21,17 @@ const send = (r: ReadAheadReply, transfer: ArrayBuffer[] = []): void => port.pos
 let db: Db | null = null;
 let inFlight = 0;
 let wake: (() => void) | null = null;
+/** Told to stop (the analysis is done): no page is read after the one being read. */
+let stopping = false;
+let pagesPort: MessagePort | null = null;
+
+/** Closes the connection and the ports, so the thread ends by itself. */
+function end(): void {
+  db?.close();
+  db = null;
+  pagesPort?.close();
+  port.close();
+}
 
 function fail(err: unknown): void {
   const code = (err as { code?: unknown }).code;
@@ -34,7 +45,8 @@ async function read(from: Db, pages: MessagePort, afterSeq: number, limit: numbe
   let seq = afterSeq + lane * limit;
   for (;;) {
     // Messages (pages taken) are heard only while this waits: it reads on until `ahead` are out.
-    while (inFlight >= ahead) await new Promise<void>((r) => (wake = r));
+    while (inFlight >= ahead && !stopping) await new Promise<void>((r) => (wake = r));
+    if (stopping) return;
     const page = query.read(seq, limit);
     if (keys !== null) dropBodies(page, mayBeRead);
     const { count } = page;
@@ -48,21 +60,30 @@ async function read(from: Db, pages: MessagePort, afterSeq: number, limit: numbe
   }
 }
 
+let reading = false;
+
 port.on('message', (m: ReadAheadRequest) => {
-  if (m.type === 'taken') {
-    inFlight--;
+  if (m.type === 'taken' || m.type === 'stop') {
+    if (m.type === 'taken') inFlight--;
+    else stopping = true;
     const w = wake;
     wake = null;
     w?.();
+    // Not reading (not started, or past the last page): nothing to wait for.
+    if (stopping && !reading) end();
     return;
   }
   if (db === null) return;
+  pagesPort = m.pages;
+  reading = true;
   read(db, m.pages, m.afterSeq, m.limit, m.lanes, m.lane)
     .catch(fail)
     .finally(() => {
-      // The last page is sent: nothing more is read; the analysis thread ends this thread.
+      // The last page is sent, or the thread was told to stop: nothing more is read.
+      reading = false;
       db?.close();
       db = null;
+      if (stopping) end();
     });
 });
 
