@@ -48,7 +48,7 @@ export function classifyMessage(msg: CapturedMessage, config: CorrelationConfig 
     // Most of a catch-up: only the body can say anything, and most bodies say nothing.
     const obj = config.jsonRpc || config.jsonPaths.length > 0 ? ((body && body(msg)) ?? jsonBody(msg, config, keepBody)) : null;
     if (obj === null) return SAYS_NOTHING;
-    const out: Correlation = { correlationId: null, messageId: null, replyTo: null, role: null, source: null, method: null };
+    const out: Correlation = { ...SAYS_NOTHING };
     readBody(obj, config, out);
     return out;
   }

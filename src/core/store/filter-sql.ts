@@ -1,7 +1,7 @@
 import { sqliteJsonPath, type MessageFilter } from '../../shared/filter.ts';
 import { DECODED_SQL } from './decoded-sql.ts';
 import { refHash, textHash } from './ref-hash.ts';
-import { captureTo, eventFrom, eventTo, seqRangeClause } from './time-blocks.ts';
+import { captureTo, eventFrom, eventTo, seqRangeClause, type TimeBound } from './time-blocks.ts';
 import { KEY_REFS_CLAUSE } from './key-refs.ts';
 
 /** Escapes LIKE wildcards so user text matches literally. */
@@ -33,7 +33,7 @@ export function filterToSql(
   const eventTimeColumn = cols.time;
   const clauses: string[] = [];
   /** Schema 5: the time bounds, also as a seq range read off `time_blocks` (no time index). */
-  const timeBounds: Parameters<typeof seqRangeClause>[0][number][] = [];
+  const timeBounds: TimeBound[] = [];
   const params: Record<string, unknown> = {};
   const list = (name: string, column: string, values: readonly (string | number)[]): void => {
     const names = values.map((v, i) => {

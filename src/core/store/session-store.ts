@@ -456,7 +456,8 @@ export class SessionStore {
   timeRange(filter: MessageFilter = {}): { first: number | null; last: number | null; count: number } {
     const { where, params } = filterToSql(filter, {}, this.cols);
     if (where === '') {
-      // Alone, MIN and MAX read one end of the time index each; with COUNT(*) beside them SQLite scans it all.
+      // Alone, MIN and MAX read one end of the time index each (or the time blocks, see span);
+      // with COUNT(*) beside them SQLite scans it all.
       return this.db.prepare(`SELECT ${this.span('time', 'MIN')} AS first, ${this.span('time', 'MAX')} AS last, (SELECT COUNT(*) FROM messages) AS count`).get() as never;
     }
     return this.db
@@ -464,7 +465,7 @@ export class SessionStore {
       .get(params) as never;
   }
 
-  /** First and last capture time of the whole session, from the ends of the time index. */
+  /** First and last capture time of the whole session, from the ends of the time index (or the time blocks). */
   captureSpan(): { first: number | null; last: number | null } {
     return this.db.prepare(`SELECT ${this.span('time', 'MIN')} AS first, ${this.span('time', 'MAX')} AS last`).get() as never;
   }
@@ -482,7 +483,7 @@ export class SessionStore {
   eventTimeRange(filter: MessageFilter = {}): { first: number | null; last: number | null } {
     const { where, params } = filterToSql(filter, {}, this.cols);
     const t = this.eventCols.time;
-    // Unfiltered, MIN and MAX each read one end of the event-time index instead of every row.
+    // Unfiltered, MIN and MAX each read one end of the event-time index (or the time blocks) instead of every row.
     const sql =
       where === ''
         ? `SELECT ${this.span('event_time', 'MIN')} AS first, ${this.span('event_time', 'MAX')} AS last`

@@ -57,7 +57,7 @@ export class TimeBlocks {
 }
 
 /** The condition a message's time meets, on the `messages` column and on a block's range. */
-interface Bound {
+export interface TimeBound {
   /** On messages. */
   row: string;
   /** A block that can hold a message meeting `row`. */
@@ -70,7 +70,7 @@ interface Bound {
  * the tail or else the last block that can hold one. Non-correlated, so SQLite computes each
  * once and reads the messages between by rowid.
  */
-export function seqRangeClause(bounds: readonly Bound[]): string {
+export function seqRangeClause(bounds: readonly TimeBound[]): string {
   const rows = bounds.map((b) => b.row).join(' AND ');
   const blocks = bounds.map((b) => b.block).join(' AND ');
   return `seq >= COALESCE((SELECT MIN(first_seq) FROM time_blocks WHERE ${blocks}), ${MARK} + 1)
@@ -78,9 +78,9 @@ export function seqRangeClause(bounds: readonly Bound[]): string {
       (SELECT MAX(last_seq) FROM time_blocks WHERE ${blocks}), 0)`;
 }
 
-export const eventFrom = (param: string): Bound => ({ row: `event_time >= ${param}`, block: `max_event >= ${param}` });
-export const eventTo = (param: string): Bound => ({ row: `event_time <= ${param}`, block: `min_event <= ${param}` });
-export const captureTo = (param: string): Bound => ({ row: `time <= ${param}`, block: `min_time <= ${param}` });
+export const eventFrom = (param: string): TimeBound => ({ row: `event_time >= ${param}`, block: `max_event >= ${param}` });
+export const eventTo = (param: string): TimeBound => ({ row: `event_time <= ${param}`, block: `min_event <= ${param}` });
+export const captureTo = (param: string): TimeBound => ({ row: `time <= ${param}`, block: `min_time <= ${param}` });
 
 /** SQL for the lowest or highest capture or event time of the whole session: the blocks', then the tail's. */
 export function spanSql(column: 'time' | 'event_time', fn: 'MIN' | 'MAX'): string {
