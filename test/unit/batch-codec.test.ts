@@ -76,8 +76,16 @@ test('runs of one meta object and one endpoint, broken by others, keep each mess
   const other = Object.freeze({ timestampType: 'LogAppendTime', transactional: true });
   const metas = [shared, shared, other, shared, null, null, shared, { timestampType: 'CreateTime', tombstone: true }, shared];
   const endpoints = ['kafka-1', 'kafka-1', 'kafka-2', 'kafka-1', 'kafka-1', 'kafka-2', 'kafka-2', 'kafka-1', 'kafka-1'];
+  // A proxy's connections, interned like the other names: runs, a null between, one that comes back.
+  const connections = ['c1', 'c1', null, 'c2', 'c2', 'c1', null, null, 'c3'];
   const msgs = metas.map((meta, i) =>
-    stored(i, { meta, endpoint: endpoints[i]!, eventTimeSource: i % 3 ? 'kafka-create' : 'capture', destination: i === 4 ? 'x' : 'orders' }),
+    stored(i, {
+      meta,
+      endpoint: endpoints[i]!,
+      connection: connections[i]!,
+      eventTimeSource: i % 3 ? 'kafka-create' : 'capture',
+      destination: i === 4 ? 'x' : 'orders',
+    }),
   );
   const got = [...unpackParams(packBatch(msgs).buffer)];
   for (let i = 0; i < msgs.length; i++) assert.deepEqual(got[i], toParams(msgs[i]!.seq, msgs[i]!), `message ${i}`);
@@ -86,4 +94,5 @@ test('runs of one meta object and one endpoint, broken by others, keep each mess
     ['{"timestampType":"CreateTime"}', '{"timestampType":"CreateTime"}', '{"timestampType":"LogAppendTime","transactional":true}', '{"timestampType":"CreateTime"}', null, null, '{"timestampType":"CreateTime"}', '{"timestampType":"CreateTime","tombstone":true}', '{"timestampType":"CreateTime"}'],
   );
   assert.deepEqual(got.map((p) => p[6]), endpoints);
+  assert.deepEqual(got.map((p) => p[13]), connections);
 });

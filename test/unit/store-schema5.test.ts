@@ -168,3 +168,47 @@ test('an empty schema-5 file has no spans, and a file of schema 4 keeps its time
   db.close();
   assert.deepEqual(names.sort(), ['messages_event_time', 'messages_time'], 'the file keeps its schema-4 layout');
 });
+
+/** The blocks a file should have: each whole TIME_BLOCK run of its messages' seqs and time ranges, read from the messages. */
+function blocksFromRows(file: string): { rows: unknown[]; truth: unknown[] } {
+  const db = new Database(file, { readonly: true });
+  const rows = db.prepare('SELECT first_seq, last_seq, min_time, max_time, min_event, max_event FROM time_blocks ORDER BY first_seq').all();
+  const truth = db
+    .prepare(
+      `SELECT MIN(seq) AS first_seq, MAX(seq) AS last_seq, MIN(time) AS min_time, MAX(time) AS max_time,
+       MIN(event_time) AS min_event, MAX(event_time) AS max_event FROM messages
+       WHERE seq <= (SELECT MAX(seq) FROM messages) / ${TIME_BLOCK} * ${TIME_BLOCK}
+       GROUP BY (seq - 1) / ${TIME_BLOCK} ORDER BY first_seq`,
+    )
+    .all();
+  db.close();
+  return { rows, truth };
+}
+
+test('the writer thread makes the time blocks from the rows it writes: the same blocks as the messages give, across batches, recordings and a reopen', async () => {
+  const file = fresh('writer-blocks.flowscope');
+  const store = SessionStore.create(file);
+  const msgs: CapturedMessage[] = [];
+  for (let i = 1; i <= 7 * TIME_BLOCK + 77; i++) msgs.push(msg(i));
+  // Uneven batches: some end inside a block, some on its last message, one spans three.
+  const cuts = [1, 500, TIME_BLOCK, TIME_BLOCK + 1, 2 * TIME_BLOCK - 1, 5 * TIME_BLOCK + 3];
+  let recorder = new Recorder(store, { writerThread: true });
+  let sink = recorder.sink('k1');
+  msgs.slice(0, 5 * TIME_BLOCK + 3).forEach((m, i) => {
+    sink.message({ ...m });
+    if (cuts.includes(i + 1)) recorder.flush();
+  });
+  await recorder.stop();
+  // A second recording into the same file starts from its tail (three messages past a block).
+  recorder = new Recorder(store, { writerThread: true });
+  sink = recorder.sink('k1');
+  for (const m of msgs.slice(5 * TIME_BLOCK + 3)) sink.message({ ...m });
+  await recorder.stop();
+  store.close();
+  const { rows, truth } = blocksFromRows(file);
+  assert.equal(rows.length, 7);
+  assert.deepEqual(rows, truth);
+  const reopened = SessionStore.open(file, { readonly: true });
+  checkReads(reopened, msgs, 'two recordings');
+  reopened.close();
+});

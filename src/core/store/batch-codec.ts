@@ -8,7 +8,7 @@ import { refHash, textHash } from './ref-hash.ts';
  *
  *   u32 count ‖ u32 header bytes ‖ header (UTF-8 JSON: { strings, extras }) ‖ pad to 8 ‖
  *   f64 × NUMS per message ‖ u32 × STRS per message (indexes into `strings`; NONE for a
- *   null meta) ‖ i32 per message (-1: no extras, else an index into `extras`) ‖ key and
+ *   null meta or connection) ‖ i32 per message (-1: no extras, else an index into `extras`) ‖ key and
  *   payload bytes of every message, in message order.
  *
  * A message's meta travels as its JSON text, interned like the other strings: a Kafka
@@ -24,17 +24,20 @@ export interface PackedBatch {
 
 /** seq, time, brokerTime, eventTime, partition, offset, key length, payload length; NaN is null. */
 const NUMS = 8;
-/** eventTimeSource, transport, endpoint, event, destKind, destination, meta (JSON). */
-const STRS = 7;
+/**
+ * eventTimeSource, transport, endpoint, event, destKind, destination, meta (JSON), connection.
+ * A proxy's frames all name their connection: as an extra, it cost a JSON array per frame in
+ * the header, made on the engine's thread and parsed on the writer's (issue 12).
+ */
+const STRS = 8;
 const NO_EXTRAS = -1;
-/** The string index of a null meta. */
+/** The string index of a null meta or connection. */
 const NONE = 0xffffffff;
 
 /** The rarer fields of one message: offset when it is not a safe integer, then the optional ones. */
 type Extras = [
   offset: string | null,
   routingKey: string | null,
-  connection: string | null,
   headers: JsonValue,
   properties: JsonValue,
   correlationId: string | null,
@@ -73,8 +76,8 @@ export function packBatch(msgs: readonly StoredMessage[], reuse?: ArrayBuffer): 
   // topic): each is interned only when it differs from the message before's. So is meta,
   // compared by reference: a Kafka record's is an object shared by its batch (record.ts),
   // and its JSON was a string made and hashed per message (issue 12).
-  const last: (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
-  const lastIndex = [0, 0, 0, 0, 0, 0];
+  const last: (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+  const lastIndex = [0, 0, 0, 0, 0, 0, 0];
   const cached = (slot: number, v: string): number => {
     if (v === last[slot]) return lastIndex[slot]!;
     last[slot] = v;
@@ -112,10 +115,11 @@ export function packBatch(msgs: readonly StoredMessage[], reuse?: ArrayBuffer): 
       lastMetaIndex = meta === null ? NONE : intern(JSON.stringify(meta));
     }
     strs[s + 6] = lastMetaIndex;
+    const connection = m.connection ?? null;
+    strs[s + 7] = connection === null ? NONE : cached(6, connection);
     const plain =
       !offsetAsText &&
       (m.routingKey ?? null) === null &&
-      (m.connection ?? null) === null &&
       (m.headers ?? null) === null &&
       (m.properties ?? null) === null &&
       (m.correlationId ?? null) === null &&
@@ -127,7 +131,6 @@ export function packBatch(msgs: readonly StoredMessage[], reuse?: ArrayBuffer): 
       extras.push([
         offsetAsText ? offset : null,
         m.routingKey ?? null,
-        m.connection ?? null,
         m.headers ?? null,
         m.properties ?? null,
         m.correlationId ?? null,
@@ -223,8 +226,9 @@ export function eachParams(buffer: ArrayBuffer, hashed: boolean, row: (params: u
     const x = kind >= 0 ? extras[kind]! : null;
     const offsetNum = nums[o + 5]!;
     const offset = x?.[0] != null ? BigInt(x[0]) : Number.isNaN(offsetNum) ? null : BigInt(offsetNum);
-    const correlationId = x ? x[5] : null;
+    const correlationId = x ? x[4] : null;
     const meta = strs[s + 6]!;
+    const connection = strs[s + 7]!;
     params[0] = nums[o];
     params[1] = nums[o + 1];
     params[2] = orNull(nums[o + 2]!);
@@ -238,15 +242,15 @@ export function eachParams(buffer: ArrayBuffer, hashed: boolean, row: (params: u
     params[10] = orNull(nums[o + 4]!);
     params[11] = offset;
     params[12] = x ? x[1] : null;
-    params[13] = x ? x[2] : null;
+    params[13] = connection === NONE ? null : strings[connection];
     params[14] = key;
-    params[15] = x ? json(x[3]) : null;
-    params[16] = x ? json(x[4]) : null;
+    params[15] = x ? json(x[2]) : null;
+    params[16] = x ? json(x[3]) : null;
     params[17] = payload;
     params[18] = payloadLength;
     params[19] = correlationId;
-    params[20] = x ? x[6] : null;
-    params[21] = x ? x[7] : null;
+    params[20] = x ? x[5] : null;
+    params[21] = x ? x[6] : null;
     params[22] = meta === NONE ? null : strings[meta];
     // The hashes are made here, on the writer thread, not on the capture path.
     if (hashed) {

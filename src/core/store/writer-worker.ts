@@ -44,13 +44,23 @@ try {
   const conn = db;
   lastSeq = (conn.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
   const stmt: Statement = conn.prepare(hashedRefs ? INSERT_SQL_HASHED : INSERT_SQL);
-  const row = (params: unknown[]): void => {
-    stmt.run(...params);
-  };
-  // Nested, so a batch that fails rolls back to its savepoint and the ones before it stay in.
-  const one = conn.transaction((b: BatchRequest) => eachParams(b.buffer, hashedRefs, row));
   refs = keyRefs ? new KeyRefs(conn) : null;
   blocks = timeBlocks ? new TimeBlocks(conn) : null;
+  const shown = blocks;
+  // Each row's times go to the time blocks as it is written (params: seq, time, …, event time).
+  const row = shown
+    ? (params: unknown[]): void => {
+        stmt.run(...params);
+        shown.see(params[0] as number, params[1] as number, params[3] as number);
+      }
+    : (params: unknown[]): void => {
+        stmt.run(...params);
+      };
+  // Nested, so a batch that fails rolls back to its savepoint and the ones before it stay in.
+  const one = conn.transaction((b: BatchRequest) => {
+    shown?.begin();
+    eachParams(b.buffer, hashedRefs, row);
+  });
   insert = conn.transaction((batches: BatchRequest[]) => {
     let written = 0;
     let err: unknown = null;
@@ -59,6 +69,7 @@ try {
         one(batches[written]!);
       } catch (e) {
         err = e;
+        blocks?.invalidate();
         break;
       }
     }
@@ -121,6 +132,7 @@ function writeGroup(batches: BatchRequest[]): void {
     } catch (err) {
       // The commit failed: the transaction is rolled back whole, so every batch goes back.
       written = 0;
+      blocks?.invalidate();
       error = err;
     }
     // Each buffer goes back: garbage here, it would wait for this thread's rare GC (tens of MB of RSS).
