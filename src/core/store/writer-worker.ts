@@ -48,14 +48,10 @@ try {
   blocks = timeBlocks ? new TimeBlocks(conn) : null;
   const shown = blocks;
   // Each row's times go to the time blocks as it is written (params: seq, time, …, event time).
-  const row = shown
-    ? (params: unknown[]): void => {
-        stmt.run(...params);
-        shown.see(params[0] as number, params[1] as number, params[3] as number);
-      }
-    : (params: unknown[]): void => {
-        stmt.run(...params);
-      };
+  const row = (params: unknown[]): void => {
+    stmt.run(...params);
+    shown?.see(params[0] as number, params[1] as number, params[3] as number);
+  };
   // Nested, so a batch that fails rolls back to its savepoint and the ones before it stay in.
   const one = conn.transaction((b: BatchRequest) => {
     shown?.begin();
