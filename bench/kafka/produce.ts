@@ -1,8 +1,9 @@
 /** Fills a fresh 3-partition topic with N 200-byte records, with kcat (a reference client). */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { run, start } from '../lib/proc.ts';
+import { ROOT, run, sleep, start } from '../lib/proc.ts';
 
 export const RECORD_BYTES = 200;
 
@@ -49,4 +50,33 @@ export async function writeRecords(dir: string, topic: string, n: number): Promi
 export async function produceFile(brokers: string, topic: string, file: string): Promise<void> {
   await run(start('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-z', 'none', '-l', file]), 'kcat -P');
   fs.rmSync(file, { force: true });
+}
+
+/**
+ * Produces records 0…n-1 with kcat at `perS` records a second: every 50 ms, the lines the
+ * clock has made due go to kcat's stdin, so a slow tick is caught up by the next one and the
+ * rate holds on average. `fed` is how many lines kcat has been given so far. Resolves when
+ * kcat has delivered everything and exited.
+ */
+export async function producePaced(brokers: string, topic: string, n: number, perS: number, fed: (count: number) => void = () => {}): Promise<void> {
+  const kcat = spawn('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-z', 'none'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+  let err = '';
+  kcat.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number>((resolve) => kcat.once('exit', (code) => resolve(code ?? 1)));
+  const t0 = performance.now();
+  let sent = 0;
+  while (sent < n) {
+    const due = Math.min(n, Math.floor(((performance.now() - t0) / 1000) * perS));
+    if (due > sent) {
+      const lines: string[] = [];
+      for (let i = sent; i < due; i++) lines.push(line(i));
+      sent = due;
+      if (!kcat.stdin.write(`${lines.join('\n')}\n`)) await new Promise<void>((r) => kcat.stdin.once('drain', () => r()));
+      fed(sent);
+    }
+    await sleep(50);
+  }
+  kcat.stdin.end();
+  const code = await exited;
+  if (code !== 0) throw new Error(`kcat -P exited ${code}: ${err.slice(-2000)}`);
 }
