@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The built CLI, as a user runs it. */
@@ -35,6 +36,17 @@ export function startTs(file: string, args: string[], env: NodeJS.ProcessEnv = {
 /** The built CLI in its own process. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Child {
   return start(process.execPath, [BIN, ...args], env);
+}
+
+/** The built CLI in its own process, which reports its peak RSS as it exits (peakRssMb). */
+export function startCliMeasured(args: string[], env: NodeJS.ProcessEnv = {}): Child {
+  return start(process.execPath, ['--import', pathToFileURL(path.join(ROOT, 'bench/lib/peak-rss.mjs')).href, BIN, ...args], env);
+}
+
+/** The peak RSS a startCliMeasured child reported at exit, in MB; null when it reported none. */
+export function peakRssMb(child: Child): number | null {
+  const m = /flowscope-bench peak-rss-kb (\d+)/.exec(child.err());
+  return m ? Number(m[1]) / 1024 : null;
 }
 
 /** Runs to the end; throws with stderr when the exit code is not 0. */
