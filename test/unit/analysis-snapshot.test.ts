@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnalysisState } from '../../src/core/analysis/analysis-state.ts';
+import zlib from 'node:zlib';
 import { MixedTraffic } from './analysis-traffic.ts';
+import { Traffic } from './analysis-helpers.ts';
 
 /** Every figure a view shows, from one state. */
 function figures(s: AnalysisState) {
@@ -101,4 +103,33 @@ test('damaged or foreign snapshot bytes are refused, not half-loaded', () => {
   flipped[flipped.length >> 1]! ^= 0xff;
   assert.throws(() => AnalysisState.restore(flipped));
   assert.throws(() => AnalysisState.restore(Buffer.from('not a snapshot')));
+});
+
+test('a catch-up of a topic nobody reads is kept as the records it holds, not the room its queues grew into', () => {
+  // 3 partitions × 5,000 records, all inside their window when saved: each partition's
+  // columns doubled to 8,192 slots for 5,000 values.
+  const t = new Traffic();
+  const s = new AnalysisState();
+  const perPartition = 5000;
+  for (let offset = 0; offset < perPartition; offset++) {
+    for (let partition = 0; partition < 3; partition++) t.record({ topic: 'orders', partition, offset, body: { n: offset } });
+  }
+  s.ingest(t.drain().messages);
+  const bytes = s.save();
+  const raw = zlib.inflateSync(bytes).length;
+  // Five numbers a record (offset, seq, time, window start, producer): what the queues hold.
+  const held = 3 * perPartition * 5 * 8;
+  assert.ok(raw < held * 1.1, `the saved state is ${raw} bytes for ${held} bytes of queued records`);
+
+  const restored = AnalysisState.restore(bytes);
+  // Past the restored queues' length: they grow again from exactly what they held.
+  for (let offset = perPartition; offset < perPartition + 3000; offset++) t.record({ topic: 'orders', partition: 0, offset, body: { n: offset } });
+  const tail = t.drain().messages;
+  for (const state of [s, restored]) state.ingest(tail);
+  const end = t.time + 120_000;
+  s.finish(end);
+  restored.finish(end);
+  assert.deepEqual(restored.undeliveredGroups(), s.undeliveredGroups());
+  assert.equal(s.snapshot().undelivered.total, 3 * perPartition + 3000, 'every record of the unread topic is undelivered');
+  assert.deepEqual(restored.snapshot().undelivered, s.snapshot().undelivered);
 });

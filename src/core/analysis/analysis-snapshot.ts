@@ -7,7 +7,7 @@ import { DestinationTally } from './destination-tally.ts';
 import { TimelineTally } from './timeline-tally.ts';
 import { FifoMap } from './fifo-map.ts';
 import { LatencyHistogram } from './histogram.ts';
-import { NumberColumn } from './number-column.ts';
+import { NumberColumn, usedPart } from './number-column.ts';
 import { PairBook } from './pair-book.ts';
 import { Connections, ReplyNames } from './pair-names.ts';
 import { PairOutcomes } from './pair-outcomes.ts';
@@ -54,8 +54,26 @@ export function encodeGraph(graph: unknown): Buffer {
   // The zlib wrapper, not raw deflate: its Adler-32 of the serialised bytes makes a damaged
   // snapshot fail to inflate. Raw deflate has no check, and a flipped byte could inflate to
   // bytes v8 still deserialises (a state whose MQTT part moved the test's flip there did).
-  return zlib.deflateSync(v8.serialize(graph), { level: 1 });
+  const out = new SnapshotSerializer();
+  out.writeHeader();
+  out.writeValue(graph);
+  return zlib.deflateSync(out.releaseBuffer(), { level: 1 });
 }
+
+/**
+ * `v8.serialize`'s own serializer (Node's DefaultSerializer, which writes a typed array as
+ * its view's bytes, not its whole buffer), given only the used part of each NumberColumn.
+ * What it writes reads back with `v8.deserialize` like any typed array, so snapshots from
+ * before it still open and need no new ANALYSIS_FORMAT.
+ */
+class SnapshotSerializer extends v8.DefaultSerializer {
+  _writeHostObject(view: NodeJS.ArrayBufferView): void {
+    writeView.call(this, usedPart(view));
+  }
+}
+
+/** Node's own `_writeHostObject` (not in @types/node, which leaves it to subclasses). */
+const writeView = (v8.DefaultSerializer.prototype as unknown as { _writeHostObject(this: v8.Serializer, view: NodeJS.ArrayBufferView): void })._writeHostObject;
 
 /** The plain graph back from `encodeGraph`; throws on damaged bytes. */
 export function decodeGraph(bytes: Uint8Array): unknown {
