@@ -1,6 +1,9 @@
 /**
  * The bare kafkajs reference, its own process: a consumer group reading TOPIC from the
  * beginning with `eachBatch`, counting records until N. Prints { ms } from connect to the Nth.
+ * It commits nothing, like kcat: the recording that follows it then sees a topic nobody has
+ * read, whose records its analysis holds until their window passes, the case that costs the
+ * recording most memory (a group's commits would have decided them consumed on arrival).
  *
  *   node --import tsx bench/kafka/kafkajs-counter.ts BROKERS TOPIC N
  */
@@ -16,6 +19,7 @@ await consumer.subscribe({ topic: topic!, fromBeginning: true });
 let count = 0;
 await new Promise<void>((resolve) => {
   void consumer.run({
+    autoCommit: false,
     eachBatch: async ({ batch }) => {
       count += batch.messages.length;
       if (count >= n) resolve();

@@ -1,9 +1,12 @@
 /**
  * Live tailing: `flowscope record --kafka` (live, not from the beginning) on a topic that kcat
- * fills at its full speed while it records. Reported: kcat's rate, the rate at which the
+ * fills while it records, twice: at kcat's full speed (the overload case: how fast the
+ * recording drains what it could not keep up with), and held at a steady rate (100k/s by
+ * default: does the recording keep up). Reported: the producer's rate, the rate at which the
  * recording stored everything (from the producer's first record to the file holding the
- * last), how long after the producer finished it caught up, and the lag it showed on the way
- * (the status line's `lag N records`, which the window's endpoint chip shows too).
+ * last), how long after the producer finished it caught up, how far the file fell behind,
+ * and the lag it showed on the way (the status line's `lag N records`, which the window's
+ * endpoint chip shows too).
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,9 +20,9 @@ import { RECORD_BYTES, createTopic, produceFile, producePaced, writeRecords } fr
 /** How long the recording may take to store everything after the producer finished. */
 const CATCH_UP_LIMIT_MS = 600_000;
 
-/** Every `lag N records` the recording's status lines showed, in order. */
+/** Every lag the recording's status lines showed (`lag 12,345 records`, `lag 0`), in order. */
 function lags(stderr: string): number[] {
-  return [...stderr.matchAll(/lag ([\d,]+) records/g)].map((m) => Number(m[1]!.replaceAll(',', '')));
+  return [...stderr.matchAll(/\blag ([\d,]+)(?: records?)?/g)].map((m) => Number(m[1]!.replaceAll(',', '')));
 }
 
 /** Messages in the session file so far, read beside the recording (WAL readers do not block it). */
