@@ -5,6 +5,7 @@ import { launchBrowser, numAttr, openView, screenshot, startHarness, waitForNum,
 import { writeRpcSession, type RpcSessionTruth } from '../helpers/rpc-session.ts';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { keepAnalysis } from '../../src/core/engine/session-analysis.ts';
+import { formatCountShort } from '../../src/renderer/src/lib/format.ts';
 
 // Opening a big saved session with request/reply pairs: the analysis views say how far the
 // analysis has got, never an empty answer, and then show the true pairs. Timings are
@@ -121,6 +122,20 @@ test('reopened, the same session shows its pairs at once: the analysis is kept i
   assert.equal(await numAttr(page.getByTestId('pairs-unanswered'), 'data-value'), truth.unanswered);
   assert.equal(await numAttr(page.getByTestId('pairs-orphans'), 'data-value'), 0);
   await page.getByTestId('pair-row').first().waitFor();
+  // Hundreds of thousands of pairs in a latency bucket: the histogram's top label must fit in
+  // the chart (the full "490,000" was cut to "0,000" at its edge), the exact count in its title.
+  const top = page.getByTestId('histogram-max');
+  await top.waitFor();
+  const exact = (await top.locator('title').textContent()) ?? '';
+  const biggest = Number(exact.replaceAll(',', ''));
+  assert.ok(biggest > 100_000 && biggest <= truth.matched, `the biggest bucket holds ${exact}`);
+  assert.equal((await top.textContent())?.slice(exact.length), formatCountShort(biggest));
+  const inside = await top.evaluate((el) => {
+    const text = el.getBoundingClientRect();
+    const chart = el.closest('svg')!.getBoundingClientRect();
+    return text.left >= chart.left && text.right <= chart.right;
+  });
+  assert.ok(inside, 'the label lies inside the chart');
   await screenshot(page, 'analysis-kept-conversations');
   await openView(page, 'Undelivered');
   await waitForNum(page.getByTestId('undelivered-total'), 'data-total', (n) => n === truth.messages, 'every record undelivered');

@@ -18,6 +18,24 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/**
+ * A count in five characters at most, for an axis label or a narrow column: 9,999, then
+ * 10k … 999k, 1M, 2.5M … 999M, 1G … (a chart's "490,000" was cut to "0,000" at its edge).
+ * Where it stands for an exact figure, show formatCount in a title beside it.
+ */
+export function formatCountShort(n: number): string {
+  if (!Number.isFinite(n) || Math.abs(n) < 10_000) return formatCount(n);
+  const sign = n < 0 ? '-' : '';
+  let v = Math.abs(n);
+  for (const unit of ['k', 'M', 'G', 'T']) {
+    v /= 1000;
+    // Rounded as shown: 999,999 is 1M, not 1000k.
+    const shown = v < 9.95 ? Math.round(v * 10) / 10 : Math.round(v);
+    if (shown < 1000 || unit === 'T') return `${sign}${shown}${unit}`;
+  }
+  return formatCount(n);
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;

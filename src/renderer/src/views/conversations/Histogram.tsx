@@ -1,5 +1,5 @@
 import type { LatencyHistogram } from '../../../../shared/views.ts';
-import { formatCount, formatMs } from '../../lib/format.ts';
+import { formatCount, formatCountShort, formatMs } from '../../lib/format.ts';
 
 const W = 360;
 const H = 130;
@@ -28,8 +28,9 @@ export function Histogram({ h }: { h: LatencyHistogram }) {
   return (
     <svg className="histogram" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Latency histogram${h.destination ? ` for ${h.destination}` : ''}`} data-testid="latency-histogram">
       <line x1={PAD.l} x2={W - PAD.r} y1={H - PAD.b} y2={H - PAD.b} className="axis" />
-      <text x={PAD.l - 4} y={PAD.t + 8} className="tick" textAnchor="end">
-        {formatCount(max)}
+      <text x={PAD.l - 4} y={PAD.t + 8} className="tick" textAnchor="end" data-testid="histogram-max">
+        <title>{formatCount(max)}</title>
+        {formatCountShort(max)}
       </text>
       <text x={PAD.l - 4} y={H - PAD.b} className="tick" textAnchor="end">
         0

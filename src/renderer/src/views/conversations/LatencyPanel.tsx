@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { AnalysisSummary } from '../../../../shared/views.ts';
 import { useApi } from '../../lib/use-api.ts';
-import { formatCount, formatMsShort } from '../../lib/format.ts';
+import { formatCount, formatCountShort, formatMsShort } from '../../lib/format.ts';
 import { Histogram } from './Histogram.tsx';
 
 type Row = AnalysisSummary['pairs']['byDestination'][number];
@@ -43,7 +43,7 @@ export function LatencyPanel({ sessionId, rows, tick }: { sessionId: string; row
                 <td title={`${r.destination}${r.unanswered ? ` · ${r.unanswered} unanswered` : ''}`} className={r.unanswered ? 'warn' : undefined}>
                   {r.destination}
                 </td>
-                <td>{formatCount(r.count)}</td>
+                <td title={formatCount(r.count)}>{formatCountShort(r.count)}</td>
                 <td>{formatMsShort(r.p50)}</td>
                 <td>{formatMsShort(r.p95)}</td>
                 <td>{formatMsShort(r.p99)}</td>

@@ -2,7 +2,7 @@ import { useRef, useState, type PointerEvent } from 'react';
 import type { TimelineSeries } from '../../../../shared/views.ts';
 import type { Gap } from '../../../../shared/model.ts';
 import { GAP_REASON_TEXT, gapLostText, gapSeconds } from '../../../../shared/gaps.ts';
-import { formatClock, formatCount } from '../../lib/format.ts';
+import { formatClock, formatCount, formatCountShort } from '../../lib/format.ts';
 import { niceTicks, stack } from './series.ts';
 
 const PAD = { l: 48, r: 12, t: 10, b: 24 };
@@ -71,7 +71,8 @@ export function TimelineChart({ data, width, height, range, playhead, gaps = [],
         <g key={v}>
           <line x1={PAD.l} x2={PAD.l + plotW} y1={y(v)} y2={y(v)} className="grid" />
           <text x={PAD.l - 6} y={y(v) + 4} textAnchor="end" className="tick">
-            {formatCount(v)}
+            <title>{formatCount(v)}</title>
+            {formatCountShort(v)}
           </text>
         </g>
       ))}
