@@ -212,3 +212,37 @@ test('the writer thread makes the time blocks from the rows it writes: the same 
   checkReads(reopened, msgs, 'two recordings');
   reopened.close();
 });
+
+test('a writer-thread batch waits for a write another connection is making, instead of failing with "database is locked"', async () => {
+  // The writer thread's transaction starts by reading the file's tail (the time blocks do,
+  // on a new writer and after a failed batch). Begun deferred, it could then not take the
+  // write lock once the engine's own connection had committed meanwhile (a gap, the kept
+  // analysis): SQLite said "database is locked" at once, and a disk-full pause was followed
+  // by a second, spurious one. Here the other connection holds the write lock while the
+  // batch arrives and commits a change before it lets go.
+  const file = fresh('writer-waits.flowscope');
+  const store = SessionStore.create(file);
+  const writer = store.openWriter();
+  const other = new Database(file);
+  try {
+    other.exec('BEGIN IMMEDIATE');
+    other.prepare("INSERT INTO meta (key, value) VALUES ('notes', 'written meanwhile')").run();
+    const batch = Array.from({ length: 10 }, (_, i) => {
+      const m = msg(i + 1);
+      return { ...m, seq: i + 1, size: m.payload.byteLength };
+    });
+    const written = writer.write(batch);
+    // The writer thread is inside its transaction by now, waiting for the lock.
+    await new Promise((r) => setTimeout(r, 300));
+    other.exec('COMMIT');
+    assert.equal(await written, 10, 'the batch is written once the other connection is done');
+  } finally {
+    other.close();
+    await writer.close();
+  }
+  store.close();
+  const check = new Database(file, { readonly: true });
+  assert.equal((check.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n, 10);
+  assert.equal((check.prepare("SELECT value FROM meta WHERE key = 'notes'").get() as { value: string }).value, 'written meanwhile');
+  check.close();
+});

@@ -14,7 +14,7 @@
  * store-writer.ts.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import { WRITER_GROUP_MESSAGES } from '../common/constants.ts';
 import { openDb, tuneForWriting } from './open.ts';
 import { INSERT_SQL, INSERT_SQL_HASHED } from './rows.ts';
@@ -29,8 +29,15 @@ const port = parentPort;
 if (!port) throw new Error('writer-worker.ts runs as a worker thread only');
 const { path, options, hashedRefs, keyRefs, timeBlocks } = workerData as WriterData;
 
-/** Writes the batches in one transaction; returns how many are in, and the error that stopped the next. */
-let insert: ((batches: BatchRequest[]) => { written: number; err: unknown }) | null = null;
+/**
+ * Writes the batches in one transaction; returns how many are in, and the error that stopped
+ * the next. Run as BEGIN IMMEDIATE: a transaction whose first statement reads (the time
+ * blocks reloading the file's tail after a failed batch) and that only then writes cannot
+ * take the write lock if the engine's own connection wrote in between (a gap, the kept
+ * analysis): SQLite answers "database is locked" at once instead of waiting, and a disk-full
+ * pause was followed by a second, spurious one. Taking the lock first waits for it instead.
+ */
+let insert: Transaction<(batches: BatchRequest[]) => { written: number; err: unknown }> | null = null;
 let lastSeq = 0;
 let openError: Error | null = null;
 let db: ReturnType<typeof openDb> | null = null;
@@ -94,7 +101,7 @@ function close(id: number): void {
     // The last messages' key refs, so a finished file has them all; a failure here loses
     // nothing (lookups read the messages past the mark, and the next recording adds them).
     try {
-      if (db && refs) db.transaction(() => refs!.add(lastSeq, true))();
+      if (db && refs) db.transaction(() => refs!.add(lastSeq, true)).immediate();
     } catch {
       // See above.
     }
@@ -124,7 +131,7 @@ function writeGroup(batches: BatchRequest[]): void {
     let written = 0;
     let error: unknown = null;
     try {
-      ({ written, err: error } = insert(group));
+      ({ written, err: error } = insert.immediate(group));
     } catch (err) {
       // The commit failed: the transaction is rolled back whole, so every batch goes back.
       written = 0;
