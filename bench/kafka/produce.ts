@@ -46,9 +46,14 @@ export async function writeRecords(dir: string, topic: string, n: number): Promi
   return file;
 }
 
+/** kcat producing writeRecords lines (key, tab, value) onto TOPIC, uncompressed. */
+function kcatProducer(brokers: string, topic: string): string[] {
+  return ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-z', 'none'];
+}
+
 /** Produces a writeRecords file with kcat at its full speed, then removes the file. */
 export async function produceFile(brokers: string, topic: string, file: string): Promise<void> {
-  await run(start('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-z', 'none', '-l', file]), 'kcat -P');
+  await run(start('kcat', [...kcatProducer(brokers, topic), '-l', file]), 'kcat -P');
   fs.rmSync(file, { force: true });
 }
 
@@ -59,7 +64,8 @@ export async function produceFile(brokers: string, topic: string, file: string):
  * kcat has delivered everything and exited.
  */
 export async function producePaced(brokers: string, topic: string, n: number, perS: number, fed: (count: number) => void = () => {}): Promise<void> {
-  const kcat = spawn('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-z', 'none'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+  // Its own spawn, not proc.ts `start`: the lines go to kcat's stdin, which `start` closes.
+  const kcat = spawn('kcat', kcatProducer(brokers, topic), { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
   let err = '';
   kcat.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number>((resolve) => kcat.once('exit', (code) => resolve(code ?? 1)));

@@ -25,15 +25,16 @@ export function formatCount(n: number): string {
  */
 export function formatCountShort(n: number): string {
   if (!Number.isFinite(n) || Math.abs(n) < 10_000) return formatCount(n);
-  const sign = n < 0 ? '-' : '';
-  let v = Math.abs(n);
-  for (const unit of ['k', 'M', 'G', 'T']) {
+  const units = ['k', 'M', 'G', 'T'];
+  // Rounded as shown: 999,999 is 1M, not 1000k.
+  const shown = (v: number): number => (v < 9.95 ? Math.round(v * 10) / 10 : Math.round(v));
+  let v = Math.abs(n) / 1000;
+  let unit = 0;
+  while (shown(v) >= 1000 && unit < units.length - 1) {
     v /= 1000;
-    // Rounded as shown: 999,999 is 1M, not 1000k.
-    const shown = v < 9.95 ? Math.round(v * 10) / 10 : Math.round(v);
-    if (shown < 1000 || unit === 'T') return `${sign}${shown}${unit}`;
+    unit++;
   }
-  return formatCount(n);
+  return `${n < 0 ? '-' : ''}${shown(v)}${units[unit]}`;
 }
 
 export function formatBytes(n: number): string {
