@@ -14,11 +14,12 @@
  * store-writer.ts.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { Statement, Transaction } from 'better-sqlite3';
+import type { Transaction } from 'better-sqlite3';
 import { WRITER_GROUP_MESSAGES } from '../common/constants.ts';
 import { openDb, tuneForWriting } from './open.ts';
 import { INSERT_SQL, INSERT_SQL_HASHED } from './rows.ts';
 import { eachParams } from './batch-codec.ts';
+import { RowInserter } from './row-inserter.ts';
 import { KeyRefs } from './key-refs.ts';
 import { TimeBlocks } from './time-blocks.ts';
 import type { WriterData, WriterReply, WriterRequest } from './writer-protocol.ts';
@@ -41,6 +42,8 @@ let insert: Transaction<(batches: BatchRequest[]) => { written: number; err: unk
 let lastSeq = 0;
 let openError: Error | null = null;
 let db: ReturnType<typeof openDb> | null = null;
+/** The messages' multi-row inserts (row-inserter.ts). */
+let inserter: RowInserter | null = null;
 /** Schema 4: the key refs, added in bulk (key-refs.ts). */
 let refs: KeyRefs | null = null;
 /** Schema 5: the time blocks, added as each fills (time-blocks.ts). */
@@ -50,19 +53,23 @@ try {
   tuneForWriting(db);
   const conn = db;
   lastSeq = (conn.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
-  const stmt: Statement = conn.prepare(hashedRefs ? INSERT_SQL_HASHED : INSERT_SQL);
+  const rows = new RowInserter(conn, hashedRefs ? INSERT_SQL_HASHED : INSERT_SQL);
+  inserter = rows;
   refs = keyRefs ? new KeyRefs(conn) : null;
   blocks = timeBlocks ? new TimeBlocks(conn) : null;
   const shown = blocks;
-  // Each row's times go to the time blocks as it is written (params: seq, time, …, event time).
+  // Each row's times go to the time blocks as it is written (params: seq, time, …, event
+  // time, …, payload size at 18).
   const row = (params: unknown[]): void => {
-    stmt.run(...params);
+    rows.add(params, params[18] as number);
     shown?.see(params[0] as number, params[1] as number, params[3] as number);
   };
   // Nested, so a batch that fails rolls back to its savepoint and the ones before it stay in.
   const one = conn.transaction((b: BatchRequest) => {
     shown?.begin();
     eachParams(b.buffer, hashedRefs, row);
+    // Within the batch's savepoint, so a row that fails fails its own batch only.
+    rows.flush();
   });
   insert = conn.transaction((batches: BatchRequest[]) => {
     let written = 0;
@@ -72,6 +79,7 @@ try {
         one(batches[written]!);
       } catch (e) {
         err = e;
+        inserter?.discard();
         blocks?.invalidate();
         break;
       }
@@ -135,6 +143,7 @@ function writeGroup(batches: BatchRequest[]): void {
     } catch (err) {
       // The commit failed: the transaction is rolled back whole, so every batch goes back.
       written = 0;
+      inserter?.discard();
       blocks?.invalidate();
       error = err;
     }
