@@ -1,4 +1,5 @@
 import type { StorageStatus } from '../shared/views.ts';
+import { GAP_REASON_TEXT, pauseAdvice } from '../shared/gaps.ts';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
@@ -15,10 +16,10 @@ export function pausedLine(label: string, s: StorageStatus): string {
   );
 }
 
-/** The line that stays when writes pause or resume (printed once per change). */
-export function storageNote(prev: StorageStatus | null, next: StorageStatus): string | null {
+/** The line that stays when writes pause or resume (printed once per change); `file` is the session's. */
+export function storageNote(prev: StorageStatus | null, next: StorageStatus, file: string): string | null {
   if (next.state === 'paused' && prev?.state !== 'paused') {
-    return `flowscope: ${next.message ?? 'writing paused'} Free space on that disk; nothing else is needed.`;
+    return `flowscope: ${next.message ?? 'writing paused'} ${pauseAdvice(next.reason, file)}`;
   }
   if (next.state === 'ok' && prev?.state === 'paused') {
     const secs = prev.since !== null ? ((Date.now() - prev.since) / 1000).toFixed(1) : '?';
@@ -39,12 +40,17 @@ export function closingLine(head: string, file: string, stored: number, s: Stora
   if (!s || (s.dropped === 0 && s.state === 'ok' && s.resumed === 0)) return { line: `${head}: ${n(stored)} messages in ${file}`, code: 0 };
   if (s.dropped === 0 && s.state === 'ok') {
     return {
-      line: `${head}: ${n(stored)} messages in ${file}; writing paused ${s.resumed} time(s) (disk full), no message lost, the gap(s) are recorded`,
+      line: `${head}: ${n(stored)} messages in ${file}; writing paused ${s.resumed} time(s)${s.reason ? ` (${GAP_REASON_TEXT[s.reason]})` : ''}, no message lost, the gap(s) are recorded`,
       code: 0,
     };
   }
   const lost = s.captured - stored;
-  const still = s.state === 'paused' ? '; the disk is still full, so the gap could not be written into the file' : '; the gap is recorded in the session';
+  const still =
+    s.state !== 'paused'
+      ? '; the gap is recorded in the session'
+      : s.reason === 'disk-full'
+        ? '; the disk is still full, so the gap could not be written into the file'
+        : '; the file still cannot be written, so the gap could not be written into it';
   return {
     line: `${head}: captured ${n(s.captured)} messages, stored ${n(stored)} in ${file}: ${n(lost)} NOT STORED (${s.reason === 'write-failed' ? 'writes failed' : 'the disk was full'})${still}`,
     code: 1,

@@ -28,7 +28,7 @@ export async function demo(argv: string[]): Promise<number> {
   let storage: StorageStatus | null = null;
   engine.onEvent((msg) => {
     if (msg.event === 'main:session:storage') {
-      const note = storageNote(storage, msg.payload.storage);
+      const note = storageNote(storage, msg.payload.storage, session.store.path);
       storage = msg.payload.storage;
       if (note) progress.note(note);
       if (storage.state === 'paused') progress.update(pausedLine('demo', storage));

@@ -47,7 +47,7 @@ export async function record(argv: string[]): Promise<number> {
   };
   engine.onEvent((msg) => {
     if (msg.event === 'main:session:storage') {
-      const note = storageNote(storage, msg.payload.storage);
+      const note = storageNote(storage, msg.payload.storage, session.store.path);
       storage = msg.payload.storage;
       if (note) progress.note(note);
       if (storage.state === 'paused') progress.update(pausedLine('recording', storage));

@@ -1,10 +1,12 @@
 import type { SessionInfo } from '../../../shared/views.ts';
 import { useApp } from '../state/app.ts';
 import { formatBytes, formatClock, formatCount } from '../lib/format.ts';
+import { pauseAdvice } from '../../../shared/gaps.ts';
 
 /**
  * Said at once when a recording cannot write its file (issue 14: a full disk): what is held
- * in memory, what was dropped, and that it resumes by itself. Gone when writes resume; the
+ * in memory, what was dropped, what to do about it (shared/gaps.ts), and that it resumes by
+ * itself. Gone when writes resume; the
  * pause then shows as a gap (Messages banner, timeline).
  */
 export function StorageBanner({ session }: { session: SessionInfo }) {
@@ -19,9 +21,7 @@ export function StorageBanner({ session }: { session: SessionInfo }) {
         {formatCount(s.captured)} captured, {formatCount(s.stored)} stored, {formatCount(s.held)} held in memory ({formatBytes(s.heldBytes)} of{' '}
         {formatBytes(s.budgetBytes)}), {formatCount(s.dropped)} dropped.
       </span>
-      <span className="muted">
-        Free space on the disk holding {session.path}: recording resumes by itself and the pause is recorded as a gap.
-      </span>
+      <span className="muted">{pauseAdvice(s.reason, session.path)}</span>
     </div>
   );
 }
