@@ -1,7 +1,7 @@
 /**
  * The store's own floor, its own process: the rows of a recorded catch-up inserted again
- * into a new session file (Flowscope's schema, its writer settings, 5,000-row transactions)
- * on one thread, with nothing else running: no Kafka, no decoding, no analysis. It is the
+ * into a new session file (Flowscope's schema, its writer settings and multi-row inserts,
+ * 5,000-row transactions) on one thread, with nothing else running: no Kafka, no decoding, no analysis. It is the
  * most one core can write, so it bounds any recording rate from above: a recording at R
  * msg/s needs R / floor cores for its inserts alone.
  *
@@ -16,6 +16,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { tuneForWriting } from '../../src/core/store/open.ts';
+import { RowInserter } from '../../src/core/store/row-inserter.ts';
 
 const [source, rowsArg] = process.argv.slice(2);
 const limit = Number(rowsArg ?? 300_000);
@@ -31,9 +32,12 @@ const read = src.prepare(`SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMI
 
 const db = new Database(target);
 tuneForWriting(db);
-const insert = db.prepare(`INSERT INTO messages (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+// Many rows to a statement, as the writer thread inserts them (row-inserter.ts).
+const insert = new RowInserter(db, `INSERT INTO messages (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+const payloadAt = cols.indexOf('payload');
 const write = db.transaction((rows: unknown[][]) => {
-  for (const r of rows) insert.run(r);
+  for (const r of rows) insert.add(r, (r[payloadAt] as Buffer).byteLength);
+  insert.flush();
 });
 
 let rows = 0;
