@@ -40,7 +40,7 @@ export function closingLine(head: string, file: string, stored: number, s: Stora
   if (!s || (s.dropped === 0 && s.state === 'ok' && s.resumed === 0)) return { line: `${head}: ${n(stored)} messages in ${file}`, code: 0 };
   if (s.dropped === 0 && s.state === 'ok') {
     return {
-      line: `${head}: ${n(stored)} messages in ${file}; writing paused ${s.resumed} time(s)${s.reason ? ` (${GAP_REASON_TEXT[s.reason]})` : ''}, no message lost, the gap(s) are recorded`,
+      line: `${head}: ${n(stored)} messages in ${file}; writing paused ${s.resumed} time(s)${s.resumedReason ? ` (${GAP_REASON_TEXT[s.resumedReason]})` : ''}, no message lost, the gap(s) are recorded`,
       code: 0,
     };
   }

@@ -61,6 +61,8 @@ export interface StorageStatus {
   dropped: number;
   /** Pauses that ended with the writes resuming. */
   resumed: number;
+  /** Why the last of those had paused; null before any resumed. */
+  resumedReason: GapReason | null;
 }
 
 /** Messages per destination, for the destination list and the timeline's table. */

@@ -10,7 +10,7 @@ import type { StorageStatus } from '../../src/shared/views.ts';
 // needed", which sends a user with free space looking for the wrong thing.
 
 const FILE = '/data/run.flowscope';
-const ok: StorageStatus = { state: 'ok', reason: null, message: null, since: null, captured: 10, stored: 10, held: 0, heldBytes: 0, budgetBytes: 1, dropped: 0, resumed: 0 };
+const ok: StorageStatus = { state: 'ok', reason: null, message: null, since: null, captured: 10, stored: 10, held: 0, heldBytes: 0, budgetBytes: 1, dropped: 0, resumed: 0, resumedReason: null };
 const paused = (reason: StorageStatus['reason'], message: string): StorageStatus => ({ ...ok, state: 'paused', reason, message, since: Date.now() });
 
 test('a full disk asks for space on the disk holding the file', () => {
@@ -27,7 +27,10 @@ test('any other write failure names the error and asks for the file to be writab
 });
 
 test('the closing line after resumed pauses and after a pause that never ended fits the cause', () => {
-  assert.equal(closingLine('stopped', FILE, 10, { ...ok, resumed: 2 }).line, `stopped: 10 messages in ${FILE}; writing paused 2 time(s), no message lost, the gap(s) are recorded`);
+  assert.equal(
+    closingLine('stopped', FILE, 10, { ...ok, resumed: 2, resumedReason: 'write-failed' }).line,
+    `stopped: 10 messages in ${FILE}; writing paused 2 time(s) (writes failed), no message lost, the gap(s) are recorded`,
+  );
   const full = closingLine('stopped', FILE, 7, { ...paused('disk-full', 'full'), captured: 10, stored: 7, dropped: 3 });
   assert.equal(full.code, 1);
   assert.match(full.line, /3 NOT STORED \(the disk was full\); the disk is still full/);

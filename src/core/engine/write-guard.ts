@@ -75,6 +75,8 @@ export class WriteGuard {
   private stored = 0;
   private dropped = 0;
   private resumed = 0;
+  /** Why the last pause that ended had paused, for a closing line said after it resumed. */
+  private resumedReason: GapReason | null = null;
   private pause: Pause | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastStatus = 0;
@@ -147,6 +149,7 @@ export class WriteGuard {
       budgetBytes: this.budget,
       dropped: this.dropped,
       resumed: this.resumed,
+      resumedReason: this.resumedReason,
     };
   }
 
@@ -265,6 +268,7 @@ export class WriteGuard {
     this.heldBytes = 0;
     this.pause = null;
     this.resumed += 1;
+    this.resumedReason = p.reason;
     this.backoff.reset();
     log.info(`writing to ${this.opts.file} resumed`);
     for (const s of p.sourcesPaused) {
