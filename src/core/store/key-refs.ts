@@ -1,4 +1,5 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
+import { RowInserter } from './row-inserter.ts';
 
 /**
  * Schema 4's key index (issue 12): `key_refs` pairs each keyed message's key hash with its
@@ -32,11 +33,35 @@ export const KEY_REFS_CLAUSE = `seq IN (SELECT seq FROM key_refs WHERE key_hash 
 /** Refs are added once this many messages are past the last ones added. */
 export const KEY_REFS_EVERY = 100_000;
 
-/** Adds the key refs of messages written to a file of schema 4; call inside a write transaction. */
+/**
+ * A pair's place in a run: (unsigned hash) × SPAN + (seq − the run's first seq), exact in a
+ * double for runs shorter than SPAN, so a run sorts as one Float64Array.
+ */
+const SPAN = 2 ** 20;
+
+/**
+ * Adds the key refs of messages written to a file of schema 4; call inside a write transaction.
+ *
+ * The writer thread shows it each row it writes (`see`), and the refs of a run of rows that
+ * continues the file's mark are added from those pairs, sorted here: reading them back out
+ * of `messages` and sorting them in SQL cost twice as much (600,000 keyed rows: 1.0-1.2 s
+ * against 0.5-0.7 s, issue 12). Whenever the pairs seen do not cover exactly the messages
+ * past the mark (a new writer on a file a crash left behind, a batch rolled back), the refs
+ * come from the messages in the file instead, which is always true.
+ */
 export class KeyRefs {
   private readonly fill: Statement;
   private readonly mark: Statement;
   private readonly upto: Statement;
+  private readonly insert: RowInserter;
+  /** Packed pairs of the run of rows seen since `base` (see SPAN). */
+  private pairs = new Float64Array(1 << 16);
+  private count = 0;
+  /** The run's first seq and the seq that continues it; 0 before any row (or after `forget`). */
+  private base = 0;
+  private next = 0;
+  /** False once the run is too long to pack: its refs then come from the file. */
+  private packable = true;
 
   constructor(db: Db) {
     this.fill = db.prepare(
@@ -44,6 +69,33 @@ export class KeyRefs {
     );
     this.mark = db.prepare("UPDATE meta SET value = ? WHERE key = 'key_refs_seq'");
     this.upto = db.prepare("SELECT CAST(value AS INTEGER) AS v FROM meta WHERE key = 'key_refs_seq'").pluck();
+    this.insert = new RowInserter(db, 'INSERT OR IGNORE INTO key_refs (key_hash, seq) VALUES (?, ?)');
+  }
+
+  /** A row written in the current transaction: its seq and key hash (null without a key). */
+  see(seq: number, keyHash: number | null): void {
+    if (seq !== this.next || this.next === 0) this.restart(seq);
+    this.next = seq + 1;
+    if (keyHash === null || !this.packable) return;
+    const at = seq - this.base;
+    if (at >= SPAN) {
+      this.packable = false;
+      return;
+    }
+    if (this.count === this.pairs.length) {
+      const grown = new Float64Array(this.pairs.length * 2);
+      grown.set(this.pairs);
+      this.pairs = grown;
+    }
+    this.pairs[this.count++] = (keyHash >>> 0) * SPAN + at;
+  }
+
+  /** Rows seen may not be in the file (a batch or a commit failed): the next refs come from the file. */
+  forget(): void {
+    this.insert.discard();
+    this.base = 0;
+    this.next = 0;
+    this.count = 0;
   }
 
   /**
@@ -54,7 +106,29 @@ export class KeyRefs {
   add(lastSeq: number, all = false): void {
     const upto = Number(this.upto.get() ?? 0);
     if (lastSeq <= upto || (!all && lastSeq - upto < KEY_REFS_EVERY)) return;
-    this.fill.run(upto, lastSeq);
+    if (this.packable && this.base === upto + 1 && this.next === lastSeq + 1) this.addSeen();
+    else this.fill.run(upto, lastSeq);
     this.mark.run(String(lastSeq));
+    this.restart(lastSeq + 1);
+  }
+
+  private addSeen(): void {
+    const sorted = this.pairs.subarray(0, this.count).sort();
+    const row: [number, number] = [0, 0];
+    for (let i = 0; i < sorted.length; i++) {
+      const packed = sorted[i]!;
+      const hash = Math.floor(packed / SPAN);
+      row[0] = hash | 0;
+      row[1] = this.base + (packed - hash * SPAN);
+      this.insert.add(row, 0);
+    }
+    this.insert.flush();
+  }
+
+  private restart(seq: number): void {
+    this.base = seq;
+    this.next = seq;
+    this.count = 0;
+    this.packable = true;
   }
 }

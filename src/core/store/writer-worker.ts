@@ -58,11 +58,13 @@ try {
   refs = keyRefs ? new KeyRefs(conn) : null;
   blocks = timeBlocks ? new TimeBlocks(conn) : null;
   const shown = blocks;
-  // Each row's times go to the time blocks as it is written (params: seq, time, …, event
-  // time, …, payload size at 18).
+  const keyed = refs;
+  // Each row's times go to the time blocks and its key hash to the key refs as it is written
+  // (params: seq, time, …, event time, …, payload size at 18, …, key hash at 23).
   const row = (params: unknown[]): void => {
     rows.add(params, params[18] as number);
     shown?.see(params[0] as number, params[1] as number, params[3] as number);
+    keyed?.see(params[0] as number, params[23] as number | null);
   };
   // Nested, so a batch that fails rolls back to its savepoint and the ones before it stay in.
   const one = conn.transaction((b: BatchRequest) => {
@@ -80,6 +82,7 @@ try {
       } catch (e) {
         err = e;
         inserter?.discard();
+        refs?.forget();
         blocks?.invalidate();
         break;
       }
@@ -144,6 +147,7 @@ function writeGroup(batches: BatchRequest[]): void {
       // The commit failed: the transaction is rolled back whole, so every batch goes back.
       written = 0;
       inserter?.discard();
+      refs?.forget();
       blocks?.invalidate();
       error = err;
     }
