@@ -54,8 +54,8 @@ export class KeyRefs {
   private readonly mark: Statement;
   private readonly upto: Statement;
   private readonly insert: RowInserter;
-  /** Packed pairs of the run of rows seen since `base` (see SPAN). */
-  private pairs = new Float64Array(1 << 16);
+  /** Packed pairs of the run of rows seen since `base` (see SPAN); grown as a run needs. */
+  private pairs = new Float64Array(1024);
   private count = 0;
   /** The run's first seq and the seq that continues it; 0 before any row (or after `forget`). */
   private base = 0;
