@@ -57,7 +57,7 @@ test('rows with large payloads all land, flushed before a statement holds more t
   const got = rowsOf(db);
   assert.deepEqual(got.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.ok(got.every((r, k) => r.body.length === big && r.body.every((b) => b === k + 1)));
-  // The early flushes happened inside the transaction: three rows per statement, not ten.
+  // Flushed as soon as the third row crosses STATEMENT_BYTES, not held until fifty.
   const seen: number[] = [];
   const db2 = table();
   const ins2 = new RowInserter(db2, SQL);

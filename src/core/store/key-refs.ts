@@ -74,7 +74,8 @@ export class KeyRefs {
 
   /** A row written in the current transaction: its seq and key hash (null without a key). */
   see(seq: number, keyHash: number | null): void {
-    if (seq !== this.next || this.next === 0) this.restart(seq);
+    // Seqs start at 1, so a run that was forgotten (next 0) restarts here too.
+    if (seq !== this.next) this.restart(seq);
     this.next = seq + 1;
     if (keyHash === null || !this.packable) return;
     const at = seq - this.base;

@@ -6,8 +6,7 @@ import { pauseAdvice } from '../../../shared/gaps.ts';
 /**
  * Said at once when a recording cannot write its file (issue 14: a full disk): what is held
  * in memory, what was dropped, what to do about it (shared/gaps.ts), and that it resumes by
- * itself. Gone when writes resume; the
- * pause then shows as a gap (Messages banner, timeline).
+ * itself. Gone when writes resume; the pause then shows as a gap (Messages banner, timeline).
  */
 export function StorageBanner({ session }: { session: SessionInfo }) {
   const s = useApp((st) => st.storage[session.id] ?? null);
