@@ -17,6 +17,9 @@ import Database from 'better-sqlite3';
 import { SessionStore } from '../../src/core/store/session-store.ts';
 import { tuneForWriting } from '../../src/core/store/open.ts';
 import { RowInserter } from '../../src/core/store/row-inserter.ts';
+import { NameIds } from '../../src/core/store/name-ids.ts';
+import { INSERT_SQL_IDS } from '../../src/core/store/rows.ts';
+import { MESSAGE_COLUMNS } from '../../src/core/store/schema.ts';
 
 const [source, rowsArg] = process.argv.slice(2);
 const limit = Number(rowsArg ?? 300_000);
@@ -27,16 +30,20 @@ const target = path.join(dir, 'floor.flowscope');
 SessionStore.create(target).close();
 
 const src = new Database(source!, { readonly: true });
-const cols = src.prepare('SELECT * FROM messages LIMIT 1').columns().map((c) => c.name);
-const read = src.prepare(`SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ${BATCH}`).raw(true);
+// The columns in INSERT_SQL_IDS's order (toParams's), the names as text.
+const read = src.prepare(`SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages WHERE seq > ? ORDER BY seq LIMIT ${BATCH}`).raw(true);
 
 const db = new Database(target);
 tuneForWriting(db);
-// Many rows to a statement, as the writer thread inserts them (row-inserter.ts).
-const insert = new RowInserter(db, `INSERT INTO messages (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-const payloadAt = cols.indexOf('payload');
+// Many rows to a statement and the names as ids, as the writer thread inserts them (row-inserter.ts, name-ids.ts).
+const insert = new RowInserter(db, INSERT_SQL_IDS);
+const names = new NameIds(db);
+const payloadAt = MESSAGE_COLUMNS.indexOf('payload');
 const write = db.transaction((rows: unknown[][]) => {
-  for (const r of rows) insert.add(r, (r[payloadAt] as Buffer).byteLength);
+  for (const r of rows) {
+    names.toIds(r);
+    insert.add(r, (r[payloadAt] as Buffer).byteLength);
+  }
   insert.flush();
 });
 

@@ -62,7 +62,7 @@ function damagePage(good: string, out: string): string {
 }
 
 /**
- * A damaged schema: the messages table's root page points at another table's, so it reads
+ * A damaged schema: the messages' table's root page points at another table's, so it reads
  * as empty. The page numbers are one-byte integers right after each table's type and names
  * in the schema record on page 1.
  */
@@ -74,7 +74,7 @@ function damageSchema(good: string, out: string): string {
     assert.ok(i > 0 && i < pageSize, `schema record of ${name} on page 1`);
     return i + `table${name}${name}`.length;
   };
-  bytes[at('messages')] = bytes[at('endpoint_log')]!;
+  bytes[at('message_rows')] = bytes[at('endpoint_log')]!;
   fs.writeFileSync(out, bytes);
   return out;
 }

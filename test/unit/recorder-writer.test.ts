@@ -59,7 +59,7 @@ test('a batch the store refuses is held by the write guard and stored once when 
   const store = SessionStore.create(file);
   // Another connection makes the store refuse rows past seq 1500 until the trigger goes.
   const other = new Database(file);
-  other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.seq > 1500 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`);
+  other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON message_rows WHEN NEW.seq > 1500 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`);
   const statuses: StorageStatus[] = [];
   const stored: number[] = [];
   const offsetsSeen: number[] = [];

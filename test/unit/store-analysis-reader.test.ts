@@ -216,8 +216,8 @@ test('pages read by two threads over gaps in the seqs give every message once, i
   made.close();
   // Gaps shorter than a page, of a page and a half, and of many pages (the threads read a grid of pages).
   const db = new Database(file);
-  db.prepare('DELETE FROM messages WHERE (seq > 3000 AND seq <= 3040) OR (seq > 9000 AND seq <= 9600) OR (seq > 20000 AND seq <= 29000)').run();
-  db.prepare('UPDATE messages SET seq = seq + 1000000 WHERE seq > 40000').run();
+  db.prepare('DELETE FROM message_rows WHERE (seq > 3000 AND seq <= 3040) OR (seq > 9000 AND seq <= 9600) OR (seq > 20000 AND seq <= 29000)').run();
+  db.prepare('UPDATE message_rows SET seq = seq + 1000000 WHERE seq > 40000').run();
   db.close();
   const store = SessionStore.open(file, { readonly: true });
   try {
@@ -252,7 +252,7 @@ test('damage the reading thread reaches is named in the words every read uses', 
   store.close();
   // A leaf page well past the first pages, overwritten with garbage.
   const db = new Database(file);
-  const leaves = (db.prepare("SELECT pageno FROM dbstat WHERE name = 'messages' AND pagetype = 'leaf' ORDER BY pageno").all() as { pageno: number }[]).map((r) => r.pageno);
+  const leaves = (db.prepare("SELECT pageno FROM dbstat WHERE name = 'message_rows' AND pagetype = 'leaf' ORDER BY pageno").all() as { pageno: number }[]).map((r) => r.pageno);
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   db.close();
   const fd = fs.openSync(file, 'r+');

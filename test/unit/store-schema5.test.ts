@@ -100,10 +100,10 @@ function checkReads(store: SessionStore, msgs: readonly CapturedMessage[], label
   assert.equal(store.recordingEnd(), cMax, `${label}: recording end`);
 }
 
-test('a new file is schema 5 with 8 KiB pages and no time indexes; time reads are exact inline, on the writer thread and reopened', async () => {
+test('a new file (schema 5 on) has 8 KiB pages and no time indexes; time reads are exact inline, on the writer thread and reopened', async () => {
   const file = fresh('v5.flowscope');
   const store = SessionStore.create(file);
-  assert.equal(store.getMeta().schema_version, '5');
+  assert.ok(Number(store.getMeta().schema_version) >= 5);
   const msgs: CapturedMessage[] = [];
   for (let i = 1; i <= 2 * TIME_BLOCK + 300; i++) msgs.push(msg(i));
   // Inline, in batches that end inside and on block boundaries.
@@ -124,7 +124,7 @@ test('a new file is schema 5 with 8 KiB pages and no time indexes; time reads ar
 
   const db = new Database(file, { readonly: true });
   const pageSize = db.pragma('page_size', { simple: true });
-  const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").all() as { name: string }[]).map((r) => r.name);
+  const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('messages', 'message_rows')").all() as { name: string }[]).map((r) => r.name);
   const blocks = db.prepare('SELECT first_seq AS a, last_seq AS b FROM time_blocks ORDER BY first_seq').all() as { a: number; b: number }[];
   const { where, params } = filterToSql({ fromTime: T0 + 3 * 1001, toTime: T0 + 3 * 1001 }, {}, TIME_BLOCKS_COLUMNS);
   const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT seq FROM messages ${where}`).all(params) as { detail: string }[]).map((r) => r.detail).join('; ');
@@ -135,7 +135,7 @@ test('a new file is schema 5 with 8 KiB pages and no time indexes; time reads ar
     { a: 1, b: TIME_BLOCK },
     { a: TIME_BLOCK + 1, b: 2 * TIME_BLOCK },
   ]);
-  assert.match(plan, /SEARCH messages USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/, `a time bound reads a seq range: ${plan}`);
+  assert.match(plan, /SEARCH message(?:s|_rows) USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/, `a time bound reads a seq range: ${plan}`);
 
   const reopened = SessionStore.open(file, { readonly: true });
   checkReads(reopened, msgs, 'reopened');

@@ -8,6 +8,7 @@ import { SessionFileError, SessionStore } from '../../src/core/store/session-sto
 import type { CapturedMessage, JsonValue } from '../../src/shared/model.ts';
 import type { MessageFilter } from '../../src/shared/filter.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { makeSchema5 } from '../helpers/old-schemas.ts';
 
 const dir = tmpDir();
 let counter = 0;
@@ -250,8 +251,7 @@ test('event time: stamped from the Kafka record timestamp and its type, filtered
 
 test('a schema-1 session opens with event time = capture time, untouched; recording into it adds the columns', () => {
   const file = fresh('v1.flowscope');
-  const v2 = SessionStore.create(file);
-  v2.close();
+  makeSchema5(file);
   // Turn it into what Flowscope wrote before schema 2.
   const db = new Database(file);
   db.exec(`DROP TABLE time_blocks; CREATE INDEX messages_time ON messages (time);

@@ -100,8 +100,9 @@ export class Engine implements InspectorApi {
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof SessionFileError) throw new ApiError('failed', err.message);
-      // Damage on a page only this query reached reads as the open check would have said it.
-      const file = this.fileOf(parsed);
+      // Damage on a page only this query reached (or opening read, past the open check's
+      // sample of a large file) reads as the open check would have said it.
+      const file = this.fileOf(parsed) ?? (channel === 'renderer:session:open' ? (parsed as { path: string }).path : null);
       throw new ApiError('failed', ((file ? asSessionFileError(err, file) : err) as Error).message);
     }
   }

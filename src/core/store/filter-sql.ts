@@ -3,6 +3,7 @@ import { DECODED_SQL } from './decoded-sql.ts';
 import { refHash, textHash } from './ref-hash.ts';
 import { captureTo, eventFrom, eventTo, seqRangeClause, type TimeBound } from './time-blocks.ts';
 import { KEY_REFS_CLAUSE } from './key-refs.ts';
+import { idOf } from './name-ids.ts';
 
 /** Escapes LIKE wildcards so user text matches literally. */
 function likeLiteral(s: string): string {
@@ -18,16 +19,18 @@ function likeLiteral(s: string): string {
  * then compared exactly; in a file of schema 4 (`cols.keyRefs`) keys are found through the
  * key_refs side table and the messages it does not cover yet (key-refs.ts); in a file of
  * schema 5 (`cols.timeBlocks`) a time bound is also a seq range read off `time_blocks`
- * (time-blocks.ts), which stands in for the time indexes.
+ * (time-blocks.ts), which stands in for the time indexes; in a file of schema 6
+ * (`cols.nameIds`) names are matched by their id.
  */
 export function filterToSql(
   f: MessageFilter,
   extra: { afterSeq?: number } = {},
-  cols: { time: string; hashedRefs: boolean; keyRefs?: boolean; timeBlocks?: boolean; decodedText?: boolean } = {
+  cols: { time: string; hashedRefs: boolean; keyRefs?: boolean; timeBlocks?: boolean; nameIds?: boolean; decodedText?: boolean } = {
     time: 'event_time',
     hashedRefs: true,
     keyRefs: true,
     timeBlocks: true,
+    nameIds: true,
   },
 ): { where: string; params: Record<string, unknown> } {
   const eventTimeColumn = cols.time;
@@ -40,14 +43,18 @@ export function filterToSql(
       params[`${name}${i}`] = v;
       return `@${name}${i}`;
     });
-    clauses.push(names.length ? `${column} IN (${names.join(', ')})` : '0');
+    if (names.length === 0) clauses.push('0');
+    // Schema 6: the name's id, so the destination index serves it (the view's name is a lookup a
+    // row); one name as `=`, so the index gives its rows in seq order with no sort after.
+    else if (cols.nameIds && column !== 'seq') clauses.push(names.length === 1 ? `${column}_id = ${idOf(names[0]!)}` : `${column}_id IN (SELECT id FROM names WHERE name IN (${names.join(', ')}))`);
+    else clauses.push(`${column} IN (${names.join(', ')})`);
   };
   if (f.transports) list('tr', 'transport', f.transports);
   if (f.events) list('ev', 'event', f.events);
   if (f.destinations) list('de', 'destination', f.destinations);
   if (f.seqs) list('sq', 'seq', f.seqs);
   if (f.endpoint !== undefined) {
-    clauses.push('endpoint = @endpoint');
+    clauses.push(cols.nameIds ? `endpoint_id = ${idOf('@endpoint')}` : 'endpoint = @endpoint');
     params.endpoint = f.endpoint;
   }
   if (f.connection !== undefined) {

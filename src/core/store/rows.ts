@@ -45,12 +45,15 @@ export interface EventColumns {
   keyRefs: boolean;
   /** Schema 5: capture and event time are found through the `time_blocks` table (time-blocks.ts). */
   timeBlocks: boolean;
+  /** Schema 6: names are stored as ids into `names`, in `message_rows` (name-ids.ts). */
+  nameIds: boolean;
 }
-export const TIME_BLOCKS_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: true, timeBlocks: true };
-export const KEY_REFS_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: true, timeBlocks: false };
-export const HASHED_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: false, timeBlocks: false };
-export const EVENT_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: false, keyRefs: false, timeBlocks: false };
-export const V1_EVENT_COLUMNS: EventColumns = { time: 'time', source: "'capture'", hashedRefs: false, keyRefs: false, timeBlocks: false };
+export const NAME_IDS_COLUMNS: EventColumns = { time: 'event_time', source: 'event_time_source', hashedRefs: true, keyRefs: true, timeBlocks: true, nameIds: true };
+export const TIME_BLOCKS_COLUMNS: EventColumns = { ...NAME_IDS_COLUMNS, nameIds: false };
+export const KEY_REFS_COLUMNS: EventColumns = { ...TIME_BLOCKS_COLUMNS, timeBlocks: false };
+export const HASHED_COLUMNS: EventColumns = { ...KEY_REFS_COLUMNS, keyRefs: false };
+export const EVENT_COLUMNS: EventColumns = { ...HASHED_COLUMNS, hashedRefs: false };
+export const V1_EVENT_COLUMNS: EventColumns = { ...EVENT_COLUMNS, time: 'time', source: "'capture'" };
 
 /** The columns every row read selects. */
 export function rowColumns(e: EventColumns): string {
@@ -84,6 +87,15 @@ export const INSERT_SQL = `INSERT INTO messages (seq, time, broker_time, event_t
 
 /** INSERT_SQL for a file of schema 3: the hashes of key and correlation id follow (refHashes). */
 export const INSERT_SQL_HASHED = INSERT_SQL.replace('reply_to, meta)', 'reply_to, meta, key_hash, correlation_hash)').replace(/\?\)$/, '?, ?, ?)');
+
+/**
+ * INSERT_SQL_HASHED for a file of schema 6: the same parameters, into `message_rows`, with
+ * ids for the names (NameIds.toIds turns toParams's names into them).
+ */
+export const INSERT_SQL_IDS = INSERT_SQL_HASHED.replace('INSERT INTO messages', 'INSERT INTO message_rows').replace(
+  /\b(event_time_source|transport|endpoint|event|dest_kind|destination)\b(?=,)/g,
+  '$1_id',
+);
 
 /** The two hash parameters of INSERT_SQL_HASHED, after toParams's. */
 export function refHashes(key: Uint8Array | null | undefined, correlationId: string | null | undefined): [number | null, number | null] {

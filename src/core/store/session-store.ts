@@ -7,11 +7,12 @@ import type { DestinationStats } from '../../shared/views.ts';
 import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, PAGE_SIZE, SCHEMA_AFTER_META_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { TimeBlocks, captureTo, seqRangeClause, spanSql } from './time-blocks.ts';
 import { KeyRefs } from './key-refs.ts';
+import { NameIds, nameOf } from './name-ids.ts';
 import { addGaps, readGaps } from './gaps.ts';
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
 import { SessionFileError, checkHeader, openDb, openQuietly, tuneForWriting, verifySession, type StoreOptions } from './open.ts';
-import { EVENT_COLUMNS, HASHED_COLUMNS, KEY_REFS_COLUMNS, TIME_BLOCKS_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
+import { EVENT_COLUMNS, HASHED_COLUMNS, KEY_REFS_COLUMNS, NAME_IDS_COLUMNS, TIME_BLOCKS_COLUMNS, INSERT_SQL, INSERT_SQL_HASHED, INSERT_SQL_IDS, V1_EVENT_COLUMNS, rowColumns, toListRow, toParams, toOffsets, toStored, type EventColumns, type OffsetRow, type Row } from './rows.ts';
 import { stampEventTime } from '../common/event-time.ts';
 import { replayDestinations, replayRange, wsOpens, type ReplayDestinationRow, type ReplayRange, type WsOpenRow } from './replay-queries.ts';
 import { ANALYSIS_READ_AHEAD, ANALYSIS_READ_THREADS, ANALYSIS_THREAD_MIN, PREVIEW_BYTES } from '../common/constants.ts';
@@ -71,7 +72,7 @@ export class SessionStore {
     this.db.defaultSafeIntegers(false);
     this.lastSeqCache = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value);
-    this.eventCols = version >= 5 ? TIME_BLOCKS_COLUMNS : version >= 4 ? KEY_REFS_COLUMNS : version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
+    this.eventCols = version >= 6 ? NAME_IDS_COLUMNS : version >= 5 ? TIME_BLOCKS_COLUMNS : version >= 4 ? KEY_REFS_COLUMNS : version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
     this.rowCols = rowColumns(this.eventCols);
     this.decoded = registerDecodedFunction(db);
   }
@@ -102,16 +103,19 @@ export class SessionStore {
     if (this.insertMany) return this.insertMany;
     this.migrateForWriting();
     const hashed = this.eventCols.hashedRefs;
-    const stmt: Statement = this.db.prepare(hashed ? INSERT_SQL_HASHED : INSERT_SQL);
+    const names = this.eventCols.nameIds ? new NameIds(this.db) : null;
+    const stmt: Statement = this.db.prepare(names ? INSERT_SQL_IDS : hashed ? INSERT_SQL_HASHED : INSERT_SQL);
     const refs = this.eventCols.keyRefs ? new KeyRefs(this.db) : null;
     const blocks = this.eventCols.timeBlocks ? new TimeBlocks(this.db) : null;
-    this.insertMany = this.db.transaction((msgs: readonly CapturedMessage[]) => {
+    const insert = this.db.transaction((msgs: readonly CapturedMessage[]) => {
       let seq = this.lastSeqCache;
       for (const m of msgs) {
         seq += 1;
         stampEventTime(m);
+        const params = toParams(seq, m, hashed);
+        names?.toIds(params);
         // Positional parameters: about twice as fast as named ones on the hot path.
-        stmt.run(...toParams(seq, m, hashed));
+        stmt.run(...params);
       }
       this.lastSeqCache = seq;
       // Inserted here, batches are small and rare (imports, tests, a recording without the
@@ -120,6 +124,15 @@ export class SessionStore {
       blocks?.add(seq);
       return seq;
     });
+    this.insertMany = (msgs) => {
+      try {
+        return insert(msgs);
+      } catch (err) {
+        // Rolled back: the names it added are gone (name-ids.ts).
+        names?.forget();
+        throw err;
+      }
+    };
     return this.insertMany;
   }
 
@@ -428,13 +441,16 @@ export class SessionStore {
   /** Per-destination counts and bytes. */
   destinations(filter: MessageFilter = {}): DestinationStats[] {
     const { where, params } = filterToSql(filter, {}, this.cols);
-    return this.db
-      .prepare(
-        `SELECT transport, dest_kind AS destKind, destination, COUNT(*) AS count, SUM(size) AS bytes,
+    const sql = this.eventCols.nameIds
+      ? // Schema 6: grouped by the names' ids, each group's names read once (not once a row).
+        `SELECT ${nameOf('t')} AS transport, ${nameOf('k')} AS destKind, ${nameOf('d')} AS destination, count, bytes, firstTime, lastTime
+         FROM (SELECT transport_id AS t, dest_kind_id AS k, destination_id AS d, COUNT(*) AS count, SUM(size) AS bytes,
+           MIN(time) AS firstTime, MAX(time) AS lastTime FROM messages ${where} GROUP BY t, k, d)
+         ORDER BY count DESC, transport, destKind, destination`
+      : `SELECT transport, dest_kind AS destKind, destination, COUNT(*) AS count, SUM(size) AS bytes,
          MIN(time) AS firstTime, MAX(time) AS lastTime FROM messages ${where}
-         GROUP BY transport, dest_kind, destination ORDER BY count DESC`,
-      )
-      .all(params) as never;
+         GROUP BY transport, dest_kind, destination ORDER BY count DESC`;
+    return this.db.prepare(sql).all(params) as never;
   }
 
   /** Message counts per event-time bucket and destination, for the timeline. */
@@ -444,12 +460,12 @@ export class SessionStore {
   ): { bucket: number; destination: string; count: number }[] {
     const { where, params } = filterToSql(filter, {}, this.cols);
     const t = this.eventCols.time;
-    return this.db
-      .prepare(
-        `SELECT CAST(${t} / @bucketMs AS INTEGER) * @bucketMs AS bucket, destination, COUNT(*) AS count
-         FROM messages ${where} GROUP BY bucket, destination ORDER BY bucket`,
-      )
-      .all({ ...params, bucketMs }) as never;
+    const sql = this.eventCols.nameIds
+      ? `SELECT bucket, ${nameOf('d')} AS destination, count FROM (SELECT CAST(${t} / @bucketMs AS INTEGER) * @bucketMs AS bucket,
+         destination_id AS d, COUNT(*) AS count FROM messages ${where} GROUP BY bucket, d) ORDER BY bucket, destination`
+      : `SELECT CAST(${t} / @bucketMs AS INTEGER) * @bucketMs AS bucket, destination, COUNT(*) AS count
+         FROM messages ${where} GROUP BY bucket, destination ORDER BY bucket`;
+    return this.db.prepare(sql).all({ ...params, bucketMs }) as never;
   }
 
   /** First and last capture time of the filtered messages (what the recording spans). */
@@ -517,7 +533,7 @@ export class SessionStore {
 
   /** The WebSocket `open` events among seq ≤ upToSeq, streamed. */
   wsOpensUpTo(upToSeq: number): IterableIterator<WsOpenRow> {
-    return wsOpens(this.db, upToSeq);
+    return wsOpens(this.db, upToSeq, this.eventCols);
   }
 
   /**

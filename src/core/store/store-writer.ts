@@ -4,7 +4,7 @@ import type { StoredMessage } from '../../shared/model.ts';
 import type { StoreOptions } from './open.ts';
 import { packBatch } from './batch-codec.ts';
 import type { WriterData, WriterReply, WriterRequest } from './writer-protocol.ts';
-import { TIME_BLOCKS_COLUMNS, type EventColumns } from './rows.ts';
+import { NAME_IDS_COLUMNS, type EventColumns } from './rows.ts';
 
 /** A batch the writer thread did not write: SQLite's error, with its code (SQLITE_FULL …). */
 export class WriteError extends Error {
@@ -32,11 +32,11 @@ export class WriterUnavailableError extends WriteError {
 }
 
 /** What the file's schema asks of its writer (rows.ts EventColumns). */
-export type WriterLayout = Pick<EventColumns, 'hashedRefs' | 'keyRefs' | 'timeBlocks'>;
+export type WriterLayout = Pick<EventColumns, 'hashedRefs' | 'keyRefs' | 'timeBlocks' | 'nameIds'>;
 
 function spawnWorker(path: string, options: StoreOptions, layout: WriterLayout): Worker {
-  const { hashedRefs, keyRefs, timeBlocks } = layout;
-  return startWorker('writer-worker', import.meta.url, { path, options, hashedRefs, keyRefs, timeBlocks } satisfies WriterData);
+  const { hashedRefs, keyRefs, timeBlocks, nameIds } = layout;
+  return startWorker('writer-worker', import.meta.url, { path, options, hashedRefs, keyRefs, timeBlocks, nameIds } satisfies WriterData);
 }
 
 /** Batch buffers kept for reuse: one being packed while the thread writes the others. */
@@ -75,7 +75,7 @@ export class StoreWriter {
      * Schema 3: rows carry the hashes of key and correlation id; 4: the writer adds key refs
      * in bulk (key-refs.ts); 5: and time blocks (time-blocks.ts).
      */
-    private readonly layout: WriterLayout = TIME_BLOCKS_COLUMNS,
+    private readonly layout: WriterLayout = NAME_IDS_COLUMNS,
   ) {}
 
   /** Writes messages whose seqs continue the file; resolves with the last seq once committed. */

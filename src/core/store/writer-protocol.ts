@@ -7,6 +7,7 @@ export interface WriterData {
   hashedRefs: boolean;
   keyRefs: boolean;
   timeBlocks: boolean;
+  nameIds: boolean;
 }
 
 /** Messages between the engine's StoreWriter (store-writer.ts) and its thread (writer-worker.ts). */

@@ -17,18 +17,19 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import type { Transaction } from 'better-sqlite3';
 import { WRITER_GROUP_MESSAGES } from '../common/constants.ts';
 import { openDb, tuneForWriting } from './open.ts';
-import { INSERT_SQL, INSERT_SQL_HASHED } from './rows.ts';
+import { INSERT_SQL, INSERT_SQL_HASHED, INSERT_SQL_IDS } from './rows.ts';
 import { eachParams } from './batch-codec.ts';
 import { RowInserter } from './row-inserter.ts';
 import { KeyRefs } from './key-refs.ts';
 import { TimeBlocks } from './time-blocks.ts';
+import { NameIds } from './name-ids.ts';
 import type { WriterData, WriterReply, WriterRequest } from './writer-protocol.ts';
 
 type BatchRequest = Extract<WriterRequest, { kind: 'batch' }>;
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker.ts runs as a worker thread only');
-const { path, options, hashedRefs, keyRefs, timeBlocks } = workerData as WriterData;
+const { path, options, hashedRefs, keyRefs, timeBlocks, nameIds } = workerData as WriterData;
 
 /**
  * Writes the batches in one transaction; returns how many are in, and the error that stopped
@@ -48,20 +49,32 @@ let inserter: RowInserter | null = null;
 let refs: KeyRefs | null = null;
 /** Schema 5: the time blocks, added as each fills (time-blocks.ts). */
 let blocks: TimeBlocks | null = null;
+/** Schema 6: the names' ids (name-ids.ts). */
+let names: NameIds | null = null;
+/** What a failed write leaves behind: rows not inserted, key refs and time blocks not committed, ids rolled back. */
+function forgetUncommitted(): void {
+  inserter?.discard();
+  refs?.forget();
+  blocks?.invalidate();
+  names?.forget();
+}
 try {
   db = openDb(path, false, options, true);
   tuneForWriting(db);
   const conn = db;
   lastSeq = (conn.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM messages').get() as { s: number }).s;
-  const rows = new RowInserter(conn, hashedRefs ? INSERT_SQL_HASHED : INSERT_SQL);
+  const rows = new RowInserter(conn, nameIds ? INSERT_SQL_IDS : hashedRefs ? INSERT_SQL_HASHED : INSERT_SQL);
   inserter = rows;
   refs = keyRefs ? new KeyRefs(conn) : null;
   blocks = timeBlocks ? new TimeBlocks(conn) : null;
+  names = nameIds ? new NameIds(conn) : null;
   const shown = blocks;
   const keyed = refs;
+  const named = names;
   // Each row's times go to the time blocks and its key hash to the key refs as it is written
   // (params: seq, time, …, event time, …, payload size at 18, …, key hash at 23).
   const row = (params: unknown[]): void => {
+    named?.toIds(params);
     rows.add(params, params[18] as number);
     shown?.see(params[0] as number, params[1] as number, params[3] as number);
     keyed?.see(params[0] as number, params[23] as number | null);
@@ -81,9 +94,7 @@ try {
         one(batches[written]!);
       } catch (e) {
         err = e;
-        inserter?.discard();
-        refs?.forget();
-        blocks?.invalidate();
+        forgetUncommitted();
         break;
       }
     }
@@ -146,9 +157,7 @@ function writeGroup(batches: BatchRequest[]): void {
     } catch (err) {
       // The commit failed: the transaction is rolled back whole, so every batch goes back.
       written = 0;
-      inserter?.discard();
-      refs?.forget();
-      blocks?.invalidate();
+      forgetUncommitted();
       error = err;
     }
     // Each buffer goes back: garbage here, it would wait for this thread's rare GC (tens of MB of RSS).
