@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { classifyMessage } from '../../src/core/analysis/correlation.ts';
 import type { CapturedMessage, StoredMessage } from '../../src/shared/model.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { makeSchema5 } from '../helpers/old-schemas.ts';
 import { MixedTraffic } from './analysis-traffic.ts';
 
 /** Every field the analysis may read, as plain data (a reader's row may make its payload on demand). */
@@ -107,8 +108,15 @@ function fill(store: SessionStore): void {
   store.insertBatch(trickyKafka(2000));
 }
 
-test("the analysis's page reader gives exactly the messages `page` gives, without the record key it never reads", () => {
-  const store = SessionStore.create(path.join(tmpDir(), 'reader.flowscope'));
+test("the analysis's page reader gives exactly the messages `page` gives, without the record key it never reads, in a file of schema 6 and of schema 5", () => {
+  for (const schema of [6, 5]) {
+    const file = path.join(tmpDir(), `reader-${schema}.flowscope`);
+    if (schema === 5) makeSchema5(file);
+    readsAsPage(schema === 5 ? SessionStore.open(file) : SessionStore.create(file));
+  }
+});
+
+function readsAsPage(store: SessionStore): void {
   try {
     fill(store);
     let seq = 0;
@@ -125,7 +133,7 @@ test("the analysis's page reader gives exactly the messages `page` gives, withou
   } finally {
     store.close();
   }
-});
+}
 
 test('a reader row reads the same correlation from its text as from its bytes, and analyses the same', () => {
   const store = SessionStore.create(path.join(tmpDir(), 'reader-text.flowscope'));

@@ -1,5 +1,6 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { EventColumns } from './rows.ts';
+import { idOf } from './name-ids.ts';
 import { NONE, NUMS, ROW_OTHER, ROW_OTHER_FULL, ROW_TEXT, ROW_TEXT_FULL, type NamesDef, type OddValue, type PackedPage } from './analysis-page-format.ts';
 
 /**
@@ -9,7 +10,9 @@ import { NONE, NUMS, ROW_OTHER, ROW_OTHER_FULL, ROW_TEXT, ROW_TEXT_FULL, type Na
  * read. Any other row comes with its bytes (identity hashes, MQTT and NATS bodies, AMQP
  * routing all read them) and every column. One coalesce, not seven IS NULL tests.
  */
-const PLAIN = `transport = 'kafka' AND coalesce(routing_key, connection, headers, properties, correlation_id, message_id, reply_to) IS NULL`;
+const plain = (e: EventColumns): string => `${isKafka(e)} AND coalesce(routing_key, connection, headers, properties, correlation_id, message_id, reply_to) IS NULL`;
+/** A Kafka record: in schema 6 by its transport's id (the name is a lookup a row, the id's query runs once). */
+const isKafka = (e: EventColumns): string => (e.nameIds ? `transport_id = ${idOf("'kafka'")}` : "transport = 'kafka'");
 /**
  * The bytes a JSON object may start with: a brace, a JSON blank, a byte of a byte-order
  * mark (parseJsonObject's own test). A first byte from '!' to 'z' is none of them, and most
@@ -17,8 +20,8 @@ const PLAIN = `transport = 'kafka' AND coalesce(routing_key, connection, headers
  * IN list alone (a lookup in a table SQLite builds for it) cost a third of the page query.
  */
 const MAY_BE_JSON = `NOT (payload >= X'21' AND payload < X'7B') AND substr(payload, 1, 1) IN (X'7B', X'20', X'09', X'0A', X'0D', X'EF', X'BB', X'BF')`;
-/** Text for a plain row that may be JSON, 0 for one that cannot be; `other` for the rest (PLAIN is read here only). */
-const body = (other: string): string => `iif(${PLAIN}, iif(${MAY_BE_JSON}, CAST(payload AS TEXT), 0), ${other}) AS body`;
+/** Text for a plain row that may be JSON, 0 for one that cannot be; `other` for the rest (`plain` is read here only). */
+const body = (e: EventColumns, other: string): string => `iif(${plain(e)}, iif(${MAY_BE_JSON}, CAST(payload AS TEXT), 0), ${other}) AS body`;
 /** Between the names of a row's set in `names` (a unit separator: a set holding one is not cached, see `namesId`). */
 const SEP = '\x1f';
 /**
@@ -30,14 +33,17 @@ const SEP = '\x1f';
  * the text. A set none of whose names holds SEP has a text no other set has (any other
  * would hold more separators), so only such sets are cached; a null name (a record with
  * no partition) makes the text null, and its row reads its names itself. Kafka records
- * are told apart by transport alone (PLAIN is evaluated once a row, in `body`): a record
+ * are told apart by transport alone (`plain` is evaluated once a row, in `body`): a record
  * with headers shares its set with the plain ones beside it, and reads its partition and
  * meta from its own columns.
  */
 const names = (e: EventColumns): string => {
   const join = (cols: string[]): string => cols.join(` || '${SEP}' || `);
-  const common = ['transport', 'event', 'dest_kind', e.source, 'endpoint'];
-  return `iif(transport = 'kafka', 'k' || ${join([...common, 'partition', "ifnull(meta, '')"])}, 'o' || ${join(common)}) || '${SEP}' || destination AS names`;
+  // Schema 6: the names' ids stand for them (an id's text holds no SEP): reading the names
+  // through the view cost a lookup each a row, more than the ids' decimal text.
+  const id = (c: string): string => (e.nameIds ? `${c}_id` : c);
+  const common = ['transport', 'event', 'dest_kind', e.nameIds ? 'event_time_source' : e.source, 'endpoint'].map(id);
+  return `iif(${isKafka(e)}, 'k' || ${join([...common, 'partition', "ifnull(meta, '')"])}, 'o' || ${join(common)}) || '${SEP}' || ${id('destination')} AS names`;
 };
 /**
  * The columns every row starts with, in this order. The offset comes as a number (an int64
@@ -63,7 +69,7 @@ const FULL_PAGES_AFTER_MISSES = 50;
  * as it can:
  *
  * - A slim page reads the columns every row has, its names as one text (`names`, each set
- *   read once), and the other columns of the rows that are not plain Kafka records (PLAIN)
+ *   read once), and the other columns of the rows that are not plain Kafka records (`plain`)
  *   in a second query over the same seq range. After a page of mostly other rows, or of
  *   names that missed the cache too often (each miss is a query), pages read every column
  *   at once, names included, for a while.
@@ -88,9 +94,9 @@ export class AnalysisPageQuery {
 
   constructor(db: Db, eventCols: EventColumns) {
     const e = eventCols;
-    this.slim = db.prepare(`SELECT ${times(e)}, ${names(e)}, ${body('NULL')} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
-    this.full = db.prepare(`SELECT ${times(e)}, ${fullNames(e)}, ${body('payload')}, ${REST} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
-    this.rest = db.prepare(`SELECT seq, payload, ${REST} FROM messages WHERE seq >= ? AND seq <= ? AND NOT (${PLAIN}) ORDER BY seq`).raw(true);
+    this.slim = db.prepare(`SELECT ${times(e)}, ${names(e)}, ${body(e, 'NULL')} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
+    this.full = db.prepare(`SELECT ${times(e)}, ${fullNames(e)}, ${body(e, 'payload')}, ${REST} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
+    this.rest = db.prepare(`SELECT seq, payload, ${REST} FROM messages WHERE seq >= ? AND seq <= ? AND NOT (${plain(e)}) ORDER BY seq`).raw(true);
     this.namesOf = db.prepare(`SELECT transport, event, dest_kind, ${e.source}, endpoint, destination, partition, meta FROM messages WHERE seq = ?`).raw(true);
     this.offsetText = db.prepare('SELECT CAST(offset AS TEXT) FROM messages WHERE seq = ?').pluck(true);
   }
