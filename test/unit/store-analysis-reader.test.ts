@@ -11,36 +11,11 @@ import Database from 'better-sqlite3';
 import { classifyMessage } from '../../src/core/analysis/correlation.ts';
 import type { CapturedMessage, StoredMessage } from '../../src/shared/model.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { fields } from '../helpers/stored-fields.ts';
 import { makeSchema5 } from '../helpers/old-schemas.ts';
 import { MixedTraffic } from './analysis-traffic.ts';
 
 /** Every field the analysis may read, as plain data (a reader's row may make its payload on demand). */
-function fields(m: StoredMessage): Record<string, unknown> {
-  return {
-    seq: m.seq,
-    time: m.time,
-    brokerTime: m.brokerTime,
-    eventTime: m.eventTime,
-    eventTimeSource: m.eventTimeSource,
-    transport: m.transport,
-    endpoint: m.endpoint,
-    event: m.event,
-    destKind: m.destKind,
-    destination: m.destination,
-    partition: m.partition,
-    offset: m.offset,
-    routingKey: m.routingKey,
-    connection: m.connection,
-    headers: m.headers,
-    properties: m.properties,
-    payload: [...m.payload],
-    size: m.size,
-    correlationId: m.correlationId,
-    messageId: m.messageId,
-    replyTo: m.replyTo,
-    meta: m.meta,
-  };
-}
 
 /**
  * Plain Kafka records (no headers or ids) with the payloads the reader's text path must get

@@ -7,6 +7,7 @@ import { Recorder } from '../../src/core/engine/recorder.ts';
 import type { CapturedMessage, StoredMessage } from '../../src/shared/model.ts';
 import type { MessageFilter } from '../../src/shared/filter.ts';
 import { tmpDir, waitFor } from '../helpers/tmp.ts';
+import { fields } from '../helpers/stored-fields.ts';
 import { makeSchema5 } from '../helpers/old-schemas.ts';
 
 // Schema 6 stores the six names a message repeats as ids into `names` (issue 12); the
@@ -94,6 +95,15 @@ test('a new file is schema 6: names are ids in message_rows, and the messages vi
   const reopened = SessionStore.open(threaded, { readonly: true });
   assert.deepEqual(reads(reopened), want, 'reopened');
   reopened.close();
+
+  // The analysis reads pages its own way (analysis-page-query.ts): the same messages, in a
+  // file with Kafka records and in one that names no Kafka at all.
+  const noKafka = SessionStore.create(fresh('no-kafka.flowscope'));
+  noKafka.insertBatch(MSGS.filter((m) => m.transport !== 'kafka').map((m) => ({ ...m })));
+  for (const s of [SessionStore.open(threaded, { readonly: true }), noKafka]) {
+    assert.deepEqual(s.pageForAnalysis(0, 100_000).map(fields), s.page(0, 100_000).map(fields));
+    s.close();
+  }
 
   const db = new Database(threaded, { readonly: true });
   const names = (db.prepare('SELECT name FROM names ORDER BY name').pluck().all() as string[]).sort();

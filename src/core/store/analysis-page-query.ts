@@ -11,8 +11,12 @@ import { NONE, NUMS, ROW_OTHER, ROW_OTHER_FULL, ROW_TEXT, ROW_TEXT_FULL, type Na
  * routing all read them) and every column. One coalesce, not seven IS NULL tests.
  */
 const plain = (e: EventColumns): string => `${isKafka(e)} AND coalesce(routing_key, connection, headers, properties, correlation_id, message_id, reply_to) IS NULL`;
-/** A Kafka record: in schema 6 by its transport's id (the name is a lookup a row, the id's query runs once). */
-const isKafka = (e: EventColumns): string => (e.nameIds ? `transport_id = ${idOf("'kafka'")}` : "transport = 'kafka'");
+/**
+ * A Kafka record: in schema 6 by its transport's id (the name is a lookup a row, the id's
+ * query runs once). Never NULL, so NOT(plain) holds for every row plain does not, also in a
+ * file that names no Kafka at all (ids start at 1).
+ */
+const isKafka = (e: EventColumns): string => (e.nameIds ? `transport_id = coalesce(${idOf("'kafka'")}, 0)` : "transport = 'kafka'");
 /**
  * The bytes a JSON object may start with: a brace, a JSON blank, a byte of a byte-order
  * mark (parseJsonObject's own test). A first byte from '!' to 'z' is none of them, and most
