@@ -193,8 +193,9 @@ export class WriteGuard {
     const reason: GapReason = isDiskFull(err) ? 'disk-full' : 'write-failed';
     const message =
       reason === 'disk-full'
-        ? `The disk holding ${this.opts.file} is full (${err.message}): recording is paused and resumes when there is space.`
-        : `Writing to ${this.opts.file} failed (${err.message}): recording is paused and retried.`;
+        ? `The disk holding ${this.opts.file} is full (${err.message}): recording is paused.`
+        : `Writing to ${this.opts.file} failed (${err.message}): recording is paused.`;
+    // What happens next and what to do is the status's advice (shared/gaps.ts pauseAdvice), shown beside it.
     log.info(message);
     const sourcesPaused: PausableSource[] = [];
     for (const s of this.opts.sources()) {
