@@ -57,3 +57,49 @@ export class NameIds {
     this.ids.clear();
   }
 }
+
+/** A row as rowColumns reads it in a file of schema 6: ids where the names go (rows.ts). */
+interface NamedRow {
+  event_time_source: unknown;
+  transport: unknown;
+  endpoint: unknown;
+  event: unknown;
+  dest_kind: unknown;
+  destination: unknown;
+}
+
+/**
+ * The names of schema 6's ids for one reading connection. A committed id never changes its
+ * name (names are only ever added), so what is cached stays true; an id this connection
+ * cannot see yet is read again next time.
+ */
+export class NameCache {
+  private readonly names = new Map<number, string>();
+  private readonly one: Statement;
+
+  constructor(db: Db) {
+    this.one = db.prepare('SELECT name FROM names WHERE id = ?').pluck(true);
+  }
+
+  /** Puts the names in place of the ids, in place; returns the row. */
+  named<R extends NamedRow>(r: R): R {
+    r.event_time_source = this.name(r.event_time_source);
+    r.transport = this.name(r.transport);
+    r.endpoint = this.name(r.endpoint);
+    r.event = this.name(r.event);
+    r.dest_kind = this.name(r.dest_kind);
+    r.destination = this.name(r.destination);
+    return r;
+  }
+
+  private name(id: unknown): unknown {
+    if (typeof id !== 'number') return id;
+    const known = this.names.get(id);
+    if (known !== undefined) return known;
+    const name = this.one.get(id) as string | undefined;
+    if (name === undefined) return null;
+    if (this.names.size >= CACHED_NAMES) this.names.clear();
+    this.names.set(id, name);
+    return name;
+  }
+}

@@ -69,9 +69,12 @@ export function analysisColumns(e: EventColumns): string {
 }
 
 function selectList(e: EventColumns, key: string): string {
+  // Schema 6: the names' ids, under the names' own column names; the reader puts the names
+  // in (NameCache), which costs less than the view's lookup of each name a row.
+  const n = (c: string): string => (e.nameIds ? `${c}_id AS ${c}` : c);
   // offset is read as text: it is an int64 and a JS number would round it past 2^53.
-  return `seq, time, broker_time, ${e.time} AS event_time, ${e.source} AS event_time_source, transport, endpoint, event,
-  dest_kind, destination, partition, CAST(offset AS TEXT) AS offset, routing_key, connection, ${key}headers, properties, size,
+  return `seq, time, broker_time, ${e.time} AS event_time, ${e.nameIds ? n('event_time_source') : `${e.source} AS event_time_source`}, ${n('transport')}, ${n('endpoint')}, ${n('event')},
+  ${n('dest_kind')}, ${n('destination')}, partition, CAST(offset AS TEXT) AS offset, routing_key, connection, ${key}headers, properties, size,
   correlation_id, message_id, reply_to, meta`;
 }
 

@@ -7,7 +7,7 @@ import type { DestinationStats } from '../../shared/views.ts';
 import { APPLICATION_ID, FORMAT_NAME, MIGRATE_V1_SQL, PAGE_SIZE, SCHEMA_AFTER_META_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { TimeBlocks, captureTo, seqRangeClause, spanSql } from './time-blocks.ts';
 import { KeyRefs } from './key-refs.ts';
-import { NameIds, nameOf } from './name-ids.ts';
+import { NameCache, NameIds, nameOf } from './name-ids.ts';
 import { addGaps, readGaps } from './gaps.ts';
 import { filterToSql } from './filter-sql.ts';
 import type { Discovery } from '../../shared/discovery.ts';
@@ -55,6 +55,8 @@ export class SessionStore {
   /** Where event time is read from: its columns, or capture time in a version-1 file. */
   private eventCols: EventColumns;
   private rowCols: string;
+  /** Schema 6: rowCols reads the names' ids, and this puts the names in (name-ids.ts). */
+  private nameCache: NameCache | null = null;
   private snapshotTable: AnalysisSnapshots | null = null;
   private analysisReader: AnalysisPageReader | null = null;
   private readonly decoded: DecodedFunction;
@@ -74,6 +76,7 @@ export class SessionStore {
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value);
     this.eventCols = version >= 6 ? NAME_IDS_COLUMNS : version >= 5 ? TIME_BLOCKS_COLUMNS : version >= 4 ? KEY_REFS_COLUMNS : version >= 3 ? HASHED_COLUMNS : version >= 2 ? EVENT_COLUMNS : V1_EVENT_COLUMNS;
     this.rowCols = rowColumns(this.eventCols);
+    this.nameCache = this.eventCols.nameIds ? new NameCache(db) : null;
     this.decoded = registerDecodedFunction(db);
   }
 
@@ -83,6 +86,11 @@ export class SessionStore {
    */
   setDecoder(registry: Parameters<DecodedFunction['set']>[0]): void {
     this.decoded.set(registry);
+  }
+
+  /** A row read with rowCols, with its names (schema 6 reads ids). */
+  private named(r: Row): Row {
+    return this.nameCache ? this.nameCache.named(r) : r;
   }
 
   /** Filter columns and whether decoded text is searched. */
@@ -369,14 +377,14 @@ export class SessionStore {
     const rows = this.db
       .prepare(sql)
       .all({ ...params, limit: page.limit, offset: page.offset ?? 0 }) as Row[];
-    return rows.map(toListRow);
+    return rows.map((r) => toListRow(this.named(r)));
   }
 
   get(seq: number): StoredMessage | null {
     const row = this.db.prepare(`SELECT ${this.rowCols}, payload FROM messages WHERE seq = ?`).get(seq) as
       | Row
       | undefined;
-    return row ? toStored(row) : null;
+    return row ? toStored(this.named(row)) : null;
   }
 
   /** Rows sharing a correlation id, in order. */
@@ -387,7 +395,7 @@ export class SessionStore {
          WHERE ${this.eventCols.hashedRefs ? 'correlation_hash = @hash AND ' : ''}correlation_id = @id ORDER BY seq LIMIT @limit`,
       )
       .all({ id: correlationId, limit, ...(this.eventCols.hashedRefs ? { hash: textHash(correlationId) } : {}) }) as Row[];
-    return rows.map(toListRow);
+    return rows.map((r) => toListRow(this.named(r)));
   }
 
   /**
@@ -398,7 +406,7 @@ export class SessionStore {
     const { where, params } = filterToSql(filter, opts.afterSeq !== undefined ? { afterSeq: opts.afterSeq } : {}, this.cols);
     const payloadCol = opts.withPayload === false ? `substr(payload, 1, 4096) AS payload` : 'payload';
     const stmt = this.db.prepare(`SELECT ${this.rowCols}, ${payloadCol} FROM messages ${where} ORDER BY seq`);
-    for (const row of stmt.iterate(params) as IterableIterator<Row>) yield toStored(row);
+    for (const row of stmt.iterate(params) as IterableIterator<Row>) yield toStored(this.named(row));
   }
 
   /** Up to `limit` full messages after `afterSeq`, in seq order (chunked catch-up without an open cursor). */
@@ -408,7 +416,7 @@ export class SessionStore {
     const rows = this.db
       .prepare(`SELECT ${this.rowCols}, payload FROM messages WHERE seq > @afterSeq ${until} ORDER BY seq LIMIT @limit`)
       .all({ afterSeq, limit, ...(toTime !== undefined ? { toTime } : {}) }) as Row[];
-    return rows.map(toStored);
+    return rows.map((r) => toStored(this.named(r)));
   }
 
   /** The same as `page` without record keys, faster: what the analysis reads a whole session with. */
