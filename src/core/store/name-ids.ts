@@ -1,5 +1,8 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 
+/** The repeated names schema 6 stores as ids into `names` (column `NAME_id` in `message_rows`), in row order. */
+export const NAME_COLUMNS = ['event_time_source', 'transport', 'endpoint', 'event', 'dest_kind', 'destination'] as const;
+
 /** SQL for the name whose id is the expression `id` (schema 6). */
 export function nameOf(id: string): string {
   return `(SELECT name FROM names WHERE id = ${id})`;
@@ -10,7 +13,7 @@ export function idOf(name: string): string {
   return `(SELECT id FROM names WHERE name = ${name})`;
 }
 
-/** Where toParams puts the names schema 6 stores as ids (schema.ts NAME_COLUMNS, in that order). */
+/** Where toParams puts NAME_COLUMNS (consecutive, after seq and the three times). */
 const NAME_PARAMS = [4, 5, 6, 7, 8, 9] as const;
 /**
  * Names kept in memory at once. A recording repeats a handful (its transports, endpoints,
@@ -59,14 +62,7 @@ export class NameIds {
 }
 
 /** A row as rowColumns reads it in a file of schema 6: ids where the names go (rows.ts). */
-interface NamedRow {
-  event_time_source: unknown;
-  transport: unknown;
-  endpoint: unknown;
-  event: unknown;
-  dest_kind: unknown;
-  destination: unknown;
-}
+type NamedRow = Record<(typeof NAME_COLUMNS)[number], unknown>;
 
 /**
  * The names of schema 6's ids for one reading connection. A committed id never changes its
@@ -83,12 +79,7 @@ export class NameCache {
 
   /** Puts the names in place of the ids, in place; returns the row. */
   named<R extends NamedRow>(r: R): R {
-    r.event_time_source = this.name(r.event_time_source);
-    r.transport = this.name(r.transport);
-    r.endpoint = this.name(r.endpoint);
-    r.event = this.name(r.event);
-    r.dest_kind = this.name(r.dest_kind);
-    r.destination = this.name(r.destination);
+    for (const c of NAME_COLUMNS) r[c] = this.name(r[c]) as R[typeof c];
     return r;
   }
 

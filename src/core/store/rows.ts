@@ -2,6 +2,7 @@ import type { CapturedMessage, EventTimeSource, GroupOffset, JsonValue, MessageR
 import { previewPayload } from '../decode/payload.ts';
 import { KEY_PREVIEW_BYTES, PREVIEW_BYTES } from '../common/constants.ts';
 import { refHash, textHash } from './ref-hash.ts';
+import { NAME_COLUMNS } from './name-ids.ts';
 
 export interface Row {
   seq: number;
@@ -96,7 +97,7 @@ export const INSERT_SQL_HASHED = INSERT_SQL.replace('reply_to, meta)', 'reply_to
  * ids for the names (NameIds.toIds turns toParams's names into them).
  */
 export const INSERT_SQL_IDS = INSERT_SQL_HASHED.replace('INSERT INTO messages', 'INSERT INTO message_rows').replace(
-  /\b(event_time_source|transport|endpoint|event|dest_kind|destination)\b(?=,)/g,
+  new RegExp(`\\b(${NAME_COLUMNS.join('|')})\\b(?=,)`, 'g'),
   '$1_id',
 );
 

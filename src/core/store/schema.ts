@@ -1,6 +1,7 @@
 import { ANALYSIS_SNAPSHOT_SQL } from './analysis-snapshot.ts';
 import { KEY_REFS_SQL } from './key-refs.ts';
 import { TIME_BLOCKS_SQL } from './time-blocks.ts';
+import { NAME_COLUMNS, idOf, nameOf } from './name-ids.ts';
 
 /**
  * The session file format. A session is one SQLite file; this schema is documented in
@@ -109,8 +110,6 @@ export const MESSAGE_COLUMNS = [
   'destination', 'partition', 'offset', 'routing_key', 'connection', 'key', 'headers', 'properties', 'payload', 'size',
   'correlation_id', 'message_id', 'reply_to', 'meta', 'key_hash', 'correlation_hash',
 ] as const;
-/** The repeated names schema 6 stores as ids into `names` (column `NAME_id` in `message_rows`). */
-export const NAME_COLUMNS = ['event_time_source', 'transport', 'endpoint', 'event', 'dest_kind', 'destination'] as const;
 
 const isName = (c: string): boolean => (NAME_COLUMNS as readonly string[]).includes(c);
 const rowColumn = (c: string): string => (isName(c) ? `${c}_id` : c);
@@ -127,17 +126,17 @@ CREATE TABLE names (
 );
 ${LEGACY_MESSAGES_SQL
   .replace('CREATE TABLE messages (', 'CREATE TABLE message_rows (')
-  .replace(/^(\s+)(event_time_source|transport|endpoint|event|dest_kind|destination)(\s+)TEXT(\s+NOT NULL)/gm, '$1$2_id$3INTEGER$4')
+  .replace(new RegExp(`^(\\s+)(${NAME_COLUMNS.join('|')})(\\s+)TEXT(\\s+NOT NULL)`, 'gm'), '$1$2_id$3INTEGER$4')
   .replace('CREATE INDEX messages_destination ON messages (destination, seq)', 'CREATE INDEX message_rows_destination ON message_rows (destination_id, seq)')
   .replace('CREATE INDEX messages_correlation_hash ON messages', 'CREATE INDEX message_rows_correlation_hash ON message_rows')}
 CREATE VIEW messages AS SELECT
-  ${MESSAGE_COLUMNS.map((c) => (isName(c) ? `(SELECT name FROM names WHERE id = ${c}_id) AS ${c}` : c)).join(',\n  ')},
+  ${MESSAGE_COLUMNS.map((c) => (isName(c) ? `${nameOf(`${c}_id`)} AS ${c}` : c)).join(',\n  ')},
   ${NAME_COLUMNS.map((c) => `${c}_id`).join(', ')}
 FROM message_rows;
 CREATE TRIGGER messages_insert INSTEAD OF INSERT ON messages BEGIN
   INSERT OR IGNORE INTO names (name) VALUES ${NAME_COLUMNS.map((c) => `(NEW.${c})`).join(', ')};
   INSERT INTO message_rows (${MESSAGE_COLUMNS.map(rowColumn).join(', ')})
-  VALUES (${MESSAGE_COLUMNS.map((c) => (isName(c) ? `(SELECT id FROM names WHERE name = NEW.${c})` : `NEW.${c}`)).join(', ')});
+  VALUES (${MESSAGE_COLUMNS.map((c) => (isName(c) ? idOf(`NEW.${c}`) : `NEW.${c}`)).join(', ')});
 END;
 `;
 
